@@ -1,0 +1,45 @@
+// The medcap CLI: thin commands over the same core the GraphQL API uses.
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/config.js";
+import { isMedcapError } from "../core/errors.js";
+import { registerImportCommands } from "./import.command.js";
+import { registerMigrateCommand } from "./migrate.command.js";
+import { registerStatsCommand } from "./stats.command.js";
+
+export function buildProgram(): Command {
+  const program = new Command("medcap")
+    .description(
+      "MedCap: medical image captioning and retrieval with a contrastive dual encoder.\nConfiguration comes from environment variables (see README, `.env.example`).",
+    )
+    .showHelpAfterError()
+    .exitOverride();
+  registerImportCommands(program);
+  registerStatsCommand(program);
+  registerMigrateCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (isMedcapError(err)) {
+      process.stderr.write(`error [${err.code}]: ${err.message}\n`);
+      const problems = (err.details as { problems?: { id: string; reason: string }[] }).problems;
+      for (const p of problems ?? []) process.stderr.write(`  ${p.id}: ${p.reason}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`error [CONFIG_INVALID]: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`error [INTERNAL]: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,111 @@
+// Environment parsed and validated once at start-up; nothing else reads process.env.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** The repository root (three levels above this file), used for defaults that point into the repo. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+const csv = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((s) =>
+      s
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
+    );
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default(def ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const schema = z.object({
+  MEDCAP_DATA_DIR: z.string().default(".medcap"),
+  DATABASE_URL: z.string().url().optional(),
+  MEDCAP_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  MEDPIX_DIR: z.string().optional(),
+  MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v1")),
+  MEDCAP_PROVIDERS: csv("cpu"),
+  MEDCAP_ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  MEDCAP_BATCH_MAX: z.coerce.number().int().min(1).max(1024).default(16),
+  MEDCAP_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(4),
+  MEDCAP_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
+  MEDCAP_VECTOR_STORE: z.enum(["embedded", "qdrant"]).default("embedded"),
+  QDRANT_URL: z.string().url().optional(),
+  QDRANT_API_KEY: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  MEDCAP_HOST: z.string().default("127.0.0.1"),
+  MEDCAP_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  MEDCAP_MAX_PIXELS: z.coerce.number().int().min(1).default(40_000_000),
+  MEDCAP_MAX_K: z.coerce.number().int().min(1).max(1000).default(100),
+  MEDCAP_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(600),
+  MEDCAP_INTROSPECTION: bool(false),
+  MEDCAP_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  MEDCAP_AUTO_IMPORT: bool(false),
+});
+
+export type RawEnv = z.input<typeof schema>;
+
+export interface Config {
+  dataDir: string;
+  imagesDir: string;
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  medpixDir: string | undefined;
+  modelDir: string;
+  providers: string[];
+  onnxThreads: number;
+  batch: { maxSize: number; maxWaitMs: number; maxQueue: number };
+  vectorStore: "embedded" | "qdrant";
+  qdrant: { url: string | undefined; apiKey: string | undefined };
+  http: { port: number; host: string };
+  limits: { maxUploadBytes: number; maxPixels: number; maxK: number; rateLimitPerMinute: number };
+  introspection: boolean;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  autoImport: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]));
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  if (e.MEDCAP_VECTOR_STORE === "qdrant" && !e.QDRANT_URL) {
+    throw new ConfigError("invalid configuration: MEDCAP_VECTOR_STORE=qdrant needs QDRANT_URL");
+  }
+  // npm runs workspace scripts inside the workspace; INIT_CWD is where the user typed the command.
+  const dataDir = path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDCAP_DATA_DIR);
+  return {
+    dataDir,
+    imagesDir: path.join(dataDir, "images"),
+    databaseUrl: e.DATABASE_URL,
+    embeddedPgPort: e.MEDCAP_PG_PORT,
+    medpixDir: e.MEDPIX_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDPIX_DIR) : undefined,
+    modelDir: path.resolve(e.MEDCAP_MODEL_DIR),
+    providers: e.MEDCAP_PROVIDERS,
+    onnxThreads: e.MEDCAP_ONNX_THREADS,
+    batch: { maxSize: e.MEDCAP_BATCH_MAX, maxWaitMs: e.MEDCAP_BATCH_WAIT_MS, maxQueue: e.MEDCAP_QUEUE_MAX },
+    vectorStore: e.MEDCAP_VECTOR_STORE,
+    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
+    http: { port: e.PORT, host: e.MEDCAP_HOST },
+    limits: {
+      maxUploadBytes: e.MEDCAP_MAX_UPLOAD_BYTES,
+      maxPixels: e.MEDCAP_MAX_PIXELS,
+      maxK: e.MEDCAP_MAX_K,
+      rateLimitPerMinute: e.MEDCAP_RATE_LIMIT_PER_MIN,
+    },
+    introspection: e.MEDCAP_INTROSPECTION,
+    logLevel: e.MEDCAP_LOG_LEVEL,
+    autoImport: e.MEDCAP_AUTO_IMPORT,
+  };
+}

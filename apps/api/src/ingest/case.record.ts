@@ -1,0 +1,83 @@
+// The importer-neutral shape every dataset reader produces. Readers validate their own format;
+// the import service validates images and writes rows.
+import type { ModalityType, Split } from "@medcap/db";
+
+export interface ImageRecord {
+  externalId: string;
+  /** Absolute path of the image file to import. */
+  file: string;
+  caption: string;
+  modality: ModalityType;
+  modalityDetail?: string | null;
+  plane?: string | null;
+  location?: string | null;
+  locationCategory?: string | null;
+  patientAge?: number | null;
+  patientSex?: string | null;
+  acrCodes?: string | null;
+  figurePart?: string | null;
+}
+
+export interface CaseRecord {
+  externalId: string;
+  split: Split;
+  title?: string | null;
+  history?: string | null;
+  exam?: string | null;
+  findings?: string | null;
+  differentialDiagnosis?: string | null;
+  caseDiagnosis?: string | null;
+  diagnosisBy?: string | null;
+  topicTitle?: string | null;
+  diseaseDiscussion?: string | null;
+  acrCode?: string | null;
+  category?: string | null;
+  images: ImageRecord[];
+}
+
+/** A record the reader could not accept, reported with its id and the reason. */
+export interface RecordProblem {
+  id: string;
+  reason: string;
+}
+
+export interface DatasetInfo {
+  name: string;
+  source: string;
+  version?: string;
+  licence?: string;
+  citation?: string;
+}
+
+export interface DatasetReadResult {
+  dataset: DatasetInfo;
+  cases: CaseRecord[];
+  problems: RecordProblem[];
+}
+
+const SPLITS: Record<string, Split> = { train: "TRAIN", dev: "DEV", val: "DEV", validation: "DEV", test: "TEST" };
+
+export function parseSplit(value: unknown): Split | undefined {
+  return typeof value === "string" ? SPLITS[value.trim().toLowerCase()] : undefined;
+}
+
+export function parseModality(value: unknown): ModalityType {
+  const v = typeof value === "string" ? value.trim().toUpperCase() : "";
+  if (v === "CT" || v === "TAC") return "CT";
+  if (v === "MR" || v === "MRI") return "MR";
+  if (v === "XR" || v === "CR" || v === "DX" || v === "X-RAY" || v === "XRAY") return "XR";
+  if (v === "US" || v === "ULTRASOUND") return "US";
+  return "OTHER";
+}
+
+/** MedPix ages are strings ("73", "", "unknown"); keep plausible integers only. */
+export function parseAge(value: unknown): number | null {
+  const n = typeof value === "number" ? value : Number.parseInt(String(value ?? ""), 10);
+  return Number.isInteger(n) && n >= 0 && n <= 130 ? n : null;
+}
+
+export function cleanText(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const t = value.trim();
+  return t === "" || t === "N/A" ? null : t;
+}
