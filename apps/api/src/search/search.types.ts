@@ -1,0 +1,49 @@
+// The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
+import type { ModalityType, Split } from "@medcap/db";
+
+/** Payload filters; every field is optional and fields combine with AND, values within a field with OR. */
+export interface SearchFilter {
+  datasets?: string[];
+  splits?: Split[];
+  modalities?: ModalityType[];
+  planes?: string[];
+  locationCategories?: string[];
+  caseIds?: string[];
+  excludeCaseIds?: string[];
+}
+
+/** A query image: uploaded bytes, or an image already in the catalogue. */
+export type ImageQuery = { bytes: Uint8Array; imageId?: undefined } | { imageId: string; bytes?: undefined };
+
+export interface ModelRef {
+  name: string;
+  version: string;
+  modelVersionId: string;
+}
+
+/** A distinct caption text ranked for a query image, with every image/case that carries it. */
+export interface CaptionMatch {
+  text: string;
+  score: number;
+  captionIds: string[];
+  imageIds: string[];
+  caseIds: string[];
+  model: ModelRef;
+}
+
+export interface ImageMatch {
+  imageId: string;
+  caseId: string;
+  score: number;
+  model: ModelRef;
+}
+
+export interface RetrievalPort {
+  captionImage(query: ImageQuery, options: { k: number; filter?: SearchFilter }): Promise<CaptionMatch[]>;
+  searchImages(text: string, options: { k: number; filter?: SearchFilter }): Promise<ImageMatch[]>;
+  similarImages(query: ImageQuery, options: { k: number; filter?: SearchFilter; excludeSameCase?: boolean }): Promise<ImageMatch[]>;
+  /** Re-encodes one caption (after an edit) and updates the vector store. */
+  reindexCaption(captionId: string): Promise<void>;
+  /** Encodes and indexes one newly added image and its current caption. */
+  indexImage(imageId: string): Promise<void>;
+}
