@@ -1,0 +1,252 @@
+"""`export`: checkpoint → ONNX model folder (encoders, vocab, manifest, parity fixtures, card)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+# onnx must be imported before torch.onnx.export runs: afterwards, importing the PyPI onnx next to
+# Debian's torch fails (ImportError from onnx.onnx_pb), which would break quantisation.
+import onnx  # noqa: F401
+from onnxruntime.quantization import QuantType, quantize_dynamic
+import torch
+
+from . import preprocess
+from .model import ImageExport, TextExport
+from .tokenizer import WordPieceTokenizer
+
+OPSET = 17
+PARITY_TEXTS = [
+    "Axial CT of the chest shows a 3.5 cm mass in the right upper lobe.",
+    "T2-weighted MR: hyperintense lesion (arrow), no enhancement; see Fig. 2b!",
+    "Café-au-lait spots; Ménétrier disease — naïve façade résumé.",
+    "脑 MRI 显示 病变 in the left frontal lobe",
+    "   ",
+    "CT",
+    "Sagittal\tT1\nimage\u00a0of the lumbar spine at L4-L5, 12mm disc protrusion.",
+    ("Coronal reconstruction demonstrates extensive bilateral findings " * 30).strip(),
+    "supercalifragilisticexpialidocious" * 4,
+]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_parity_images(folder: Path, size: int) -> list[Path]:
+    """Synthetic (not MedPix) PNGs covering each decode/resize branch of the preprocessing."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+
+    def phantom(h: int, w: int) -> np.ndarray:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+        r = np.hypot((yy - h * 0.45) / (h * 0.35), (xx - w * 0.5) / (w * 0.4))
+        img = np.clip(1.0 - r, 0, 1) * 0.7 + 0.2 * (xx / w)
+        img += 0.25 * (np.hypot(yy - h * 0.4, xx - w * 0.62) < min(h, w) * 0.1)
+        img += rng.normal(0, 0.03, size=(h, w))
+        return np.clip(img, 0, 1)
+
+    files = []
+    def save(name: str, im) -> None:
+        p = folder / name
+        im.save(p, format="PNG")
+        files.append(p)
+
+    save("gray8-odd-131x97.png", Image.fromarray((phantom(97, 131) * 255).round().astype(np.uint8), mode="L"))
+    save("gray8-tall-211x300.png", Image.fromarray((phantom(300, 211) * 255).round().astype(np.uint8), mode="L"))
+    g16 = (phantom(120, 150) * 65535).round().astype(np.uint16)
+    save("gray16-150x120.png", Image.fromarray(g16, mode="I;16"))
+    base = phantom(160, 120)
+    rgb = np.stack([base, np.clip(base * 0.8 + 0.1, 0, 1), np.clip(1 - base, 0, 1)], -1)
+    save("rgb-120x160.png", Image.fromarray((rgb * 255).round().astype(np.uint8), mode="RGB"))
+    save(f"gray8-square-{size}.png", Image.fromarray((phantom(size, size) * 255).round().astype(np.uint8), mode="L"))
+    return files
+
+
+def export_onnx(model, out_dir: Path, size: int) -> tuple[Path, Path]:
+    model = model.cpu().eval()
+    img_path, txt_path = out_dir / "image_encoder.onnx", out_dir / "text_encoder.onnx"
+    with torch.no_grad():
+        torch.onnx.export(ImageExport(model.image), (torch.randn(2, 3, size, size),), str(img_path),
+                          input_names=["pixel_values"], output_names=["embeddings"],
+                          dynamic_axes={"pixel_values": {0: "batch"}, "embeddings": {0: "batch"}},
+                          opset_version=OPSET, do_constant_folding=True)
+        ids = torch.randint(5, 1000, (2, 12))
+        mask = torch.ones_like(ids)
+        mask[1, 9:] = 0
+        torch.onnx.export(TextExport(model.text), (ids, mask), str(txt_path),
+                          input_names=["input_ids", "attention_mask"], output_names=["embeddings"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                                        "attention_mask": {0: "batch", 1: "sequence"},
+                                        "embeddings": {0: "batch"}},
+                          opset_version=OPSET, do_constant_folding=True)
+    return img_path, txt_path
+
+
+def quantize_text(fp32_path: Path, out_path: Path, mode: str) -> None:
+    if mode == "int8-dynamic":
+        quantize_dynamic(str(fp32_path), str(out_path), weight_type=QuantType.QInt8)
+    elif mode == "fp16":
+        raise NotImplementedError("fp16 export is not wired up; use int8-dynamic or none")
+    else:
+        shutil.copyfile(fp32_path, out_path)
+
+
+def torch_vs_onnx(model, onnx_img: Path, onnx_txt: Path, size: int, tokenizer: WordPieceTokenizer) -> dict:
+    """Cosine between the torch module and the exported graph on the same inputs."""
+    import onnxruntime as ort
+
+    model = model.cpu().eval()
+    torch.manual_seed(0)
+    x = torch.randn(3, 1, size, size).expand(-1, 3, -1, -1).contiguous()
+    ids, mask = tokenizer.batch(PARITY_TEXTS)
+    ti, tm = torch.tensor(ids), torch.tensor(mask)
+    with torch.no_grad():
+        ref_i, ref_t = model.image(x).numpy(), model.text(ti, tm).numpy()
+    si = ort.InferenceSession(str(onnx_img), providers=["CPUExecutionProvider"])
+    st = ort.InferenceSession(str(onnx_txt), providers=["CPUExecutionProvider"])
+    oi = si.run(["embeddings"], {"pixel_values": x.numpy()})[0]
+    ot = st.run(["embeddings"], {"input_ids": ti.numpy(), "attention_mask": tm.numpy()})[0]
+    return {"imageMinCosine": float((ref_i * oi).sum(1).min()), "textMinCosine": float((ref_t * ot).sum(1).min())}
+
+
+def write_parity(out_dir: Path, size: int, mean, std, tokenizer: WordPieceTokenizer, image_sess, text_sess) -> dict:
+    files = write_parity_images(out_dir / "parity", size)
+    images = []
+    for f in files:
+        x = preprocess.preprocess_file(f, size, mean, std)[None]
+        emb = image_sess.run(["embeddings"], {"pixel_values": x})[0][0]
+        images.append({"file": f"parity/{f.name}", "embedding": [float(v) for v in emb]})
+    texts = []
+    for t in PARITY_TEXTS:
+        ids = tokenizer.encode(t)
+        arr = np.array([ids], dtype=np.int64)
+        emb = text_sess.run(["embeddings"], {"input_ids": arr, "attention_mask": np.ones_like(arr)})[0][0]
+        texts.append({"text": t, "inputIds": ids, "embedding": [float(v) for v in emb]})
+    parity = {"about": "Embeddings computed with onnxruntime (CPU) on the exported files, using "
+                       "medcap_toolkit.preprocess and medcap_toolkit.tokenizer. A port must reach cosine >= 0.9999.",
+              "images": images, "texts": texts}
+    (out_dir / "parity.json").write_text(json.dumps(parity, indent=1) + "\n")
+    return parity
+
+
+def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "int8-dynamic", metrics_file=None,
+                 ablation_file=None, medpix_dir=None, evaluate_dev: bool = True, name: str | None = None,
+                 version: str = "1.0.0") -> dict:
+    import onnxruntime as ort
+
+    from .train import load_checkpoint
+
+    model, ckpt = load_checkpoint(checkpoint)
+    cfg = ckpt["config"]
+    size, mean, std = cfg["image"]["size"], cfg["image"]["mean"], cfg["image"]["std"]
+    out_dir = Path(out)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    (out_dir / "vocab.txt").write_text(ckpt["vocab"], encoding="utf-8")
+    tokenizer = WordPieceTokenizer.from_vocab_file(out_dir / "vocab.txt", max_length=cfg["text"].get("max_length", 128))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        img_path, fp32_txt = export_onnx(model, tmp, size)
+        parity_check = torch_vs_onnx(model, img_path, fp32_txt, size, tokenizer)
+        shutil.move(str(img_path), out_dir / "image_encoder.onnx")
+        quantize_text(fp32_txt, out_dir / "text_encoder.onnx", quantize)
+        manifest = build_manifest(ckpt, tokenizer, name or cfg.get("name", "medcap-model"), version, quantize)
+        manifest["exportChecks"] = {"torchVsOnnxFp32": parity_check}
+        (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))  # provisional, for the evaluator
+        quant_effect = None
+        if evaluate_dev and quantize != "none":
+            from .evaluate import OnnxEmbedder, evaluate_embedder
+
+            shutil.copyfile(fp32_txt, out_dir / "_fp32_text.onnx")
+            try:
+                fp32 = evaluate_embedder(OnnxEmbedder(out_dir, "_fp32_text.onnx"), "dev", medpix_dir, meteor=False,
+                                         limit_cases=cfg.get("limit_cases"))
+            finally:
+                (out_dir / "_fp32_text.onnx").unlink()
+            quant_effect = {"fp32": summarise(fp32)}
+    so = ort.SessionOptions()
+    image_sess = ort.InferenceSession(str(out_dir / "image_encoder.onnx"), so, providers=["CPUExecutionProvider"])
+    text_sess = ort.InferenceSession(str(out_dir / "text_encoder.onnx"), so, providers=["CPUExecutionProvider"])
+    write_parity(out_dir, size, mean, std, tokenizer, image_sess, text_sess)
+
+    dev = None
+    if metrics_file:
+        dev = json.loads(Path(metrics_file).read_text())
+    elif evaluate_dev:
+        from .evaluate import OnnxEmbedder, evaluate_embedder
+
+        dev = evaluate_embedder(OnnxEmbedder(out_dir), "dev", medpix_dir, meteor=True, limit_cases=cfg.get("limit_cases"))
+    if dev is not None:
+        manifest["metrics"] = {"dev": dev}
+    if quant_effect is not None and dev is not None:
+        quant_effect[quantize] = summarise(dev)
+        manifest["quantizationEffect"] = quant_effect
+    ablation = json.loads(Path(ablation_file).read_text()) if ablation_file else None
+    from .card import write_model_card
+
+    write_model_card(out_dir, manifest, ckpt, ablation)
+    manifest["files"] = {p.relative_to(out_dir).as_posix(): sha256_file(p)
+                         for p in sorted(out_dir.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    total = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
+    print(f"exported {out_dir} ({total / 1e6:.1f} MB); torch vs onnx fp32: {parity_check}")
+    return manifest
+
+
+def summarise(res: dict) -> dict:
+    r = res["retrieval"]
+    return {
+        "i2tR@10": r["imageToText"]["R@10"], "t2iR@10": r["textToImage"]["R@10"],
+        "i2tMRR": r["imageToText"]["MRR"], "t2iMRR": r["textToImage"]["MRR"],
+        "captionLibraryCIDEr": res["caption-library"]["model"]["CIDEr"],
+        "captionLibraryBLEU_4": res["caption-library"]["model"]["BLEU_4"],
+    }
+
+
+def build_manifest(ckpt: dict, tokenizer: WordPieceTokenizer, name: str, version: str, quantize: str) -> dict:
+    cfg = ckpt["config"]
+    clean_cfg = {k: v for k, v in cfg.items() if not k.startswith("_")}
+    logit_scale = float(min(np.exp(float(ckpt["state_dict"]["logit_scale"])), 100.0))
+    return {
+        "name": name,
+        "version": version,
+        "createdAt": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "embeddingDim": cfg["embed_dim"],
+        "image": {
+            "file": "image_encoder.onnx", "input": "pixel_values", "output": "embeddings",
+            "size": cfg["image"]["size"], "resize": "shorter-side-triangle", "crop": "center",
+            "colorMode": "luminance-replicate-3", "mean": cfg["image"]["mean"], "std": cfg["image"]["std"],
+        },
+        "text": {
+            "file": "text_encoder.onnx", "inputs": ["input_ids", "attention_mask"], "output": "embeddings",
+            "tokenizer": tokenizer.manifest("vocab.txt"),
+        },
+        "logitScale": logit_scale,
+        "files": {},
+        "training": {
+            "dataset": "MedPix 2.0", "trainSplit": cfg.get("train_split", "train"),
+            "selectionSplit": cfg.get("selection_split", "dev"), "config": clean_cfg,
+            "configFile": Path(cfg.get("_config_file", "")).name, "seed": cfg.get("seed", 0),
+            "epochs": cfg["epochs"], "selectedEpoch": ckpt["epoch"],
+            "durationSeconds": ckpt["durationSeconds"], "torch": ckpt["torch"],
+        },
+        "metrics": {"dev": {}},
+        "quantization": quantize,
+        "licence": cfg.get("licence", "Model weights: Apache-2.0 (text encoder initialised from "
+                   "sentence-transformers/all-MiniLM-L6-v2, Apache-2.0). Trained on MedPix 2.0 (NLM MedPix; "
+                   "see the dataset's terms). Research and decision support only, not for diagnosis."),
+    }
