@@ -1,0 +1,255 @@
+// The one entry point the rest of the API uses to turn images and text into vectors.
+//
+// Request paths (encodeImage/encodeText) go through micro-batchers so concurrent GraphQL requests share
+// ONNX runs; bulk paths (encode*Batch) feed the sessions directly in maxSize chunks, since an indexer
+// already has its batch and should not compete for queue slots with interactive traffic.
+import * as ort from "onnxruntime-node";
+import { MedcapError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { type DicomInfo } from "./dicom.decode.js";
+import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
+import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
+import { loadModelFolder, type ModelFolder } from "./model.manifest.js";
+import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
+import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
+
+/** The slice of Config the encoders use; the app's Config satisfies it structurally. */
+export interface EncoderConfig {
+  providers: readonly string[];
+  onnxThreads: number;
+  batch: { maxSize: number; maxWaitMs: number; maxQueue: number };
+  limits: { maxUploadBytes: number; maxPixels: number };
+}
+
+export interface EncoderInfo {
+  name: string;
+  version: string;
+  dim: number;
+  provider: string;
+  manifestSha256: string;
+  /** Providers tried before the active one, with why they failed. */
+  unavailableProviders: Record<string, string>;
+}
+
+export interface EncoderHooks {
+  /** Called after every ONNX batch, for metrics (batch size histogram, latency). */
+  onBatch?: (kind: "image" | "text", observation: BatchObservation) => void;
+}
+
+export class EncoderService {
+  private readonly imageBatcher: MicroBatcher<Float32Array, Float32Array>;
+  private readonly textBatcher: MicroBatcher<number[], Float32Array>;
+  private readonly preprocessor: ImagePreprocessor;
+  readonly tokenizer: WordPieceTokenizer;
+  private closed = false;
+
+  private constructor(
+    private readonly model: Omit<ModelFolder, "imageModel" | "textModel">,
+    private readonly factory: OnnxSessionFactory,
+    private readonly imageSession: OnnxSession,
+    private readonly textSession: OnnxSession,
+    private readonly config: EncoderConfig,
+    private readonly logger: Logger,
+    hooks: EncoderHooks,
+  ) {
+    const { manifest } = model;
+    this.preprocessor = new ImagePreprocessor(
+      { size: manifest.image.size, mean: manifest.image.mean, std: manifest.image.std },
+      config.limits,
+    );
+    this.tokenizer = WordPieceTokenizer.fromVocabText(model.vocabText, manifest.text.tokenizer);
+    const batch = config.batch;
+    this.imageBatcher = new MicroBatcher({
+      name: "image encoder",
+      ...batch,
+      run: (tensors) => this.runImages(tensors),
+      onBatch: (o) => hooks.onBatch?.("image", o),
+    });
+    this.textBatcher = new MicroBatcher({
+      name: "text encoder",
+      ...batch,
+      run: (rows) => this.runTexts(rows),
+      onBatch: (o) => hooks.onBatch?.("text", o),
+    });
+  }
+
+  /**
+   * Creates both sessions (provider fallback), checks the graphs' input/output names against the
+   * manifest, and probes each once to prove it yields `embeddingDim` values: a model that would write
+   * vectors of the wrong size fails here, at start-up, not in the middle of an index run.
+   */
+  static async create(model: ModelFolder, config: EncoderConfig, logger: Logger, hooks: EncoderHooks = {}): Promise<EncoderService> {
+    const log = logger.child({ component: "encoders", model: `${model.manifest.name}@${model.manifest.version}` });
+    const factory = new OnnxSessionFactory({ providers: config.providers, threads: config.onnxThreads, logger: log });
+    const imageSession = await factory.create(model.imageModel, model.manifest.image.file);
+    let textSession: OnnxSession;
+    try {
+      textSession = await factory.create(model.textModel, model.manifest.text.file);
+    } catch (err) {
+      await imageSession.release();
+      throw err;
+    }
+    const { imageModel: _i, textModel: _t, ...rest } = model;
+    const service = new EncoderService(rest, factory, imageSession, textSession, config, log, hooks);
+    try {
+      await service.verify();
+    } catch (err) {
+      await service.close();
+      throw err;
+    }
+    log.info({ provider: imageSession.provider, dim: model.manifest.embeddingDim }, "encoders ready");
+    return service;
+  }
+
+  /** loadModelFolder + create, for callers that only have a directory. */
+  static async load(dir: string, config: EncoderConfig, logger: Logger, hooks: EncoderHooks = {}): Promise<EncoderService> {
+    return EncoderService.create(await loadModelFolder(dir), config, logger, hooks);
+  }
+
+  private async verify(): Promise<void> {
+    const { image, text } = this.model.manifest;
+    const expectNames = (session: OnnxSession, inputs: readonly string[], output: string) => {
+      const missingIn = inputs.filter((n) => !session.inputNames.includes(n));
+      if (missingIn.length > 0 || !session.outputNames.includes(output)) {
+        throw new MedcapError(
+          "MODEL_MISMATCH",
+          `${session.label} has inputs [${session.inputNames.join(", ")}] and outputs [${session.outputNames.join(", ")}]; ` +
+            `the manifest expects inputs [${inputs.join(", ")}] and output ${output}`,
+        );
+      }
+    };
+    expectNames(this.imageSession, [image.input], image.output);
+    expectNames(this.textSession, text.inputs, text.output);
+    const size = image.size;
+    const [imageProbe] = await this.runImages([new Float32Array(3 * size * size)]);
+    const [textProbe] = await this.runTexts([this.tokenizer.encode("probe")]);
+    for (const [label, vector] of [
+      [image.file, imageProbe],
+      [text.file, textProbe],
+    ] as const) {
+      if (!vector || !vector.every(Number.isFinite)) {
+        throw new MedcapError("MODEL_MISMATCH", `${label} produced non-finite values on a probe input`);
+      }
+    }
+  }
+
+  get dim(): number {
+    return this.model.manifest.embeddingDim;
+  }
+
+  /** Queue depths of the two request batchers (for metrics and health). */
+  get queueDepth(): { image: number; text: number } {
+    return { image: this.imageBatcher.queueDepth, text: this.textBatcher.queueDepth };
+  }
+
+  info(): EncoderInfo {
+    return {
+      name: this.model.manifest.name,
+      version: this.model.manifest.version,
+      dim: this.dim,
+      provider: this.imageSession.provider,
+      manifestSha256: this.model.manifestSha256,
+      unavailableProviders: Object.fromEntries(this.factory.failedProviders),
+    };
+  }
+
+  /** Decode + preprocess outside the batcher (parallel per request), then one batched ONNX run. */
+  async encodeImage(bytes: Uint8Array): Promise<Float32Array> {
+    return (await this.encodeImageWithInfo(bytes)).embedding;
+  }
+
+  /** As encodeImage, plus what was decoded (format; for DICOM only non-identifying fields). */
+  async encodeImageWithInfo(bytes: Uint8Array): Promise<{ embedding: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
+    this.assertOpen();
+    const { tensor, ...rest } = await this.preprocessor.preprocessWithInfo(bytes);
+    return { embedding: await this.imageBatcher.submit(tensor), ...rest };
+  }
+
+  async encodeText(text: string): Promise<Float32Array> {
+    this.assertOpen();
+    if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
+    return this.textBatcher.submit(this.tokenizer.encode(text));
+  }
+
+  /**
+   * Bulk path for indexing. A bad image rejects the call with its index in `details.index`, so the
+   * indexer can skip it and retry the rest.
+   */
+  async encodeImagesBatch(images: readonly Uint8Array[]): Promise<Float32Array[]> {
+    this.assertOpen();
+    const out: Float32Array[] = [];
+    for (let start = 0; start < images.length; start += this.config.batch.maxSize) {
+      const chunk = images.slice(start, start + this.config.batch.maxSize);
+      const tensors: Float32Array[] = [];
+      for (const [i, bytes] of chunk.entries()) {
+        try {
+          tensors.push(await this.preprocessor.preprocess(bytes));
+        } catch (err) {
+          if (err instanceof MedcapError) {
+            throw new MedcapError(err.code, `image ${start + i}: ${err.message}`, { ...err.details, index: start + i }, { cause: err });
+          }
+          throw err;
+        }
+      }
+      out.push(...(await this.runImages(tensors)));
+    }
+    return out;
+  }
+
+  async encodeTextsBatch(texts: readonly string[]): Promise<Float32Array[]> {
+    this.assertOpen();
+    const out: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += this.config.batch.maxSize) {
+      const rows = texts.slice(start, start + this.config.batch.maxSize).map((t) => this.tokenizer.encode(t));
+      out.push(...(await this.runTexts(rows)));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.imageBatcher.close(), this.textBatcher.close()]);
+    await Promise.all([this.imageSession.release(), this.textSession.release()]);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MedcapError("OVERLOADED", "the encoders are shutting down");
+  }
+
+  private async runImages(tensors: Float32Array[]): Promise<Float32Array[]> {
+    if (tensors.length === 0) return [];
+    const { image } = this.model.manifest;
+    const plane = 3 * image.size * image.size;
+    const input = new Float32Array(tensors.length * plane);
+    tensors.forEach((t, i) => input.set(t, i * plane));
+    const feeds = { [image.input]: new ort.Tensor("float32", input, [tensors.length, 3, image.size, image.size]) };
+    return this.split(await this.imageSession.run(feeds, image.output), tensors.length, image.file);
+  }
+
+  private async runTexts(rows: number[][]): Promise<Float32Array[]> {
+    if (rows.length === 0) return [];
+    const { text } = this.model.manifest;
+    const batch = this.tokenizer.pad(rows);
+    const shape = [batch.batchSize, batch.sequenceLength];
+    const feeds = {
+      [text.inputs[0]]: new ort.Tensor("int64", batch.inputIds, shape),
+      [text.inputs[1]]: new ort.Tensor("int64", batch.attentionMask, shape),
+    };
+    return this.split(await this.textSession.run(feeds, text.output), rows.length, text.file);
+  }
+
+  private split(output: ort.Tensor, n: number, label: string): Float32Array[] {
+    const dim = this.dim;
+    if (output.type !== "float32" || output.dims.length !== 2 || output.dims[0] !== n || output.dims[1] !== dim) {
+      throw new MedcapError(
+        "MODEL_MISMATCH",
+        `${label} returned ${output.type} [${output.dims.join(", ")}], expected float32 [${n}, ${dim}] (manifest embeddingDim ${dim})`,
+        { expectedDim: dim, dims: [...output.dims] },
+      );
+    }
+    const data = output.data as Float32Array;
+    // Copies, so callers never hold views into ORT's output buffer.
+    return Array.from({ length: n }, (_, i) => data.slice(i * dim, (i + 1) * dim));
+  }
+}

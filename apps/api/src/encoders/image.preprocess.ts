@@ -1,0 +1,322 @@
+// Image bytes → the [3, S, S] float32 tensor the image encoder was trained on.
+//
+// This must reproduce models/toolkit/medcap_toolkit/preprocess.py: the toolkit decodes with PIL and
+// resizes with its own float32 triangle filter, so sharp is used here only to decode to raw pixels
+// (its resize kernels differ and would shift every embedding). Arithmetic mirrors numpy's float32
+// steps with Math.fround; only the resize sums are accumulated in float64 (numpy's sgemm order is not
+// reproducible anyway), which stays within an ulp or two of the toolkit.
+import sharp, { type Metadata, type OutputInfo } from "sharp";
+import { MedcapError } from "../core/errors.js";
+import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
+
+export type ImageFormat = "png" | "jpeg" | "webp" | "tiff" | "dicom";
+
+export interface ImageLimits {
+  maxUploadBytes: number;
+  maxPixels: number;
+}
+
+export interface ImagePreprocessSpec {
+  size: number;
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/**
+ * Luminance in [0, 1], read one row at a time so a large upload is never held as a full float image
+ * (the raw 8/16-bit pixels stay the only full-size buffer).
+ */
+export interface LuminanceImage {
+  readonly width: number;
+  readonly height: number;
+  readRow(y: number, out: Float32Array): void;
+}
+
+export interface DecodedImage {
+  format: ImageFormat;
+  image: LuminanceImage;
+  /** Only for DICOM input, and only the non-identifying fields. */
+  dicom?: DicomInfo;
+}
+
+const f32 = Math.fround;
+const LUMA_R = f32(0.299);
+const LUMA_G = f32(0.587);
+const LUMA_B = f32(0.114);
+
+const startsWith = (bytes: Uint8Array, sig: readonly number[], at = 0) =>
+  bytes.length >= at + sig.length && sig.every((b, i) => bytes[at + i] === b);
+const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
+
+/** What the magic bytes say; unsupported containers are still named so the error can tell the user. */
+export function sniffImageFormat(bytes: Uint8Array): { format: ImageFormat } | { format: null; detected: string } {
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { format: "png" };
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return { format: "jpeg" };
+  if (startsWith(bytes, ascii("RIFF")) && startsWith(bytes, ascii("WEBP"), 8)) return { format: "webp" };
+  if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return { format: "tiff" };
+  if (startsWith(bytes, [0x49, 0x49, 0x2b, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2b])) return { format: "tiff" };
+  if (startsWith(bytes, ascii("DICM"), 128)) return { format: "dicom" };
+  const named: [readonly number[], string, number?][] = [
+    [ascii("GIF8"), "GIF"],
+    [ascii("BM"), "BMP"],
+    [ascii("%PDF"), "PDF"],
+    [[0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20], "JPEG 2000"],
+    [[0xff, 0x4f, 0xff, 0x51], "JPEG 2000 codestream"],
+    [ascii("ftypavif"), "AVIF", 4],
+    [ascii("ftypheic"), "HEIC", 4],
+    [ascii("ftypmif1"), "HEIF", 4],
+    [ascii("PK"), "ZIP archive"],
+    [[0x1f, 0x8b], "gzip data"],
+    [ascii("<svg"), "SVG"],
+    [ascii("<?xml"), "XML/SVG"],
+    [[0x00, 0x00, 0x01, 0x00], "ICO"],
+  ];
+  for (const [sig, name, at] of named) if (startsWith(bytes, sig, at ?? 0)) return { format: null, detected: name };
+  const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  return { format: null, detected: `unknown data (first bytes ${head || "none"})` };
+}
+
+function checkPixels(width: number, height: number, pages: number, limits: ImageLimits, format: string): void {
+  const pixels = width * height * Math.max(pages, 1);
+  if (pixels > limits.maxPixels) {
+    throw new MedcapError(
+      "BAD_USER_INPUT",
+      `${format} image is ${width}×${height}${pages > 1 ? `×${pages} pages` : ""} = ${pixels} pixels, above the limit of ${limits.maxPixels}`,
+      { width, height, pages, maxPixels: limits.maxPixels },
+    );
+  }
+}
+
+function corrupt(format: string, err: unknown): MedcapError {
+  const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+  return new MedcapError("BAD_USER_INPUT", `could not decode the ${format} image (corrupt or truncated): ${reason}`, { format }, { cause: err });
+}
+
+/**
+ * Validates size, format and header dimensions before any pixel is decoded, then decodes to luminance.
+ * The order matters: a small file can declare 20000×20000 pixels, and only the header is read for it.
+ */
+export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new MedcapError("BAD_USER_INPUT", "the image is empty (0 bytes)");
+  if (bytes.length > limits.maxUploadBytes) {
+    throw new MedcapError("BAD_USER_INPUT", `the image is ${bytes.length} bytes, above the limit of ${limits.maxUploadBytes}`, {
+      bytes: bytes.length,
+      maxUploadBytes: limits.maxUploadBytes,
+    });
+  }
+  const sniffed = sniffImageFormat(bytes);
+  if (sniffed.format === null) {
+    throw new MedcapError(
+      "UNSUPPORTED_MEDIA",
+      `unsupported image format: detected ${sniffed.detected}; expected PNG, JPEG, WebP, TIFF or DICOM`,
+      { detected: sniffed.detected },
+    );
+  }
+  if (sniffed.format === "dicom") {
+    const decoded = decodeDicom(bytes, limits);
+    return { format: "dicom", image: floatLuminance(decoded.pixels, decoded.width, decoded.height), dicom: decoded.info };
+  }
+  return decodeRaster(bytes, sniffed.format, limits);
+}
+
+async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dicom">, limits: ImageLimits): Promise<DecodedImage> {
+  // sharp's own guard too, in case a decoder reports dimensions differently from the header we checked.
+  const options = { limitInputPixels: limits.maxPixels, ignoreIcc: true, failOn: "error" as const };
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, options).metadata();
+  } catch (err) {
+    if (err instanceof Error && /pixel limit/i.test(err.message)) {
+      throw new MedcapError("BAD_USER_INPUT", `${format} image exceeds the limit of ${limits.maxPixels} pixels`, { maxPixels: limits.maxPixels });
+    }
+    throw corrupt(format, err);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width < 1 || height < 1) throw corrupt(format, new Error("no image dimensions in the header"));
+  checkPixels(width, height, 1, limits, format);
+
+  const channels = meta.channels ?? 3;
+  const gray = channels <= 2;
+  const sixteen = meta.depth === "ushort";
+  // Only the first page/frame is decoded, like PIL's Image.open.
+  let pipeline = sharp(bytes, { ...options, page: 0, pages: 1 });
+  pipeline = pipeline.toColourspace(gray ? (sixteen ? "grey16" : "b-w") : sixteen ? "rgb16" : "srgb");
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await pipeline.raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw corrupt(format, err);
+  }
+  if (info.width !== width || info.height !== height) {
+    throw corrupt(format, new Error(`decoded ${info.width}×${info.height}, header said ${width}×${height}`));
+  }
+  const samples = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : data;
+  return { format, image: rasterLuminance(samples, width, height, info.channels, sixteen, meta.hasAlpha === true) };
+}
+
+/**
+ * PIL-equivalent luminance for the decoded samples. PIL (what the toolkit trained with) keeps 16 bits
+ * only for single-channel images ("I;16"/"I"); 16-bit RGB, RGBA and gray+alpha PNGs are reduced to
+ * their high byte ("RGB"/"LA" modes), so the same reduction happens here.
+ */
+export function rasterLuminance(
+  samples: Uint8Array | Uint16Array,
+  width: number,
+  height: number,
+  channels: number,
+  sixteen: boolean,
+  hasAlpha: boolean,
+): LuminanceImage {
+  const keep16 = sixteen && channels === 1 && !hasAlpha;
+  const shift = sixteen && !keep16 ? 8 : 0;
+  const scale = f32(keep16 ? 65535 : 255);
+  const stride = width * channels;
+  const readRow = (y: number, out: Float32Array) => {
+    let p = y * stride;
+    if (channels <= 2) {
+      for (let x = 0; x < width; x++, p += channels) out[x] = f32((samples[p]! >>> shift) / scale);
+    } else {
+      for (let x = 0; x < width; x++, p += channels) {
+        const r = f32(LUMA_R * (samples[p]! >>> shift));
+        const g = f32(LUMA_G * (samples[p + 1]! >>> shift));
+        const b = f32(LUMA_B * (samples[p + 2]! >>> shift));
+        out[x] = f32(f32(f32(r + g) + b) / scale);
+      }
+    }
+  };
+  return { width, height, readRow };
+}
+
+export function floatLuminance(data: Float32Array, width: number, height: number): LuminanceImage {
+  if (data.length !== width * height) throw new Error(`expected ${width * height} values, got ${data.length}`);
+  return { width, height, readRow: (y, out) => out.set(data.subarray(y * width, (y + 1) * width)) };
+}
+
+/** Sparse rows of the toolkit's triangle_weights matrix: taps for output i start at `start[i]`. */
+export interface ResizeWeights {
+  start: Int32Array;
+  taps: Float32Array[];
+}
+
+const weightCache = new Map<string, ResizeWeights>();
+
+/**
+ * Antialiased triangle filter: center = (i + 0.5)·scale, support = max(scale, 1), taps in
+ * [floor(center − support), ceil(center + support)) clipped to the input, normalised in float64 and
+ * stored as float32 exactly as the toolkit does.
+ */
+export function triangleWeights(inLen: number, outLen: number): ResizeWeights {
+  const key = `${inLen}:${outLen}`;
+  const cached = weightCache.get(key);
+  if (cached) return cached;
+  const scale = inLen / outLen;
+  const support = Math.max(scale, 1);
+  const start = new Int32Array(outLen);
+  const taps: Float32Array[] = [];
+  for (let i = 0; i < outLen; i++) {
+    const center = (i + 0.5) * scale;
+    const lo = Math.max(Math.floor(center - support), 0);
+    const hi = Math.min(Math.ceil(center + support), inLen);
+    const raw: number[] = [];
+    for (let j = lo; j < hi; j++) raw.push(Math.max(0, 1 - Math.abs(j + 0.5 - center) / support));
+    let total = raw.reduce((s, w) => s + w, 0);
+    if (total <= 0) {
+      raw.fill(1);
+      total = raw.length;
+    }
+    start[i] = lo;
+    taps.push(Float32Array.from(raw, (w) => w / total));
+  }
+  const weights = { start, taps };
+  if (weightCache.size > 256) weightCache.clear();
+  weightCache.set(key, weights);
+  return weights;
+}
+
+/** Python's round(): half to even. Math.round would make 14.5 → 15 where the toolkit gets 14. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function shorterSideTarget(width: number, height: number, size: number): { width: number; height: number } {
+  const out = height <= width ? { height: size, width: roundHalfEven((width * size) / height) } : { width: size, height: roundHalfEven((height * size) / width) };
+  return { width: Math.max(out.width, 1), height: Math.max(out.height, 1) };
+}
+
+/** Shorter side → size (horizontal pass, then vertical), then the centred size×size crop, row-major. */
+export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array {
+  const { width: outW, height: outH } = shorterSideTarget(image.width, image.height, size);
+  const top = Math.floor((outH - size) / 2);
+  const left = Math.floor((outW - size) / 2);
+  const hw = triangleWeights(image.width, outW);
+  const vw = triangleWeights(image.height, outH);
+
+  // Only the crop's columns of the horizontal pass are ever used, so only those are computed.
+  const horizontal = new Float32Array(image.height * size);
+  const row = new Float32Array(image.width);
+  for (let y = 0; y < image.height; y++) {
+    image.readRow(y, row);
+    const base = y * size;
+    for (let c = 0; c < size; c++) {
+      const x = left + c;
+      const taps = hw.taps[x]!;
+      const s = hw.start[x]!;
+      let acc = 0;
+      for (let k = 0; k < taps.length; k++) acc += taps[k]! * row[s + k]!;
+      horizontal[base + c] = acc;
+    }
+  }
+  const out = new Float32Array(size * size);
+  for (let r = 0; r < size; r++) {
+    const y = top + r;
+    const taps = vw.taps[y]!;
+    const s = vw.start[y]!;
+    for (let c = 0; c < size; c++) {
+      let acc = 0;
+      for (let k = 0; k < taps.length; k++) acc += taps[k]! * horizontal[(s + k) * size + c]!;
+      out[r * size + c] = acc;
+    }
+  }
+  return out;
+}
+
+/** [S, S] → [3, S, S]: the gray square replicated and normalised per channel, written at `offset`. */
+export function normaliseToChannels(square: Float32Array, spec: ImagePreprocessSpec, out?: Float32Array, offset = 0): Float32Array {
+  const plane = spec.size * spec.size;
+  const target = out ?? new Float32Array(3 * plane);
+  for (let ch = 0; ch < 3; ch++) {
+    const m = f32(spec.mean[ch] ?? 0);
+    const s = f32(spec.std[ch] ?? 1);
+    const base = offset + ch * plane;
+    for (let i = 0; i < plane; i++) target[base + i] = f32(f32(square[i]! - m) / s);
+  }
+  return target;
+}
+
+export function luminanceToTensor(image: LuminanceImage, spec: ImagePreprocessSpec): Float32Array {
+  return normaliseToChannels(resizeAndCrop(image, spec.size), spec);
+}
+
+/** Decoding + the model's preprocessing, bound to one manifest's image spec and the upload limits. */
+export class ImagePreprocessor {
+  constructor(
+    readonly spec: ImagePreprocessSpec,
+    private readonly limits: ImageLimits,
+  ) {
+    if (spec.mean.length !== 3 || spec.std.length !== 3) throw new Error("image mean and std need 3 values");
+  }
+
+  /** One [3, S, S] tensor. */
+  async preprocess(bytes: Uint8Array): Promise<Float32Array> {
+    return (await this.preprocessWithInfo(bytes)).tensor;
+  }
+
+  async preprocessWithInfo(bytes: Uint8Array): Promise<{ tensor: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
+    const decoded = await decodeImage(bytes, this.limits);
+    const tensor = luminanceToTensor(decoded.image, this.spec);
+    return decoded.dicom ? { tensor, format: decoded.format, dicom: decoded.dicom } : { tensor, format: decoded.format };
+  }
+}

@@ -1,0 +1,109 @@
+// ONNX Runtime sessions with an ordered execution-provider preference.
+//
+// onnxruntime-node does not fall back by itself: a session asked for ["cuda", "cpu"] THROWS when the
+// CUDA provider library cannot be loaded (the npm package's default install has none). So each
+// provider is tried alone, in order; a failure is logged once per factory (image and text sessions
+// share it, so the second one does not retry a provider known to fail) and the next one is tried.
+// A session created with a GPU provider still runs unsupported nodes on CPU inside ORT.
+//
+// Getting CUDA in the GPU image: install onnxruntime-node with its CUDA 12 provider libraries, i.e.
+// `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` (or `npm ci --onnxruntime-node-install=cuda12`, or
+// `onnxruntime-node-install=cuda12` in that image's .npmrc) on a host that can reach NuGet, with the
+// CUDA 12 + cuDNN 9 runtime in the image, then set MEDCAP_PROVIDERS=cuda,cpu. The repository's
+// default stays CPU (`onnxruntime-node-install=skip`, MEDCAP_PROVIDERS=cpu) so a fresh clone needs no
+// GPU and no download.
+import * as ort from "onnxruntime-node";
+import { MedcapError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+
+export interface OnnxSessionFactoryOptions {
+  /** Preference order, e.g. ["cuda", "webgpu", "cpu"]; names are onnxruntime-node's (case-insensitive). */
+  providers: readonly string[];
+  /** Caps intra- and inter-op threads of every session; 0 leaves ORT's default (one per core). */
+  threads: number;
+  logger: Logger;
+}
+
+export type Feeds = Record<string, ort.Tensor>;
+
+/** One loaded graph. Sessions are created once and reused: creation costs far more than a run. */
+export class OnnxSession {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: string,
+    readonly label: string,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Feeds, output: string): Promise<ort.Tensor> {
+    const result = await this.session.run(feeds, [output]);
+    const tensor = result[output];
+    if (!tensor) throw new MedcapError("MODEL_MISMATCH", `${this.label} produced no output named ${output}`);
+    return tensor;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export class OnnxSessionFactory {
+  private readonly failed = new Map<string, string>();
+  private active: string | null = null;
+  private readonly providers: string[];
+
+  constructor(private readonly options: OnnxSessionFactoryOptions) {
+    this.providers = [...new Set(options.providers.map((p) => p.trim().toLowerCase()).filter(Boolean))];
+    if (this.providers.length === 0) this.providers.push("cpu");
+  }
+
+  /** The provider the last session was created with (null before the first). */
+  get activeProvider(): string | null {
+    return this.active;
+  }
+
+  /** Providers that could not be loaded, with the reason; for health output. */
+  get failedProviders(): ReadonlyMap<string, string> {
+    return this.failed;
+  }
+
+  async create(model: Uint8Array | string, label: string): Promise<OnnxSession> {
+    const threads = Math.max(0, Math.floor(this.options.threads));
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: "all",
+      executionMode: "sequential",
+      ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: threads } : {}),
+    };
+    for (const provider of this.providers) {
+      if (this.failed.has(provider)) continue;
+      try {
+        const session =
+          typeof model === "string"
+            ? await ort.InferenceSession.create(model, { ...base, executionProviders: [provider] })
+            : await ort.InferenceSession.create(model, { ...base, executionProviders: [provider] });
+        this.active = provider;
+        this.options.logger.info({ model: label, provider, threads: threads || "default" }, "onnx session created");
+        return new OnnxSession(session, provider, label);
+      } catch (err) {
+        const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 300);
+        // CPU is always built in, so its failure means the graph itself is unusable.
+        if (provider === "cpu") {
+          throw new MedcapError("MODEL_MISMATCH", `could not load ${label} with the cpu provider: ${reason}`, { model: label }, { cause: err });
+        }
+        this.failed.set(provider, reason);
+        this.options.logger.warn({ model: label, provider, reason }, `onnx execution provider ${provider} unavailable, trying the next one`);
+      }
+    }
+    const reasons = [...this.failed].map(([p, r]) => `${p}: ${r}`).join("; ");
+    throw new MedcapError("INTERNAL_SERVER_ERROR", `no ONNX execution provider could load ${label} (tried ${this.providers.join(", ")}): ${reasons}`, {
+      providers: this.providers,
+    });
+  }
+}
