@@ -138,6 +138,8 @@ export async function readMedpix(dir: string): Promise<DatasetReadResult> {
       return;
     }
     const { U_id: id, Case: c, Topic: t } = parsed.data;
+    const images = imagesByCase.get(id) ?? [];
+    imagesByCase.delete(id); // whatever happens to the case, its images are accounted for
     const splitName = splitOf.get(id);
     const split = parseSplit(splitName);
     if (!split) {
@@ -148,7 +150,6 @@ export async function readMedpix(dir: string): Promise<DatasetReadResult> {
       problems.push({ id, reason: "case has a malformed image record (see above); skipped whole so it is never half-imported" });
       return;
     }
-    const images = imagesByCase.get(id) ?? [];
     if (images.length === 0) {
       problems.push({ id, reason: "case has no image records in Descriptions.json" });
       return;
@@ -169,7 +170,6 @@ export async function readMedpix(dir: string): Promise<DatasetReadResult> {
       category: cleanText(t.Category),
       images,
     });
-    imagesByCase.delete(id);
   });
   for (const [id] of imagesByCase) problems.push({ id, reason: "image records reference a case missing from Case_topic.json" });
 
