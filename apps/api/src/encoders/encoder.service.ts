@@ -121,7 +121,9 @@ export class EncoderService {
     expectNames(this.imageSession, [image.input], image.output);
     expectNames(this.textSession, text.inputs, text.output);
     const size = image.size;
-    const [imageProbe] = await this.runImages([new Float32Array(3 * size * size)]);
+    // A smooth ramp, not zeros: an all-zero input can legitimately normalise to NaN (0/0).
+    const ramp = Float32Array.from({ length: 3 * size * size }, (_, i) => ((i % (size * size)) / (size * size)) * 2 - 1);
+    const [imageProbe] = await this.runImages([ramp]);
     const [textProbe] = await this.runTexts([this.tokenizer.encode("probe")]);
     for (const [label, vector] of [
       [image.file, imageProbe],

@@ -120,15 +120,13 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promi
 }
 
 async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dicom">, limits: ImageLimits): Promise<DecodedImage> {
-  // sharp's own guard too, in case a decoder reports dimensions differently from the header we checked.
+  // metadata() reads only the header, so it runs unlimited to report the real dimensions; the decode
+  // below keeps sharp's own pixel guard in case a decoder disagrees with the header we checked.
   const options = { limitInputPixels: limits.maxPixels, ignoreIcc: true, failOn: "error" as const };
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, options).metadata();
+    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
   } catch (err) {
-    if (err instanceof Error && /pixel limit/i.test(err.message)) {
-      throw new MedcapError("BAD_USER_INPUT", `${format} image exceeds the limit of ${limits.maxPixels} pixels`, { maxPixels: limits.maxPixels });
-    }
     throw corrupt(format, err);
   }
   const width = meta.width ?? 0;
@@ -147,6 +145,9 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
   try {
     ({ data, info } = await pipeline.raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer({ resolveWithObject: true }));
   } catch (err) {
+    if (err instanceof Error && /pixel limit/i.test(err.message)) {
+      throw new MedcapError("BAD_USER_INPUT", `${format} image exceeds the limit of ${limits.maxPixels} pixels`, { maxPixels: limits.maxPixels });
+    }
     throw corrupt(format, err);
   }
   if (info.width !== width || info.height !== height) {
