@@ -1,0 +1,46 @@
+"use server";
+
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { secureCookies } from "../../lib/api.config";
+import { ApiError } from "../../lib/graphql.client";
+import { KEY_COOKIE, whoIs } from "../../lib/session";
+
+export interface LoginState {
+  error?: string;
+  key?: string;
+}
+
+const KEY_MAX_AGE_S = 12 * 60 * 60;
+
+/** Only same-site paths: the `next` parameter must never send the user elsewhere. */
+function safeNext(value: FormDataEntryValue | null): string {
+  const next = typeof value === "string" ? value : "";
+  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/";
+}
+
+export async function login(_prev: LoginState, form: FormData): Promise<LoginState> {
+  const key = String(form.get("apiKey") ?? "").trim();
+  if (!key) return { error: "Enter your API key." };
+  let who: Awaited<ReturnType<typeof whoIs>>;
+  try {
+    who = await whoIs(key);
+  } catch (err) {
+    const message = err instanceof ApiError ? err.message : "The MedCap API could not check this key.";
+    return { error: message, key };
+  }
+  if (!who) return { error: "The API did not accept this key. Check it was copied whole and has not been revoked.", key };
+  (await cookies()).set(KEY_COOKIE, key, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: secureCookies(),
+    path: "/",
+    maxAge: KEY_MAX_AGE_S,
+  });
+  redirect(safeNext(form.get("next")));
+}
+
+export async function logout(): Promise<void> {
+  (await cookies()).delete(KEY_COOKIE);
+  redirect("/login");
+}

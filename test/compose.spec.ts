@@ -1,0 +1,189 @@
+// docker compose cannot run here (no engine), so the compose file's structure is checked instead:
+// what `docker compose config` would reject, and what MedCap's own services rely on.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+interface Healthcheck {
+  test: string | string[];
+  interval?: string;
+  retries?: number;
+}
+interface Build {
+  context: string;
+  dockerfile?: string;
+  target?: string;
+  args?: Record<string, string>;
+}
+interface Service {
+  image?: string;
+  build?: string | Build;
+  environment?: Record<string, string> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: Healthcheck;
+  volumes?: (string | { type: string; source?: string; target: string })[];
+  ports?: string[];
+  profiles?: string[];
+  deploy?: { resources?: { reservations?: { devices?: { driver?: string; count?: number | string; capabilities?: string[] }[] } } };
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true }) as ComposeFile;
+const services = Object.entries(compose.services);
+
+function envNames(service: Service): string[] {
+  const env = service.environment ?? {};
+  return Array.isArray(env) ? env.map((e) => e.split("=")[0] ?? e) : Object.keys(env);
+}
+function envValue(service: Service, name: string): string | undefined {
+  const env = service.environment ?? {};
+  if (Array.isArray(env)) return env.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+  return env[name];
+}
+function dependsOn(service: Service): [string, string | undefined][] {
+  const deps = service.depends_on ?? [];
+  return Array.isArray(deps) ? deps.map((d) => [d, undefined]) : Object.entries(deps).map(([d, v]) => [d, v.condition]);
+}
+function dockerfileOf(service: Service): string | undefined {
+  if (!service.build) return undefined;
+  const build = typeof service.build === "string" ? { context: service.build } : service.build;
+  return path.join(root, build.context, build.dockerfile ?? "Dockerfile");
+}
+/** The env vars the API reads: the keys of the schema in apps/api/src/config/config.ts. */
+function apiConfigVars(): Set<string> {
+  const source = readFileSync(path.join(root, "apps/api/src/config/config.ts"), "utf8");
+  const body = source.slice(source.indexOf("z.object({"), source.indexOf("});", source.indexOf("z.object({")));
+  return new Set([...body.matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1] as string));
+}
+
+describe("docker-compose.yml", () => {
+  it("has the production services", () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(["postgres", "qdrant", "api", "admin", "api-gpu"]));
+  });
+
+  it.each(services)("%s has an image or a build", (_name, service) => {
+    expect(Boolean(service.image) || Boolean(service.build)).toBe(true);
+  });
+
+  it.each(["postgres", "qdrant", "api", "api-gpu", "admin"])("%s has a healthcheck", (name) => {
+    const hc = compose.services[name]?.healthcheck;
+    expect(hc?.test, name).toBeDefined();
+    expect(hc?.test.length).toBeGreaterThan(0);
+  });
+
+  it("checks postgres with pg_isready and the api on /healthz", () => {
+    expect(JSON.stringify(compose.services.postgres?.healthcheck?.test)).toContain("pg_isready");
+    for (const name of ["api", "api-gpu"]) {
+      expect(JSON.stringify(compose.services[name]?.healthcheck?.test)).toMatch(/(localhost|127\.0\.0\.1):4000\/healthz/);
+    }
+  });
+
+  it("pins postgres 17 and qdrant images", () => {
+    expect(compose.services.postgres?.image).toMatch(/^postgres:17/);
+    expect(compose.services.qdrant?.image).toMatch(/^qdrant\/qdrant/);
+  });
+
+  it.each(services)("%s depends only on existing services, with valid conditions", (name, service) => {
+    for (const [dep, condition] of dependsOn(service)) {
+      expect(compose.services, `${name} depends on ${dep}`).toHaveProperty([dep]);
+      if (condition) expect(["service_started", "service_healthy", "service_completed_successfully"]).toContain(condition);
+      if (condition === "service_healthy") expect(compose.services[dep]?.healthcheck, `${dep} needs a healthcheck`).toBeDefined();
+    }
+  });
+
+  it("starts the API only after healthy postgres and qdrant, and the admin after a healthy API", () => {
+    for (const name of ["api", "api-gpu"]) {
+      const deps = Object.fromEntries(dependsOn(compose.services[name] as Service));
+      expect(deps).toEqual({ postgres: "service_healthy", qdrant: "service_healthy" });
+    }
+    expect(Object.fromEntries(dependsOn(compose.services.admin as Service))).toMatchObject({ api: "service_healthy" });
+  });
+
+  it("declares every named volume it mounts", () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    for (const [name, service] of services) {
+      for (const v of service.volumes ?? []) {
+        const source = typeof v === "string" ? v.split(":")[0] : v.source;
+        if (!source || source.startsWith(".") || source.startsWith("/") || source.startsWith("~")) continue;
+        expect(declared, `${name} mounts ${source}`).toContain(source);
+      }
+    }
+  });
+
+  it("keeps data on volumes: postgres, qdrant storage and the API data folder", () => {
+    const targets = (name: string) =>
+      (compose.services[name]?.volumes ?? []).map((v) => (typeof v === "string" ? v.split(":")[1] : v.target));
+    expect(targets("postgres")).toContain("/var/lib/postgresql/data");
+    expect(targets("qdrant")).toContain("/qdrant/storage");
+    expect(targets("api")).toContain("/data");
+    expect(targets("api-gpu")).toContain("/data");
+  });
+
+  it.each(services.filter(([, s]) => s.build))("%s builds from a Dockerfile that exists", (_name, service) => {
+    const file = dockerfileOf(service) as string;
+    expect(existsSync(file), file).toBe(true);
+    const build = service.build as Build;
+    if (build.target) expect(readFileSync(file, "utf8")).toMatch(new RegExp(`^FROM .+ AS ${build.target}$`, "m"));
+  });
+
+  it("configures the API for Postgres, Qdrant and the data volume", () => {
+    for (const name of ["api", "api-gpu"]) {
+      const api = compose.services[name] as Service;
+      expect(envValue(api, "DATABASE_URL")).toMatch(/^postgres(ql)?:\/\/.+@postgres:5432\//);
+      expect(envValue(api, "QDRANT_URL")).toBe("http://qdrant:6333");
+      expect(envValue(api, "MEDCAP_VECTOR_STORE")).toBe("qdrant");
+      expect(envValue(api, "MEDCAP_DATA_DIR")).toBe("/data");
+    }
+    expect(envValue(compose.services.admin as Service, "API_URL")).toBe("http://api:4000/graphql");
+    expect(compose.services.admin?.ports).toContain("3001:3001");
+  });
+
+  it("passes the API only environment variables its config schema knows", () => {
+    const known = apiConfigVars();
+    expect(known.size).toBeGreaterThan(5);
+    for (const name of ["api", "api-gpu"]) {
+      for (const env of envNames(compose.services[name] as Service)) expect(known, `${name}: ${env}`).toContain(env);
+    }
+  });
+
+  it("reserves an NVIDIA GPU for the api-gpu service, only under the gpu profile", () => {
+    const gpu = compose.services["api-gpu"] as Service;
+    expect(gpu.profiles).toEqual(["gpu"]);
+    const devices = gpu.deploy?.resources?.reservations?.devices ?? [];
+    expect(devices).toEqual(expect.arrayContaining([expect.objectContaining({ driver: "nvidia", capabilities: expect.arrayContaining(["gpu"]) })]));
+    expect(envValue(gpu, "MEDCAP_PROVIDERS")).toBe("cuda,cpu");
+    expect((gpu.build as Build).args?.ONNXRUNTIME_NODE_INSTALL).toBe("cuda12");
+    for (const [name, service] of services) if (name !== "api-gpu") expect(service.deploy?.resources?.reservations?.devices, name).toBeUndefined();
+  });
+});
+
+describe("Dockerfiles", () => {
+  const api = readFileSync(path.join(root, "docker/api.Dockerfile"), "utf8");
+  const admin = readFileSync(path.join(root, "docker/admin.Dockerfile"), "utf8");
+
+  it("build on Node 20 slim with npm ci and run as a non-root user", () => {
+    for (const file of [api, admin]) {
+      expect(file).toMatch(/node:20-bookworm-slim/);
+      expect(file).toMatch(/\bnpm ci\b/);
+      expect(file).toMatch(/^USER (?!root\b)\w+/m);
+    }
+  });
+
+  it("approves onnxruntime-node's install script for the CUDA build (npm 11 blocks it otherwise)", () => {
+    expect(api).toMatch(/npm install-scripts approve onnxruntime-node/);
+    expect(api).toMatch(/ONNXRUNTIME_NODE_INSTALL/);
+    expect(api).toMatch(/npm_config_onnxruntime_node_install/);
+  });
+
+  it("ships the admin as Next's standalone server", () => {
+    expect(admin).toMatch(/\.next\/standalone/);
+    expect(readFileSync(path.join(root, "apps/admin/next.config.ts"), "utf8")).toMatch(/output:\s*"standalone"/);
+  });
+});
