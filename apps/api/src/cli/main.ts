@@ -4,6 +4,7 @@ import { ConfigError } from "../config/config.js";
 import { isMedcapError } from "../core/errors.js";
 import { registerImportCommands } from "./import.command.js";
 import { registerMigrateCommand } from "./migrate.command.js";
+import { registerRetrievalCommands } from "./retrieval.commands.js";
 import { registerStatsCommand } from "./stats.command.js";
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerImportCommands(program);
   registerStatsCommand(program);
   registerMigrateCommand(program);
+  registerRetrievalCommands(program);
   return program;
 }
 

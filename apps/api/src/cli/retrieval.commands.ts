@@ -1,0 +1,190 @@
+// index, caption, search, similar, info: the retrieval core from the command line.
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import type { Split } from "@medcap/db";
+import { StatsService } from "../catalog/stats.service.js";
+import { loadConfig } from "../config/config.js";
+import { type AppContext, openAppContext } from "../core/app.context.js";
+import { MedcapError } from "../core/errors.js";
+import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
+import type { ImageQuery, SearchFilter } from "../search/search.types.js";
+import { progressBar } from "./progress.js";
+
+async function withRetrieval<T>(fn: (ctx: AppContext, r: Retrieval) => Promise<T>, opts: { model?: string } = {}): Promise<T> {
+  const ctx = await openAppContext(loadConfig());
+  try {
+    const r = await openRetrieval(ctx, { modelDir: opts.model });
+    try {
+      return await fn(ctx, r);
+    } finally {
+      await r.close();
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
+const SPLITS: Record<string, Split> = { train: "TRAIN", dev: "DEV", test: "TEST" };
+function splitFilter(split?: string): SearchFilter | undefined {
+  if (!split) return undefined;
+  const s = SPLITS[split.toLowerCase()];
+  if (!s) throw new MedcapError("BAD_USER_INPUT", `unknown split "${split}" (expected train, dev or test)`);
+  return { splits: [s] };
+}
+
+function parseK(value: string): number {
+  const k = Number.parseInt(value, 10);
+  if (!Number.isInteger(k) || k < 1 || k > 1000) throw new MedcapError("BAD_USER_INPUT", `--k must be an integer from 1 to 1000, got ${value}`);
+  return k;
+}
+
+async function readQueryFile(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch {
+    throw new MedcapError("BAD_USER_INPUT", `cannot read ${file}`);
+  }
+}
+
+export function registerRetrievalCommands(program: Command) {
+  program
+    .command("index")
+    .description("encode every image and current caption not yet embedded for the model, store the vectors, fill the vector store (resumable)")
+    .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)")
+    .option("--json", "print the report as JSON")
+    .action(async (opts: { model?: string; json?: boolean }) => {
+      await withRetrieval(
+        async (_ctx, r) => {
+          const images = progressBar("images  ");
+          const captions = progressBar("captions");
+          const report = await r.indexer.indexAll(r.model, (p) => (p.phase === "images" ? images : captions).update(p.done, p.total));
+          images.stop();
+          captions.stop();
+          if (opts.json) process.stdout.write(`${JSON.stringify({ model: r.model, ...report })}\n`);
+          else
+            process.stdout.write(
+              `${r.model.name} ${r.model.version}: ${report.images} images (${report.imagesPerSecond.toFixed(1)} images/s), ${report.captions} captions (${report.captionsReused} reused), ${report.removed} stale removed in ${report.seconds.toFixed(1)} s\n`,
+            );
+        },
+        { model: opts.model },
+      );
+    });
+
+  program
+    .command("caption")
+    .description("caption images by retrieval: the nearest distinct captions of the library, with scores and provenance")
+    .argument("<files...>", "image files (PNG, JPEG, WebP, TIFF, DICOM)")
+    .option("--k <n>", "captions per image", "5")
+    .option("--split <split>", "restrict the caption pool to one split (train, dev, test)")
+    .option("--json", "one JSON line per file: {file, captions:[{text, score, imageIds, caseIds}]}")
+    .action(async (files: string[], opts: { k: string; split?: string; json?: boolean }) => {
+      const k = parseK(opts.k);
+      const filter = splitFilter(opts.split);
+      await withRetrieval(async (_ctx, r) => {
+        for (const file of files) {
+          const captions = await r.search.captionImage({ bytes: await readQueryFile(file) }, { k, filter });
+          if (opts.json) {
+            const out = captions.map((c) => ({ text: c.text, score: round(c.score), imageIds: c.imageIds, caseIds: c.caseIds }));
+            process.stdout.write(`${JSON.stringify({ file, model: `${r.model.name} ${r.model.version}`, captions: out })}\n`);
+          } else {
+            process.stdout.write(`${file}\n`);
+            for (const c of captions) process.stdout.write(`  ${c.score.toFixed(3)}  ${c.text}\n`);
+          }
+        }
+      });
+    });
+
+  program
+    .command("search")
+    .description("find images for a clinical phrase (text → images)")
+    .argument("<text>", 'e.g. "axial CT of the liver"')
+    .option("--k <n>", "number of images", "10")
+    .option("--split <split>", "restrict to one split")
+    .option("--json", "print JSON")
+    .action(async (text: string, opts: { k: string; split?: string; json?: boolean }) => {
+      const k = parseK(opts.k);
+      await withRetrieval(async (ctx, r) => {
+        const matches = await r.search.searchImages(text, { k, filter: splitFilter(opts.split) });
+        await printImages(ctx, r, matches, Boolean(opts.json), { query: text });
+      });
+    });
+
+  program
+    .command("similar")
+    .description("find visually similar images for an image file or a catalogue image id (image → images)")
+    .argument("<fileOrImageId>", "an image file, or the id of an image already in the catalogue")
+    .option("--k <n>", "number of images", "10")
+    .option("--include-same-case", "also return images of the query's own case")
+    .option("--json", "print JSON")
+    .action(async (target: string, opts: { k: string; includeSameCase?: boolean; json?: boolean }) => {
+      const k = parseK(opts.k);
+      await withRetrieval(async (ctx, r) => {
+        const exists = await ctx.db.prisma.image.findUnique({ where: { id: target }, select: { id: true } });
+        const query: ImageQuery = exists ? { imageId: target } : { bytes: await readQueryFile(target) };
+        const matches = await r.search.similarImages(query, { k, excludeSameCase: !opts.includeSameCase });
+        await printImages(ctx, r, matches, Boolean(opts.json), { query: target });
+      });
+    });
+
+  program
+    .command("info")
+    .description("show the model, execution provider, vector store and counts")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      await withRetrieval(async (ctx, r) => {
+        const info = r.encoder.info();
+        const stats = await new StatsService(ctx.db.prisma).stats();
+        const out = {
+          model: { name: info.name, version: r.model.version, dim: info.dim, folder: ctx.config.modelDir },
+          provider: info.provider,
+          unavailableProviders: info.unavailableProviders,
+          vectorStore: r.store.name,
+          vectors: { images: await r.store.count(r.model.modelVersionId, "IMAGE"), captions: await r.store.count(r.model.modelVersionId, "CAPTION") },
+          database: ctx.db.embedded ? "embedded" : "external",
+          catalogue: { datasets: stats.datasets, cases: stats.cases, images: stats.images, captions: stats.captions },
+        };
+        if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+        else {
+          process.stdout.write(`model      ${out.model.name} ${out.model.version} (${out.model.dim}-d) from ${out.model.folder}\n`);
+          process.stdout.write(`provider   ${out.provider}\n`);
+          process.stdout.write(`store      ${out.vectorStore}: ${out.vectors.images} image and ${out.vectors.captions} caption vectors\n`);
+          process.stdout.write(`database   ${out.database}: ${stats.cases} cases, ${stats.images} images, ${stats.captions} captions\n`);
+        }
+      });
+    });
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+async function printImages(
+  ctx: AppContext,
+  r: Retrieval,
+  matches: { imageId: string; caseId: string; score: number }[],
+  json: boolean,
+  extra: Record<string, string>,
+) {
+  const images = await ctx.db.prisma.image.findMany({
+    where: { id: { in: matches.map((m) => m.imageId) } },
+    select: { id: true, externalId: true, modality: true, plane: true, case: { select: { externalId: true, title: true } }, captions: { where: { isCurrent: true }, select: { text: true } } },
+  });
+  const byId = new Map(images.map((i) => [i.id, i]));
+  const rows = matches.map((m) => {
+    const i = byId.get(m.imageId);
+    return {
+      imageId: m.imageId,
+      caseId: m.caseId,
+      score: round(m.score),
+      externalId: i?.externalId,
+      case: i?.case.externalId,
+      title: i?.case.title,
+      modality: i?.modality,
+      plane: i?.plane,
+      caption: i?.captions[0]?.text,
+    };
+  });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...extra, model: `${r.model.name} ${r.model.version}`, images: rows })}\n`);
+    return;
+  }
+  for (const row of rows) process.stdout.write(`  ${row.score.toFixed(3)}  ${row.externalId}  ${row.modality} ${row.plane ?? ""}  ${row.title ?? ""}\n`);
+}

@@ -1,0 +1,154 @@
+// Postgres access for vectors: the Embedding table is the source of truth for every store.
+import type { EmbeddingKind, PrismaClient } from "@medcap/db";
+import { bytesToVector, type PointPayload, type VectorPoint, vectorToBytes } from "../vectors/vector.store.js";
+
+interface PayloadRow {
+  targetId: string;
+  imageId: string;
+  caseId: string;
+  dataset: string;
+  split: PointPayload["split"];
+  modality: PointPayload["modality"];
+  plane: string | null;
+  locationCategory: string | null;
+}
+
+export interface PendingImage {
+  id: string;
+  sha256: string;
+  storedPath: string;
+}
+
+export interface PendingCaption {
+  id: string;
+  text: string;
+}
+
+export class EmbeddingRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Payloads (filter fields) of images or current captions, keyed by target id. */
+  async payloads(kind: EmbeddingKind, targetIds?: string[]): Promise<Map<string, PointPayload>> {
+    const restrict = targetIds ? targetIds : null;
+    const rows =
+      kind === "IMAGE"
+        ? await this.prisma.$queryRaw<PayloadRow[]>`
+            select i.id as "targetId", i.id as "imageId", c.id as "caseId", d.name as dataset, c.split::text as split,
+                   i.modality::text as modality, i.plane, i."locationCategory"
+            from "Image" i join "Case" c on c.id = i."caseId" join "Dataset" d on d.id = c."datasetId"
+            where ${restrict}::text[] is null or i.id = any(${restrict}::text[])`
+        : await this.prisma.$queryRaw<PayloadRow[]>`
+            select cap.id as "targetId", i.id as "imageId", c.id as "caseId", d.name as dataset, c.split::text as split,
+                   i.modality::text as modality, i.plane, i."locationCategory"
+            from "Caption" cap join "Image" i on i.id = cap."imageId" join "Case" c on c.id = i."caseId"
+            join "Dataset" d on d.id = c."datasetId"
+            where cap."isCurrent" and (${restrict}::text[] is null or cap.id = any(${restrict}::text[]))`;
+    return new Map(rows.map((r) => [r.targetId, { kind, ...r }]));
+  }
+
+  /** Every stored vector of a model version, in batches, joined with its current payload. */
+  async *points(modelVersionId: string, batchSize = 1000): AsyncGenerator<VectorPoint[]> {
+    for (const kind of ["IMAGE", "CAPTION"] as const) {
+      const payloads = await this.payloads(kind);
+      let cursor: string | undefined;
+      for (;;) {
+        const rows = await this.prisma.embedding.findMany({
+          where: { modelVersionId, kind },
+          select: { id: true, targetId: true, vector: true },
+          orderBy: { id: "asc" },
+          take: batchSize,
+          ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+        });
+        if (!rows.length) break;
+        cursor = rows[rows.length - 1]?.id;
+        const batch: VectorPoint[] = [];
+        for (const r of rows) {
+          const payload = payloads.get(r.targetId);
+          if (payload) batch.push({ vector: bytesToVector(r.vector), payload });
+        }
+        yield batch;
+      }
+    }
+  }
+
+  async vectorOf(modelVersionId: string, kind: EmbeddingKind, targetId: string): Promise<Float32Array | undefined> {
+    const row = await this.prisma.embedding.findUnique({
+      where: { modelVersionId_kind_targetId: { modelVersionId, kind, targetId } },
+      select: { vector: true },
+    });
+    return row ? bytesToVector(row.vector) : undefined;
+  }
+
+  /** Images with no vector for this model version, or whose bytes changed since they were encoded. */
+  pendingImages(modelVersionId: string, limit: number): Promise<PendingImage[]> {
+    return this.prisma.$queryRaw<PendingImage[]>`
+      select i.id, i.sha256, i."storedPath" from "Image" i
+      left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'IMAGE' and e."targetId" = i.id
+      where e.id is null or e."contentSha256" <> i.sha256
+      order by i.id limit ${limit}`;
+  }
+
+  countPendingImages(modelVersionId: string): Promise<number> {
+    return this.prisma.$queryRaw<{ n: bigint }[]>`
+      select count(*) as n from "Image" i
+      left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'IMAGE' and e."targetId" = i.id
+      where e.id is null or e."contentSha256" <> i.sha256`.then((r) => Number(r[0]?.n ?? 0));
+  }
+
+  /** Current captions with no vector, or whose text changed since it was encoded. */
+  pendingCaptions(modelVersionId: string, limit: number): Promise<PendingCaption[]> {
+    return this.prisma.$queryRaw<PendingCaption[]>`
+      select cap.id, cap.text from "Caption" cap
+      left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'CAPTION' and e."targetId" = cap.id
+      where cap."isCurrent" and (e.id is null or e."contentSha256" <> encode(sha256(convert_to(cap.text, 'UTF8')), 'hex'))
+      order by cap.id limit ${limit}`;
+  }
+
+  countPendingCaptions(modelVersionId: string): Promise<number> {
+    return this.prisma.$queryRaw<{ n: bigint }[]>`
+      select count(*) as n from "Caption" cap
+      left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'CAPTION' and e."targetId" = cap.id
+      where cap."isCurrent" and (e.id is null or e."contentSha256" <> encode(sha256(convert_to(cap.text, 'UTF8')), 'hex'))`.then((r) =>
+      Number(r[0]?.n ?? 0),
+    );
+  }
+
+  /** Vectors already computed for identical caption text under this model (captions repeat a lot). */
+  async vectorsByContent(modelVersionId: string, shas: string[]): Promise<Map<string, Float32Array>> {
+    if (!shas.length) return new Map();
+    const rows = await this.prisma.embedding.findMany({
+      where: { modelVersionId, kind: "CAPTION", contentSha256: { in: shas } },
+      select: { contentSha256: true, vector: true },
+      distinct: ["contentSha256"],
+    });
+    return new Map(rows.map((r) => [r.contentSha256, bytesToVector(r.vector)]));
+  }
+
+  /** Writes (or replaces) vectors in one transaction, so a crash never leaves half a batch. */
+  async save(modelVersionId: string, kind: EmbeddingKind, items: { targetId: string; contentSha256: string; vector: Float32Array }[]) {
+    if (!items.length) return;
+    await this.prisma.$transaction([
+      this.prisma.embedding.deleteMany({ where: { modelVersionId, kind, targetId: { in: items.map((i) => i.targetId) } } }),
+      this.prisma.embedding.createMany({
+        data: items.map((i) => ({ modelVersionId, kind, targetId: i.targetId, contentSha256: i.contentSha256, vector: vectorToBytes(i.vector) })),
+      }),
+    ]);
+  }
+
+  /** Caption vectors whose caption is no longer current (edited away). */
+  async staleCaptionTargets(modelVersionId: string): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ targetId: string }[]>`
+      select e."targetId" from "Embedding" e left join "Caption" cap on cap.id = e."targetId"
+      where e."modelVersionId" = ${modelVersionId} and e.kind = 'CAPTION' and (cap.id is null or not cap."isCurrent")`;
+    return rows.map((r) => r.targetId);
+  }
+
+  async deleteTargets(modelVersionId: string, kind: EmbeddingKind, targetIds: string[]) {
+    if (targetIds.length) await this.prisma.embedding.deleteMany({ where: { modelVersionId, kind, targetId: { in: targetIds } } });
+  }
+
+  async storedDims(modelVersionId: string): Promise<number | undefined> {
+    const row = await this.prisma.embedding.findFirst({ where: { modelVersionId }, select: { vector: true } });
+    return row ? row.vector.byteLength / 4 : undefined;
+  }
+}

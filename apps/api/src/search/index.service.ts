@@ -1,0 +1,136 @@
+// Encodes every image and current caption not yet embedded for a model version, stores vectors
+// in Postgres (one transaction per batch, so an interrupted run resumes where it stopped), then
+// upserts them into the vector store.
+import type { Logger } from "../core/logger.js";
+import type { EncoderService } from "../encoders/encoder.service.js";
+import type { ImageStore } from "../ingest/image.store.js";
+import { sha256Hex } from "../ingest/image.store.js";
+import type { VectorStore } from "../vectors/vector.store.js";
+import type { EmbeddingRepository } from "./embedding.repository.js";
+import type { ModelRef } from "./search.types.js";
+
+export interface IndexProgress {
+  phase: "images" | "captions";
+  done: number;
+  total: number;
+}
+
+export interface IndexReport {
+  images: number;
+  captions: number;
+  /** Caption vectors reused from identical text instead of being encoded again. */
+  captionsReused: number;
+  removed: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export class IndexService {
+  constructor(
+    private readonly repo: EmbeddingRepository,
+    private readonly store: VectorStore,
+    private readonly encoder: EncoderService,
+    private readonly images: ImageStore,
+    private readonly logger: Logger,
+    private readonly batchSize = 32,
+  ) {}
+
+  /** Loads every stored vector of the model version into the store (start-up of the embedded store). */
+  async loadStore(model: ModelRef): Promise<number> {
+    await this.store.rebuild(model.modelVersionId, this.encoder.dim, this.repo.points(model.modelVersionId));
+    return this.store.count(model.modelVersionId);
+  }
+
+  async indexAll(model: ModelRef, onProgress?: (p: IndexProgress) => void, signal?: AbortSignal): Promise<IndexReport> {
+    const started = performance.now();
+    const mv = model.modelVersionId;
+    await this.store.ensureCollection(mv, this.encoder.dim);
+
+    const imageTotal = await this.repo.countPendingImages(mv);
+    let images = 0;
+    let imageSeconds = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const batch = await this.repo.pendingImages(mv, this.batchSize);
+      if (!batch.length) break;
+      const t0 = performance.now();
+      const bytes = await Promise.all(batch.map((b) => this.images.read(b.storedPath)));
+      const vectors = await this.encoder.encodeImagesBatch(bytes);
+      imageSeconds += (performance.now() - t0) / 1000;
+      const items = batch.map((b, i) => ({ targetId: b.id, contentSha256: b.sha256, vector: vectors[i] as Float32Array }));
+      await this.repo.save(mv, "IMAGE", items);
+      await this.upsert(mv, "IMAGE", items);
+      images += batch.length;
+      onProgress?.({ phase: "images", done: images, total: imageTotal });
+    }
+
+    const captionTotal = await this.repo.countPendingCaptions(mv);
+    let captions = 0;
+    let reused = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const batch = await this.repo.pendingCaptions(mv, this.batchSize * 4);
+      if (!batch.length) break;
+      const shas = batch.map((c) => sha256Hex(c.text));
+      const known = await this.repo.vectorsByContent(mv, shas);
+      const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
+      const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
+      const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
+      toEncode.forEach((s, i) => known.set(s, encoded[i] as Float32Array));
+      reused += batch.length - toEncode.length;
+      const items = batch.map((c, i) => ({ targetId: c.id, contentSha256: shas[i] as string, vector: known.get(shas[i] as string) as Float32Array }));
+      await this.repo.save(mv, "CAPTION", items);
+      await this.upsert(mv, "CAPTION", items);
+      captions += batch.length;
+      onProgress?.({ phase: "captions", done: captions, total: captionTotal });
+    }
+
+    const stale = await this.repo.staleCaptionTargets(mv);
+    if (stale.length) {
+      await this.store.delete(mv, "CAPTION", stale);
+      await this.repo.deleteTargets(mv, "CAPTION", stale);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const report = {
+      images,
+      captions,
+      captionsReused: reused,
+      removed: stale.length,
+      seconds,
+      imagesPerSecond: imageSeconds > 0 ? images / imageSeconds : 0,
+    };
+    this.logger.info({ model: `${model.name} ${model.version}`, ...report }, "index finished");
+    return report;
+  }
+
+  /** Encodes and stores one image (after an upload). */
+  async indexImage(model: ModelRef, image: { id: string; sha256: string; storedPath: string }): Promise<void> {
+    const bytes = await this.images.read(image.storedPath);
+    const [vector] = await this.encoder.encodeImagesBatch([bytes]);
+    const items = [{ targetId: image.id, contentSha256: image.sha256, vector: vector as Float32Array }];
+    await this.repo.save(model.modelVersionId, "IMAGE", items);
+    await this.upsert(model.modelVersionId, "IMAGE", items);
+  }
+
+  /** Encodes and stores one caption (after an edit) and drops vectors of captions no longer current. */
+  async indexCaption(model: ModelRef, caption: { id: string; text: string }): Promise<void> {
+    const vector = await this.encoder.encodeText(caption.text);
+    const items = [{ targetId: caption.id, contentSha256: sha256Hex(caption.text), vector }];
+    await this.repo.save(model.modelVersionId, "CAPTION", items);
+    await this.upsert(model.modelVersionId, "CAPTION", items);
+    const stale = await this.repo.staleCaptionTargets(model.modelVersionId);
+    if (stale.length) {
+      await this.store.delete(model.modelVersionId, "CAPTION", stale);
+      await this.repo.deleteTargets(model.modelVersionId, "CAPTION", stale);
+    }
+  }
+
+  private async upsert(mv: string, kind: "IMAGE" | "CAPTION", items: { targetId: string; vector: Float32Array }[]) {
+    const payloads = await this.repo.payloads(kind, items.map((i) => i.targetId));
+    const points = items.flatMap((i) => {
+      const payload = payloads.get(i.targetId);
+      return payload ? [{ vector: i.vector, payload }] : [];
+    });
+    await this.store.upsert(mv, points);
+  }
+}

@@ -1,0 +1,63 @@
+// Wires encoders, the vector store, indexing and search over an open AppContext.
+import type { AppContext } from "../core/app.context.js";
+import { EncoderService, type EncoderHooks } from "../encoders/encoder.service.js";
+import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
+import { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import type { VectorStore } from "../vectors/vector.store.js";
+import { EmbeddingRepository } from "./embedding.repository.js";
+import { IndexService } from "./index.service.js";
+import { registerModelVersion } from "./model.registry.js";
+import { SearchService } from "./search.service.js";
+import type { ModelRef } from "./search.types.js";
+
+export interface Retrieval {
+  encoder: EncoderService;
+  store: VectorStore;
+  repo: EmbeddingRepository;
+  indexer: IndexService;
+  search: SearchService;
+  model: ModelRef;
+  close(): Promise<void>;
+}
+
+export function createVectorStore(ctx: AppContext): VectorStore {
+  const { vectorStore, qdrant } = ctx.config;
+  if (vectorStore === "qdrant" && qdrant.url) return new QdrantVectorStore(qdrant.url, qdrant.apiKey);
+  return new EmbeddedVectorStore();
+}
+
+export async function openRetrieval(
+  ctx: AppContext,
+  options: { modelDir?: string; loadStore?: boolean; hooks?: EncoderHooks } = {},
+): Promise<Retrieval> {
+  const encoder = await EncoderService.load(options.modelDir ?? ctx.config.modelDir, ctx.config, ctx.logger, options.hooks);
+  try {
+    const model = await registerModelVersion(ctx.db.prisma, encoder.info());
+    const store = createVectorStore(ctx);
+    const repo = new EmbeddingRepository(ctx.db.prisma);
+    const stored = await repo.storedDims(model.modelVersionId);
+    if (stored !== undefined && stored !== encoder.dim) {
+      throw new Error(`stored vectors of ${model.name} ${model.version} have ${stored} dimensions, the model ${encoder.dim}`);
+    }
+    const indexer = new IndexService(repo, store, encoder, ctx.images, ctx.logger, ctx.config.batch.maxSize);
+    await store.ensureCollection(model.modelVersionId, encoder.dim);
+    // The embedded store lives in this process: fill it from Postgres. Qdrant already holds its data.
+    if (store.name === "embedded" && options.loadStore !== false) await indexer.loadStore(model);
+    const search = new SearchService(ctx.db.prisma, encoder, store, repo, indexer, model);
+    return {
+      encoder,
+      store,
+      repo,
+      indexer,
+      search,
+      model,
+      close: async () => {
+        await store.close();
+        await encoder.close();
+      },
+    };
+  } catch (err) {
+    await encoder.close();
+    throw err;
+  }
+}
