@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm start`: the API (imports and indexes MedPix on first start) and the admin, on embedded defaults.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1" };
+const apiPort = env.PORT ?? "4000";
+const adminPort = env.ADMIN_PORT ?? "3001";
+env.API_URL ??= `http://127.0.0.1:${apiPort}/graphql`;
+
+if (!existsSync(path.join(root, "apps", "admin", ".next", "BUILD_ID"))) {
+  console.error("building the admin app (first start only)…");
+  const build = spawnSync("npx", ["turbo", "run", "build", "--filter=@medcap/admin"], { cwd: root, env, stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const children = [];
+function run(name, cmd, args, opts) {
+  const child = spawn(cmd, args, { cwd: root, env, stdio: "inherit", ...opts });
+  child.on("exit", (code, signal) => {
+    console.error(`${name} exited (${signal ?? code})`);
+    shutdown(code ?? 1);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 10_000).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on("exit", r)) : null))).then(() => process.exit(code));
+}
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+
+run("api", process.execPath, [path.join(root, "apps", "api", "bin", "medcap.mjs"), "serve", "--bootstrap", "--port", apiPort]);
+run("admin", "npx", ["next", "start", "-p", adminPort], { cwd: path.join(root, "apps", "admin") });
+console.error(`MedCap: API http://127.0.0.1:${apiPort}/graphql · admin http://127.0.0.1:${adminPort}`);
