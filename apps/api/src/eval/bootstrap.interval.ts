@@ -4,74 +4,70 @@
  */
 
 export interface BootstrapInterval {
-	estimate: number;
-	low: number;
-	high: number;
-	level: number;
-	samples: number;
+  estimate: number;
+  low: number;
+  high: number;
+  level: number;
+  samples: number;
 }
 
 export interface BootstrapOptions {
-	/** Resamples drawn; 1000 keeps the 95% endpoints stable to about ±0.005 on a few hundred queries. */
-	samples?: number;
-	seed?: number;
-	level?: number;
+  /** Resamples drawn; 1000 keeps the 95% endpoints stable to about ±0.005 on a few hundred queries. */
+  samples?: number;
+  seed?: number;
+  level?: number;
 }
 
 /** mulberry32: tiny, fast and good enough for resampling indices; the seed fixes the stream. */
 export function seededRandom(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Percentile of sorted values with linear interpolation (numpy's default method). */
 function percentile(sorted: readonly number[], q: number): number {
-	if (sorted.length === 0) return Number.NaN;
-	const pos = (sorted.length - 1) * q;
-	const lo = Math.floor(pos);
-	const hi = Math.ceil(pos);
-	const a = sorted[lo] ?? 0;
-	const b = sorted[hi] ?? 0;
-	return a + (b - a) * (pos - lo);
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = sorted[lo] ?? 0;
+  const b = sorted[hi] ?? 0;
+  return a + (b - a) * (pos - lo);
 }
 
-export function bootstrapMeanInterval(
-	values: readonly number[],
-	opts: BootstrapOptions = {},
-): BootstrapInterval {
-	const samples = opts.samples ?? 1000;
-	const level = opts.level ?? 0.95;
-	const n = values.length;
-	const mean = (xs: readonly number[]) =>
-		xs.reduce((a, b) => a + b, 0) / xs.length;
-	if (n === 0)
-		return {
-			estimate: Number.NaN,
-			low: Number.NaN,
-			high: Number.NaN,
-			level,
-			samples,
-		};
-	const random = seededRandom(opts.seed ?? 0);
-	const means: number[] = [];
-	for (let s = 0; s < samples; s++) {
-		let sum = 0;
-		for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? 0;
-		means.push(sum / n);
-	}
-	means.sort((a, b) => a - b);
-	const tail = (1 - level) / 2;
-	return {
-		estimate: mean(values),
-		low: percentile(means, tail),
-		high: percentile(means, 1 - tail),
-		level,
-		samples,
-	};
+export function bootstrapMeanInterval(values: readonly number[], opts: BootstrapOptions = {}): BootstrapInterval {
+  const samples = opts.samples ?? 1000;
+  const level = opts.level ?? 0.95;
+  const n = values.length;
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (n === 0)
+    return {
+      estimate: Number.NaN,
+      low: Number.NaN,
+      high: Number.NaN,
+      level,
+      samples,
+    };
+  const random = seededRandom(opts.seed ?? 0);
+  const means: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? 0;
+    means.push(sum / n);
+  }
+  means.sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return {
+    estimate: mean(values),
+    low: percentile(means, tail),
+    high: percentile(means, 1 - tail),
+    level,
+    samples,
+  };
 }

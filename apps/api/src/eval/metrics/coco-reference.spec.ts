@@ -4,11 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../bootstrap.interval.js";
 import { REPO_ROOT, SHARED_DIR } from "../fixture.paths.js";
-import {
-	CAPTION_METRIC_NAMES,
-	type CaptionItem,
-	scoreCaptions,
-} from "./caption.scorer.js";
+import { CAPTION_METRIC_NAMES, type CaptionItem, scoreCaptions } from "./caption.scorer.js";
 import { ptbTokenize } from "./ptb.tokenizer.js";
 
 /**
@@ -20,112 +16,90 @@ import { ptbTokenize } from "./ptb.tokenizer.js";
 const REFERENCE_DIR = join(REPO_ROOT, "models", "toolkit", "reference");
 const PYTHON = join(REFERENCE_DIR, ".venv", "bin", "python");
 // The spec is the one place that reads the env var: it is a test input, not app config.
-const MEDPIX_DIR =
-	process.env.MEDPIX_DIR ?? join(SHARED_DIR, "data", "medpix-2.0");
+const MEDPIX_DIR = process.env.MEDPIX_DIR ?? join(SHARED_DIR, "data", "medpix-2.0");
 const SEED = 20240601;
 
 interface Description {
-	U_id: string;
-	image: string;
-	Description?: { Caption?: string | null };
+  U_id: string;
+  image: string;
+  Description?: { Caption?: string | null };
 }
 
 interface ReferenceOutput {
-	metrics: Record<(typeof CAPTION_METRIC_NAMES)[number], number>;
-	meteor_without_paraphrase: number;
-	tokenized: CaptionItem[];
+  metrics: Record<(typeof CAPTION_METRIC_NAMES)[number], number>;
+  meteor_without_paraphrase: number;
+  tokenized: CaptionItem[];
 }
 
 function buildRandomCaptionItems(): CaptionItem[] {
-	const root = join(MEDPIX_DIR, "MedPix-2-0");
-	const descriptions = JSON.parse(
-		readFileSync(join(root, "Descriptions.json"), "utf8"),
-	) as Description[];
-	const splits = JSON.parse(
-		readFileSync(join(root, "splitted_dataset", "uid_list.json"), "utf8"),
-	) as Record<string, string[]>;
-	const dev = new Set(splits.dev ?? []);
-	const train = new Set(splits.train ?? []);
-	const caption = (d: Description) => d.Description?.Caption?.trim() ?? "";
-	const withCaption = descriptions.filter((d) => caption(d).length > 0);
-	const pool = withCaption.filter((d) => train.has(d.U_id)).map(caption);
-	const random = seededRandom(SEED);
-	return withCaption
-		.filter((d) => dev.has(d.U_id))
-		.map((d) => ({
-			id: d.image,
-			candidate: pool[Math.floor(random() * pool.length)] ?? "",
-			references: [caption(d)],
-		}));
+  const root = join(MEDPIX_DIR, "MedPix-2-0");
+  const descriptions = JSON.parse(readFileSync(join(root, "Descriptions.json"), "utf8")) as Description[];
+  const splits = JSON.parse(readFileSync(join(root, "splitted_dataset", "uid_list.json"), "utf8")) as Record<string, string[]>;
+  const dev = new Set(splits.dev ?? []);
+  const train = new Set(splits.train ?? []);
+  const caption = (d: Description) => d.Description?.Caption?.trim() ?? "";
+  const withCaption = descriptions.filter((d) => caption(d).length > 0);
+  const pool = withCaption.filter((d) => train.has(d.U_id)).map(caption);
+  const random = seededRandom(SEED);
+  return withCaption
+    .filter((d) => dev.has(d.U_id))
+    .map((d) => ({
+      id: d.image,
+      candidate: pool[Math.floor(random() * pool.length)] ?? "",
+      references: [caption(d)],
+    }));
 }
 
 function runReference(items: CaptionItem[]): ReferenceOutput {
-	if (!existsSync(PYTHON)) {
-		throw new Error(
-			`pycocoevalcap reference venv missing (${PYTHON}): run models/toolkit/reference/install.sh first`,
-		);
-	}
-	const result = spawnSync(PYTHON, [join(REFERENCE_DIR, "coco_score.py")], {
-		input: JSON.stringify(items),
-		encoding: "utf8",
-		maxBuffer: 64 * 1024 * 1024,
-		timeout: 240_000,
-	});
-	if (result.status !== 0) {
-		throw new Error(
-			`coco_score.py failed (status ${result.status}): ${result.stderr || result.error?.message}`,
-		);
-	}
-	return JSON.parse(result.stdout) as ReferenceOutput;
+  if (!existsSync(PYTHON)) {
+    throw new Error(`pycocoevalcap reference venv missing (${PYTHON}): run models/toolkit/reference/install.sh first`);
+  }
+  const result = spawnSync(PYTHON, [join(REFERENCE_DIR, "coco_score.py")], {
+    input: JSON.stringify(items),
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 240_000,
+  });
+  if (result.status !== 0) {
+    throw new Error(`coco_score.py failed (status ${result.status}): ${result.stderr || result.error?.message}`);
+  }
+  return JSON.parse(result.stdout) as ReferenceOutput;
 }
 
 describe("TypeScript caption metrics against pycocoevalcap on MedPix dev", () => {
-	it("agree on BLEU, ROUGE-L and CIDEr-D for the same tokens; METEOR gap reported", () => {
-		const items = buildRandomCaptionItems();
-		expect(items.length).toBeGreaterThan(100);
-		const reference = runReference(items);
+  it("agree on BLEU, ROUGE-L and CIDEr-D for the same tokens; METEOR gap reported", () => {
+    const items = buildRandomCaptionItems();
+    expect(items.length).toBeGreaterThan(100);
+    const reference = runReference(items);
 
-		// score exactly the tokens the reference scored, so only the metric code is compared
-		const ours = scoreCaptions(reference.tokenized, { tokenize: false });
-		const rows = CAPTION_METRIC_NAMES.map(
-			(name) =>
-				`${name.padEnd(8)} pycocoevalcap ${reference.metrics[name].toFixed(6)}  ours ${ours[name].toFixed(6)}  diff ${(ours[name] - reference.metrics[name]).toExponential(2)}`,
-		);
-		console.log(
-			`${items.length} MedPix dev items, random train caption vs own caption\n${rows.join("\n")}\n` +
-				`METEOR without paraphrase module (jar -m "exact stem synonym"): ${reference.meteor_without_paraphrase.toFixed(6)}, ours minus that ${(ours.METEOR - reference.meteor_without_paraphrase).toExponential(2)}`,
-		);
-		for (const name of [
-			"BLEU_1",
-			"BLEU_2",
-			"BLEU_3",
-			"BLEU_4",
-			"ROUGE_L",
-			"CIDEr",
-		] as const) {
-			expect(Math.abs(ours[name] - reference.metrics[name]), name).toBeLessThan(
-				1e-4,
-			);
-		}
-		// METEOR is an approximation (see meteor.metric.ts); guard against it drifting far
-		expect(Math.abs(ours.METEOR - reference.metrics.METEOR)).toBeLessThan(0.03);
+    // score exactly the tokens the reference scored, so only the metric code is compared
+    const ours = scoreCaptions(reference.tokenized, { tokenize: false });
+    const rows = CAPTION_METRIC_NAMES.map(
+      (name) =>
+        `${name.padEnd(8)} pycocoevalcap ${reference.metrics[name].toFixed(6)}  ours ${ours[name].toFixed(6)}  diff ${(ours[name] - reference.metrics[name]).toExponential(2)}`,
+    );
+    console.log(
+      `${items.length} MedPix dev items, random train caption vs own caption\n${rows.join("\n")}\n` +
+        `METEOR without paraphrase module (jar -m "exact stem synonym"): ${reference.meteor_without_paraphrase.toFixed(6)}, ours minus that ${(ours.METEOR - reference.meteor_without_paraphrase).toExponential(2)}`,
+    );
+    for (const name of ["BLEU_1", "BLEU_2", "BLEU_3", "BLEU_4", "ROUGE_L", "CIDEr"] as const) {
+      expect(Math.abs(ours[name] - reference.metrics[name]), name).toBeLessThan(1e-4);
+    }
+    // METEOR is an approximation (see meteor.metric.ts); guard against it drifting far
+    expect(Math.abs(ours.METEOR - reference.metrics.METEOR)).toBeLessThan(0.03);
 
-		// our regex PTB step against Stanford's: how often the token sequences differ
-		const differing = items.filter((item, i) => {
-			const theirs = reference.tokenized[i];
-			return (
-				ptbTokenize(item.candidate).join(" ") !== theirs?.candidate ||
-				ptbTokenize(item.references[0] ?? "").join(" ") !==
-					theirs?.references[0]
-			);
-		});
-		const selfTokenized = scoreCaptions(items);
-		console.log(
-			`PTB step: ${differing.length}/${items.length} items tokenised differently; metrics with our own tokenisation: ` +
-				CAPTION_METRIC_NAMES.map(
-					(n) =>
-						`${n} ${(selfTokenized[n] - reference.metrics[n]).toExponential(2)}`,
-				).join(", "),
-		);
-	}, 300_000);
+    // our regex PTB step against Stanford's: how often the token sequences differ
+    const differing = items.filter((item, i) => {
+      const theirs = reference.tokenized[i];
+      return (
+        ptbTokenize(item.candidate).join(" ") !== theirs?.candidate ||
+        ptbTokenize(item.references[0] ?? "").join(" ") !== theirs?.references[0]
+      );
+    });
+    const selfTokenized = scoreCaptions(items);
+    console.log(
+      `PTB step: ${differing.length}/${items.length} items tokenised differently; metrics with our own tokenisation: ` +
+        CAPTION_METRIC_NAMES.map((n) => `${n} ${(selfTokenized[n] - reference.metrics[n]).toExponential(2)}`).join(", "),
+    );
+  }, 300_000);
 });

@@ -28,237 +28,292 @@ const MODULE_WEIGHTS = [1.0, 0.6, 0.8] as const; // exact, stem, synonym
 const BEAM_SIZE = 40; // Constants.DEFAULT_BEAM_SIZE
 
 enum Module {
-	Exact = 0,
-	Stem = 1,
-	Synonym = 2,
+  Exact = 0,
+  Stem = 1,
+  Synonym = 2,
 }
 const MODULES = MODULE_WEIGHTS.length;
 
 // function/english.words from the Meteor 1.5 distribution: words weighted by (1 - δ).
 const FUNCTION_WORDS: ReadonlySet<string> = new Set(
-	(
-		"the , . to of and a in that for \" is on 's it with was as said at he by be from have has " +
-		"are his but an this not i will ’ they ) -rrb- ( -lrb- who their had we which were been more " +
-		"or s its would about new one after you : also up when there than $ all out her people she " +
-		"year two - can if last first “ over other ” into some what so -- no time years could ? 't — '"
-	).split(" "),
+  (
+    "the , . to of and a in that for \" is on 's it with was as said at he by be from have has " +
+    "are his but an this not i will ’ they ) -rrb- ( -lrb- who their had we which were been more " +
+    "or s its would about new one after you : also up when there than $ all out her people she " +
+    "year two - can if last first “ over other ” into some what so -- no time years could ? 't — '"
+  ).split(" "),
 );
 
 /** Sufficient statistics of one alignment; summing them over items gives the corpus score. */
 export interface MeteorStats {
-	testLength: number;
-	refLength: number;
-	testFunctionWords: number;
-	refFunctionWords: number;
-	testContentMatches: number[];
-	testFunctionMatches: number[];
-	refContentMatches: number[];
-	refFunctionMatches: number[];
-	chunks: number;
-	testWordMatches: number;
-	refWordMatches: number;
+  testLength: number;
+  refLength: number;
+  testFunctionWords: number;
+  refFunctionWords: number;
+  testContentMatches: number[];
+  testFunctionMatches: number[];
+  refContentMatches: number[];
+  refFunctionMatches: number[];
+  chunks: number;
+  testWordMatches: number;
+  refWordMatches: number;
 }
 
 interface Match {
-	test: number;
-	ref: number;
-	module: Module;
+  test: number;
+  ref: number;
+  module: Module;
 }
 
 /**
  * The jar's `-norm` on already tokenised text: dashes between letters/digits become spaces,
- * dotted abbreviations lose their dots, `/` and `:` are split off, and apostrophes follow the
- * Moses English rules (`'s` → `' s`, `n't` → `n 't`).
+ * dotted abbreviations lose their dots, `/` and `:` are split off, apostrophes follow the
+ * Moses English rules (`'s` → `' s`, `n't` → `n 't`) and so do word-final periods.
  */
 export function meteorNormalize(tokens: readonly string[]): string[] {
-	let text = tokens.join(" ").toLowerCase();
-	text = text.replace(/(?<=[\p{L}\p{N}])-(?=[\p{L}\p{N}])/gu, " ");
-	text = text.replace(/(?<![\p{L}\p{N}])(?:\p{L}\.){2,}/gu, (m) =>
-		m.replaceAll(".", ""),
-	);
-	text = text.replace(/([/:])/g, " $1 ");
-	text = text.replace(/(?<=[^\p{L}]|^)'(?=\p{L})/gu, "' ");
-	text = text.replace(/(?<=\p{L})'(?=\p{L})/gu, " '");
-	text = text.replace(/(?<=[^\p{N}])\.(?=\s|$)/gu, " .");
-	return text.split(/\s+/).filter((t) => t.length > 0);
+  let text = tokens.join(" ").toLowerCase();
+  text = text.replace(/(?<=[\p{L}\p{N}])-(?=[\p{L}\p{N}])/gu, " ");
+  text = text.replace(/(?<![\p{L}\p{N}])(?:\p{L}\.){2,}/gu, (m) => m.replaceAll(".", ""));
+  text = text.replace(/([/:])/g, " $1 ");
+  text = text.replace(/(?<=[^\p{L}]|^)'(?=\p{L})/gu, "' ");
+  text = text.replace(/(?<=\p{L})'(?=\p{L})/gu, " '");
+  const words = text.split(/\s+/).filter((t) => t.length > 0);
+  // Moses-style sentence periods: a word-final "." stays attached when the next word starts
+  // with a lowercase letter (always true of lowercased captions mid-sentence: "figure c. axial")
+  return words.flatMap((word, k) => {
+    const next = words[k + 1];
+    if (!/[^.]\.$/u.test(word) || /\p{N}\.$/u.test(word)) return [word];
+    if (next !== undefined && /^\p{Ll}/u.test(next)) return [word];
+    return [word.slice(0, -1), "."];
+  });
 }
 
 function emptyStats(): MeteorStats {
-	return {
-		testLength: 0,
-		refLength: 0,
-		testFunctionWords: 0,
-		refFunctionWords: 0,
-		testContentMatches: new Array<number>(MODULES).fill(0),
-		testFunctionMatches: new Array<number>(MODULES).fill(0),
-		refContentMatches: new Array<number>(MODULES).fill(0),
-		refFunctionMatches: new Array<number>(MODULES).fill(0),
-		chunks: 0,
-		testWordMatches: 0,
-		refWordMatches: 0,
-	};
+  return {
+    testLength: 0,
+    refLength: 0,
+    testFunctionWords: 0,
+    refFunctionWords: 0,
+    testContentMatches: new Array<number>(MODULES).fill(0),
+    testFunctionMatches: new Array<number>(MODULES).fill(0),
+    refContentMatches: new Array<number>(MODULES).fill(0),
+    refFunctionMatches: new Array<number>(MODULES).fill(0),
+    chunks: 0,
+    testWordMatches: 0,
+    refWordMatches: 0,
+  };
 }
 
 function addStats(into: MeteorStats, from: MeteorStats): void {
-	into.testLength += from.testLength;
-	into.refLength += from.refLength;
-	into.testFunctionWords += from.testFunctionWords;
-	into.refFunctionWords += from.refFunctionWords;
-	// MeteorStats.addStats skips the chunk of a perfect sentence match, so a corpus of exact
-	// copies keeps fragmentation 0 and scores 1 instead of being penalised once per sentence.
-	const perfect =
-		from.testWordMatches === from.testLength &&
-		from.refWordMatches === from.refLength &&
-		from.chunks === 1;
-	if (!perfect) into.chunks += from.chunks;
-	into.testWordMatches += from.testWordMatches;
-	into.refWordMatches += from.refWordMatches;
-	for (let m = 0; m < MODULES; m++) {
-		into.testContentMatches[m] =
-			(into.testContentMatches[m] ?? 0) + (from.testContentMatches[m] ?? 0);
-		into.testFunctionMatches[m] =
-			(into.testFunctionMatches[m] ?? 0) + (from.testFunctionMatches[m] ?? 0);
-		into.refContentMatches[m] =
-			(into.refContentMatches[m] ?? 0) + (from.refContentMatches[m] ?? 0);
-		into.refFunctionMatches[m] =
-			(into.refFunctionMatches[m] ?? 0) + (from.refFunctionMatches[m] ?? 0);
-	}
+  into.testLength += from.testLength;
+  into.refLength += from.refLength;
+  into.testFunctionWords += from.testFunctionWords;
+  into.refFunctionWords += from.refFunctionWords;
+  // MeteorStats.addStats skips the chunk of a perfect sentence match, so a corpus of exact
+  // copies keeps fragmentation 0 and scores 1 instead of being penalised once per sentence.
+  const perfect = from.testWordMatches === from.testLength && from.refWordMatches === from.refLength && from.chunks === 1;
+  if (!perfect) into.chunks += from.chunks;
+  into.testWordMatches += from.testWordMatches;
+  into.refWordMatches += from.refWordMatches;
+  for (let m = 0; m < MODULES; m++) {
+    into.testContentMatches[m] = (into.testContentMatches[m] ?? 0) + (from.testContentMatches[m] ?? 0);
+    into.testFunctionMatches[m] = (into.testFunctionMatches[m] ?? 0) + (from.testFunctionMatches[m] ?? 0);
+    into.refContentMatches[m] = (into.refContentMatches[m] ?? 0) + (from.refContentMatches[m] ?? 0);
+    into.refFunctionMatches[m] = (into.refFunctionMatches[m] ?? 0) + (from.refFunctionMatches[m] ?? 0);
+  }
 }
 
 /** MeteorScorer.computeMetrics: weighted P/R, harmonic F-mean, fragmentation penalty. */
 export function meteorFromStats(s: MeteorStats): number {
-	const testLen =
-		DELTA * (s.testLength - s.testFunctionWords) +
-		(1 - DELTA) * s.testFunctionWords;
-	const refLen =
-		DELTA * (s.refLength - s.refFunctionWords) +
-		(1 - DELTA) * s.refFunctionWords;
-	let testWeighted = 0;
-	let refWeighted = 0;
-	for (let m = 0; m < MODULES; m++) {
-		const w = MODULE_WEIGHTS[m] ?? 0;
-		testWeighted +=
-			w *
-			(DELTA * (s.testContentMatches[m] ?? 0) +
-				(1 - DELTA) * (s.testFunctionMatches[m] ?? 0));
-		refWeighted +=
-			w *
-			(DELTA * (s.refContentMatches[m] ?? 0) +
-				(1 - DELTA) * (s.refFunctionMatches[m] ?? 0));
-	}
-	const precision = testLen > 0 ? testWeighted / testLen : 0;
-	const recall = refLen > 0 ? refWeighted / refLen : 0;
-	if (precision === 0 || recall === 0) return 0;
-	const fMean =
-		(precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall);
-	const frag =
-		s.testWordMatches === s.testLength &&
-		s.refWordMatches === s.refLength &&
-		s.chunks === 1
-			? 0
-			: s.chunks / ((s.testWordMatches + s.refWordMatches) / 2);
-	return fMean * (1 - GAMMA * frag ** BETA);
+  const testLen = DELTA * (s.testLength - s.testFunctionWords) + (1 - DELTA) * s.testFunctionWords;
+  const refLen = DELTA * (s.refLength - s.refFunctionWords) + (1 - DELTA) * s.refFunctionWords;
+  let testWeighted = 0;
+  let refWeighted = 0;
+  for (let m = 0; m < MODULES; m++) {
+    const w = MODULE_WEIGHTS[m] ?? 0;
+    testWeighted += w * (DELTA * (s.testContentMatches[m] ?? 0) + (1 - DELTA) * (s.testFunctionMatches[m] ?? 0));
+    refWeighted += w * (DELTA * (s.refContentMatches[m] ?? 0) + (1 - DELTA) * (s.refFunctionMatches[m] ?? 0));
+  }
+  const precision = testLen > 0 ? testWeighted / testLen : 0;
+  const recall = refLen > 0 ? refWeighted / refLen : 0;
+  if (precision === 0 || recall === 0) return 0;
+  const fMean = (precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall);
+  const frag =
+    s.testWordMatches === s.testLength && s.refWordMatches === s.refLength && s.chunks === 1
+      ? 0
+      : s.chunks / ((s.testWordMatches + s.refWordMatches) / 2);
+  return fMean * (1 - GAMMA * frag ** BETA);
 }
+
+// The aligner ranks partial alignments with its own module weights (MeteorScorer resets them to
+// exact 1.0, others 0.5) accumulated into *ints*: a stem or synonym match adds 0.5, truncated
+// away, so only exact matches count when choosing between alignments. Replicated on purpose.
+const ALIGNER_WEIGHTS = [1.0, 0.5, 0.5] as const;
 
 interface Partial {
-	matches: Match[];
-	used: Set<number>;
-	chunks: number;
-	distance: number;
-	weight: number;
+  matches: (Match | null)[]; // indexed by reference position, as the jar's Stage
+  weighted1: number;
+  weighted2: number;
+  chunks: number;
+  idx: number;
+  lastMatchEnd: number;
+  distance: number;
+  usedTest: boolean[];
+  usedRef: boolean[];
 }
 
-// Ranking of the jar's partial alignments: more covered words, then fewer chunks, then matches
-// closer to the diagonal; our last key prefers exact over stem over synonym at equal coverage.
-function better(a: Partial, b: Partial): number {
-	return (
-		b.matches.length - a.matches.length ||
-		a.chunks - b.chunks ||
-		a.distance - b.distance ||
-		b.weight - a.weight
-	);
+function copyPartial(p: Partial): Partial {
+  return {
+    ...p,
+    matches: [...p.matches],
+    usedTest: [...p.usedTest],
+    usedRef: [...p.usedRef],
+  };
 }
 
-/** One-to-one alignment of test and reference words, beam-searched over test positions. */
-export function alignWords(
-	test: readonly string[],
-	ref: readonly string[],
-	wordnet: WordNetSynonyms,
-): Match[] {
-	const refStems = ref.map((w) => stemmer(w));
-	const candidates: Match[][] = test.map((word, i) => {
-		const stem = stemmer(word);
-		const out: Match[] = [];
-		ref.forEach((r, j) => {
-			if (r === word) out.push({ test: i, ref: j, module: Module.Exact });
-			else if (refStems[j] === stem)
-				out.push({ test: i, ref: j, module: Module.Stem });
-			else if (wordnet.areSynonyms(word, r))
-				out.push({ test: i, ref: j, module: Module.Synonym });
-		});
-		return out;
-	});
+/** Constants.PARTIAL_COMPARE_TOTAL: more (int-weighted) matches, fewer chunks, less distance. */
+function comparePartials(a: Partial, b: Partial): number {
+  const n = b.weighted1 + b.weighted2 - (a.weighted1 + a.weighted2);
+  if (n !== 0) return n > 0 ? 1 : -1;
+  return a.chunks - b.chunks || a.distance - b.distance;
+}
 
-	let beam: Partial[] = [
-		{ matches: [], used: new Set(), chunks: 0, distance: 0, weight: 0 },
-	];
-	for (let i = 0; i < test.length; i++) {
-		const options = candidates[i] ?? [];
-		if (options.length === 0) continue;
-		const next: Partial[] = [];
-		for (const state of beam) {
-			next.push(state);
-			const last = state.matches[state.matches.length - 1];
-			for (const m of options) {
-				if (state.used.has(m.ref)) continue;
-				const continues =
-					last !== undefined && last.test === i - 1 && last.ref === m.ref - 1;
-				const used = new Set(state.used);
-				used.add(m.ref);
-				next.push({
-					matches: [...state.matches, m],
-					used,
-					chunks: state.chunks + (continues ? 0 : 1),
-					distance: state.distance + Math.abs(m.test - m.ref),
-					weight: state.weight + (MODULE_WEIGHTS[m.module] ?? 0),
-				});
-			}
-		}
-		next.sort(better);
-		beam = next.slice(0, BEAM_SIZE);
-	}
-	return beam[0]?.matches ?? [];
+function takeMatch(p: Partial, m: Match): void {
+  const w = ALIGNER_WEIGHTS[m.module] ?? 0;
+  p.weighted1 = Math.trunc(p.weighted1 + w);
+  p.weighted2 = Math.trunc(p.weighted2 + w);
+  if (p.lastMatchEnd !== -1 && m.test !== p.lastMatchEnd) p.chunks++;
+  p.idx = m.ref + 1;
+  p.lastMatchEnd = m.test + 1;
+}
+
+/**
+ * One-to-one alignment of test and reference words: a port of Meteor 1.5's Aligner (candidate
+ * matches per reference word from each module in turn, unambiguous matches fixed up front, then
+ * a beam search over reference positions), including its quirks: the distance of a skipped
+ * branch is charged with the distances of the matches its siblings took, and a stem/synonym
+ * match can coexist with another module's match for the same word pair.
+ * Returns the matches in reference order.
+ */
+export function alignWords(test: readonly string[], ref: readonly string[], wordnet: WordNetSynonyms): Match[] {
+  const candidates: Match[][] = ref.map(() => []);
+  const coverTest = new Array<number>(test.length).fill(0);
+  const coverRef = new Array<number>(ref.length).fill(0);
+  const add = (i: number, j: number, module: Module) => {
+    candidates[i]?.push({ test: j, ref: i, module });
+    coverTest[j] = (coverTest[j] ?? 0) + 1;
+    coverRef[i] = (coverRef[i] ?? 0) + 1;
+  };
+  const identical = test.length === ref.length && test.every((w, k) => w === ref[k]);
+  ref.forEach((r, i) => {
+    test.forEach((t, j) => {
+      if (t === r) add(i, j, Module.Exact);
+    });
+  });
+  if (!identical) {
+    const testStems = test.map((w) => stemmer(w));
+    ref.forEach((r, i) => {
+      const stem = stemmer(r);
+      test.forEach((t, j) => {
+        if (testStems[j] === stem && t !== r) add(i, j, Module.Stem);
+      });
+    });
+    ref.forEach((r, i) => {
+      test.forEach((t, j) => {
+        if (t !== r && wordnet.areSynonyms(t, r)) add(i, j, Module.Synonym);
+      });
+    });
+  }
+
+  const initial: Partial = {
+    matches: ref.map(() => null),
+    weighted1: 0,
+    weighted2: 0,
+    chunks: 0,
+    idx: 0,
+    lastMatchEnd: -1,
+    distance: 0,
+    usedTest: test.map(() => false),
+    usedRef: ref.map(() => false),
+  };
+  candidates.forEach((options, i) => {
+    const only = options[0];
+    if (options.length !== 1 || !only) return;
+    if (coverRef[i] !== 1 || coverTest[only.test] !== 1) return;
+    initial.matches[i] = only;
+    initial.usedRef[i] = true;
+    initial.usedTest[only.test] = true;
+  });
+
+  let next: Partial[] = [initial];
+  for (let i = 0; i <= ref.length; i++) {
+    const current = next;
+    next = [];
+    current.sort(comparePartials); // stable, like Collections.sort
+    for (let k = 0; k < BEAM_SIZE && k < current.length; k++) {
+      const p = current[k];
+      if (!p) continue;
+      if (i === ref.length) {
+        if (p.lastMatchEnd !== -1) p.chunks++;
+        next.push(p);
+        continue;
+      }
+      if (p.usedRef[i]) {
+        if (i < p.idx) {
+          next.push(p);
+          continue;
+        }
+        const fixed = p.matches[p.idx];
+        if (!fixed) continue;
+        takeMatch(p, fixed);
+        p.distance += Math.abs(fixed.ref - fixed.test);
+        next.push(p);
+        continue;
+      }
+      for (const m of candidates[i] ?? []) {
+        if (p.usedRef[m.ref] || p.usedTest[m.test]) continue;
+        const child = copyPartial(p);
+        child.usedRef[m.ref] = true;
+        child.usedTest[m.test] = true;
+        child.matches[i] = m;
+        takeMatch(child, m);
+        p.distance += Math.abs(m.ref - m.test);
+        next.push(child);
+      }
+      if (p.lastMatchEnd !== -1) {
+        p.chunks++;
+        p.lastMatchEnd = -1;
+      }
+      p.idx++;
+      next.push(p);
+    }
+    if (next.length === 0 && current[0]) next.push(current[0]);
+  }
+  next.sort(comparePartials);
+  return (next[0]?.matches ?? []).filter((m): m is Match => m !== null);
 }
 
 /** Statistics of one candidate against one reference (both normalised tokens). */
-export function meteorStats(
-	test: readonly string[],
-	ref: readonly string[],
-	wordnet: WordNetSynonyms,
-): MeteorStats {
-	const stats = emptyStats();
-	stats.testLength = test.length;
-	stats.refLength = ref.length;
-	stats.testFunctionWords = test.filter((w) => FUNCTION_WORDS.has(w)).length;
-	stats.refFunctionWords = ref.filter((w) => FUNCTION_WORDS.has(w)).length;
-	const matches = alignWords(test, ref, wordnet);
-	let prev: Match | undefined;
-	for (const m of matches) {
-		const bucketTest = FUNCTION_WORDS.has(test[m.test] ?? "")
-			? stats.testFunctionMatches
-			: stats.testContentMatches;
-		bucketTest[m.module] = (bucketTest[m.module] ?? 0) + 1;
-		const bucketRef = FUNCTION_WORDS.has(ref[m.ref] ?? "")
-			? stats.refFunctionMatches
-			: stats.refContentMatches;
-		bucketRef[m.module] = (bucketRef[m.module] ?? 0) + 1;
-		if (!(prev && prev.test === m.test - 1 && prev.ref === m.ref - 1))
-			stats.chunks++;
-		prev = m;
-	}
-	stats.testWordMatches = matches.length;
-	stats.refWordMatches = matches.length;
-	return stats;
+export function meteorStats(test: readonly string[], ref: readonly string[], wordnet: WordNetSynonyms): MeteorStats {
+  const stats = emptyStats();
+  stats.testLength = test.length;
+  stats.refLength = ref.length;
+  stats.testFunctionWords = test.filter((w) => FUNCTION_WORDS.has(w)).length;
+  stats.refFunctionWords = ref.filter((w) => FUNCTION_WORDS.has(w)).length;
+  const matches = alignWords(test, ref, wordnet);
+  let prev: Match | undefined;
+  for (const m of matches) {
+    const bucketTest = FUNCTION_WORDS.has(test[m.test] ?? "") ? stats.testFunctionMatches : stats.testContentMatches;
+    bucketTest[m.module] = (bucketTest[m.module] ?? 0) + 1;
+    const bucketRef = FUNCTION_WORDS.has(ref[m.ref] ?? "") ? stats.refFunctionMatches : stats.refContentMatches;
+    bucketRef[m.module] = (bucketRef[m.module] ?? 0) + 1;
+    // Aligner.getCountAndChunks: a chunk continues while both sides advance by one
+    if (!(prev && prev.test === m.test - 1 && prev.ref === m.ref - 1)) stats.chunks++;
+    prev = m;
+  }
+  stats.testWordMatches = matches.length;
+  stats.refWordMatches = matches.length;
+  return stats;
 }
 
 /**
@@ -266,25 +321,25 @@ export function meteorStats(
  * its statistics, which are summed over the corpus before scoring.
  */
 export function corpusMeteor(
-	items: readonly TokenizedItem[],
-	wordnet: WordNetSynonyms = sharedWordNet(),
+  items: readonly TokenizedItem[],
+  wordnet: WordNetSynonyms = sharedWordNet(),
 ): { score: number; perItem: number[] } {
-	const total = emptyStats();
-	const perItem: number[] = [];
-	for (const item of items) {
-		const test = meteorNormalize(item.candidate);
-		let best: MeteorStats | undefined;
-		let bestScore = -1;
-		for (const reference of item.references) {
-			const stats = meteorStats(test, meteorNormalize(reference), wordnet);
-			const score = meteorFromStats(stats);
-			if (score > bestScore) {
-				best = stats;
-				bestScore = score;
-			}
-		}
-		if (best) addStats(total, best);
-		perItem.push(Math.max(0, bestScore));
-	}
-	return { score: items.length === 0 ? 0 : meteorFromStats(total), perItem };
+  const total = emptyStats();
+  const perItem: number[] = [];
+  for (const item of items) {
+    const test = meteorNormalize(item.candidate);
+    let best: MeteorStats | undefined;
+    let bestScore = -1;
+    for (const reference of item.references) {
+      const stats = meteorStats(test, meteorNormalize(reference), wordnet);
+      const score = meteorFromStats(stats);
+      if (score > bestScore) {
+        best = stats;
+        bestScore = score;
+      }
+    }
+    if (best) addStats(total, best);
+    perItem.push(Math.max(0, bestScore));
+  }
+  return { score: items.length === 0 ? 0 : meteorFromStats(total), perItem };
 }
