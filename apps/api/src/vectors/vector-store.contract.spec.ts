@@ -1,0 +1,108 @@
+// One contract for every VectorStore: the embedded store always, Qdrant whenever QDRANT_URL is set
+// (`docker compose up -d qdrant`, then `QDRANT_URL=http://localhost:6333 npx vitest run src/vectors`).
+import { describe, expect, it } from "vitest";
+import { EmbeddedVectorStore } from "./embedded.store.js";
+import { QdrantVectorStore } from "./qdrant.store.js";
+import type { PointPayload, VectorPoint, VectorStore } from "./vector.store.js";
+
+const dim = 8;
+function unit(seed: number): Float32Array {
+  const v = new Float32Array(dim).map((_, i) => Math.sin(seed * 12.9898 + i * 78.233));
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+function point(i: number, over: Partial<PointPayload> = {}): VectorPoint {
+  return {
+    vector: unit(i),
+    payload: {
+      kind: "IMAGE",
+      targetId: `img${i}`,
+      imageId: `img${i}`,
+      caseId: `case${Math.floor(i / 2)}`,
+      dataset: i % 3 === 0 ? "roco" : "medpix-2.0",
+      split: i % 4 === 0 ? "DEV" : "TRAIN",
+      modality: i % 2 ? "MR" : "CT",
+      plane: i % 5 === 0 ? "Coronal" : "Axial",
+      locationCategory: "Head",
+      ...over,
+    },
+  };
+}
+
+const stores: [string, () => VectorStore][] = [["embedded", () => new EmbeddedVectorStore()]];
+if (process.env.QDRANT_URL) stores.push(["qdrant", () => new QdrantVectorStore(process.env.QDRANT_URL as string, undefined, `medcap_test_${Date.now()}`)]);
+
+describe.each(stores)("VectorStore contract: %s", (_name, make) => {
+  const mv = `mv-${Math.random().toString(36).slice(2, 8)}`;
+
+  async function filled(n = 40) {
+    const store = make();
+    await store.ensureCollection(mv, dim);
+    await store.upsert(mv, Array.from({ length: n }, (_, i) => point(i)));
+    return store;
+  }
+
+  it("returns exact cosine neighbours in order, the query point first", async () => {
+    const store = await filled();
+    const hits = await store.search(mv, unit(7), { kind: "IMAGE", k: 5 });
+    expect(hits).toHaveLength(5);
+    expect(hits[0]?.payload.targetId).toBe("img7");
+    expect(hits[0]?.score).toBeCloseTo(1, 5);
+    for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+    // Exactness: compare with brute force.
+    const brute = Array.from({ length: 40 }, (_, i) => ({ i, s: unit(i).reduce((a, x, j) => a + x * unit(7)[j]!, 0) })).sort((a, b) => b.s - a.s);
+    expect(hits.map((h) => h.payload.targetId)).toEqual(brute.slice(0, 5).map((b) => `img${b.i}`));
+    await store.dropCollection(mv);
+  });
+
+  it("applies payload filters (AND across fields, OR within one) and exclusions", async () => {
+    const store = await filled();
+    const hits = await store.search(mv, unit(3), { kind: "IMAGE", k: 40, filter: { modalities: ["MR"], splits: ["TRAIN"], datasets: ["medpix-2.0"] } });
+    expect(hits.length).toBeGreaterThan(0);
+    for (const h of hits) expect(h.payload).toMatchObject({ modality: "MR", split: "TRAIN", dataset: "medpix-2.0" });
+    const planes = await store.search(mv, unit(3), { kind: "IMAGE", k: 40, filter: { planes: ["Coronal"] } });
+    expect(planes.map((h) => h.payload.targetId).sort()).toEqual(["img0", "img10", "img15", "img20", "img25", "img30", "img35", "img5"].sort());
+    const excl = await store.search(mv, unit(3), { kind: "IMAGE", k: 40, filter: { excludeCaseIds: ["case1"] }, excludeTargetIds: ["img9"] });
+    const ids = excl.map((h) => h.payload.targetId);
+    expect(ids).not.toContain("img2");
+    expect(ids).not.toContain("img3");
+    expect(ids).not.toContain("img9");
+    expect(ids).toHaveLength(37);
+    await store.dropCollection(mv);
+  });
+
+  it("keeps kinds apart, upserts in place, deletes and counts", async () => {
+    const store = await filled(10);
+    await store.upsert(mv, [point(100, { kind: "CAPTION", targetId: "cap1" })]);
+    expect(await store.count(mv, "IMAGE")).toBe(10);
+    expect(await store.count(mv, "CAPTION")).toBe(1);
+    await store.upsert(mv, [{ ...point(3), vector: unit(99) }]); // same target: replaced, not added
+    expect(await store.count(mv, "IMAGE")).toBe(10);
+    const top = await store.search(mv, unit(99), { kind: "IMAGE", k: 1 });
+    expect(top[0]?.payload.targetId).toBe("img3");
+    await store.delete(mv, "IMAGE", ["img3", "img4"]);
+    expect(await store.count(mv, "IMAGE")).toBe(8);
+    const all = await store.search(mv, unit(99), { kind: "IMAGE", k: 20 });
+    expect(all.map((h) => h.payload.targetId)).not.toContain("img3");
+    expect((await store.search(mv, unit(100), { kind: "CAPTION", k: 5 }))[0]?.payload.targetId).toBe("cap1");
+    await store.dropCollection(mv);
+  });
+
+  it("rebuilds a collection from batches, replacing what was there", async () => {
+    const store = await filled(10);
+    async function* batches() {
+      yield [point(50), point(51)];
+      yield [point(52)];
+    }
+    await store.rebuild(mv, dim, batches());
+    expect(await store.count(mv)).toBe(3);
+    await store.dropCollection(mv);
+    expect(await store.count(mv).catch(() => 0)).toBe(0);
+  });
+
+  it("refuses vectors of another dimension", async () => {
+    const store = await filled(2);
+    await expect(store.ensureCollection(mv, dim + 1)).rejects.toMatchObject({ code: "MODEL_MISMATCH" });
+    await store.dropCollection(mv);
+  });
+});
