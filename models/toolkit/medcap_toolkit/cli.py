@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("export", help="export a checkpoint to an ONNX model folder")
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--out", required=True)
-    e.add_argument("--quantize", default="int8-dynamic", choices=["int8-dynamic", "fp16", "none"])
+    e.add_argument("--quantize", default="int8-weights", choices=["int8-weights", "int8-dynamic", "none"])
     e.add_argument("--metrics", help="metrics.json from `eval` to embed in the manifest and card")
     e.add_argument("--ablation", help="ablation.json to render in the model card")
     e.add_argument("--medpix")
