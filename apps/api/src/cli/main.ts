@@ -2,10 +2,13 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { isMedcapError } from "../core/errors.js";
+import { registerEvalCommands } from "./eval.commands.js";
 import { registerImportCommands } from "./import.command.js";
 import { registerMigrateCommand } from "./migrate.command.js";
 import { registerRetrievalCommands } from "./retrieval.commands.js";
 import { registerStatsCommand } from "./stats.command.js";
+import { registerKeysCommands } from "./keys.command.js";
+import { registerServeCommand } from "./serve.command.js";
 
 export function buildProgram(): Command {
   const program = new Command("medcap")
@@ -17,7 +20,10 @@ export function buildProgram(): Command {
   registerImportCommands(program);
   registerStatsCommand(program);
   registerMigrateCommand(program);
+  registerKeysCommands(program);
+  registerServeCommand(program);
   registerRetrievalCommands(program);
+  registerEvalCommands(program);
   return program;
 }
 
