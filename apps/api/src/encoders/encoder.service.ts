@@ -219,6 +219,17 @@ export class EncoderService {
     if (this.closed) throw new MedcapError("OVERLOADED", "the encoders are shutting down");
   }
 
+  /** Decode + preprocess only (no ONNX), for benchmarks that separate the two costs. */
+  preprocessImage(bytes: Uint8Array): Promise<Float32Array> {
+    return this.preprocessor.preprocess(bytes);
+  }
+
+  /** ONNX alone on already preprocessed tensors, bypassing the micro-batcher (benchmarks). */
+  encodePreprocessedImages(tensors: Float32Array[]): Promise<Float32Array[]> {
+    this.assertOpen();
+    return this.runImages(tensors);
+  }
+
   private async runImages(tensors: Float32Array[]): Promise<Float32Array[]> {
     if (tensors.length === 0) return [];
     const { image } = this.model.manifest;
