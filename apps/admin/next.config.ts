@@ -9,6 +9,10 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,
+  experimental: {
+    // Image uploads for the search playground go through a server action (the API's own cap is 20 MiB).
+    serverActions: { bodySizeLimit: "21mb" },
+  },
   turbopack: { root: path.join(import.meta.dirname, "../..") },
 };
 

@@ -23,8 +23,7 @@ async function readKey(): Promise<string | undefined> {
 export async function whoIs(apiKey: string): Promise<Omit<Session, "apiKey"> | null> {
   try {
     const { me } = await execute(MeDocument, {}, apiKey);
-    if (!me) return null;
-    return { keyId: me.id, label: me.label, role: me.role as Role };
+    return { keyId: me.id, label: me.label, role: me.role };
   } catch (err) {
     if (err instanceof ApiError && (err.code === "UNAUTHENTICATED" || err.code === "FORBIDDEN")) return null;
     throw err;
@@ -46,11 +45,15 @@ export async function requireSession(): Promise<Session> {
 }
 
 /** Runs an operation as the signed-in user; an expired or revoked key sends them back to the login page. */
-export async function query<TResult, TVariables>(operation: Operation<TResult, TVariables>, variables: TVariables): Promise<TResult> {
+export async function query<TResult, TVariables>(
+  operation: Operation<TResult, TVariables>,
+  variables: TVariables,
+  files?: Record<string, File>,
+): Promise<TResult> {
   const apiKey = await readKey();
   if (!apiKey) redirect("/login");
   try {
-    return await execute(operation, variables, apiKey);
+    return await execute(operation, variables, apiKey, files);
   } catch (err) {
     if (err instanceof ApiError && err.code === "UNAUTHENTICATED") redirect("/login?expired=1");
     throw err;

@@ -1,10 +1,15 @@
 import type { ReactNode } from "react";
 import { SideNav } from "../../components/side-nav";
-import { requireSession } from "../../lib/session";
+import { query, requireSession } from "../../lib/session";
+import { OpenFlagCountDocument } from "../../operations/dashboard.operations";
 import { logout } from "../login/actions";
 
 export default async function AppShell({ children }: { children: ReactNode }) {
   const session = await requireSession();
+  // The badge is a convenience: a failure here must not take the whole shell down.
+  const openFlags = await query(OpenFlagCountDocument, {})
+    .then((d) => d.flags.totalCount)
+    .catch(() => undefined);
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -31,7 +36,7 @@ export default async function AppShell({ children }: { children: ReactNode }) {
           </form>
         </div>
       </header>
-      <SideNav role={session.role} />
+      <SideNav role={session.role} openFlags={openFlags} />
       <main id="main" className="content" tabIndex={-1}>
         {children}
       </main>

@@ -1,16 +1,242 @@
 import type { Metadata } from "next";
-import { requireSession } from "../../lib/session";
+import Link from "next/link";
+import { TrendChart } from "../../components/charts";
+import { ErrorState, attempt } from "../../components/states";
+import { formatCount, formatDate, formatDay, formatMetric, humanize } from "../../lib/format";
+import { headlines } from "../../lib/metrics";
+import { query } from "../../lib/session";
+import { DashboardDocument } from "../../operations/dashboard.operations";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
 export default async function DashboardPage() {
-  const session = await requireSession();
+  const result = await attempt(() => query(DashboardDocument, {}));
+  if (!result.ok) {
+    return (
+      <>
+        <div className="page-head">
+          <h1>Dashboard</h1>
+        </div>
+        <ErrorState error={result.error} />
+      </>
+    );
+  }
+  const d = result.data;
+  const active = d.modelVersions.find((m) => m.active);
+  const splits = [
+    ["Train", d.train.totalCount],
+    ["Dev", d.dev.totalCount],
+    ["Test", d.test.totalCount],
+  ] as const;
+  const modalities = (
+    [
+      ["CT", d.ct.totalCount],
+      ["MR", d.mr.totalCount],
+      ["XR", d.xr.totalCount],
+      ["US", d.us.totalCount],
+      ["Other", d.otherModality.totalCount],
+    ] as const
+  ).filter(([, n]) => n > 0);
+
+  // Trends: one series per protocol + split + metric, oldest run first.
+  const runs = [...d.evaluationRuns].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const groups = new Map<string, { protocol: string; split: string; label: string; points: { label: string; value: number }[] }>();
+  for (const run of runs) {
+    for (const h of headlines(run.metrics)) {
+      const key = `${run.protocol}|${run.split}|${h.label}`;
+      const g = groups.get(key) ?? { protocol: run.protocol, split: run.split, label: h.label, points: [] };
+      g.points.push({ label: `${run.modelVersion.version} ${formatDay(run.startedAt)}`, value: h.value });
+      groups.set(key, g);
+    }
+  }
+  const latest = [...d.evaluationRuns].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 6);
+
   return (
     <>
       <div className="page-head">
-        <h1>Dashboard</h1>
+        <div>
+          <h1>Dashboard</h1>
+          <p className="sub">
+            Service{" "}
+            <span className={`pill ${d.health.status === "ok" ? "pill-ok" : "pill-warn"}`} data-testid="health">
+              {d.health.status}
+            </span>{" "}
+            · database {d.health.database ? "up" : "down"} · retrieval {d.health.retrieval ? "ready" : "not ready"}
+          </p>
+        </div>
       </div>
-      <p className="muted">Signed in as {session.label}.</p>
+
+      <div className="stats" aria-label="Catalogue counts">
+        <div className="stat">
+          <div className="stat-label">Cases</div>
+          <div className="stat-value" data-testid="case-count">
+            {formatCount(d.all.totalCount)}
+          </div>
+          <div className="stat-sub">{d.datasets.length} dataset{d.datasets.length === 1 ? "" : "s"}</div>
+        </div>
+        {splits.map(([label, n]) => (
+          <div className="stat" key={label}>
+            <div className="stat-label">{label} cases</div>
+            <div className="stat-value">{formatCount(n)}</div>
+          </div>
+        ))}
+        <div className="stat">
+          <div className="stat-label">Open flags</div>
+          <div className="stat-value">
+            <Link href="/review">{formatCount(d.openFlags.totalCount)}</Link>
+          </div>
+          <div className="stat-sub">waiting for a curator</div>
+        </div>
+        <div className="stat">
+          <div className="stat-label">Active model</div>
+          <div className="stat-value" style={{ fontSize: 15 }} data-testid="active-model">
+            {active ? `${active.name} ${active.version}` : "none"}
+          </div>
+          <div className="stat-sub">{active ? `${active.embeddingDim}-d · retrieval ${d.health.retrieval ? "ready" : "not ready"}` : "activate one under Models"}</div>
+        </div>
+      </div>
+
+      <div className="grid-3" style={{ marginBottom: 14 }}>
+        <section className="card" aria-labelledby="by-dataset">
+          <div className="card-head">
+            <h2 id="by-dataset">Cases by dataset</h2>
+          </div>
+          <div className="card-body">
+            {d.datasets.length === 0 ? (
+              <p className="muted">
+                No dataset yet. Import one: <code>npx medcap import medpix</code>
+              </p>
+            ) : (
+              <Bars rows={d.datasets.map((ds) => [ds.name, ds.caseCount, `/cases?dataset=${encodeURIComponent(ds.name)}`])} />
+            )}
+          </div>
+        </section>
+        <section className="card" aria-labelledby="by-split">
+          <div className="card-head">
+            <h2 id="by-split">Cases by split</h2>
+          </div>
+          <div className="card-body">
+            <Bars rows={splits.map(([label, n]) => [label, n, `/cases?split=${label.toUpperCase()}`])} />
+          </div>
+        </section>
+        <section className="card" aria-labelledby="by-modality">
+          <div className="card-head">
+            <h2 id="by-modality">Cases by modality</h2>
+            <span className="muted small">a case counts once per modality it has</span>
+          </div>
+          <div className="card-body">
+            {modalities.length ? <Bars rows={modalities.map(([label, n]) => [label, n, `/cases?modality=${label === "Other" ? "OTHER" : label}`])} /> : <p className="muted">No images yet.</p>}
+          </div>
+        </section>
+      </div>
+
+      <div className="grid-2">
+        <section className="card" aria-labelledby="evals">
+          <div className="card-head">
+            <h2 id="evals">Latest evaluation runs</h2>
+            <Link href="/evaluations" className="small">
+              All runs →
+            </Link>
+          </div>
+          <div className="card-body flush">
+            {latest.length === 0 ? (
+              <p className="empty">No evaluation has run yet.</p>
+            ) : (
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th scope="col">Protocol</th>
+                    <th scope="col">Split</th>
+                    <th scope="col">Model</th>
+                    <th scope="col">Headline</th>
+                    <th scope="col">When</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {latest.map((run) => (
+                    <tr key={run.id}>
+                      <td>{run.protocol}</td>
+                      <td>{humanize(run.split)}</td>
+                      <td className="nowrap">
+                        {run.modelVersion.name} {run.modelVersion.version}
+                      </td>
+                      <td className="small">
+                        {headlines(run.metrics)
+                          .slice(0, 3)
+                          .map((h) => `${h.label} ${formatMetric(h.value)}`)
+                          .join(" · ") || (run.finishedAt ? "—" : "running…")}
+                      </td>
+                      <td className="nowrap small muted">{formatDate(run.startedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        </section>
+        <section className="card" aria-labelledby="trends">
+          <div className="card-head">
+            <h2 id="trends">Trends</h2>
+            <span className="muted small">per protocol and split, oldest → newest</span>
+          </div>
+          <div className="card-body">
+            {groups.size === 0 ? (
+              <p className="muted">Trends appear after the first evaluation runs.</p>
+            ) : (
+              <ul className="trend-list">
+                {[...groups.values()].slice(0, 8).map((g) => (
+                  <li key={`${g.protocol}-${g.split}-${g.label}`}>
+                    <span className="small">
+                      <b>{g.label}</b> <span className="muted">{g.protocol} · {humanize(g.split)}</span>
+                    </span>
+                    <TrendChart points={g.points} label={`${g.label} ${g.protocol} ${g.split}`} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </section>
+      </div>
+
+      {d.openFlags.edges.length > 0 ? (
+        <section className="card" aria-labelledby="recent-flags" style={{ marginTop: 14 }}>
+          <div className="card-head">
+            <h2 id="recent-flags">Newest open flags</h2>
+            <Link href="/review" className="small">
+              Review queue →
+            </Link>
+          </div>
+          <ul className="card-body revisions">
+            {d.openFlags.edges.map(({ node: f }) => (
+              <li key={f.id}>
+                <span className="pill pill-warn">{humanize(f.reason)}</span>{" "}
+                <Link href={`/cases/${f.caption.image.case.id}#image-${f.caption.image.id}`}>{f.caption.image.case.externalId}</Link>{" "}
+                <span className="muted small">
+                  by {f.raisedBy} · {formatDate(f.createdAt)}
+                </span>
+                <div className="small">{f.caption.text}</div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </>
+  );
+}
+
+function Bars({ rows }: { rows: (readonly [string, number, string])[] }) {
+  const max = Math.max(1, ...rows.map(([, n]) => n));
+  return (
+    <ul className="bars">
+      {rows.map(([label, n, href]) => (
+        <li key={label}>
+          <Link href={href}>{label}</Link>
+          <span className="bar" aria-hidden="true">
+            <span style={{ width: `${(n / max) * 100}%` }} />
+          </span>
+          <span className="num">{formatCount(n)}</span>
+        </li>
+      ))}
+    </ul>
   );
 }

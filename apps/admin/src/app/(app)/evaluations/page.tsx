@@ -1,0 +1,147 @@
+import type { Metadata } from "next";
+import { GroupedBarChart } from "../../../components/charts";
+import { ErrorState, attempt } from "../../../components/states";
+import { formatDate, formatMetric, humanize } from "../../../lib/format";
+import { headlines } from "../../../lib/metrics";
+import { can } from "../../../lib/roles";
+import { query, requireSession } from "../../../lib/session";
+import { EvaluationsDocument } from "../../../operations/operations.operations";
+import { RunEvaluationForm } from "./run-evaluation-form";
+
+export const metadata: Metadata = { title: "Evaluations" };
+
+export default async function EvaluationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const session = await requireSession();
+  const result = await attempt(() => query(EvaluationsDocument, {}));
+  if (!result.ok) return <ErrorState error={result.error} />;
+  const { evaluationRuns, modelVersions } = result.data;
+  const runs = [...evaluationRuns].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+
+  // Compare: the runs ticked in the table (URL ?compare=id&compare=id), else the newest run of each protocol+split+model.
+  const picked = ([] as string[]).concat(params.compare ?? []);
+  const compared = picked.length
+    ? runs.filter((r) => picked.includes(r.id))
+    : [...new Map(runs.map((r) => [`${r.protocol}|${r.split}|${r.modelVersion.id}`, r])).values()].slice(0, 4);
+  const metricLabels = [...new Set(compared.flatMap((r) => headlines(r.metrics).map((h) => h.label)))];
+  const series = compared.map((r) => {
+    const hs = headlines(r.metrics);
+    return {
+      name: `${r.protocol} · ${humanize(r.split)} · ${r.modelVersion.version}`,
+      values: metricLabels.map((l) => hs.find((h) => h.label === l)?.value),
+    };
+  });
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Evaluations</h1>
+          <p className="sub">Stored runs per model version. Protocols: retrieval, caption-library, seed-template.</p>
+        </div>
+      </div>
+
+      {can.runEvaluations(session.role) ? (
+        <RunEvaluationForm models={modelVersions.map((m) => ({ id: m.id, label: `${m.name} ${m.version}${m.active ? " (active)" : ""}` }))} />
+      ) : null}
+
+      <section className="card" aria-labelledby="compare" style={{ marginBottom: 14 }}>
+        <div className="card-head">
+          <h2 id="compare">Compare runs</h2>
+          <span className="muted small">{picked.length ? "the runs you picked" : "newest run per protocol, split and model"}</span>
+        </div>
+        <div className="card-body">
+          {series.length && metricLabels.length ? (
+            <>
+              <GroupedBarChart metrics={metricLabels} series={series} />
+              <div className="table-wrap" style={{ marginTop: 10 }}>
+                <table className="data">
+                  <thead>
+                    <tr>
+                      <th scope="col">Run</th>
+                      {metricLabels.map((m) => (
+                        <th key={m} scope="col" className="num">
+                          {m}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {series.map((s) => (
+                      <tr key={s.name}>
+                        <td>{s.name}</td>
+                        {s.values.map((v, i) => (
+                          <td key={metricLabels[i]} className="num mono">
+                            {formatMetric(v)}
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          ) : (
+            <p className="muted">Nothing to compare yet: run an evaluation first.</p>
+          )}
+        </div>
+      </section>
+
+      <form method="get" action="/evaluations">
+        <div className="table-wrap">
+          <table className="data" aria-label="Evaluation runs">
+            <thead>
+              <tr>
+                <th scope="col">
+                  <span className="sr-only">Compare</span>
+                </th>
+                <th scope="col">Protocol</th>
+                <th scope="col">Split</th>
+                <th scope="col">Model</th>
+                <th scope="col">Metrics</th>
+                <th scope="col">Started</th>
+                <th scope="col">Finished</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.length === 0 ? (
+                <tr>
+                  <td colSpan={7} className="empty">
+                    No evaluation runs yet.
+                  </td>
+                </tr>
+              ) : (
+                runs.map((r) => (
+                  <tr key={r.id}>
+                    <td>
+                      <input type="checkbox" name="compare" value={r.id} defaultChecked={picked.includes(r.id)} aria-label={`Compare run ${r.protocol} ${r.split} ${formatDate(r.startedAt)}`} />
+                    </td>
+                    <td>{r.protocol}</td>
+                    <td>{humanize(r.split)}</td>
+                    <td className="nowrap">
+                      {r.modelVersion.name} {r.modelVersion.version}
+                    </td>
+                    <td className="small">
+                      {headlines(r.metrics)
+                        .map((h) => `${h.label} ${formatMetric(h.value)}`)
+                        .join(" · ") || (r.finishedAt ? "—" : `running (${r.job?.status ? humanize(r.job.status) : "…"})`)}
+                    </td>
+                    <td className="nowrap small muted">{formatDate(r.startedAt)}</td>
+                    <td className="nowrap small muted">{formatDate(r.finishedAt)}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+        {runs.length > 1 ? (
+          <div className="row" style={{ marginTop: 8 }}>
+            <button type="submit" className="btn btn-sm">
+              Compare selected
+            </button>
+          </div>
+        ) : null}
+      </form>
+    </>
+  );
+}

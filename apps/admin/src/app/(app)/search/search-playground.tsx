@@ -1,0 +1,264 @@
+"use client";
+
+import Link from "next/link";
+import { useActionState, useEffect, useId, useState } from "react";
+import { type SearchMode, type SearchState, searchAction } from "../../../actions/search.actions";
+import { LOCATION_CATEGORIES, MODALITIES, PLANES, SPLITS, formatScore, humanize } from "../../../lib/format";
+
+const MODES: { id: SearchMode; label: string; hint: string }[] = [
+  { id: "text", label: "Text → images", hint: "Images nearest to a clinical phrase" },
+  { id: "caption", label: "Image → captions", hint: "Captions for an uploaded image (retrieval captioning)" },
+  { id: "similar", label: "Image → similar", hint: "Visually similar images" },
+];
+
+export function SearchPlayground({ datasets, initialMode, initialImageId }: { datasets: string[]; initialMode: SearchMode; initialImageId: string }) {
+  const [mode, setMode] = useState<SearchMode>(initialMode);
+  const [state, action, pending] = useActionState<SearchState, FormData>(searchAction, null);
+  const [preview, setPreview] = useState<string | null>(null);
+  const ids = useId();
+
+  useEffect(() => () => (preview ? URL.revokeObjectURL(preview) : undefined), [preview]);
+
+  return (
+    <div className="stack">
+      <form action={action} className="card" aria-label="Search">
+        <div className="card-head">
+          <div role="tablist" aria-label="Search mode" className="row">
+            {MODES.map((m) => (
+              <button
+                key={m.id}
+                type="button"
+                role="tab"
+                aria-selected={mode === m.id}
+                className={`btn btn-sm ${mode === m.id ? "btn-primary" : ""}`}
+                onClick={() => setMode(m.id)}
+                title={m.hint}
+              >
+                {m.label}
+              </button>
+            ))}
+          </div>
+          <span className="muted small">{MODES.find((m) => m.id === mode)?.hint}</span>
+        </div>
+        <div className="card-body stack">
+          <input type="hidden" name="mode" value={mode} />
+          {mode === "text" ? (
+            <div className="field">
+              <label htmlFor={`${ids}-text`}>Clinical phrase</label>
+              <input id={`${ids}-text`} name="text" type="search" placeholder="e.g. axial CT of a ring-enhancing brain lesion" autoFocus />
+            </div>
+          ) : (
+            <div className="row" style={{ alignItems: "flex-start", gap: 14 }}>
+              <div className="field" style={{ flex: "1 1 260px" }}>
+                <label htmlFor={`${ids}-file`}>Image file (PNG, JPEG or DICOM)</label>
+                <input
+                  id={`${ids}-file`}
+                  name="file"
+                  type="file"
+                  accept="image/png,image/jpeg,image/webp,image/tiff,application/dicom,.dcm,.dicom"
+                  onChange={(e) => {
+                    const f = e.currentTarget.files?.[0];
+                    setPreview(f && /^image\/(png|jpeg|webp)$/.test(f.type) ? URL.createObjectURL(f) : null);
+                  }}
+                />
+                <span className="hint">…or the id of an image already in the catalogue:</span>
+                <input aria-label="Image id" name="imageId" type="text" defaultValue={initialImageId} placeholder="image id" className="mono" />
+                {mode === "similar" ? (
+                  <label className="row small">
+                    <input type="checkbox" name="excludeSameCase" defaultChecked /> Leave out images of the same case (image id only)
+                  </label>
+                ) : null}
+              </div>
+              {preview ? (
+                // biome-ignore lint/performance/noImgElement: a local object URL preview of the file about to be uploaded.
+                <img src={preview} alt="Selected query file" className="thumb" style={{ width: 140, height: 140 }} />
+              ) : null}
+            </div>
+          )}
+
+          <fieldset className="filters" style={{ margin: 0 }}>
+            <legend className="sr-only">Filters</legend>
+            <div className="field">
+              <label htmlFor={`${ids}-k`}>Top k</label>
+              <input id={`${ids}-k`} name="k" type="number" min={1} max={50} defaultValue={mode === "caption" ? 5 : 12} style={{ width: 80 }} />
+            </div>
+            <div className="field">
+              <label htmlFor={`${ids}-split`}>Split</label>
+              <select id={`${ids}-split`} name="split" defaultValue="">
+                <option value="">Any</option>
+                {SPLITS.map((s) => (
+                  <option key={s} value={s}>
+                    {humanize(s)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor={`${ids}-modality`}>Modality</label>
+              <select id={`${ids}-modality`} name="modality" defaultValue="">
+                <option value="">Any</option>
+                {MODALITIES.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor={`${ids}-plane`}>Plane</label>
+              <select id={`${ids}-plane`} name="plane" defaultValue="">
+                <option value="">Any</option>
+                {PLANES.map((p) => (
+                  <option key={p} value={p}>
+                    {p}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor={`${ids}-region`}>Body region</label>
+              <select id={`${ids}-region`} name="locationCategory" defaultValue="">
+                <option value="">Any</option>
+                {LOCATION_CATEGORIES.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            </div>
+            {datasets.length > 1 ? (
+              <div className="field">
+                <label htmlFor={`${ids}-dataset`}>Dataset</label>
+                <select id={`${ids}-dataset`} name="dataset" defaultValue="">
+                  <option value="">Any</option>
+                  {datasets.map((d) => (
+                    <option key={d} value={d}>
+                      {d}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ) : null}
+            <div className="field" style={{ marginLeft: "auto" }}>
+              <button type="submit" className="btn btn-primary" disabled={pending}>
+                {pending ? "Searching…" : "Search"}
+              </button>
+            </div>
+          </fieldset>
+        </div>
+      </form>
+
+      <section aria-live="polite" aria-busy={pending} aria-label="Results">
+        {pending ? <ResultsSkeleton /> : <Results state={state} />}
+      </section>
+    </div>
+  );
+}
+
+function ResultsSkeleton() {
+  return (
+    <div className="image-grid">
+      {Array.from({ length: 8 }, (_, i) => (
+        <div key={i} className="skeleton" style={{ aspectRatio: "1" }} />
+      ))}
+    </div>
+  );
+}
+
+function Results({ state }: { state: SearchState }) {
+  if (!state) return <p className="muted">Results appear here.</p>;
+  if (!state.ok) {
+    return (
+      <p className="alert alert-error" role="alert">
+        {state.error}
+      </p>
+    );
+  }
+  const out = state.data;
+  if (out.mode === "caption") {
+    if (out.captions.length === 0) return <div className="empty"><strong>No captions matched.</strong>Loosen the filters, or check that the catalogue is indexed.</div>;
+    const model = out.captions[0]?.modelVersion;
+    return (
+      <div className="card" data-testid="caption-results">
+        <div className="card-head">
+          <h2>Top {out.captions.length} captions</h2>
+          <span className="muted small">
+            {model ? `${model.name} ${model.version} · ` : ""}
+            {out.tookMs} ms
+          </span>
+        </div>
+        <ol className="card-body flush" style={{ listStyle: "none", margin: 0, padding: 0 }}>
+          {out.captions.map((c, i) => (
+            <li key={`${c.text}-${i}`} style={{ padding: "10px 12px", borderTop: i ? "1px solid var(--border)" : undefined }}>
+              <div className="row-between">
+                <span className="caption-text">
+                  <span className="muted">{i + 1}.</span> {c.text}
+                </span>
+                <span className="pill pill-accent mono" title="cosine similarity">
+                  {formatScore(c.score)}
+                </span>
+              </div>
+              <div className="row small muted" style={{ marginTop: 4 }}>
+                <span>
+                  {c.captions.length} image{c.captions.length === 1 ? "" : "s"} carry this text:
+                </span>
+                {c.provenance.slice(0, 6).map((p) => (
+                  <Link key={p.image.id} href={`/cases/${p.case.id}#image-${p.image.id}`} className="pill">
+                    {p.case.externalId} · {p.image.modality}
+                    {p.image.plane ? ` ${p.image.plane}` : ""}
+                  </Link>
+                ))}
+                {c.provenance.length > 6 ? <span>+{c.provenance.length - 6} more</span> : null}
+              </div>
+            </li>
+          ))}
+        </ol>
+      </div>
+    );
+  }
+  if (out.images.length === 0) return <div className="empty"><strong>No images matched.</strong>Loosen the filters, or check that the catalogue is indexed.</div>;
+  const model = out.images[0]?.modelVersion;
+  return (
+    <div className="stack" data-testid="image-results">
+      <div className="row-between">
+        <h2>
+          {out.images.length} {out.mode === "similar" ? "similar images" : "images"}
+        </h2>
+        <span className="muted small">
+          {model ? `${model.name} ${model.version} · ` : ""}
+          {out.tookMs} ms
+        </span>
+      </div>
+      <ul className="image-grid" style={{ listStyle: "none", margin: 0, padding: 0 }}>
+        {out.images.map((m, i) => (
+          <li key={m.image.id}>
+            <Link href={`/cases/${m.provenance.case.id}#image-${m.image.id}`} className="image-tile">
+              {/* biome-ignore lint/performance/noImgElement: authenticated thumbnail through the admin's image route. */}
+              <img
+                src={`/images/${m.image.id}?size=256`}
+                alt={m.image.caption?.text ?? `Image ${i + 1}`}
+                className="thumb"
+                loading="lazy"
+                width={256}
+                height={256}
+              />
+              <span className="row-between">
+                <span className="meta">
+                  #{i + 1} · {m.image.modality}
+                  {m.image.plane ? ` · ${m.image.plane}` : ""}
+                </span>
+                <span className="pill pill-accent mono">{formatScore(m.score)}</span>
+              </span>
+              <span className="meta" style={{ display: "-webkit-box", WebkitLineClamp: 2, WebkitBoxOrient: "vertical", overflow: "hidden" }}>
+                {m.image.caption?.text ?? "—"}
+              </span>
+              <span className="small muted">
+                {m.provenance.case.externalId} · {m.provenance.dataset.name}
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

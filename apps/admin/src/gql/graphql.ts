@@ -1,0 +1,1568 @@
+/* eslint-disable */
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 timestamp in UTC, e.g. `2026-01-31T12:00:00.000Z`. */
+  DateTime: { input: string; output: string; }
+  /** Arbitrary JSON: evaluation metrics, job parameters and results. */
+  JSON: { input: unknown; output: unknown; }
+  /** A file sent with the GraphQL multipart request spec (send the `Apollo-Require-Preflight: true` header). */
+  Upload: { input: File; output: File; }
+};
+
+/** A new image of an existing case, with its caption. */
+export type AddImageInput = {
+  /** ACR codes. */
+  acrCodes?: InputMaybe<Scalars['String']['input']>;
+  /** The caption of the image. */
+  caption: Scalars['String']['input'];
+  /** The case to add the image to. */
+  caseId: Scalars['ID']['input'];
+  /** The dataset's own image id; defaults to the sha256 of the bytes. */
+  externalId?: InputMaybe<Scalars['String']['input']>;
+  /** Figure part label. */
+  figurePart?: InputMaybe<Scalars['String']['input']>;
+  /** The image bytes: `upload` or `base64` (an existing `imageId` is refused). */
+  image: ImageInput;
+  /** Anatomical location. */
+  location?: InputMaybe<Scalars['String']['input']>;
+  /** Body region category. */
+  locationCategory?: InputMaybe<Scalars['String']['input']>;
+  /** Imaging modality. */
+  modality: Modality;
+  /** Free-text modality detail. */
+  modalityDetail?: InputMaybe<Scalars['String']['input']>;
+  /** Patient age in years. */
+  patientAge?: InputMaybe<Scalars['Int']['input']>;
+  /** Patient sex. */
+  patientSex?: InputMaybe<Scalars['String']['input']>;
+  /** Imaging plane. */
+  plane?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** An API key. The secret itself is never shown again after creation. */
+export type ApiKey = {
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** Who or what the key is for. */
+  label: Scalars['String']['output'];
+  /** When it was last used (updated at most once a minute). */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** First characters of the secret, to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  /** Whether the key was revoked. */
+  revoked: Scalars['Boolean']['output'];
+  /** When it was revoked. */
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  /** What the key may do. */
+  role: Role;
+};
+
+/** A caption of an image. `text` is the current revision; every change is kept in `revisions`. */
+export type Caption = {
+  /** When the caption was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Flags raised on this caption, newest first. */
+  flags: Array<Flag>;
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** The captioned image. */
+  image: Image;
+  /** Whether this caption is the one shown and indexed for its image. */
+  isCurrent: Scalars['Boolean']['output'];
+  /** Number of the current revision. */
+  revision: Scalars['Int']['output'];
+  /** Every revision, oldest first. */
+  revisions: Array<CaptionRevision>;
+  /** Where the current text came from. */
+  source: CaptionSource;
+  /** Current text. */
+  text: Scalars['String']['output'];
+  /** When the caption was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A caption text ranked for a query image. One text can belong to several images. */
+export type CaptionMatch = {
+  /** The captions that carry this text. */
+  captions: Array<Caption>;
+  /** The model version that scored the match. */
+  modelVersion: ModelRef;
+  /** Image, case and dataset of every caption carrying this text. */
+  provenance: Array<Provenance>;
+  /** Cosine similarity between the query image and the caption, higher is closer. */
+  score: Scalars['Float']['output'];
+  /** The caption text. */
+  text: Scalars['String']['output'];
+};
+
+/** An immutable record of one version of a caption's text. */
+export type CaptionRevision = {
+  /** Who wrote it (API key label and id, or `import`). */
+  author: Scalars['String']['output'];
+  /** Why it was written. */
+  comment: Maybe<Scalars['String']['output']>;
+  /** When it was written. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** Revision number, starting at 1. */
+  revision: Scalars['Int']['output'];
+  /** Where this text came from. */
+  source: CaptionSource;
+  /** The text of this revision. */
+  text: Scalars['String']['output'];
+};
+
+/** Where a caption text came from. */
+export type CaptionSource =
+  /** Written or corrected by a curator. */
+  | 'CURATED'
+  /** Produced by a model. */
+  | 'GENERATED'
+  /** Imported with the dataset. */
+  | 'GROUND_TRUTH';
+
+/** One patient case with its clinical text and topic. */
+export type Case = {
+  /** ACR code of the topic. */
+  acrCode: Maybe<Scalars['String']['output']>;
+  /** Final diagnosis. */
+  caseDiagnosis: Maybe<Scalars['String']['output']>;
+  /** Topic category, e.g. Neoplasm. */
+  category: Maybe<Scalars['String']['output']>;
+  /** When the case was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The dataset the case belongs to. */
+  dataset: Dataset;
+  /** How the diagnosis was established. */
+  diagnosisBy: Maybe<Scalars['String']['output']>;
+  /** Differential diagnosis. */
+  differentialDiagnosis: Maybe<Scalars['String']['output']>;
+  /** Discussion of the disease. */
+  diseaseDiscussion: Maybe<Scalars['String']['output']>;
+  /** Examination findings. */
+  exam: Maybe<Scalars['String']['output']>;
+  /** The dataset's own id of the case, e.g. MedPix `MPX1009`. */
+  externalId: Scalars['String']['output'];
+  /** Imaging findings. */
+  findings: Maybe<Scalars['String']['output']>;
+  /** Clinical history. */
+  history: Maybe<Scalars['String']['output']>;
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** The case's images. */
+  images: Array<Image>;
+  /** The split the case belongs to. */
+  split: Split;
+  /** Case title. */
+  title: Maybe<Scalars['String']['output']>;
+  /** Title of the case's topic. */
+  topicTitle: Maybe<Scalars['String']['output']>;
+  /** When the case was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of cases. */
+export type CaseConnection = {
+  /** The cases of this page with their cursors. */
+  edges: Array<CaseEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** Number of cases matching the filter, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A case in a page, with its cursor. */
+export type CaseEdge = {
+  /** Opaque cursor of this case. */
+  cursor: Scalars['String']['output'];
+  /** The case. */
+  node: Case;
+};
+
+/** Filters of the case list. Fields combine with AND, values within a list with OR. */
+export type CaseFilter = {
+  /** Dataset names. */
+  datasets?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Cases with at least one image in one of these location categories. */
+  locationCategories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Cases with at least one image of one of these modalities. */
+  modalities?: InputMaybe<Array<Modality>>;
+  /** Cases with at least one image in one of these planes. */
+  planes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Splits. */
+  splits?: InputMaybe<Array<Split>>;
+  /** Case-insensitive substring of the title or the diagnosis. */
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A new case. */
+export type CreateCaseInput = {
+  /** ACR code of the topic. */
+  acrCode?: InputMaybe<Scalars['String']['input']>;
+  /** Final diagnosis. */
+  caseDiagnosis?: InputMaybe<Scalars['String']['input']>;
+  /** Topic category. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** Dataset name; a dataset of that name is created when missing. */
+  dataset: Scalars['String']['input'];
+  /** How the diagnosis was established. */
+  diagnosisBy?: InputMaybe<Scalars['String']['input']>;
+  /** Differential diagnosis. */
+  differentialDiagnosis?: InputMaybe<Scalars['String']['input']>;
+  /** Discussion of the disease. */
+  diseaseDiscussion?: InputMaybe<Scalars['String']['input']>;
+  /** Examination findings. */
+  exam?: InputMaybe<Scalars['String']['input']>;
+  /** The dataset's own id of the case; unique within the dataset. */
+  externalId: Scalars['String']['input'];
+  /** Imaging findings. */
+  findings?: InputMaybe<Scalars['String']['input']>;
+  /** Clinical history. */
+  history?: InputMaybe<Scalars['String']['input']>;
+  /** Split of the case. */
+  split: Split;
+  /** Case title. */
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** Title of the topic. */
+  topicTitle?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A newly created API key with its secret, shown this once. */
+export type CreatedApiKey = {
+  /** The key. */
+  key: ApiKey;
+  /** The secret to send as `Authorization: Bearer <secret>`. Store it now: only its hash is kept. */
+  secret: Scalars['String']['output'];
+};
+
+/** A source of cases, e.g. MedPix 2.0. */
+export type Dataset = {
+  /** Number of cases in the dataset. */
+  caseCount: Scalars['Int']['output'];
+  /** How to cite the data, when known. */
+  citation: Maybe<Scalars['String']['output']>;
+  /** When the dataset was first imported. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** Licence of the data, when known. */
+  licence: Maybe<Scalars['String']['output']>;
+  /** Unique name, used in filters. */
+  name: Scalars['String']['output'];
+  /** Where the data comes from. */
+  source: Scalars['String']['output'];
+  /** The dataset's own version, when known. */
+  version: Maybe<Scalars['String']['output']>;
+};
+
+/** Evaluation protocols (see the README for their definitions). */
+export type EvaluationProtocol =
+  /** Captions retrieved from the train split's captions (`caption-library`). */
+  | 'CAPTION_LIBRARY'
+  /** Image-to-text and text-to-image recall within one split (`retrieval`). */
+  | 'RETRIEVAL'
+  /** Templated captions from metadata, top-1 (`seed-template`). */
+  | 'SEED_TEMPLATE';
+
+/** A stored evaluation of one model version on one split. */
+export type EvaluationRun = {
+  /** When it finished. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** The job that ran it, if any. */
+  job: Maybe<Job>;
+  /** Metric values, e.g. recall@k with intervals. */
+  metrics: Scalars['JSON']['output'];
+  /** The evaluated model version. */
+  modelVersion: ModelVersion;
+  /** Parameters of the run. */
+  params: Scalars['JSON']['output'];
+  /** Protocol name, e.g. `caption-library`. */
+  protocol: Scalars['String']['output'];
+  /** The evaluated split. */
+  split: Split;
+  /** When it started. */
+  startedAt: Scalars['DateTime']['output'];
+};
+
+/** An annotator's report that a caption is wrong, resolved by a curator. */
+export type Flag = {
+  /** The flagged caption. */
+  caption: Caption;
+  /** The corrected caption text written when the flag was accepted. */
+  correctedText: Maybe<Scalars['String']['output']>;
+  /** When it was raised. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** The annotator's note. */
+  note: Maybe<Scalars['String']['output']>;
+  /** Who raised it. */
+  raisedBy: Scalars['String']['output'];
+  /** Why it was flagged. */
+  reason: FlagReason;
+  /** The curator's comment. */
+  resolutionComment: Maybe<Scalars['String']['output']>;
+  /** When it was resolved. */
+  resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Who resolved it. */
+  resolvedBy: Maybe<Scalars['String']['output']>;
+  /** Open, accepted or rejected. */
+  status: FlagStatus;
+};
+
+/** A page of flags. */
+export type FlagConnection = {
+  /** The flags of this page with their cursors. */
+  edges: Array<FlagEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** Number of flags matching the filter, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** What a curator decides about a flag. */
+export type FlagDecision =
+  /** The flag is right; with `correctedText` the caption gets a new revision. */
+  | 'ACCEPT'
+  /** The flag is wrong; the caption stays. */
+  | 'REJECT';
+
+/** A flag in a page, with its cursor. */
+export type FlagEdge = {
+  /** Opaque cursor of this flag. */
+  cursor: Scalars['String']['output'];
+  /** The flag. */
+  node: Flag;
+};
+
+/** Why a caption was flagged. */
+export type FlagReason =
+  /** The text is not a caption. */
+  | 'NOT_A_CAPTION'
+  /** Anything else; explain in the note. */
+  | 'OTHER'
+  /** The caption contains protected health information. */
+  | 'PHI'
+  /** The caption names the wrong anatomy. */
+  | 'WRONG_ANATOMY'
+  /** The caption states a finding the image does not show. */
+  | 'WRONG_FINDING'
+  /** The caption names the wrong modality. */
+  | 'WRONG_MODALITY';
+
+/** Where a flag is in its life. */
+export type FlagStatus =
+  /** Accepted; the caption may have been corrected. */
+  | 'ACCEPTED'
+  /** Waiting for a curator. */
+  | 'OPEN'
+  /** Rejected; the caption stays as it was. */
+  | 'REJECTED';
+
+/** Whether the service and its parts are up. Public: needs no API key. */
+export type Health = {
+  /** Whether the database answered. */
+  database: Scalars['Boolean']['output'];
+  /** Whether retrieval (encoders and vector store) is configured and ready. */
+  retrieval: Scalars['Boolean']['output'];
+  /** `ok` when every part is ready, `degraded` otherwise. */
+  status: Scalars['String']['output'];
+  /** Seconds since the server started. */
+  uptimeSeconds: Scalars['Float']['output'];
+};
+
+/** One stored image file and its per-image metadata. */
+export type Image = {
+  /** ACR codes of the image. */
+  acrCodes: Maybe<Scalars['String']['output']>;
+  /** Size of the stored file in bytes. */
+  byteSize: Scalars['Int']['output'];
+  /** The current caption (the one shown and indexed). */
+  caption: Maybe<Caption>;
+  /** Every caption of the image, current first. */
+  captions: Array<Caption>;
+  /** The case the image belongs to. */
+  case: Case;
+  /** When the image was added. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The dataset's own image id, e.g. `MPX1009_synpic46283`. */
+  externalId: Scalars['String']['output'];
+  /** Figure part label within the case. */
+  figurePart: Maybe<Scalars['String']['output']>;
+  /** File format, e.g. png. */
+  format: Scalars['String']['output'];
+  /** Height in pixels. */
+  height: Scalars['Int']['output'];
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** Anatomical location. */
+  location: Maybe<Scalars['String']['output']>;
+  /** Body region category, e.g. Brain and Neuro. */
+  locationCategory: Maybe<Scalars['String']['output']>;
+  /** Imaging modality. */
+  modality: Modality;
+  /** Free-text modality detail, e.g. `MR - T2 FLAIR`. */
+  modalityDetail: Maybe<Scalars['String']['output']>;
+  /** Patient age in years, when known. */
+  patientAge: Maybe<Scalars['Int']['output']>;
+  /** Patient sex, when known. */
+  patientSex: Maybe<Scalars['String']['output']>;
+  /** Imaging plane, e.g. Axial. */
+  plane: Maybe<Scalars['String']['output']>;
+  /** sha256 of the stored bytes. */
+  sha256: Scalars['String']['output'];
+  /** Path of a PNG thumbnail whose longer side is `size` pixels (16..1024). */
+  thumbnailUrl: Scalars['String']['output'];
+  /** Path (relative to the API origin) that serves the image bytes; send the same Authorization header. */
+  url: Scalars['String']['output'];
+  /** Width in pixels. */
+  width: Scalars['Int']['output'];
+};
+
+
+/** One stored image file and its per-image metadata. */
+export type ImageThumbnailUrlArgs = {
+  size?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A query image. Set exactly one field. */
+export type ImageInput = {
+  /** The file's bytes, base64-encoded. */
+  base64?: InputMaybe<Scalars['String']['input']>;
+  /** An image already in the catalogue. */
+  imageId?: InputMaybe<Scalars['ID']['input']>;
+  /** A file in a GraphQL multipart request (PNG, JPEG, WebP, TIFF or DICOM). */
+  upload?: InputMaybe<Scalars['Upload']['input']>;
+};
+
+/** An image ranked for a query text or image. */
+export type ImageMatch = {
+  /** The matched image. */
+  image: Image;
+  /** The model version that scored the match. */
+  modelVersion: ModelRef;
+  /** Image, case and dataset of the match. */
+  provenance: Provenance;
+  /** Cosine similarity between the query and the image, higher is closer. */
+  score: Scalars['Float']['output'];
+};
+
+/** A unit of background work run by the Postgres-backed queue. */
+export type Job = {
+  /** When it was queued. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Who queued it. */
+  createdBy: Scalars['String']['output'];
+  /** Why it failed. */
+  error: Maybe<Scalars['String']['output']>;
+  /** When it finished. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Last sign of life from the worker running it. */
+  heartbeatAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** What kind of work. */
+  kind: JobKind;
+  /** Latest progress message. */
+  message: Maybe<Scalars['String']['output']>;
+  /** The job's parameters. */
+  params: Scalars['JSON']['output'];
+  /** Fraction done, 0..1. */
+  progress: Scalars['Float']['output'];
+  /** What the job produced, once it succeeded. */
+  result: Maybe<Scalars['JSON']['output']>;
+  /** When a worker started it. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Queued, running, succeeded, failed or cancelled. */
+  status: JobStatus;
+};
+
+/** Kind of background work. */
+export type JobKind =
+  /** Run an evaluation protocol. */
+  | 'EVALUATION'
+  /** Import a dataset. */
+  | 'IMPORT'
+  /** Re-encode and re-index the catalogue. */
+  | 'REINDEX';
+
+/** Where a job is in its life. */
+export type JobStatus =
+  /** Cancelled before it finished. */
+  | 'CANCELLED'
+  /** Failed; see `error`. */
+  | 'FAILED'
+  /** Waiting for a worker. */
+  | 'QUEUED'
+  /** A worker is running it. */
+  | 'RUNNING'
+  /** Finished successfully; see `result`. */
+  | 'SUCCEEDED';
+
+/** Imaging modality of an image. */
+export type Modality =
+  /** Computed tomography. */
+  | 'CT'
+  /** Magnetic resonance. */
+  | 'MR'
+  /** Anything else. */
+  | 'OTHER'
+  /** Ultrasound. */
+  | 'US'
+  /** Plain radiography. */
+  | 'XR';
+
+/** The model version that produced a score. */
+export type ModelRef = {
+  /** ModelVersion id. */
+  id: Scalars['ID']['output'];
+  /** Model name. */
+  name: Scalars['String']['output'];
+  /** Model version. */
+  version: Scalars['String']['output'];
+};
+
+/** A dual-encoder model known to the service. Vectors of different versions never mix. */
+export type ModelVersion = {
+  /** Whether this version answers searches. */
+  active: Scalars['Boolean']['output'];
+  /** When the version was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Dimension of the shared embedding space. */
+  embeddingDim: Scalars['Int']['output'];
+  /** Evaluations of this version, newest first. */
+  evaluationRuns: Array<EvaluationRun>;
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** sha256 of the model's manifest. */
+  manifestSha256: Scalars['String']['output'];
+  /** Model name. */
+  name: Scalars['String']['output'];
+  /** Model version. */
+  version: Scalars['String']['output'];
+};
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type Mutation = {
+  /** Makes a model version the one that answers searches (ADMIN). */
+  activateModelVersion: ModelVersion;
+  /** Stores a new image with its caption and indexes it for search (CURATOR). */
+  addImage: Image;
+  /** Creates an API key and returns its secret once (ADMIN). */
+  createApiKey: CreatedApiKey;
+  /** Creates a case (CURATOR). */
+  createCase: Case;
+  /** Reports a wrong caption (ANNOTATOR). */
+  flagCaption: Flag;
+  /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). */
+  reindex: Job;
+  /** Accepts (optionally with corrected text, which writes and re-indexes a caption revision) or rejects an open flag (CURATOR). */
+  resolveFlag: Flag;
+  /** Revokes an API key; requests with it fail from then on (ADMIN). */
+  revokeApiKey: ApiKey;
+  /** Queues an evaluation run (CURATOR). */
+  runEvaluation: Job;
+  /** Writes a new caption revision and re-indexes the caption (CURATOR). */
+  updateCaption: Caption;
+  /** Changes a case's fields (CURATOR). */
+  updateCase: Case;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationActivateModelVersionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationAddImageArgs = {
+  input: AddImageInput;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationCreateApiKeyArgs = {
+  label: Scalars['String']['input'];
+  role: Role;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationCreateCaseArgs = {
+  input: CreateCaseInput;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationFlagCaptionArgs = {
+  captionId: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  reason: FlagReason;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationReindexArgs = {
+  modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationResolveFlagArgs = {
+  comment?: InputMaybe<Scalars['String']['input']>;
+  correctedText?: InputMaybe<Scalars['String']['input']>;
+  decision: FlagDecision;
+  id: Scalars['ID']['input'];
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationRunEvaluationArgs = {
+  modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+  protocol: EvaluationProtocol;
+  split: Split;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationUpdateCaptionArgs = {
+  comment?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  text: Scalars['String']['input'];
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationUpdateCaseArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateCaseInput;
+};
+
+/** Where a page of a cursor connection ends. */
+export type PageInfo = {
+  /** The cursor of the last edge of this page; pass it as `after` to get the next page. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether another page follows this one. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** Where a matched item comes from: its image, case and dataset. */
+export type Provenance = {
+  /** The image's case. */
+  case: Case;
+  /** The case's dataset. */
+  dataset: Dataset;
+  /** The image. */
+  image: Image;
+};
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type Query = {
+  /** Every API key (ADMIN). */
+  apiKeys: Array<ApiKey>;
+  /** One caption by id, with its revisions; null when it does not exist. */
+  caption: Maybe<Caption>;
+  /** The nearest captions for an image (retrieval captioning). */
+  captionImage: Array<CaptionMatch>;
+  /** One case by id; null when it does not exist. */
+  case: Maybe<Case>;
+  /** Cases matching a filter, in a stable order, as a cursor connection. */
+  cases: CaseConnection;
+  /** Every dataset, by name. */
+  datasets: Array<Dataset>;
+  /** Stored evaluations, newest first. */
+  evaluationRuns: Array<EvaluationRun>;
+  /** Flags, newest first, optionally of one status. */
+  flags: FlagConnection;
+  /** Liveness and readiness of the service parts; needs no API key. */
+  health: Health;
+  /** One image by id; null when it does not exist. */
+  image: Maybe<Image>;
+  /** One background job by id; null when it does not exist. */
+  job: Maybe<Job>;
+  /** The API key making this request. */
+  me: ApiKey;
+  /** Every known model version, newest first. */
+  modelVersions: Array<ModelVersion>;
+  /** The nearest images for a clinical text. */
+  searchImages: Array<ImageMatch>;
+  /** Visually similar images. */
+  similarImages: Array<ImageMatch>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryCaptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryCaptionImageArgs = {
+  filter?: InputMaybe<SearchFilter>;
+  image: ImageInput;
+  k?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryCaseArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CaseFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryEvaluationRunsArgs = {
+  modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+  protocol?: InputMaybe<EvaluationProtocol>;
+  split?: InputMaybe<Split>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryFlagsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<FlagStatus>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryImageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QuerySearchImagesArgs = {
+  filter?: InputMaybe<SearchFilter>;
+  k?: InputMaybe<Scalars['Int']['input']>;
+  text: Scalars['String']['input'];
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QuerySimilarImagesArgs = {
+  excludeSameCase?: InputMaybe<Scalars['Boolean']['input']>;
+  filter?: InputMaybe<SearchFilter>;
+  image: ImageInput;
+  k?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** What an API key may do. Each role may do everything the roles before it may. */
+export type Role =
+  /** Also manage API keys and model versions. */
+  | 'ADMIN'
+  /** Also flag captions. */
+  | 'ANNOTATOR'
+  /** Also edit cases and captions, resolve flags, import, re-index and run evaluations. */
+  | 'CURATOR'
+  /** Read and search. */
+  | 'VIEWER';
+
+/** Metadata filters of a search. Fields combine with AND, values within a list with OR. */
+export type SearchFilter = {
+  /** Only these cases. */
+  caseIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Dataset names. */
+  datasets?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Never these cases. */
+  excludeCaseIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Location categories, e.g. Brain and Neuro. */
+  locationCategories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Modalities. */
+  modalities?: InputMaybe<Array<Modality>>;
+  /** Imaging planes, e.g. Axial. */
+  planes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Splits. */
+  splits?: InputMaybe<Array<Split>>;
+};
+
+/** Which part of a dataset a case belongs to. Splits are per case, never per image. */
+export type Split =
+  /** Development split, used for tuning. */
+  | 'DEV'
+  /** Held-out test split. */
+  | 'TEST'
+  /** Training split: the case library that captions are retrieved from. */
+  | 'TRAIN';
+
+/** Changes to a case; omitted fields stay as they are, null clears a text field. */
+export type UpdateCaseInput = {
+  /** ACR code of the topic. */
+  acrCode?: InputMaybe<Scalars['String']['input']>;
+  /** Final diagnosis. */
+  caseDiagnosis?: InputMaybe<Scalars['String']['input']>;
+  /** Topic category. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** How the diagnosis was established. */
+  diagnosisBy?: InputMaybe<Scalars['String']['input']>;
+  /** Differential diagnosis. */
+  differentialDiagnosis?: InputMaybe<Scalars['String']['input']>;
+  /** Discussion of the disease. */
+  diseaseDiscussion?: InputMaybe<Scalars['String']['input']>;
+  /** Examination findings. */
+  exam?: InputMaybe<Scalars['String']['input']>;
+  /** Imaging findings. */
+  findings?: InputMaybe<Scalars['String']['input']>;
+  /** Clinical history. */
+  history?: InputMaybe<Scalars['String']['input']>;
+  /** New split. */
+  split?: InputMaybe<Split>;
+  /** Case title. */
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** Title of the topic. */
+  topicTitle?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CaseFacetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CaseFacetsQuery = { datasets: Array<{ id: string, name: string }> };
+
+export type CasesQueryVariables = Exact<{
+  filter?: InputMaybe<CaseFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type CasesQuery = { cases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, externalId: string, split: Split, title: string | null, caseDiagnosis: string | null, category: string | null, dataset: { name: string }, images: Array<{ id: string, modality: Modality, plane: string | null, locationCategory: string | null, thumbnailUrl: string }> } }> } };
+
+export type CaseQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type CaseQuery = { case: { id: string, externalId: string, split: Split, title: string | null, history: string | null, exam: string | null, findings: string | null, differentialDiagnosis: string | null, caseDiagnosis: string | null, diagnosisBy: string | null, topicTitle: string | null, diseaseDiscussion: string | null, acrCode: string | null, category: string | null, createdAt: string, updatedAt: string, dataset: { id: string, name: string, source: string, licence: string | null, citation: string | null }, images: Array<{ id: string, externalId: string, width: number, height: number, format: string, modality: Modality, modalityDetail: string | null, plane: string | null, location: string | null, locationCategory: string | null, patientAge: number | null, patientSex: string | null, acrCodes: string | null, figurePart: string | null, caption: { id: string, text: string, source: CaptionSource, revision: number, updatedAt: string, revisions: Array<{ id: string, revision: number, text: string, source: CaptionSource, author: string, comment: string | null, createdAt: string }>, flags: Array<{ id: string, reason: FlagReason, note: string | null, status: FlagStatus, raisedBy: string, resolvedBy: string | null, resolutionComment: string | null, correctedText: string | null, createdAt: string, resolvedAt: string | null }> } | null }> } | null };
+
+export type FlagQueueQueryVariables = Exact<{
+  status?: InputMaybe<FlagStatus>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type FlagQueueQuery = { flags: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, reason: FlagReason, note: string | null, status: FlagStatus, raisedBy: string, resolvedBy: string | null, resolutionComment: string | null, correctedText: string | null, createdAt: string, resolvedAt: string | null, caption: { id: string, text: string, source: CaptionSource, revision: number, image: { id: string, width: number, height: number, modality: Modality, modalityDetail: string | null, plane: string | null, location: string | null, locationCategory: string | null, case: { id: string, externalId: string, title: string | null, caseDiagnosis: string | null } } } } }> } };
+
+export type FlagCaptionMutationVariables = Exact<{
+  captionId: Scalars['ID']['input'];
+  reason: FlagReason;
+  note?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type FlagCaptionMutation = { flagCaption: { id: string, status: FlagStatus } };
+
+export type ResolveFlagMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  decision: FlagDecision;
+  correctedText?: InputMaybe<Scalars['String']['input']>;
+  comment?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ResolveFlagMutation = { resolveFlag: { id: string, status: FlagStatus, correctedText: string | null, caption: { id: string, text: string, revision: number } } };
+
+export type UpdateCaptionMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  text: Scalars['String']['input'];
+  comment?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type UpdateCaptionMutation = { updateCaption: { id: string, text: string, revision: number } };
+
+export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardQuery = { health: { status: string, database: boolean, retrieval: boolean, uptimeSeconds: number }, datasets: Array<{ id: string, name: string, source: string, caseCount: number }>, all: { totalCount: number }, train: { totalCount: number }, dev: { totalCount: number }, test: { totalCount: number }, ct: { totalCount: number }, mr: { totalCount: number }, xr: { totalCount: number }, us: { totalCount: number }, otherModality: { totalCount: number }, openFlags: { totalCount: number, edges: Array<{ node: { id: string, reason: FlagReason, raisedBy: string, createdAt: string, caption: { id: string, text: string, image: { id: string, case: { id: string, externalId: string } } } } }> }, modelVersions: Array<{ id: string, name: string, version: string, embeddingDim: number, active: boolean, createdAt: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string } }> };
+
+export type OpenFlagCountQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OpenFlagCountQuery = { flags: { totalCount: number } };
+
+export type EvaluationsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EvaluationsQuery = { modelVersions: Array<{ id: string, name: string, version: string, active: boolean }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, params: unknown, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string }, job: { id: string, status: JobStatus } | null }> };
+
+export type RunEvaluationMutationVariables = Exact<{
+  protocol: EvaluationProtocol;
+  split: Split;
+  modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+
+export type RunEvaluationMutation = { runEvaluation: { id: string, kind: JobKind, status: JobStatus, progress: number } };
+
+export type JobQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type JobQuery = { job: { id: string, kind: JobKind, status: JobStatus, progress: number, message: string | null, error: string | null, result: unknown | null, createdBy: string, createdAt: string, startedAt: string | null, finishedAt: string | null } | null };
+
+export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelsQuery = { modelVersions: Array<{ id: string, name: string, version: string, embeddingDim: number, manifestSha256: string, active: boolean, createdAt: string, evaluationRuns: Array<{ id: string, protocol: string, split: Split, metrics: unknown, finishedAt: string | null }> }> };
+
+export type ActivateModelVersionMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ActivateModelVersionMutation = { activateModelVersion: { id: string, active: boolean } };
+
+export type ReindexMutationVariables = Exact<{
+  modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+
+export type ReindexMutation = { reindex: { id: string, kind: JobKind, status: JobStatus, progress: number } };
+
+export type ApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApiKeysQuery = { apiKeys: Array<{ id: string, label: string, role: Role, prefix: string, revoked: boolean, createdAt: string, revokedAt: string | null, lastUsedAt: string | null }> };
+
+export type CreateApiKeyMutationVariables = Exact<{
+  label: Scalars['String']['input'];
+  role: Role;
+}>;
+
+
+export type CreateApiKeyMutation = { createApiKey: { secret: string, key: { id: string, label: string, role: Role, prefix: string } } };
+
+export type RevokeApiKeyMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type RevokeApiKeyMutation = { revokeApiKey: { id: string, revoked: boolean } };
+
+export type CaptionImageQueryVariables = Exact<{
+  image: ImageInput;
+  k?: InputMaybe<Scalars['Int']['input']>;
+  filter?: InputMaybe<SearchFilter>;
+}>;
+
+
+export type CaptionImageQuery = { captionImage: Array<{ text: string, score: number, modelVersion: { id: string, name: string, version: string }, captions: Array<{ id: string }>, provenance: Array<{ image: { id: string, modality: Modality, plane: string | null }, case: { id: string, externalId: string, title: string | null }, dataset: { name: string } }> }> };
+
+export type SearchImagesQueryVariables = Exact<{
+  text: Scalars['String']['input'];
+  k?: InputMaybe<Scalars['Int']['input']>;
+  filter?: InputMaybe<SearchFilter>;
+}>;
+
+
+export type SearchImagesQuery = { searchImages: Array<{ score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
+
+export type SimilarImagesQueryVariables = Exact<{
+  image: ImageInput;
+  k?: InputMaybe<Scalars['Int']['input']>;
+  filter?: InputMaybe<SearchFilter>;
+  excludeSameCase?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type SimilarImagesQuery = { similarImages: Array<{ score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string, label: string, role: Role, prefix: string } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const CaseFacetsDocument = new TypedDocumentString(`
+    query CaseFacets {
+  datasets {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<CaseFacetsQuery, CaseFacetsQueryVariables>;
+export const CasesDocument = new TypedDocumentString(`
+    query Cases($filter: CaseFilter, $first: Int, $after: String) {
+  cases(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      cursor
+      node {
+        id
+        externalId
+        split
+        title
+        caseDiagnosis
+        category
+        dataset {
+          name
+        }
+        images {
+          id
+          modality
+          plane
+          locationCategory
+          thumbnailUrl(size: 96)
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CasesQuery, CasesQueryVariables>;
+export const CaseDocument = new TypedDocumentString(`
+    query Case($id: ID!) {
+  case(id: $id) {
+    id
+    externalId
+    split
+    title
+    history
+    exam
+    findings
+    differentialDiagnosis
+    caseDiagnosis
+    diagnosisBy
+    topicTitle
+    diseaseDiscussion
+    acrCode
+    category
+    createdAt
+    updatedAt
+    dataset {
+      id
+      name
+      source
+      licence
+      citation
+    }
+    images {
+      id
+      externalId
+      width
+      height
+      format
+      modality
+      modalityDetail
+      plane
+      location
+      locationCategory
+      patientAge
+      patientSex
+      acrCodes
+      figurePart
+      caption {
+        id
+        text
+        source
+        revision
+        updatedAt
+        revisions {
+          id
+          revision
+          text
+          source
+          author
+          comment
+          createdAt
+        }
+        flags {
+          id
+          reason
+          note
+          status
+          raisedBy
+          resolvedBy
+          resolutionComment
+          correctedText
+          createdAt
+          resolvedAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CaseQuery, CaseQueryVariables>;
+export const FlagQueueDocument = new TypedDocumentString(`
+    query FlagQueue($status: FlagStatus, $first: Int, $after: String) {
+  flags(status: $status, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      cursor
+      node {
+        id
+        reason
+        note
+        status
+        raisedBy
+        resolvedBy
+        resolutionComment
+        correctedText
+        createdAt
+        resolvedAt
+        caption {
+          id
+          text
+          source
+          revision
+          image {
+            id
+            width
+            height
+            modality
+            modalityDetail
+            plane
+            location
+            locationCategory
+            case {
+              id
+              externalId
+              title
+              caseDiagnosis
+            }
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FlagQueueQuery, FlagQueueQueryVariables>;
+export const FlagCaptionDocument = new TypedDocumentString(`
+    mutation FlagCaption($captionId: ID!, $reason: FlagReason!, $note: String) {
+  flagCaption(captionId: $captionId, reason: $reason, note: $note) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<FlagCaptionMutation, FlagCaptionMutationVariables>;
+export const ResolveFlagDocument = new TypedDocumentString(`
+    mutation ResolveFlag($id: ID!, $decision: FlagDecision!, $correctedText: String, $comment: String) {
+  resolveFlag(
+    id: $id
+    decision: $decision
+    correctedText: $correctedText
+    comment: $comment
+  ) {
+    id
+    status
+    correctedText
+    caption {
+      id
+      text
+      revision
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ResolveFlagMutation, ResolveFlagMutationVariables>;
+export const UpdateCaptionDocument = new TypedDocumentString(`
+    mutation UpdateCaption($id: ID!, $text: String!, $comment: String) {
+  updateCaption(id: $id, text: $text, comment: $comment) {
+    id
+    text
+    revision
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateCaptionMutation, UpdateCaptionMutationVariables>;
+export const DashboardDocument = new TypedDocumentString(`
+    query Dashboard {
+  health {
+    status
+    database
+    retrieval
+    uptimeSeconds
+  }
+  datasets {
+    id
+    name
+    source
+    caseCount
+  }
+  all: cases(first: 1) {
+    totalCount
+  }
+  train: cases(first: 1, filter: {splits: [TRAIN]}) {
+    totalCount
+  }
+  dev: cases(first: 1, filter: {splits: [DEV]}) {
+    totalCount
+  }
+  test: cases(first: 1, filter: {splits: [TEST]}) {
+    totalCount
+  }
+  ct: cases(first: 1, filter: {modalities: [CT]}) {
+    totalCount
+  }
+  mr: cases(first: 1, filter: {modalities: [MR]}) {
+    totalCount
+  }
+  xr: cases(first: 1, filter: {modalities: [XR]}) {
+    totalCount
+  }
+  us: cases(first: 1, filter: {modalities: [US]}) {
+    totalCount
+  }
+  otherModality: cases(first: 1, filter: {modalities: [OTHER]}) {
+    totalCount
+  }
+  openFlags: flags(status: OPEN, first: 5) {
+    totalCount
+    edges {
+      node {
+        id
+        reason
+        raisedBy
+        createdAt
+        caption {
+          id
+          text
+          image {
+            id
+            case {
+              id
+              externalId
+            }
+          }
+        }
+      }
+    }
+  }
+  modelVersions {
+    id
+    name
+    version
+    embeddingDim
+    active
+    createdAt
+  }
+  evaluationRuns {
+    id
+    protocol
+    split
+    metrics
+    startedAt
+    finishedAt
+    modelVersion {
+      id
+      name
+      version
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+export const OpenFlagCountDocument = new TypedDocumentString(`
+    query OpenFlagCount {
+  flags(status: OPEN, first: 1) {
+    totalCount
+  }
+}
+    `) as unknown as TypedDocumentString<OpenFlagCountQuery, OpenFlagCountQueryVariables>;
+export const EvaluationsDocument = new TypedDocumentString(`
+    query Evaluations {
+  modelVersions {
+    id
+    name
+    version
+    active
+  }
+  evaluationRuns {
+    id
+    protocol
+    split
+    params
+    metrics
+    startedAt
+    finishedAt
+    modelVersion {
+      id
+      name
+      version
+    }
+    job {
+      id
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<EvaluationsQuery, EvaluationsQueryVariables>;
+export const RunEvaluationDocument = new TypedDocumentString(`
+    mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {
+  runEvaluation(
+    protocol: $protocol
+    split: $split
+    modelVersionId: $modelVersionId
+  ) {
+    id
+    kind
+    status
+    progress
+  }
+}
+    `) as unknown as TypedDocumentString<RunEvaluationMutation, RunEvaluationMutationVariables>;
+export const JobDocument = new TypedDocumentString(`
+    query Job($id: ID!) {
+  job(id: $id) {
+    id
+    kind
+    status
+    progress
+    message
+    error
+    result
+    createdBy
+    createdAt
+    startedAt
+    finishedAt
+  }
+}
+    `) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+export const ModelsDocument = new TypedDocumentString(`
+    query Models {
+  modelVersions {
+    id
+    name
+    version
+    embeddingDim
+    manifestSha256
+    active
+    createdAt
+    evaluationRuns {
+      id
+      protocol
+      split
+      metrics
+      finishedAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+export const ActivateModelVersionDocument = new TypedDocumentString(`
+    mutation ActivateModelVersion($id: ID!) {
+  activateModelVersion(id: $id) {
+    id
+    active
+  }
+}
+    `) as unknown as TypedDocumentString<ActivateModelVersionMutation, ActivateModelVersionMutationVariables>;
+export const ReindexDocument = new TypedDocumentString(`
+    mutation Reindex($modelVersionId: ID) {
+  reindex(modelVersionId: $modelVersionId) {
+    id
+    kind
+    status
+    progress
+  }
+}
+    `) as unknown as TypedDocumentString<ReindexMutation, ReindexMutationVariables>;
+export const ApiKeysDocument = new TypedDocumentString(`
+    query ApiKeys {
+  apiKeys {
+    id
+    label
+    role
+    prefix
+    revoked
+    createdAt
+    revokedAt
+    lastUsedAt
+  }
+}
+    `) as unknown as TypedDocumentString<ApiKeysQuery, ApiKeysQueryVariables>;
+export const CreateApiKeyDocument = new TypedDocumentString(`
+    mutation CreateApiKey($label: String!, $role: Role!) {
+  createApiKey(label: $label, role: $role) {
+    secret
+    key {
+      id
+      label
+      role
+      prefix
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const RevokeApiKeyDocument = new TypedDocumentString(`
+    mutation RevokeApiKey($id: ID!) {
+  revokeApiKey(id: $id) {
+    id
+    revoked
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const CaptionImageDocument = new TypedDocumentString(`
+    query CaptionImage($image: ImageInput!, $k: Int, $filter: SearchFilter) {
+  captionImage(image: $image, k: $k, filter: $filter) {
+    text
+    score
+    modelVersion {
+      id
+      name
+      version
+    }
+    captions {
+      id
+    }
+    provenance {
+      image {
+        id
+        modality
+        plane
+      }
+      case {
+        id
+        externalId
+        title
+      }
+      dataset {
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CaptionImageQuery, CaptionImageQueryVariables>;
+export const SearchImagesDocument = new TypedDocumentString(`
+    query SearchImages($text: String!, $k: Int, $filter: SearchFilter) {
+  searchImages(text: $text, k: $k, filter: $filter) {
+    score
+    modelVersion {
+      id
+      name
+      version
+    }
+    image {
+      id
+      modality
+      plane
+      locationCategory
+      caption {
+        id
+        text
+      }
+    }
+    provenance {
+      case {
+        id
+        externalId
+        title
+      }
+      dataset {
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SearchImagesQuery, SearchImagesQueryVariables>;
+export const SimilarImagesDocument = new TypedDocumentString(`
+    query SimilarImages($image: ImageInput!, $k: Int, $filter: SearchFilter, $excludeSameCase: Boolean) {
+  similarImages(
+    image: $image
+    k: $k
+    filter: $filter
+    excludeSameCase: $excludeSameCase
+  ) {
+    score
+    modelVersion {
+      id
+      name
+      version
+    }
+    image {
+      id
+      modality
+      plane
+      locationCategory
+      caption {
+        id
+        text
+      }
+    }
+    provenance {
+      case {
+        id
+        externalId
+        title
+      }
+      dataset {
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SimilarImagesQuery, SimilarImagesQueryVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+    label
+    role
+    prefix
+  }
+}
+    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;

@@ -1,0 +1,84 @@
+import { graphql } from "../gql";
+
+export const FlagQueueDocument = graphql(`
+  query FlagQueue($status: FlagStatus, $first: Int, $after: String) {
+    flags(status: $status, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          reason
+          note
+          status
+          raisedBy
+          resolvedBy
+          resolutionComment
+          correctedText
+          createdAt
+          resolvedAt
+          caption {
+            id
+            text
+            source
+            revision
+            image {
+              id
+              width
+              height
+              modality
+              modalityDetail
+              plane
+              location
+              locationCategory
+              case {
+                id
+                externalId
+                title
+                caseDiagnosis
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const FlagCaptionDocument = graphql(`
+  mutation FlagCaption($captionId: ID!, $reason: FlagReason!, $note: String) {
+    flagCaption(captionId: $captionId, reason: $reason, note: $note) {
+      id
+      status
+    }
+  }
+`);
+
+export const ResolveFlagDocument = graphql(`
+  mutation ResolveFlag($id: ID!, $decision: FlagDecision!, $correctedText: String, $comment: String) {
+    resolveFlag(id: $id, decision: $decision, correctedText: $correctedText, comment: $comment) {
+      id
+      status
+      correctedText
+      caption {
+        id
+        text
+        revision
+      }
+    }
+  }
+`);
+
+export const UpdateCaptionDocument = graphql(`
+  mutation UpdateCaption($id: ID!, $text: String!, $comment: String) {
+    updateCaption(id: $id, text: $text, comment: $comment) {
+      id
+      text
+      revision
+    }
+  }
+`);
