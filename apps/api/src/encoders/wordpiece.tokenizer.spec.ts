@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -126,5 +127,19 @@ describe("parity with the toolkit's tokenizer", () => {
     ]);
     expect(tokenizer.encode("x".repeat(5000)).length).toBe(3);
     expect(tokenizer.encode("word ".repeat(500))).toHaveLength(128);
+  });
+
+  it("matches the toolkit on 400 MedPix captions and random Unicode strings (fixtures/tokenizer-cases.json)", () => {
+    const fixture = JSON.parse(readFileSync(path.join(here, "fixtures", "tokenizer-cases.json"), "utf8")) as {
+      vocabSha256: string;
+      maxLength: number;
+      cases: { text: string; inputIds: number[] }[];
+    };
+    const vocabText = readFileSync(path.join(baseDir, "vocab.txt"), "utf8");
+    const vocabSha = createHash("sha256").update(vocabText).digest("hex");
+    expect(vocabSha, "the model vocabulary changed: rerun fixtures/make_tokenizer_cases.py").toBe(fixture.vocabSha256);
+    const tokenizer = WordPieceTokenizer.fromVocabText(vocabText, { ...bert, maxLength: fixture.maxLength });
+    expect(fixture.cases.length).toBeGreaterThan(400);
+    for (const { text, inputIds } of fixture.cases) expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(inputIds);
   });
 });

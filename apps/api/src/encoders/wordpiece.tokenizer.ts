@@ -24,9 +24,9 @@ export interface TokenBatch {
   sequenceLength: number;
 }
 
-// Python's str.isspace() after cleaning is what splits words; \s in a unicode regex covers the same
-// remaining characters (Zs is already mapped to a space; Zl/Zp still split).
-const WHITESPACE_SPLIT = /\s+/u;
+// Python's str.split() also breaks on the isspace() characters that cleaning leaves (U+2028, U+2029);
+// \s covers them (its other members are either mapped to a space or removed as controls first).
+const WHITESPACE = /^\s$/u;
 const CONTROL = /^\p{C}$/u;
 const SPACE_SEPARATOR = /^\p{Zs}$/u;
 const PUNCTUATION = /^\p{P}$/u;
@@ -62,36 +62,50 @@ function isCjk(cp: number): boolean {
   );
 }
 
-/** Clean, split on whitespace, lowercase/strip accents, split punctuation and CJK: BERT's BasicTokenizer. */
-export function basicTokenize(text: string, lowercase = true, stripAccents = true): string[] {
-  let spaced = "";
-  // for..of walks code points, as Python iterates a str; UTF-16 indexing would split astral characters.
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (cp === 0 || cp === 0xfffd || isControl(ch)) continue;
-    if (isWhitespace(ch)) spaced += " ";
-    else if (isCjk(cp)) spaced += ` ${ch} `;
-    else spaced += ch;
-  }
-  const tokens: string[] = [];
-  const trimmed = spaced.trim();
-  if (trimmed === "") return tokens;
-  for (let word of trimmed.split(WHITESPACE_SPLIT)) {
-    if (lowercase) word = word.toLowerCase();
-    if (stripAccents) word = word.normalize("NFD").replace(NONSPACING_MARK, "");
+/**
+ * BERT's BasicTokenizer: clean, split on whitespace, lowercase/strip accents, split punctuation and
+ * CJK. A generator, so that encode() can stop once maxLength pieces exist: a multi-megabyte paste then
+ * costs no more than its first few hundred words.
+ */
+export function* basicTokens(text: string, lowercase = true, stripAccents = true): Generator<string> {
+  let word = "";
+  function* flush(): Generator<string> {
+    if (word === "") return;
+    let w = word;
+    word = "";
+    if (lowercase) w = w.toLowerCase();
+    if (stripAccents) w = w.normalize("NFD").replace(NONSPACING_MARK, "");
     let current = "";
-    for (const ch of word) {
+    for (const ch of w) {
       if (isPunctuation(ch)) {
-        if (current) tokens.push(current);
+        if (current) yield current;
         current = "";
-        tokens.push(ch);
+        yield ch;
       } else {
         current += ch;
       }
     }
-    if (current) tokens.push(current);
+    if (current) yield current;
   }
-  return tokens;
+  // for..of walks code points, as Python iterates a str; UTF-16 indexing would split astral characters.
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp === 0 || cp === 0xfffd || isControl(ch)) continue;
+    if (isWhitespace(ch) || WHITESPACE.test(ch)) {
+      yield* flush();
+    } else if (isCjk(cp)) {
+      yield* flush();
+      word = ch;
+      yield* flush();
+    } else {
+      word += ch;
+    }
+  }
+  yield* flush();
+}
+
+export function basicTokenize(text: string, lowercase = true, stripAccents = true): string[] {
+  return Array.from(basicTokens(text, lowercase, stripAccents));
 }
 
 export class WordPieceTokenizer {
@@ -162,18 +176,19 @@ export class WordPieceTokenizer {
     return pieces;
   }
 
-  tokenize(text: string): string[] {
+  tokenize(text: string, limit = Infinity): string[] {
     const out: string[] = [];
-    for (const word of basicTokenize(text, this.options.lowercase, this.options.stripAccents)) {
+    for (const word of basicTokens(text, this.options.lowercase, this.options.stripAccents)) {
+      if (out.length >= limit) break;
       out.push(...this.wordpiece(word));
     }
-    return out;
+    return out.length > limit ? out.slice(0, limit) : out;
   }
 
   /** [CLS] pieces… [SEP], pieces truncated so the whole fits maxLength. */
   encode(text: string): number[] {
-    const ids = this.tokenize(text).map((t) => this.vocab.get(t) ?? this.unkId);
-    return [this.clsId, ...ids.slice(0, Math.max(this.options.maxLength - 2, 0)), this.sepId];
+    const ids = this.tokenize(text, this.options.maxLength - 2).map((t) => this.vocab.get(t) ?? this.unkId);
+    return [this.clsId, ...ids, this.sepId];
   }
 
   /** Pads already-encoded rows to the longest one, as the toolkit's `batch` does. */
