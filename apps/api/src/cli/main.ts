@@ -8,6 +8,7 @@ import { registerMigrateCommand } from "./migrate.command.js";
 import { registerRetrievalCommands } from "./retrieval.commands.js";
 import { registerStatsCommand } from "./stats.command.js";
 import { registerKeysCommands } from "./keys.command.js";
+import { makeServerRetrieval } from "../search/retrieval.server.js";
 import { registerServeCommand } from "./serve.command.js";
 
 export function buildProgram(): Command {
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerMigrateCommand(program);
   registerKeysCommands(program);
-  registerServeCommand(program);
+  registerServeCommand(program, { makeRetrieval: makeServerRetrieval });
   registerRetrievalCommands(program);
   registerEvalCommands(program);
   return program;

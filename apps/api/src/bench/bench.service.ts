@@ -1,0 +1,203 @@
+// `medcap bench`: measured speed of each stage on this machine, with the machine described.
+import os from "node:os";
+import type { PrismaClient } from "@medcap/db";
+import type { ImageStore } from "../ingest/image.store.js";
+import type { Retrieval } from "../search/retrieval.context.js";
+import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
+import type { VectorPoint, VectorStore } from "../vectors/vector.store.js";
+import { type LatencySummary, load, summarize, time } from "./latency.stats.js";
+
+export interface BenchOptions {
+  /** Vector counts for the store benchmark. */
+  vectorSizes: number[];
+  queries: number;
+  qdrant?: VectorStore;
+  /** End-to-end HTTP: a function that runs one GraphQL operation against a live server. */
+  http?: { searchImages: (i: number) => Promise<void>; captionImage: (i: number) => Promise<void>; concurrency: number[]; requests: number };
+  log: (message: string) => void;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+function randomUnit(dim: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+  const v = new Float32Array(dim);
+  let n = 0;
+  for (let i = 0; i < dim; i++) {
+    v[i] = rnd();
+    n += (v[i] as number) ** 2;
+  }
+  n = Math.sqrt(n);
+  for (let i = 0; i < dim; i++) v[i] = (v[i] as number) / n;
+  return v;
+}
+
+const SPLITS = ["TRAIN", "DEV", "TEST"] as const;
+function syntheticPoints(dim: number, from: number, count: number): VectorPoint[] {
+  return Array.from({ length: count }, (_, j) => {
+    const i = from + j;
+    return {
+      vector: randomUnit(dim, i + 1),
+      payload: {
+        kind: "IMAGE" as const,
+        targetId: `p${i}`,
+        imageId: `p${i}`,
+        caseId: `c${i >> 2}`,
+        dataset: "bench",
+        split: SPLITS[i % 3] as (typeof SPLITS)[number],
+        modality: i % 2 ? ("MR" as const) : ("CT" as const),
+        plane: "Axial",
+        locationCategory: "Head",
+      },
+    };
+  });
+}
+
+export class BenchService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly images: ImageStore,
+    private readonly retrieval: Retrieval,
+  ) {}
+
+  machine() {
+    const cpus = os.cpus();
+    const info = this.retrieval.encoder.info();
+    return {
+      cpu: cpus[0]?.model ?? "unknown",
+      cores: cpus.length,
+      memoryGiB: r2(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      provider: info.provider,
+      model: `${info.name} ${this.retrieval.model.version} (${info.dim}-d)`,
+    };
+  }
+
+  private async sampleImages(n: number): Promise<Uint8Array[]> {
+    const rows = await this.prisma.image.findMany({ select: { storedPath: true }, orderBy: { externalId: "asc" }, take: n });
+    return Promise.all(rows.map((r) => this.images.read(r.storedPath)));
+  }
+
+  private async sampleTexts(n: number): Promise<string[]> {
+    const rows = await this.prisma.caption.findMany({ where: { isCurrent: true }, select: { text: true }, orderBy: { id: "asc" }, take: n });
+    return rows.map((r) => r.text);
+  }
+
+  async imageEncoding(log: (m: string) => void) {
+    const enc = this.retrieval.encoder;
+    const images = await this.sampleImages(256);
+    if (!images.length) throw new Error("no images in the catalogue; import a dataset first");
+    log("image encoder: batch 1 latency");
+    const full1 = summarize(await time(40, (i) => enc.encodeImagesBatch([images[i % images.length] as Uint8Array])));
+    const tensors = await Promise.all(images.slice(0, 32).map((b) => enc.preprocessImage(b)));
+    const pre1 = summarize(await time(40, (i) => enc.preprocessImage(images[i % images.length] as Uint8Array)));
+    const onnx1 = summarize(await time(40, (i) => enc.encodePreprocessedImages([tensors[i % tensors.length] as Float32Array])));
+    const throughput: Record<string, { imagesPerSecond: number; onnxOnlyImagesPerSecond: number }> = {};
+    for (const b of [8, 32]) {
+      log(`image encoder: batch ${b} throughput`);
+      const batches = Math.max(3, Math.floor(192 / b));
+      const full = await time(batches, (i) => enc.encodeImagesBatch(images.slice((i * b) % (images.length - b), ((i * b) % (images.length - b)) + b)), 1);
+      const onnx = await time(batches, () => enc.encodePreprocessedImages(tensors.slice(0, b).concat(tensors).slice(0, b)), 1);
+      const rate = (ms: number[]) => r2((b * ms.length) / (ms.reduce((a, x) => a + x, 0) / 1000));
+      throughput[`batch${b}`] = { imagesPerSecond: rate(full), onnxOnlyImagesPerSecond: rate(onnx) };
+    }
+    return { batch1: { endToEndMs: full1, decodePreprocessMs: pre1, onnxOnlyMs: onnx1 }, throughput };
+  }
+
+  async textEncoding(log: (m: string) => void) {
+    const enc = this.retrieval.encoder;
+    const texts = await this.sampleTexts(256);
+    log("text encoder: batch 1 latency");
+    const one = summarize(await time(60, (i) => enc.encodeTextsBatch([texts[i % texts.length] as string])));
+    log("text encoder: batch 32 throughput");
+    const b = 32;
+    const ms = await time(6, (i) => enc.encodeTextsBatch(texts.slice((i * b) % (texts.length - b), ((i * b) % (texts.length - b)) + b)), 1);
+    return { batch1Ms: one, batch32TextsPerSecond: r2((b * ms.length) / (ms.reduce((a, x) => a + x, 0) / 1000)) };
+  }
+
+  async vectorSearch(sizes: number[], queries: number, log: (m: string) => void, qdrant?: VectorStore) {
+    const dim = this.retrieval.encoder.dim;
+    const out: Record<string, { embedded: LatencySummary; embeddedFiltered: LatencySummary; qdrant?: LatencySummary; qdrantRecallAt10?: number }> = {};
+    for (const size of sizes) {
+      log(`vector search: ${size.toLocaleString("en")} vectors`);
+      const store = new EmbeddedVectorStore();
+      await store.ensureCollection("bench", dim);
+      for (let from = 0; from < size; from += 50_000) await store.upsert("bench", syntheticPoints(dim, from, Math.min(50_000, size - from)));
+      const qs = Array.from({ length: queries }, (_, i) => randomUnit(dim, 1e9 + i));
+      const exact: string[][] = [];
+      const plain = await time(qs.length, async (i) => {
+        const hits = await store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
+        exact[i] = hits.map((h) => h.payload.targetId);
+      }, 1);
+      const filtered = await time(qs.length, (i) => store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10, filter: { modalities: ["MR"], splits: ["TRAIN"] } }), 1);
+      const entry: (typeof out)[string] = { embedded: summarize(plain), embeddedFiltered: summarize(filtered) };
+      if (qdrant) {
+        await qdrant.ensureCollection(`bench-${size}`, dim);
+        for (let from = 0; from < size; from += 5000) await qdrant.upsert(`bench-${size}`, syntheticPoints(dim, from, Math.min(5000, size - from)));
+        let found = 0;
+        const q = await time(qs.length, async (i) => {
+          const hits = await qdrant.search(`bench-${size}`, qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
+          const truth = new Set(exact[i]);
+          found += hits.filter((h) => truth.has(h.payload.targetId)).length;
+        }, 0);
+        entry.qdrant = summarize(q);
+        entry.qdrantRecallAt10 = r2(found / (10 * qs.length));
+        await qdrant.dropCollection(`bench-${size}`);
+      }
+      out[String(size)] = entry;
+      await store.close();
+    }
+    return out;
+  }
+
+  async indexing(log: (m: string) => void) {
+    log("indexing throughput: read + decode + preprocess + ONNX over catalogue images, batches of 32");
+    const rows = await this.prisma.image.findMany({ select: { storedPath: true }, orderBy: { externalId: "asc" }, take: 512 });
+    const t0 = performance.now();
+    for (let i = 0; i < rows.length; i += 32) {
+      const bytes = await Promise.all(rows.slice(i, i + 32).map((r) => this.images.read(r.storedPath)));
+      await this.retrieval.encoder.encodeImagesBatch(bytes);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return { images: rows.length, seconds: r2(seconds), imagesPerSecond: r2(rows.length / seconds), note: "encode path of `medcap index`; excludes the Postgres writes" };
+  }
+
+  async http(opts: NonNullable<BenchOptions["http"]>, log: (m: string) => void) {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [name, fn] of [["searchImages", opts.searchImages], ["captionImage", opts.captionImage]] as const) {
+      out[name] = {};
+      for (const c of opts.concurrency) {
+        log(`HTTP ${name}: concurrency ${c}`);
+        await load(Math.min(8, opts.requests), Math.min(c, 4), fn); // warm-up
+        const r = await load(opts.requests, c, fn);
+        (out[name] as Record<string, unknown>)[`concurrency${c}`] = {
+          ...summarize(r.latencies),
+          requestsPerSecond: r2(r.latencies.length / r.seconds),
+          errors: r.errors,
+          ...(r.errorSamples.length ? { errorSamples: r.errorSamples } : {}),
+        };
+      }
+    }
+    return out;
+  }
+
+  async run(options: BenchOptions) {
+    const started = Date.now();
+    const result: Record<string, unknown> = { machine: this.machine(), startedAt: new Date(started).toISOString() };
+    result.imageEncoding = await this.imageEncoding(options.log);
+    result.textEncoding = await this.textEncoding(options.log);
+    result.vectorSearch = await this.vectorSearch(options.vectorSizes, options.queries, options.log, options.qdrant);
+    result.indexing = await this.indexing(options.log);
+    if (options.http) result.http = await this.http(options.http, options.log);
+    result.seconds = r2((Date.now() - started) / 1000);
+    return result;
+  }
+}

@@ -1,0 +1,115 @@
+// The retrieval core as `medcap serve` runs it: encoders with their metrics, the vector store
+// loaded from Postgres, the REINDEX and EVALUATION job handlers, readiness checks, and (with
+// MEDCAP_AUTO_IMPORT) a first-start bootstrap that imports MedPix 2.0 and indexes it.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { Gauge, Histogram } from "prom-client";
+import type { RetrievalFactory, ServableRetrieval } from "../cli/serve.command.js";
+import { repoRoot } from "../config/config.js";
+import type { AppContext } from "../core/app.context.js";
+import { MedcapError } from "../core/errors.js";
+import { EvaluationService, PROTOCOLS, type Protocol } from "../eval/evaluation.service.js";
+import { ImportService } from "../ingest/import.service.js";
+import { downloadMedpix } from "../ingest/medpix.download.js";
+import { readMedpix } from "../ingest/medpix.reader.js";
+import { registerJobHandler } from "../jobs/job.handlers.js";
+import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+
+/** Where a first start finds MedPix 2.0: MEDPIX_DIR, the shared copy beside the repo, else a download. */
+function medpixSource(ctx: AppContext): string | undefined {
+  if (ctx.config.medpixDir) return ctx.config.medpixDir;
+  const shared = path.join(repoRoot, "..", "shared", "data", "medpix-2.0");
+  return existsSync(shared) ? shared : undefined;
+}
+
+async function bootstrap(ctx: AppContext, r: Retrieval) {
+  const log = ctx.logger.child({ component: "bootstrap" });
+  if ((await ctx.db.prisma.case.count()) === 0) {
+    const dir = medpixSource(ctx) ?? (await downloadMedpix(ctx.config.dataDir, (m) => log.info(m)));
+    log.info({ dir }, "first start: importing MedPix 2.0");
+    let lastDecile = -1;
+    const report = await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(await readMedpix(dir), {
+      actor: "bootstrap",
+      maxPixels: ctx.config.limits.maxPixels,
+      onProgress: (p) => {
+        const decile = Math.floor((10 * p.done) / Math.max(1, p.total));
+        if (decile !== lastDecile) log.info(`import ${p.phase}: ${p.done}/${p.total}`);
+        lastDecile = decile;
+      },
+    });
+    log.info(report.cases, "import done");
+  }
+  let lastDecile = -1;
+  const report = await r.indexer.indexAll(r.model, (p) => {
+    const decile = Math.floor((10 * p.done) / Math.max(1, p.total));
+    if (decile !== lastDecile) log.info(`index ${p.phase}: ${p.done}/${p.total}`);
+    lastDecile = decile;
+  });
+  if (report.images || report.captions) log.info(report, "index done");
+}
+
+export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics }) => {
+  const batchSize = new Histogram({
+    name: "medcap_encode_batch_size",
+    help: "Items per ONNX run of the micro-batched encoders",
+    labelNames: ["encoder"],
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [metrics.registry],
+  });
+  const r = await openRetrieval(ctx, { hooks: { onBatch: (kind, o) => batchSize.observe({ encoder: kind }, o.size) } });
+  new Gauge({
+    name: "medcap_encode_queue_depth",
+    help: "Encode requests waiting for a batch",
+    labelNames: ["encoder"],
+    registers: [metrics.registry],
+    collect() {
+      const d = r.encoder.queueDepth;
+      this.set({ encoder: "image" }, d.image);
+      this.set({ encoder: "text" }, d.text);
+    },
+  });
+  if (ctx.config.autoImport) await bootstrap(ctx, r);
+
+  const sameModel = (params: unknown) => {
+    const id = (params as { modelVersionId?: string } | null)?.modelVersionId;
+    if (id && id !== r.model.modelVersionId) {
+      throw new MedcapError("BAD_USER_INPUT", `this server runs model version ${r.model.modelVersionId}; start it with the folder of ${id} to work on that version`);
+    }
+  };
+  registerJobHandler("REINDEX", async (job, progress, signal) => {
+    sameModel(job.params);
+    return r.indexer.indexAll(r.model, (p) => void progress(p.phase === "images" ? 0.5 * (p.done / Math.max(1, p.total)) : 0.5 + 0.5 * (p.done / Math.max(1, p.total)), `${p.phase} ${p.done}/${p.total}`), signal);
+  });
+  registerJobHandler("EVALUATION", async (job, progress) => {
+    sameModel(job.params);
+    const params = job.params as { protocol?: string; split?: "TRAIN" | "DEV" | "TEST" };
+    if (!PROTOCOLS.includes(params.protocol as Protocol) || !params.split) throw new MedcapError("BAD_USER_INPUT", "evaluation job needs a protocol and a split");
+    const result = await new EvaluationService(ctx.db.prisma, r).run({
+      protocol: params.protocol as Protocol,
+      split: params.split,
+      jobId: job.id,
+      onProgress: (f, m) => void progress(f, m),
+    });
+    return { runId: result.runId, metrics: result.metrics };
+  });
+
+  const servable: ServableRetrieval = {
+    captionImage: (q, o) => r.search.captionImage(q, o),
+    searchImages: (t, o) => r.search.searchImages(t, o),
+    similarImages: (q, o) => r.search.similarImages(q, o),
+    reindexCaption: (id) => r.search.reindexCaption(id),
+    indexImage: (id) => r.search.indexImage(id),
+    close: () => r.close(),
+    readiness: [
+      { name: "model", check: async () => ({ ok: true, detail: `${r.model.name} ${r.model.version} on ${r.encoder.info().provider}` }) },
+      {
+        name: "vectorStore",
+        check: async () => {
+          const ok = await r.store.ready();
+          return { ok, detail: `${r.store.name}: ${await r.store.count(r.model.modelVersionId)} vectors` };
+        },
+      },
+    ],
+  };
+  return servable;
+};
