@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../config/config.js";
 import { MedcapError } from "../core/errors.js";
 import { writeSyntheticDicom } from "./dicom.fixture.js";
 import { type EncoderConfig, EncoderService } from "./encoder.service.js";
@@ -147,6 +148,14 @@ describe("EncoderService overload and start-up checks", () => {
     expect(settled.filter((s) => s.status === "fulfilled").length).toBeGreaterThan(0);
     await service.close();
     await expect(service.encodeText("after close")).rejects.toMatchObject({ code: "OVERLOADED" });
+  });
+
+  it("takes the application's Config as is", async () => {
+    const appConfig = loadConfig({ MEDCAP_PROVIDERS: "cuda,cpu", MEDCAP_ONNX_THREADS: "1" });
+    const service = await EncoderService.load(tinyDir, appConfig, logger);
+    expect(service.info().provider).toBe("cpu");
+    expect(Object.keys(service.info().unavailableProviders)).toEqual(["cuda"]);
+    await service.close();
   });
 
   it("refuses a model whose output dimension differs from the manifest", async () => {
