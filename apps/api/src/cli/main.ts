@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { isMedcapError } from "../core/errors.js";
+import { registerBenchCommand } from "./bench.command.js";
 import { registerEvalCommands } from "./eval.commands.js";
 import { registerImportCommands } from "./import.command.js";
 import { registerMigrateCommand } from "./migrate.command.js";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerServeCommand(program, { makeRetrieval: makeServerRetrieval });
   registerRetrievalCommands(program);
   registerEvalCommands(program);
+  registerBenchCommand(program);
   return program;
 }
 
