@@ -150,6 +150,19 @@ describe("EncoderService overload and start-up checks", () => {
     await expect(service.encodeText("after close")).rejects.toMatchObject({ code: "OVERLOADED" });
   });
 
+  it("bounds concurrent image uploads too: decodes wait in a bounded queue", async () => {
+    const service = await EncoderService.load(tinyDir, config({ batch: { maxSize: 4, maxWaitMs: 20, maxQueue: 4 } }), logger);
+    const png = await readFile(path.join(tinyDir, "parity", "gray8-tall-13x40.png"));
+    const settled = await Promise.allSettled(Array.from({ length: 40 }, () => service.encodeImage(png)));
+    const codes = settled.map((s) => (s.status === "fulfilled" ? "ok" : (s.reason as MedcapError).code));
+    expect(codes).toContain("ok");
+    expect(codes).toContain("OVERLOADED");
+    expect(new Set(codes)).toEqual(new Set(["ok", "OVERLOADED"]));
+    // Once the burst has drained, the service accepts work again.
+    await expect(service.encodeImage(png)).resolves.toHaveLength(16);
+    await service.close();
+  });
+
   it("takes the application's Config as is", async () => {
     const appConfig = loadConfig({ MEDCAP_PROVIDERS: "cuda,cpu", MEDCAP_ONNX_THREADS: "1" });
     const service = await EncoderService.load(tinyDir, appConfig, logger);

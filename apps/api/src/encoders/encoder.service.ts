@@ -3,6 +3,7 @@
 // Request paths (encodeImage/encodeText) go through micro-batchers so concurrent GraphQL requests share
 // ONNX runs; bulk paths (encode*Batch) feed the sessions directly in maxSize chunks, since an indexer
 // already has its batch and should not compete for queue slots with interactive traffic.
+import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -42,6 +43,11 @@ export class EncoderService {
   private readonly preprocessor: ImagePreprocessor;
   readonly tokenizer: WordPieceTokenizer;
   private closed = false;
+  // Decoded pixels are the big allocation (up to maxPixels × 4 bytes each), so decodes are limited
+  // to one per core and queued decodes count against the same maxQueue as the batcher.
+  private readonly decodeConcurrency = Math.max(1, availableParallelism());
+  private decoding = 0;
+  private readonly decodeWaiters: (() => void)[] = [];
 
   private constructor(
     private readonly model: Omit<ModelFolder, "imageModel" | "textModel">,
@@ -163,7 +169,7 @@ export class EncoderService {
   /** As encodeImage, plus what was decoded (format; for DICOM only non-identifying fields). */
   async encodeImageWithInfo(bytes: Uint8Array): Promise<{ embedding: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
-    const { tensor, ...rest } = await this.preprocessor.preprocessWithInfo(bytes);
+    const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
     return { embedding: await this.imageBatcher.submit(tensor), ...rest };
   }
 
@@ -213,6 +219,28 @@ export class EncoderService {
     this.closed = true;
     await Promise.all([this.imageBatcher.close(), this.textBatcher.close()]);
     await Promise.all([this.imageSession.release(), this.textSession.release()]);
+  }
+
+  private async withDecodeSlot<T>(decode: () => Promise<T>): Promise<T> {
+    if (this.decodeWaiters.length + this.imageBatcher.queueDepth >= this.config.batch.maxQueue) {
+      throw new MedcapError("OVERLOADED", `image decode queue is full (${this.config.batch.maxQueue} waiting); retry later`, {
+        queue: "image decode",
+        maxQueue: this.config.batch.maxQueue,
+      });
+    }
+    if (this.decoding >= this.decodeConcurrency) {
+      // The releasing caller hands its slot over directly, so `decoding` never overshoots.
+      await new Promise<void>((resolve) => this.decodeWaiters.push(resolve));
+    } else {
+      this.decoding++;
+    }
+    try {
+      return await decode();
+    } finally {
+      const next = this.decodeWaiters.shift();
+      if (next) next();
+      else this.decoding--;
+    }
   }
 
   private assertOpen(): void {
