@@ -1,0 +1,77 @@
+// API keys: the secret is random, shown once, and stored only as a sha256 hash plus a short prefix.
+// sha256 (not a slow password hash) fits because secrets carry 256 bits of entropy.
+import { createHash, randomBytes } from "node:crypto";
+import type { ApiKeyModel, PrismaClient, Role } from "@medcap/db";
+import { MedcapError, notFound } from "../core/errors.js";
+import { writeAudit } from "../curation/audit.writer.js";
+import type { Principal } from "./role.policy.js";
+
+const SECRET_PREFIX = "mcp_";
+const SHOWN_PREFIX_LENGTH = SECRET_PREFIX.length + 6;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/** The key as shown in lists and audit rows: everything but the hash. */
+export function publicKey(key: ApiKeyModel): Omit<ApiKeyModel, "secretHash"> {
+  const { secretHash: _hash, ...rest } = key;
+  return rest;
+}
+
+export class ApiKeyService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(input: { label: string; role: Role }, actor: string): Promise<{ key: ApiKeyModel; secret: string }> {
+    const label = input.label.trim();
+    if (!label || label.length > 200) throw new MedcapError("BAD_USER_INPUT", "label must be 1..200 characters");
+    const secret = SECRET_PREFIX + randomBytes(32).toString("base64url");
+    const key = await this.prisma.$transaction(async (tx) => {
+      const created = await tx.apiKey.create({
+        data: { label, role: input.role, prefix: secret.slice(0, SHOWN_PREFIX_LENGTH), secretHash: hashSecret(secret) },
+      });
+      await writeAudit(tx, { actor, action: "apiKey.create", targetType: "ApiKey", targetId: created.id, after: publicKey(created) });
+      return created;
+    });
+    return { key, secret };
+  }
+
+  list(): Promise<ApiKeyModel[]> {
+    return this.prisma.apiKey.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  }
+
+  async revoke(id: string, actor: string): Promise<ApiKeyModel> {
+    return this.prisma.$transaction(async (tx) => {
+      const before = await tx.apiKey.findUnique({ where: { id } });
+      if (!before) throw notFound("API key", id);
+      if (before.revoked) return before;
+      const after = await tx.apiKey.update({ where: { id }, data: { revoked: true, revokedAt: new Date() } });
+      await writeAudit(tx, { actor, action: "apiKey.revoke", targetType: "ApiKey", targetId: id, before: publicKey(before), after: publicKey(after) });
+      return after;
+    });
+  }
+
+  /** Resolves a bearer secret to its principal; unknown and revoked keys are refused alike. */
+  async authenticate(secret: string): Promise<Principal> {
+    const key = await this.prisma.apiKey.findUnique({ where: { secretHash: hashSecret(secret) } });
+    if (!key || key.revoked) throw new MedcapError("UNAUTHENTICATED", "invalid or revoked API key");
+    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      // Best effort and off the request path: a lost update only makes lastUsedAt a minute staler.
+      this.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    }
+    return { keyId: key.id, label: key.label, role: key.role };
+  }
+
+  get(id: string): Promise<ApiKeyModel | null> {
+    return this.prisma.apiKey.findUnique({ where: { id } });
+  }
+}
+
+/** Reads `Authorization: Bearer <secret>`; undefined when the header is absent. */
+export function bearerSecret(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new MedcapError("UNAUTHENTICATED", "malformed Authorization header; expected Bearer <secret>");
+  return match[1];
+}

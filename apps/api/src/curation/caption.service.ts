@@ -1,0 +1,76 @@
+// Caption edits: each writes an immutable CaptionRevision and is re-indexed after it commits.
+import type { CaptionModel, PrismaClient } from "@medcap/db";
+import { MedcapError, notFound } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { RetrievalPort } from "../search/search.types.js";
+import { type Tx, writeAudit } from "./audit.writer.js";
+
+export const MAX_CAPTION_LENGTH = 5000;
+
+export function cleanCaption(text: string): string {
+  const clean = text.replace(/\s+/g, " ").trim();
+  if (!clean) throw new MedcapError("BAD_USER_INPUT", "caption text must not be empty");
+  if (clean.length > MAX_CAPTION_LENGTH) throw new MedcapError("BAD_USER_INPUT", `caption is longer than ${MAX_CAPTION_LENGTH} characters`);
+  return clean;
+}
+
+/** Writes the next revision of a caption inside `tx`, audited. */
+export async function reviseCaption(
+  tx: Tx,
+  input: { captionId: string; text: string; comment?: string | null; actor: string; action: string },
+): Promise<CaptionModel> {
+  const text = cleanCaption(input.text);
+  const before = await tx.caption.findUnique({ where: { id: input.captionId } });
+  if (!before) throw notFound("caption", input.captionId);
+  const revision = before.revision + 1;
+  const after = await tx.caption.update({
+    where: { id: before.id },
+    data: {
+      text,
+      source: "CURATED",
+      revision,
+      revisions: { create: { revision, text, source: "CURATED", author: input.actor, comment: input.comment ?? null } },
+    },
+  });
+  await writeAudit(tx, {
+    actor: input.actor,
+    action: input.action,
+    targetType: "Caption",
+    targetId: before.id,
+    before: { text: before.text, revision: before.revision, source: before.source },
+    after: { text: after.text, revision: after.revision, source: after.source, comment: input.comment ?? null },
+  });
+  return after;
+}
+
+/**
+ * Re-indexing runs after the commit: the database is the source of truth, so a failed re-index
+ * leaves a stale vector (logged; repaired by the next `reindex`) rather than undoing the edit.
+ */
+export async function reindexAfterCommit(retrieval: RetrievalPort | undefined, logger: Logger, captionId: string): Promise<void> {
+  if (!retrieval) {
+    logger.warn({ captionId }, "no retrieval configured; caption not re-indexed");
+    return;
+  }
+  try {
+    await retrieval.reindexCaption(captionId);
+  } catch (err) {
+    logger.error({ err, captionId }, "caption re-index failed; run reindex to repair");
+  }
+}
+
+export class CaptionService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly retrieval: RetrievalPort | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  async update(input: { id: string; text: string; comment?: string | null }, actor: string): Promise<CaptionModel> {
+    const caption = await this.prisma.$transaction((tx) =>
+      reviseCaption(tx, { captionId: input.id, text: input.text, comment: input.comment, actor, action: "caption.update" }),
+    );
+    await reindexAfterCommit(this.retrieval, this.logger, caption.id);
+    return caption;
+  }
+}

@@ -1,0 +1,82 @@
+// Model versions and their stored evaluations; activation and evaluation/re-index requests.
+import type { EvaluationRunModel, JobModel, ModelVersionModel, PrismaClient, Split } from "@medcap/db";
+import { MedcapError, notFound } from "../core/errors.js";
+import type { JobQueue } from "../jobs/job.queue.js";
+import { writeAudit } from "./audit.writer.js";
+
+/** Protocol names as the evaluation code and stored runs spell them. */
+export const PROTOCOLS = { RETRIEVAL: "retrieval", CAPTION_LIBRARY: "caption-library", SEED_TEMPLATE: "seed-template" } as const;
+export type ProtocolKey = keyof typeof PROTOCOLS;
+
+export class ModelVersionService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly queue: JobQueue,
+    private readonly onEnqueued: () => void = () => {},
+  ) {}
+
+  list(): Promise<ModelVersionModel[]> {
+    return this.prisma.modelVersion.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+  }
+
+  evaluationRuns(filter: { modelVersionId?: string | null; protocol?: ProtocolKey | null; split?: Split | null }): Promise<EvaluationRunModel[]> {
+    return this.prisma.evaluationRun.findMany({
+      where: {
+        ...(filter.modelVersionId ? { modelVersionId: filter.modelVersionId } : {}),
+        ...(filter.protocol ? { protocol: PROTOCOLS[filter.protocol] } : {}),
+        ...(filter.split ? { split: filter.split } : {}),
+      },
+      orderBy: [{ startedAt: "desc" }, { id: "desc" }],
+      take: 500,
+    });
+  }
+
+  private async resolveVersion(id: string | null | undefined): Promise<ModelVersionModel> {
+    const version = id
+      ? await this.prisma.modelVersion.findUnique({ where: { id } })
+      : await this.prisma.modelVersion.findFirst({ where: { active: true } });
+    if (!version) throw id ? notFound("model version", id) : new MedcapError("BAD_USER_INPUT", "no model version is active; pass modelVersionId");
+    return version;
+  }
+
+  async activate(id: string, actor: string): Promise<ModelVersionModel> {
+    return this.prisma.$transaction(async (tx) => {
+      const target = await tx.modelVersion.findUnique({ where: { id } });
+      if (!target) throw notFound("model version", id);
+      const previous = await tx.modelVersion.findFirst({ where: { active: true } });
+      await tx.modelVersion.updateMany({ where: { active: true, id: { not: id } }, data: { active: false } });
+      const after = await tx.modelVersion.update({ where: { id }, data: { active: true } });
+      await writeAudit(tx, {
+        actor,
+        action: "modelVersion.activate",
+        targetType: "ModelVersion",
+        targetId: id,
+        before: { activeModelVersionId: previous?.id ?? null },
+        after: { activeModelVersionId: id },
+      });
+      return after;
+    });
+  }
+
+  async requestReindex(modelVersionId: string | null | undefined, actor: string): Promise<JobModel> {
+    const version = await this.resolveVersion(modelVersionId);
+    const job = await this.prisma.$transaction((tx) =>
+      this.queue.enqueue(tx, { kind: "REINDEX", params: { modelVersionId: version.id }, createdBy: actor }),
+    );
+    this.onEnqueued();
+    return job;
+  }
+
+  async requestEvaluation(input: { protocol: ProtocolKey; split: Split; modelVersionId?: string | null }, actor: string): Promise<JobModel> {
+    const version = await this.resolveVersion(input.modelVersionId);
+    const job = await this.prisma.$transaction((tx) =>
+      this.queue.enqueue(tx, {
+        kind: "EVALUATION",
+        params: { protocol: PROTOCOLS[input.protocol], split: input.split, modelVersionId: version.id },
+        createdBy: actor,
+      }),
+    );
+    this.onEnqueued();
+    return job;
+  }
+}

@@ -1,0 +1,30 @@
+// Opaque cursors over stable orderings: a cursor is the base64url of the last row's id.
+import { MedcapError } from "../core/errors.js";
+import type { ConnectionSource } from "../graphql/graphql.mappers.js";
+
+export const MAX_PAGE_SIZE = 100;
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(`c:${id}`, "utf8").toString("base64url");
+}
+
+export function decodeCursor(cursor: string): string {
+  const raw = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!raw.startsWith("c:") || raw.length < 3) throw new MedcapError("BAD_USER_INPUT", "invalid cursor");
+  return raw.slice(2);
+}
+
+export function pageSize(first: number | null | undefined, fallback = 20): number {
+  const n = first ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
+    throw new MedcapError("BAD_USER_INPUT", `first must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return n;
+}
+
+/** Builds a connection from `size + 1` fetched rows (the extra row only says another page exists). */
+export function toConnection<T extends { id: string }>(rows: T[], size: number, totalCount: number): ConnectionSource<T> {
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+}

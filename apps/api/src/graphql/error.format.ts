@@ -1,0 +1,75 @@
+// The one place errors become GraphQL `extensions.code`s. Domain errors keep their message; anything
+// unexpected is masked as INTERNAL_SERVER_ERROR and logged (with the request id) by the plugin.
+import { unwrapResolverError } from "@apollo/server/errors";
+// `graphql/index.js`: the module instance Apollo loads, under vitest too (whose resolver would pick the .mjs build and break instanceof checks).
+import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
+import { isMedcapError } from "../core/errors.js";
+
+export const PUBLIC_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "OVERLOADED", "INTERNAL_SERVER_ERROR"] as const;
+export type PublicCode = (typeof PUBLIC_CODES)[number];
+
+export interface ClassifiedError {
+  code: PublicCode;
+  message: string;
+  /** The domain or Apollo code, when it differs from `code`. */
+  reason?: string;
+  /** Unexpected: masked for the client, logged in full. */
+  internal: boolean;
+}
+
+const MASKED = "Internal server error";
+
+/** Apollo's own request-shape errors: the client sent something wrong. */
+const CLIENT_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
+
+export function classifyError(error: unknown): ClassifiedError {
+  const original = unwrapResolverError(error);
+  if (isMedcapError(original)) {
+    switch (original.code) {
+      case "BAD_USER_INPUT":
+      case "NOT_FOUND":
+      case "UNAUTHENTICATED":
+      case "FORBIDDEN":
+      case "OVERLOADED":
+        return { code: original.code, message: original.message, internal: false };
+      case "CONFLICT":
+      case "UNSUPPORTED_MEDIA":
+        return { code: "BAD_USER_INPUT", message: original.message, reason: original.code, internal: false };
+      default:
+        return { code: "INTERNAL_SERVER_ERROR", message: MASKED, reason: original.code, internal: true };
+    }
+  }
+  if (original instanceof GraphQLError) {
+    const code = String(original.extensions.code ?? "");
+    if (CLIENT_ERROR_CODES.has(code)) {
+      return { code: "BAD_USER_INPUT", message: original.message, reason: code || undefined, internal: false };
+    }
+    if ((PUBLIC_CODES as readonly string[]).includes(code) && code !== "INTERNAL_SERVER_ERROR") {
+      return { code: code as PublicCode, message: original.message, internal: false };
+    }
+  }
+  // graphql-upload and body-parser raise http-errors: 4xx statuses are the client's fault.
+  const status = (original as { status?: unknown; expose?: unknown } | null)?.status;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return { code: "BAD_USER_INPUT", message: (original as Error).message, reason: `HTTP_${status}`, internal: false };
+  }
+  return { code: "INTERNAL_SERVER_ERROR", message: MASKED, internal: true };
+}
+
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const c = classifyError(error);
+  return {
+    message: c.message,
+    ...(c.internal ? {} : { locations: formatted.locations }),
+    path: formatted.path,
+    extensions: { code: c.code, ...(c.reason && !c.internal ? { reason: c.reason } : {}) },
+  };
+}

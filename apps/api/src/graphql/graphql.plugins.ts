@@ -1,0 +1,64 @@
+// Apollo plugins: operation naming for logs and metrics, complexity limits, error accounting.
+import type { ApolloServerPlugin } from "@apollo/server";
+// `graphql/index.js`: the module instance Apollo loads, under vitest too (whose resolver would pick the .mjs build and break instanceof checks).
+import { type FragmentDefinitionNode, GraphQLError, Kind } from "graphql/index.js";
+import type { ServerMetrics } from "../server/server.metrics.js";
+import { classifyError } from "./error.format.js";
+import type { GraphQLContext } from "./graphql.context.js";
+import { operationComplexity } from "./query.limits.js";
+
+/**
+ * The metric label is `<type>:<root fields>` (e.g. `query:searchImages`): bounded by the schema,
+ * unlike client-chosen operation names, which only go to the logs.
+ */
+export function operationLabel(type: string, rootFields: string[]): string {
+  const fields = [...new Set(rootFields)].sort();
+  return `${type}:${fields.slice(0, 3).join(",")}${fields.length > 3 ? ",…" : ""}`;
+}
+
+export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: number): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      let label = "unresolved";
+      return {
+        async didResolveOperation({ operation, document, request, contextValue, schema }) {
+          if (!operation) return;
+          const roots = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
+          label = operationLabel(operation.operation, roots.length ? roots : ["fragment"]);
+          contextValue.operation.name = request.operationName ?? operation.name?.value;
+          contextValue.operation.label = label;
+          const fragments = Object.fromEntries(
+            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+          );
+          const complexity = operationComplexity(schema, operation, fragments, request.variables ?? {});
+          if (complexity > maxComplexity) {
+            throw new GraphQLError(`query complexity ${complexity} exceeds the limit of ${maxComplexity}; ask for fewer items`, {
+              extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
+            });
+          }
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const c = classifyError(error);
+            metrics.errors.inc({ code: c.code });
+            if (c.internal) {
+              contextValue.logger.error({ err: error.originalError ?? error, path: error.path, operation: contextValue.operation.name }, "internal error");
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.operationDuration.observe({ operation: label }, seconds);
+          if (response.body.kind === "single" && response.body.singleResult.errors) {
+            // The request id lets a client quote a masked error; the server log has the details.
+            response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({
+              ...e,
+              extensions: { ...e.extensions, requestId: contextValue.requestId },
+            }));
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { notFound } from "../../core/errors.js";
+import type { Resolvers } from "../resolvers.generated.js";
+import { actor } from "./catalog.resolvers.js";
+
+export const operationsResolvers: Resolvers = {
+  Query: {
+    health: (_, __, ctx) => ctx.services.health(),
+    evaluationRuns: (_, args, ctx) => ctx.services.models.evaluationRuns(args),
+    modelVersions: (_, __, ctx) => ctx.services.models.list(),
+    job: (_, { id }, ctx) => ctx.loaders.job.load(id),
+  },
+  Mutation: {
+    reindex: (_, { modelVersionId }, ctx) => ctx.services.models.requestReindex(modelVersionId, actor(ctx)),
+    runEvaluation: (_, args, ctx) => ctx.services.models.requestEvaluation(args, actor(ctx)),
+    activateModelVersion: (_, { id }, ctx) => ctx.services.models.activate(id, actor(ctx)),
+  },
+  Health: {
+    status: (h) => (h.database && h.retrieval ? "ok" : "degraded"),
+  },
+  ModelVersion: {
+    evaluationRuns: (m, _, ctx) => ctx.loaders.evaluationRunsByModelVersion.load(m.id),
+  },
+  EvaluationRun: {
+    modelVersion: async (r, _, ctx) => {
+      const version = await ctx.loaders.modelVersion.load(r.modelVersionId);
+      if (!version) throw notFound("model version", r.modelVersionId);
+      return version;
+    },
+    params: (r) => r.params ?? {},
+    metrics: (r) => r.metrics ?? {},
+    job: (r, _, ctx) => (r.jobId ? ctx.loaders.job.load(r.jobId) : null),
+  },
+  Job: {
+    params: (j) => j.params ?? {},
+  },
+};

@@ -1,0 +1,115 @@
+// Polls the queue and runs jobs one at a time per worker, heartbeating while a handler runs.
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import type { JobModel } from "@medcap/db";
+import type { Logger } from "../core/logger.js";
+import { type JobHandlerRegistry, jobHandlers } from "./job.handlers.js";
+import type { JobQueue } from "./job.queue.js";
+
+export interface JobWorkerOptions {
+  handlers?: JobHandlerRegistry;
+  pollIntervalMs?: number;
+  heartbeatIntervalMs?: number;
+  /** A RUNNING job silent for this long is declared lost. */
+  staleAfterMs?: number;
+}
+
+export class JobWorker {
+  readonly id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly handlers: JobHandlerRegistry;
+  private readonly pollIntervalMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly staleAfterMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly logger: Logger,
+    options: JobWorkerOptions = {},
+  ) {
+    this.handlers = options.handlers ?? jobHandlers;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
+    this.staleAfterMs = options.staleAfterMs ?? 60_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Polls now instead of at the next interval (called after a job is queued in this process). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming; a running handler is asked to abort and awaited. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.abort.abort();
+    this.wake();
+    await this.loop;
+  }
+
+  /** Claims and runs at most one job; true when one ran. */
+  async runOnce(): Promise<boolean> {
+    const job = await this.queue.claim(this.id, this.handlers.kinds());
+    if (!job) return false;
+    await this.execute(job);
+    return true;
+  }
+
+  private async run(): Promise<void> {
+    let lastStaleCheck = 0;
+    while (this.running) {
+      try {
+        if (Date.now() - lastStaleCheck > this.staleAfterMs / 2) {
+          lastStaleCheck = Date.now();
+          const lost = await this.queue.failStale(this.staleAfterMs);
+          if (lost) this.logger.warn({ lost }, "jobs without heartbeat marked failed");
+        }
+        if (await this.runOnce()) continue;
+      } catch (err) {
+        this.logger.error({ err }, "job worker poll failed");
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.pollIntervalMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  private async execute(job: JobModel): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    const log = this.logger.child({ jobId: job.id, kind: job.kind });
+    if (!handler) {
+      await this.queue.fail(job.id, this.id, `no handler registered for ${job.kind}`);
+      return;
+    }
+    log.info("job started");
+    const heartbeat = setInterval(() => {
+      this.queue.heartbeat(job.id, this.id).catch((err) => log.warn({ err }, "heartbeat failed"));
+    }, this.heartbeatIntervalMs);
+    try {
+      const result = await handler(job, (progress, message) => this.queue.progress(job.id, this.id, progress, message), this.abort.signal);
+      await this.queue.succeed(job.id, this.id, result);
+      log.info("job succeeded");
+    } catch (err) {
+      const cancelled = this.abort.signal.aborted;
+      const message = err instanceof Error ? err.message : String(err);
+      await this.queue.fail(job.id, this.id, message, cancelled ? "CANCELLED" : "FAILED");
+      log.warn({ err }, cancelled ? "job cancelled by shutdown" : "job failed");
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+}

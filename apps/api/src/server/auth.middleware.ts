@@ -1,0 +1,27 @@
+// Resolves the bearer key (if any) before GraphQL runs, and applies the per-key rate limit.
+// An invalid key is not refused here: `health` needs no key, so refusal happens per field.
+import type { NextFunction, Request, Response } from "express";
+import { type ApiKeyService, bearerSecret } from "../auth/api-key.service.js";
+import type { RateLimiter } from "../auth/rate.limiter.js";
+import { isMedcapError } from "../core/errors.js";
+import { locals, sendError } from "./request.context.js";
+
+export function authenticate(keys: ApiKeyService, limiter: RateLimiter) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const l = locals(res);
+    try {
+      const secret = bearerSecret(req.header("authorization"));
+      if (secret) l.principal = await keys.authenticate(secret);
+    } catch (err) {
+      if (!isMedcapError(err)) return next(err);
+      l.authError = err;
+    }
+    // Anonymous and refused callers share a bucket per address, so guessing keys is rate limited too.
+    const bucket = l.principal ? `key:${l.principal.keyId}` : `ip:${req.ip ?? "unknown"}`;
+    if (!limiter.take(bucket)) {
+      res.setHeader("Retry-After", String(limiter.retryAfterSeconds(bucket)));
+      return sendError(res, 429, "OVERLOADED", "rate limit exceeded; retry later");
+    }
+    next();
+  };
+}

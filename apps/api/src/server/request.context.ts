@@ -1,0 +1,59 @@
+// Request ids and access logs: every request gets an id (a sane incoming X-Request-Id is kept), a
+// child logger carrying it, and one log line when it finishes, naming the GraphQL operation.
+import { randomUUID } from "node:crypto";
+import type { NextFunction, Request, Response } from "express";
+import type { MedcapError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { Principal } from "../auth/role.policy.js";
+import type { ServerMetrics } from "./server.metrics.js";
+
+export interface RequestLocals {
+  requestId: string;
+  log: Logger;
+  principal?: Principal;
+  authError?: MedcapError;
+  operation?: { name: string | undefined; label: string | undefined };
+}
+
+export function locals(res: Response): RequestLocals {
+  return res.locals as RequestLocals;
+}
+
+const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function requestContext(logger: Logger, metrics: ServerMetrics) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.header("x-request-id");
+    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader("X-Request-Id", requestId);
+    const l = locals(res);
+    l.requestId = requestId;
+    l.log = logger.child({ requestId });
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const route = req.path.startsWith("/images/") ? "/images/:id" : req.path;
+      const known = ["/graphql", "/healthz", "/readyz", "/metrics", "/images/:id"].includes(route) ? route : "other";
+      metrics.httpDuration.observe({ route: known, status: `${Math.floor(res.statusCode / 100)}xx` }, ms / 1000);
+      if (known === "/healthz" || known === "/metrics") return; // probes and scrapes would drown the log
+      l.log.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          operation: l.operation?.name,
+          operationLabel: l.operation?.label,
+          key: l.principal?.keyId,
+        },
+        "request",
+      );
+    });
+    next();
+  };
+}
+
+/** A GraphQL-shaped error body for failures outside GraphQL execution (auth, rate limit, body size). */
+export function sendError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code, requestId: locals(res).requestId } }] });
+}

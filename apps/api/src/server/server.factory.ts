@@ -1,0 +1,209 @@
+// The HTTP server: Express 5 + Apollo Server 5, uploads, auth, health, metrics, image files, the
+// job worker, and a shutdown that drains before it closes the core.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import express, { type NextFunction, type Request, type Response } from "express";
+import graphqlUploadExpress from "graphql-upload/graphqlUploadExpress.mjs";
+import { Gauge } from "prom-client";
+import { ApiKeyService } from "../auth/api-key.service.js";
+import { RateLimiter } from "../auth/rate.limiter.js";
+import type { AppContext } from "../core/app.context.js";
+import { CaptionService } from "../curation/caption.service.js";
+import { CaseService } from "../curation/case.service.js";
+import { CatalogService } from "../curation/catalog.service.js";
+import { FlagService } from "../curation/flag.service.js";
+import { ImageService } from "../curation/image.service.js";
+import { ModelVersionService } from "../curation/model-version.service.js";
+import { QueryService } from "../curation/query.service.js";
+import { formatError } from "../graphql/error.format.js";
+import type { GraphQLContext, GraphQLServices } from "../graphql/graphql.context.js";
+import { createLoaders } from "../graphql/graphql.loaders.js";
+import { observabilityPlugin } from "../graphql/graphql.plugins.js";
+import { buildResolvers } from "../graphql/graphql.resolvers.js";
+import { loadTypeDefs } from "../graphql/graphql.schema.js";
+import { DEFAULT_QUERY_LIMITS, depthLimitRule, type QueryLimits } from "../graphql/query.limits.js";
+import type { JobHandlerRegistry } from "../jobs/job.handlers.js";
+import { JobQueue } from "../jobs/job.queue.js";
+import { JobWorker, type JobWorkerOptions } from "../jobs/job.worker.js";
+import type { RetrievalPort } from "../search/search.types.js";
+import { authenticate } from "./auth.middleware.js";
+import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./health.routes.js";
+import { imageRouter } from "./image.route.js";
+import { locals, requestContext, sendError } from "./request.context.js";
+import { createServerMetrics, type ServerMetrics } from "./server.metrics.js";
+
+export interface CreateServerOptions {
+  ctx: AppContext;
+  /** The retrieval core; without it search answers OVERLOADED and edits are not re-indexed. */
+  retrieval: RetrievalPort | undefined;
+  /** Extra readiness checks for /readyz and `health` (vector store loaded, model loaded…). */
+  readiness?: ReadinessCheck[];
+  /** Pass one to add retrieval metrics to the same registry before the server exists. */
+  metrics?: ServerMetrics;
+  /** The job worker: on by default with the process-wide handler registry; `false` turns it off. */
+  worker?: false | (JobWorkerOptions & { handlers?: JobHandlerRegistry });
+  queryLimits?: Partial<QueryLimits>;
+  /** Run after draining and before ctx.close() (e.g. closing the retrieval core's sessions). */
+  onClose?: () => Promise<void>;
+  /** Whether close() also closes ctx (stopping embedded Postgres). Default true. */
+  ownsContext?: boolean;
+}
+
+export interface MedcapServer {
+  app: express.Express;
+  httpServer: http.Server;
+  metrics: ServerMetrics;
+  worker: JobWorker | undefined;
+  services: GraphQLServices;
+  /** Starts listening (port 0 picks a free one) and the job worker; resolves with the URL. */
+  listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Stops accepting, drains in-flight requests, stops the worker, then closes the core. */
+  close(): Promise<void>;
+}
+
+export async function createServer(options: CreateServerOptions): Promise<MedcapServer> {
+  const { ctx, retrieval } = options;
+  const { config, logger } = ctx;
+  const prisma = ctx.db.prisma;
+  const metrics = options.metrics ?? createServerMetrics();
+  const limits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+  const imageLimits = { maxUploadBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxPixels };
+  const startedAt = Date.now();
+
+  const queue = new JobQueue(prisma);
+  const worker =
+    options.worker === false ? undefined : new JobWorker(queue, logger.child({ component: "jobs" }), options.worker ?? {});
+  const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
+  const keys = new ApiKeyService(prisma);
+  const services: GraphQLServices = {
+    catalog: new CatalogService(prisma),
+    cases: new CaseService(prisma),
+    captions: new CaptionService(prisma, retrieval, logger),
+    flags: new FlagService(prisma, retrieval, logger),
+    images: new ImageService(prisma, ctx.images, retrieval, imageLimits, logger),
+    models: new ModelVersionService(prisma, queue, () => worker?.wake()),
+    keys,
+    jobs: queue,
+    search: new QueryService(retrieval, config.limits.maxK, imageLimits),
+    health: async () => {
+      const report = await readiness(checks);
+      const others = Object.entries(report.checks).filter(([name]) => name !== "database");
+      return {
+        database: report.checks.database?.ok ?? false,
+        retrieval: Boolean(retrieval) && others.every(([, r]) => r.ok),
+        uptimeSeconds: (Date.now() - startedAt) / 1000,
+      };
+    },
+  };
+
+  new Gauge({
+    name: "medcap_jobs",
+    help: "Background jobs by status (QUEUED is the queue depth)",
+    labelNames: ["status"],
+    registers: [metrics.registry],
+    async collect() {
+      const counts = await queue.countByStatus().catch(() => ({}) as Record<string, number>);
+      for (const status of ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]) this.set({ status }, counts[status] ?? 0);
+    },
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers: buildResolvers() as never,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
+    formatError,
+    validationRules: [depthLimitRule(limits.maxDepth)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      observabilityPlugin(metrics, limits.maxComplexity),
+      ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
+  });
+  await apollo.start();
+
+  const limiter = new RateLimiter(config.limits.rateLimitPerMinute);
+  // base64 inflates by 4/3; leave room for the rest of the JSON body.
+  const jsonLimit = Math.ceil((config.limits.maxUploadBytes * 4) / 3) + 256 * 1024;
+
+  app.use(requestContext(logger, metrics));
+  app.use(healthRouter(() => checks));
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use("/images", authenticate(keys, limiter), imageRouter(prisma, ctx.images, config.limits.maxPixels));
+  app.use(
+    "/graphql",
+    authenticate(keys, limiter),
+    express.json({ limit: jsonLimit }),
+    // One byte over the limit so our own check (with its clearer message) is the one that fires.
+    graphqlUploadExpress({ maxFileSize: config.limits.maxUploadBytes + 1, maxFiles: 2, maxFieldSize: jsonLimit }),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const l = locals(res);
+        const operation = { name: undefined, label: undefined };
+        l.operation = operation;
+        return {
+          requestId: l.requestId,
+          logger: l.log,
+          principal: l.principal,
+          authError: l.authError,
+          loaders: createLoaders(prisma),
+          services,
+          operation,
+        };
+      },
+    }),
+  );
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: number }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      return sendError(res, status, "BAD_USER_INPUT", status === 413 ? "request body too large" : (err as Error).message);
+    }
+    locals(res).log.error({ err }, "unhandled error");
+    sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    httpServer,
+    metrics,
+    worker,
+    services,
+    listen: (port = config.http.port, host = config.http.host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off("error", reject);
+          worker?.start();
+          const address = httpServer.address() as AddressInfo;
+          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve({ url: `http://${shownHost}:${address.port}/graphql`, port: address.port });
+        });
+      }),
+    close: () => {
+      closing ??= (async () => {
+        // Apollo's drain plugin closes the listener, waits for in-flight requests, then idle sockets.
+        await apollo.stop();
+        if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+        await worker?.stop();
+        await options.onClose?.().catch((err) => logger.error({ err }, "onClose failed"));
+        if (options.ownsContext !== false) await ctx.close();
+      })();
+      return closing;
+    },
+  };
+}

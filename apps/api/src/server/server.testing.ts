@@ -1,0 +1,89 @@
+// Test fixtures for the API: an AppContext on a throwaway embedded Postgres, and a recording fake
+// of the retrieval port (the real one is exercised by the end-to-end tests under /test).
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { openTestDatabase, type PrismaClient } from "@medcap/db";
+import pino from "pino";
+import { type Config, loadConfig } from "../config/config.js";
+import type { AppContext } from "../core/app.context.js";
+import { ImageStore } from "../ingest/image.store.js";
+import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
+
+export async function openTestAppContext(env: Record<string, string> = {}): Promise<AppContext> {
+  const db = await openTestDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "medcap-api-"));
+  const config: Config = loadConfig({ MEDCAP_DATA_DIR: dataDir, MEDCAP_LOG_LEVEL: "silent", ...env });
+  return {
+    config,
+    logger: pino({ level: process.env.MEDCAP_TEST_LOG ?? "silent" }),
+    db,
+    images: new ImageStore(config.imagesDir),
+    close: async () => {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RecordedCall {
+  method: keyof RetrievalPort;
+  args: unknown[];
+}
+
+/** Answers from whatever is in the catalogue (first images by id) and records every call. */
+export class FakeRetrieval implements RetrievalPort {
+  readonly calls: RecordedCall[] = [];
+  modelVersionId = "fake-model";
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  private model() {
+    return { name: "fake", version: "1", modelVersionId: this.modelVersionId };
+  }
+
+  private async images(k: number, filter?: SearchFilter) {
+    return this.prisma.image.findMany({
+      where: {
+        ...(filter?.modalities ? { modality: { in: filter.modalities } } : {}),
+        ...(filter?.caseIds ? { caseId: { in: filter.caseIds } } : {}),
+      },
+      orderBy: { id: "asc" },
+      take: k,
+    });
+  }
+
+  async captionImage(query: ImageQuery, options: { k: number; filter?: SearchFilter }): Promise<CaptionMatch[]> {
+    this.calls.push({ method: "captionImage", args: [query, options] });
+    const images = await this.images(options.k, options.filter);
+    const captions = await this.prisma.caption.findMany({ where: { imageId: { in: images.map((i) => i.id) }, isCurrent: true } });
+    return captions.map((c, i) => {
+      const image = images.find((im) => im.id === c.imageId)!;
+      return { text: c.text, score: 1 - i / 100, captionIds: [c.id], imageIds: [image.id], caseIds: [image.caseId], model: this.model() };
+    });
+  }
+
+  async searchImages(text: string, options: { k: number; filter?: SearchFilter }): Promise<ImageMatch[]> {
+    this.calls.push({ method: "searchImages", args: [text, options] });
+    const images = await this.images(options.k, options.filter);
+    return images.map((im, i) => ({ imageId: im.id, caseId: im.caseId, score: 0.9 - i / 100, model: this.model() }));
+  }
+
+  async similarImages(query: ImageQuery, options: { k: number; filter?: SearchFilter; excludeSameCase?: boolean }): Promise<ImageMatch[]> {
+    this.calls.push({ method: "similarImages", args: [query, options] });
+    const images = await this.images(options.k, options.filter);
+    return images.map((im, i) => ({ imageId: im.id, caseId: im.caseId, score: 0.8 - i / 100, model: this.model() }));
+  }
+
+  async reindexCaption(captionId: string): Promise<void> {
+    this.calls.push({ method: "reindexCaption", args: [captionId] });
+  }
+
+  async indexImage(imageId: string): Promise<void> {
+    this.calls.push({ method: "indexImage", args: [imageId] });
+  }
+
+  callsTo(method: keyof RetrievalPort): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+}
