@@ -1,0 +1,202 @@
+// The API as frontend teams meet it: `medcap serve` in its own process, the committed model,
+// embedded PostgreSQL, real MedPix images, a real GraphQL client over HTTP.
+import type { ChildProcess } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ClientError, GraphQLClient, gql } from "graphql-request";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { medcap, medcapJson, medpixDir, serve } from "./medcap.process.js";
+
+let dataDir: string;
+let env: Record<string, string>;
+let server: { url: string; child: ChildProcess; logs: () => string };
+const keys: Record<string, string> = {};
+const client = (role: string) => new GraphQLClient(server.url, { headers: { authorization: `Bearer ${keys[role]}` } });
+
+async function uploadQuery(role: string, query: string, file: { bytes: Uint8Array; name: string }, variables: Record<string, unknown> = {}) {
+  const form = new FormData();
+  form.append("operations", JSON.stringify({ query, variables: { ...variables, file: null } }));
+  form.append("map", JSON.stringify({ 0: ["variables.file"] }));
+  form.append("0", new Blob([file.bytes]), file.name);
+  const res = await fetch(server.url, { method: "POST", headers: { authorization: `Bearer ${keys[role]}`, "apollo-require-preflight": "true" }, body: form });
+  return (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions: { code: string } }[] };
+}
+
+async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    return (err as ClientError).response?.errors?.[0]?.extensions?.code as string | undefined;
+  }
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "medcap-e2e-"));
+  await chmod(dataDir, 0o755);
+  env = { MEDCAP_DATA_DIR: dataDir };
+  // A real slice of MedPix 2.0: the first 14 cases of Descriptions.json, through the generic importer.
+  const root = path.join(medpixDir, "MedPix-2-0");
+  const descriptions = JSON.parse(await readFile(path.join(root, "Descriptions.json"), "utf8")) as {
+    U_id: string;
+    image: string;
+    Type: string;
+    Description: { Caption: string; Plane: string | null };
+  }[];
+  const uids = [...new Set(descriptions.map((d) => d.U_id))].slice(0, 14);
+  const lines = descriptions
+    .filter((d) => uids.includes(d.U_id))
+    .map((d, i) =>
+      JSON.stringify({
+        id: d.image,
+        image: path.join(root, "images", `${d.image}.png`),
+        caption: d.Description.Caption,
+        case: d.U_id,
+        modality: d.Type,
+        plane: d.Description.Plane,
+        split: uids.indexOf(d.U_id) % 5 === 4 ? "dev" : "train",
+        title: `MedPix ${d.U_id}`,
+      }),
+    );
+  await writeFile(path.join(dataDir, "slice.jsonl"), `${lines.join("\n")}\n`);
+  const imported = await medcapJson<{ cases: { imported: number } }>(["import", "jsonl", path.join(dataDir, "slice.jsonl"), "--dataset", "medpix-slice", "--json"], env);
+  expect(imported.cases.imported).toBe(14);
+  await medcapJson(["index", "--json"], env);
+  for (const role of ["viewer", "annotator", "curator", "admin"]) {
+    keys[role] = (await medcapJson<{ secret: string }>(["keys", "create", "--role", role, "--label", `e2e ${role}`, "--json"], env)).secret;
+  }
+  server = await serve(env);
+}, 300_000);
+
+afterAll(async () => {
+  if (server?.child.exitCode === null) {
+    server.child.kill("SIGTERM");
+    await new Promise((r) => server.child.once("exit", r));
+  }
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("GraphQL over HTTP with the committed model", () => {
+  it("answers text → images with score, model version and provenance", async () => {
+    const data = await client("viewer").request<{ searchImages: { score: number; modelVersion: { name: string }; image: { id: string }; provenance: { case: { id: string }; dataset: { name: string } } }[] }>(
+      gql`
+        query ($t: String!) {
+          searchImages(text: $t, k: 5) { score modelVersion { name version } image { id externalId } provenance { case { id title } dataset { name } } }
+        }
+      `,
+      { t: "axial CT of the liver" },
+    );
+    expect(data.searchImages).toHaveLength(5);
+    for (const m of data.searchImages) {
+      expect(m.modelVersion.name).toBe("medcap-base-v1");
+      expect(m.provenance.dataset.name).toBe("medpix-slice");
+      expect(typeof m.score).toBe("number");
+    }
+    const scores = data.searchImages.map((m) => m.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
+
+  it("captions an uploaded PNG, a JPEG and a base64 image, and an existing image id", async () => {
+    const png = await readFile(path.join(medpixDir, "MedPix-2-0", "images", "MPX1009_synpic46283.png"));
+    const q = "query($file: Upload!) { captionImage(image: { upload: $file }, k: 3) { text score captions { id } provenance { image { id } } } }";
+    const fromPng = await uploadQuery("viewer", q, { bytes: png, name: "q.png" });
+    expect(fromPng.errors).toBeUndefined();
+    const matches = fromPng.data?.captionImage as { text: string }[];
+    expect(matches).toHaveLength(3);
+    expect(new Set(matches.map((m) => m.text)).size).toBe(3);
+    const jpeg = await sharp(png).jpeg({ quality: 92 }).toBuffer();
+    const fromJpeg = await uploadQuery("viewer", q, { bytes: jpeg, name: "q.jpg" });
+    expect(fromJpeg.errors).toBeUndefined();
+    const b64 = await client("viewer").request<{ captionImage: { text: string }[] }>(
+      gql`query ($b: String!) { captionImage(image: { base64: $b }, k: 2) { text score } }`,
+      { b: png.toString("base64") },
+    );
+    expect(b64.captionImage).toHaveLength(2);
+  });
+
+  it("refuses corrupt and wrong-format uploads with BAD_USER_INPUT or UNSUPPORTED media errors, and stays up", async () => {
+    const png = await readFile(path.join(medpixDir, "MedPix-2-0", "images", "MPX1009_synpic46283.png"));
+    const q = "query($file: Upload!) { captionImage(image: { upload: $file }, k: 3) { text } }";
+    const truncated = await uploadQuery("viewer", q, { bytes: png.subarray(0, 200), name: "bad.png" });
+    expect(truncated.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    const text = await uploadQuery("viewer", q, { bytes: new TextEncoder().encode("%PDF-1.4 not an image"), name: "x.pdf" });
+    expect(text.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(text.errors?.[0]?.message).toMatch(/image|format|support/i);
+    const health = await client("viewer").request<{ health: { status: string } }>(gql`{ health { status } }`);
+    expect(health.health.status).toBe("ok");
+  });
+
+  it("flag → resolve with corrected text → new revision → the corrected caption is what search returns", async () => {
+    const viewer = client("viewer");
+    const { searchImages } = await viewer.request<{ searchImages: { image: { id: string; caption: { id: string; text: string } } }[] }>(
+      gql`{ searchImages(text: "brain MRI", k: 1) { image { id caption { id text } } } }`,
+    );
+    const image = searchImages[0]!.image;
+    expect(await errorCode(viewer.request(gql`mutation ($c: ID!) { flagCaption(captionId: $c, reason: WRONG_FINDING, note: "x") { id } }`, { c: image.caption.id }))).toBe("FORBIDDEN");
+
+    const flag = await client("annotator").request<{ flagCaption: { id: string; status: string } }>(
+      gql`mutation ($c: ID!) { flagCaption(captionId: $c, reason: WRONG_FINDING, note: "finding does not match the image") { id status } }`,
+      { c: image.caption.id },
+    );
+    expect(flag.flagCaption.status).toBe("OPEN");
+    expect(
+      await errorCode(client("annotator").request(gql`mutation ($id: ID!) { resolveFlag(id: $id, decision: REJECT, comment: "no") { id } }`, { id: flag.flagCaption.id })),
+    ).toBe("FORBIDDEN");
+
+    const corrected = `Corrected by curator: ${image.caption.text.slice(0, 40)} (e2e)`;
+    const resolved = await client("curator").request<{ resolveFlag: { status: string } }>(
+      gql`mutation ($id: ID!, $t: String!) { resolveFlag(id: $id, decision: ACCEPT, correctedText: $t, comment: "fixed") { status } }`,
+      { id: flag.flagCaption.id, t: corrected },
+    );
+    expect(resolved.resolveFlag.status).toBe("ACCEPTED");
+
+    const after = await viewer.request<{ image: { caption: { text: string; revision: number; revisions: { text: string; revision: number }[] } } }>(
+      gql`query ($id: ID!) { image(id: $id) { caption { text revision revisions { text revision } } } }`,
+      { id: image.id },
+    );
+    expect(after.image.caption.text).toBe(corrected);
+    expect(after.image.caption.revisions.map((r) => r.text)).toEqual(expect.arrayContaining([image.caption.text, corrected]));
+
+    // Re-indexed: captioning the image now offers the corrected text, never the replaced one.
+    const cap = await viewer.request<{ captionImage: { text: string; provenance: { image: { id: string } }[] }[] }>(
+      gql`query ($id: ID!) { captionImage(image: { imageId: $id }, k: 20) { text provenance { image { id } } } }`,
+      { id: image.id },
+    );
+    const mine = cap.captionImage.filter((c) => c.provenance.some((p) => p.image.id === image.id)).map((c) => c.text);
+    expect(mine).toEqual([corrected]); // the replaced text may live on in other images, never on this one
+  });
+
+  it("rejects a missing or unknown key with UNAUTHENTICATED", async () => {
+    const anonymous = new GraphQLClient(server.url);
+    expect(await errorCode(anonymous.request(gql`{ datasets { name } }`))).toBe("UNAUTHENTICATED");
+    const wrong = new GraphQLClient(server.url, { headers: { authorization: "Bearer not-a-key" } });
+    expect(await errorCode(wrong.request(gql`{ datasets { name } }`))).toBe("UNAUTHENTICATED");
+  });
+
+  it("serves liveness, readiness and Prometheus metrics", async () => {
+    const base = server.url.replace(/\/graphql$/, "");
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = (await (await fetch(`${base}/readyz`)).json()) as { ok: boolean; checks: Record<string, { ok: boolean }> };
+    expect(ready.ok).toBe(true);
+    expect(Object.keys(ready.checks)).toEqual(expect.arrayContaining(["database", "model", "vectorStore"]));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/medcap_graphql_operation_duration_seconds_bucket/);
+    expect(metrics).toMatch(/medcap_encode_batch_size_bucket/);
+  });
+});
+
+describe("medcap CLI against the same data", () => {
+  it("caption --json prints one line per file with texts, scores and provenance", async () => {
+    const file = path.join(medpixDir, "MedPix-2-0", "images", "MPX1009_synpic46295.png");
+    const r = await medcap(["caption", file, file, "--k", "2", "--json"], env);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ file });
+    expect(lines[0].captions).toHaveLength(2);
+    expect(lines[0].captions[0]).toHaveProperty("imageIds");
+    expect(lines[0].captions[0]).toHaveProperty("caseIds");
+  });
+});
