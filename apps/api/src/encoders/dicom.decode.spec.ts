@@ -22,6 +22,7 @@ describe("decodeDicom", () => {
     ["implicit VR little endian", TRANSFER_SYNTAX.implicitLittle],
     ["explicit VR little endian", TRANSFER_SYNTAX.explicitLittle],
     ["explicit VR big endian", TRANSFER_SYNTAX.explicitBig],
+    ["deflated explicit VR little endian", TRANSFER_SYNTAX.deflatedExplicitLittle],
   ])("decodes %s with a min-max window when no window is given (MR)", (_name, ts) => {
     const bytes = writeSyntheticDicom({ transferSyntax: ts, rows: 4, columns: 4, modality: "MR", pixel: (f, r, c) => 1000 + ramp(f, r, c) * 10 });
     const out = decodeDicom(bytes, limits);

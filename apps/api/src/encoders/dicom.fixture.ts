@@ -1,5 +1,6 @@
 // Writes small, valid DICOM Part 10 files byte by byte, for tests (no DICOM writer dependency, and the
 // bytes are exactly what each test states: transfer syntax, bit depth, tags, identifying fields).
+import { deflateRawSync } from "node:zlib";
 import { TRANSFER_SYNTAX } from "./dicom.decode.js";
 
 export interface SyntheticDicomOptions {
@@ -157,7 +158,8 @@ export function writeSyntheticDicom(options: SyntheticDicomOptions): Uint8Array 
 
   const preamble = new Uint8Array(132);
   preamble.set(new TextEncoder().encode("DICM"), 128);
-  const parts = [preamble, metaGroup.bytes(), ds.bytes()];
+  const dataset = ts === TRANSFER_SYNTAX.deflatedExplicitLittle ? deflateRawSync(ds.bytes()) : ds.bytes();
+  const parts = [preamble, metaGroup.bytes(), dataset];
   const total = parts.reduce((s, p) => s + p.length, 0);
   const out = new Uint8Array(total);
   let at = 0;
