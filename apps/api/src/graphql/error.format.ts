@@ -68,8 +68,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const c = classifyError(error);
   return {
     message: c.message,
-    ...(c.internal ? {} : { locations: formatted.locations }),
-    path: formatted.path,
+    ...(formatted.locations && !c.internal ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: c.code, ...(c.reason && !c.internal ? { reason: c.reason } : {}) },
   };
 }

@@ -1,0 +1,45 @@
+// `graphql/index.js`: the module instance Apollo loads, under vitest too.
+import { type FragmentDefinitionNode, Kind, type OperationDefinitionNode, parse, specifiedRules, validate } from "graphql/index.js";
+import { describe, expect, it } from "vitest";
+import { buildSchemaFromSdl } from "./graphql.schema.js";
+import { depthLimitRule, operationComplexity } from "./query.limits.js";
+
+const schema = buildSchemaFromSdl();
+
+function complexity(query: string, variables: Record<string, unknown> = {}) {
+  const doc = parse(query);
+  const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const fragments = Object.fromEntries(
+    doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  return operationComplexity(schema, op, fragments, variables);
+}
+
+function depthErrors(query: string, max: number) {
+  return validate(schema, parse(query), [...specifiedRules, depthLimitRule(max)]).map((e) => e.message);
+}
+
+describe("depth limit", () => {
+  it("counts nested selections, through fragments and inline fragments", () => {
+    expect(depthErrors("{ datasets { id } }", 2)).toEqual([]);
+    expect(depthErrors("{ case(id: 1) { images { case { id } } } }", 3)).toEqual(["query depth 4 exceeds the limit of 3"]);
+    expect(depthErrors("query { case(id: 1) { ...F } } fragment F on Case { images { ... on Image { case { id } } } }", 3)).toEqual([
+      "query depth 4 exceeds the limit of 3",
+    ]);
+    expect(depthErrors("{ __schema { types { fields { type { name } } } } }", 1)).toEqual([]);
+  });
+});
+
+describe("complexity", () => {
+  it("multiplies children by k or first, from literals, variables or defaults", () => {
+    expect(complexity('{ searchImages(text: "x", k: 3) { score } }')).toBe(1 + 3 * 1);
+    expect(complexity('query($k: Int) { searchImages(text: "x", k: $k) { score } }', { k: 7 })).toBe(1 + 7);
+    expect(complexity('{ searchImages(text: "x") { score } }')).toBe(1 + 10);
+    expect(complexity("{ cases(first: 4) { totalCount edges { node { id } } } }")).toBe(1 + 4 * (1 + (1 + (1 + 1))));
+  });
+
+  it("assumes a size for unbounded lists and counts fragments", () => {
+    expect(complexity("{ datasets { id } }")).toBe(1 + 10);
+    expect(complexity("query { case(id: 1) { ...F } } fragment F on Case { images { id } }")).toBe(1 + (1 + 10));
+  });
+});

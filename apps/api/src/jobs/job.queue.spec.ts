@@ -1,0 +1,119 @@
+import type { JobModel } from "@medcap/db";
+import pino from "pino";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "@medcap/db";
+import { JobHandlerRegistry } from "./job.handlers.js";
+import { JobQueue } from "./job.queue.js";
+import { JobWorker } from "./job.worker.js";
+
+let db: TestDatabase;
+let queue: JobQueue;
+const logger = pino({ level: "silent" });
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  queue = new JobQueue(db.prisma);
+});
+afterAll(async () => {
+  await db?.close();
+});
+beforeEach(async () => {
+  await db.prisma.job.deleteMany();
+});
+
+const enqueue = (kind: "REINDEX" | "EVALUATION" | "IMPORT" = "REINDEX", params: Record<string, unknown> = {}) =>
+  db.prisma.$transaction((tx) => queue.enqueue(tx, { kind, params, createdBy: "test" }));
+
+describe("JobQueue", () => {
+  it("never hands one job to two concurrent claimers (FOR UPDATE SKIP LOCKED)", async () => {
+    const jobs: JobModel[] = [];
+    for (let i = 0; i < 12; i++) jobs.push(await enqueue("REINDEX", { i }));
+    const claimers = Array.from({ length: 4 }, async (_, w) => {
+      const mine: string[] = [];
+      for (;;) {
+        const job = await queue.claim(`w${w}`, ["REINDEX"]);
+        if (!job) return mine;
+        expect(job.status).toBe("RUNNING");
+        expect(job.lockedBy).toBe(`w${w}`);
+        mine.push(job.id);
+      }
+    });
+    const claimed = (await Promise.all(claimers)).flat();
+    expect(claimed.length).toBe(12);
+    expect(new Set(claimed).size).toBe(12);
+    expect(await queue.claim("w9", ["REINDEX"])).toBeUndefined();
+  });
+
+  it("claims only kinds it has handlers for, and writes an audit row per enqueue", async () => {
+    const job = await enqueue("IMPORT");
+    expect(await queue.claim("w", ["REINDEX", "EVALUATION"])).toBeUndefined();
+    expect(await queue.claim("w", [])).toBeUndefined();
+    expect((await queue.claim("w", ["IMPORT"]))?.id).toBe(job.id);
+    expect(await db.prisma.auditLog.count({ where: { targetId: job.id, action: "job.enqueue" } })).toBe(1);
+  });
+
+  it("clamps progress, and ignores updates from a worker that no longer owns the job", async () => {
+    const job = await enqueue();
+    await queue.claim("owner", ["REINDEX"]);
+    await queue.progress(job.id, "owner", 7, "too far");
+    expect(await queue.get(job.id)).toMatchObject({ progress: 1, message: "too far" });
+    await queue.progress(job.id, "intruder", 0.1, "nope");
+    await queue.succeed(job.id, "intruder", { x: 1 });
+    expect(await queue.get(job.id)).toMatchObject({ status: "RUNNING", progress: 1, message: "too far" });
+  });
+
+  it("fails RUNNING jobs whose heartbeat stopped", async () => {
+    const job = await enqueue();
+    await queue.claim("crashed", ["REINDEX"]);
+    await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 120_000) } });
+    expect(await queue.failStale(60_000)).toBe(1);
+    expect(await queue.get(job.id)).toMatchObject({ status: "FAILED", error: expect.stringMatching(/worker lost/) });
+  });
+});
+
+describe("JobWorker", () => {
+  it("runs a job to SUCCEEDED with progress, and a throwing handler to FAILED", async () => {
+    const handlers = new JobHandlerRegistry();
+    const seen: number[] = [];
+    handlers.register("REINDEX", async (job, progress) => {
+      await progress(0.5, "half");
+      seen.push((await queue.get(job.id))!.progress);
+      return { ok: true };
+    });
+    handlers.register("EVALUATION", async () => {
+      throw new Error("bad split");
+    });
+    const worker = new JobWorker(queue, logger, { handlers });
+    const ok = await enqueue("REINDEX");
+    const bad = await enqueue("EVALUATION");
+    expect(await worker.runOnce()).toBe(true);
+    expect(await worker.runOnce()).toBe(true);
+    expect(await worker.runOnce()).toBe(false);
+    expect(seen).toEqual([0.5]);
+    expect(await queue.get(ok.id)).toMatchObject({ status: "SUCCEEDED", progress: 1, message: "half", result: { ok: true } });
+    expect(await queue.get(bad.id)).toMatchObject({ status: "FAILED", error: "bad split" });
+  });
+
+  it("heartbeats while a handler runs, and cancels it on stop", async () => {
+    const handlers = new JobHandlerRegistry();
+    let started!: () => void;
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    handlers.register("REINDEX", (_job, _progress, signal) => {
+      started();
+      return new Promise((_, reject) => {
+        signal.addEventListener("abort", () => setTimeout(() => reject(new Error("aborted")), 150));
+      });
+    });
+    const worker = new JobWorker(queue, logger, { handlers, pollIntervalMs: 20, heartbeatIntervalMs: 30 });
+    const job = await enqueue();
+    worker.start();
+    await running;
+    const firstBeat = (await queue.get(job.id))!.heartbeatAt!.getTime();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await queue.get(job.id))!.heartbeatAt!.getTime()).toBeGreaterThan(firstBeat);
+    await worker.stop();
+    expect(await queue.get(job.id)).toMatchObject({ status: "CANCELLED", error: "aborted" });
+  });
+});
