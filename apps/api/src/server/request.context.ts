@@ -32,14 +32,16 @@ export function requestContext(logger: Logger, metrics: ServerMetrics) {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const route = req.path.startsWith("/images/") ? "/images/:id" : req.path;
+      // originalUrl: inside a mounted router (app.use("/graphql", …)) req.path is relative to the mount point.
+      const fullPath = req.originalUrl.split("?")[0] ?? "";
+      const route = fullPath.startsWith("/images/") ? "/images/:id" : fullPath;
       const known = ["/graphql", "/healthz", "/readyz", "/metrics", "/images/:id"].includes(route) ? route : "other";
       metrics.httpDuration.observe({ route: known, status: `${Math.floor(res.statusCode / 100)}xx` }, ms / 1000);
       if (known === "/healthz" || known === "/metrics") return; // probes and scrapes would drown the log
       l.log.info(
         {
           method: req.method,
-          path: req.path,
+          path: fullPath,
           status: res.statusCode,
           ms: Math.round(ms * 10) / 10,
           operation: l.operation?.name,
