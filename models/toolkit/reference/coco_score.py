@@ -4,6 +4,7 @@
 stdin:  JSON array of {"id", "candidate", "references": [...]}
 stdout: JSON {"metrics": {BLEU_1..BLEU_4, METEOR, ROUGE_L, CIDEr},
               "meteor_without_paraphrase": float,
+              "meteor_paraphrase_table": path of Meteor's paraphrase-en.gz,
               "tokenized": [{"id", "candidate", "references"}]}
 
 The tokenised texts are printed so a caller can score exactly the same tokens with another
@@ -67,6 +68,8 @@ def main() -> None:
     json.dump({
         'metrics': metrics,
         'meteor_without_paraphrase': meteor_no_para,
+        'meteor_paraphrase_table': os.path.join(
+            os.path.dirname(os.path.abspath(meteor_module.__file__)), 'data', 'paraphrase-en.gz'),
         'tokenized': [{'id': i, 'candidate': res[i][0], 'references': gts[i]} for i in ids],
     }, sys.stdout)
     sys.stdout.write('\n')

