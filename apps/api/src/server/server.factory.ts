@@ -36,6 +36,9 @@ import { imageRouter } from "./image.route.js";
 import { locals, requestContext, sendError } from "./request.context.js";
 import { createServerMetrics, type ServerMetrics } from "./server.metrics.js";
 
+/** Body limit for requests without a valid key (they can only reach `health`). */
+const ANONYMOUS_BODY_LIMIT = 64 * 1024;
+
 export interface CreateServerOptions {
   ctx: AppContext;
   /** The retrieval core; without it search answers OVERLOADED and edits are not re-indexed. */
@@ -143,10 +146,21 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use("/images", authenticate(keys, limiter), imageRouter(prisma, ctx.images, config.limits.maxPixels));
+  // Only callers with a valid key may send large bodies or files; `health` needs neither.
+  const jsonForKeys = express.json({ limit: jsonLimit });
+  const jsonForAnonymous = express.json({ limit: ANONYMOUS_BODY_LIMIT });
   app.use(
     "/graphql",
     authenticate(keys, limiter),
-    express.json({ limit: jsonLimit }),
+    (req: Request, res: Response, next: NextFunction) => {
+      const l = locals(res);
+      if (l.principal) return jsonForKeys(req, res, next);
+      if (req.is("multipart/form-data")) {
+        const err = l.authError;
+        return sendError(res, 401, "UNAUTHENTICATED", err?.message ?? "uploads need an API key: send Authorization: Bearer <secret>");
+      }
+      return jsonForAnonymous(req, res, next);
+    },
     // One byte over the limit so our own check (with its clearer message) is the one that fires.
     graphqlUploadExpress({ maxFileSize: config.limits.maxUploadBytes + 1, maxFiles: 2, maxFieldSize: jsonLimit }),
     expressMiddleware(apollo, {

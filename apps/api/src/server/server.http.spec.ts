@@ -179,6 +179,22 @@ describe("authentication", () => {
     expect(((await res.json()) as GqlResult).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 
+  it("refuses uploads and large bodies from callers without a valid key", async () => {
+    const form = new FormData();
+    form.append("operations", JSON.stringify({ query: "query($f: Upload!) { captionImage(image: { upload: $f }) { text } }", variables: { f: null } }));
+    form.append("map", JSON.stringify({ "0": ["variables.f"] }));
+    form.append("0", new Blob([png]), "a.png");
+    const anonymousUpload = await fetch(url, { method: "POST", headers: { "apollo-require-preflight": "true" }, body: form });
+    expect(anonymousUpload.status).toBe(401);
+    expect(((await anonymousUpload.json()) as GqlResult).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const big = JSON.stringify({ query: "{ health { status } }", variables: { pad: "x".repeat(100_000) } });
+    const anonymousBig = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: big });
+    expect(anonymousBig.status).toBe(413);
+    expect(((await anonymousBig.json()) as GqlResult).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    const keyedBig = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secrets.VIEWER}` }, body: big });
+    expect(keyedBig.status).toBe(200);
+  });
+
   it("me answers with the caller's key, never its hash", async () => {
     const r = await gql("CURATOR", "{ me { id label role prefix revoked } }");
     expect(r.data?.me).toMatchObject({ id: keyRows.CURATOR.id, role: "CURATOR", label: "test-curator", revoked: false });
