@@ -590,6 +590,37 @@ describe("error masking", () => {
   });
 });
 
+describe("retrieval failures", () => {
+  it("a failed re-index is logged, not reported: the committed caption revision stands", async () => {
+    const caption = await ctx.db.prisma.caption.findFirstOrThrow({ where: { isCurrent: true } });
+    const original = fake.reindexCaption.bind(fake);
+    fake.reindexCaption = async () => {
+      throw new Error("vector store down");
+    };
+    try {
+      const r = await gql("CURATOR", 'mutation($id: ID!) { updateCaption(id: $id, text: "Sagittal MR of the brain") { text revision } }', { id: caption.id });
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.updateCaption).toEqual({ text: "Sagittal MR of the brain", revision: caption.revision + 1 });
+    } finally {
+      fake.reindexCaption = original;
+    }
+  });
+
+  it("without a retrieval core, search answers OVERLOADED and health is degraded", async () => {
+    const bare = await createServer({ ctx, retrieval: undefined, worker: false, ownsContext: false });
+    const { url: bareUrl } = await bare.listen(0, "127.0.0.1");
+    try {
+      const client = new GraphQLClient(bareUrl, { headers: { authorization: `Bearer ${secrets.VIEWER}` }, errorPolicy: "all" });
+      const health = await client.rawRequest<{ health: { status: string; retrieval: boolean } }>("{ health { status retrieval } }");
+      expect(health.data?.health).toEqual({ status: "degraded", retrieval: false });
+      const search = await client.rawRequest('{ searchImages(text: "x") { score } }');
+      expect((search.errors?.[0] as { extensions?: { code?: string } } | undefined)?.extensions?.code).toBe("OVERLOADED");
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe("rate limit and shutdown", () => {
   it("rate-limits per key with OVERLOADED and Retry-After", async () => {
     const limited = await createServer({
