@@ -47,7 +47,14 @@ export class ApiKeyService {
       if (!before) throw notFound("API key", id);
       if (before.revoked) return before;
       const after = await tx.apiKey.update({ where: { id }, data: { revoked: true, revokedAt: new Date() } });
-      await writeAudit(tx, { actor, action: "apiKey.revoke", targetType: "ApiKey", targetId: id, before: publicKey(before), after: publicKey(after) });
+      await writeAudit(tx, {
+        actor,
+        action: "apiKey.revoke",
+        targetType: "ApiKey",
+        targetId: id,
+        before: publicKey(before),
+        after: publicKey(after),
+      });
       return after;
     });
   }

@@ -49,7 +49,9 @@ export function registerKeysCommands(program: Command) {
       for (const k of list) {
         const state = k.revoked ? "revoked" : "active";
         const used = k.lastUsedAt ? k.lastUsedAt.toISOString() : "never";
-        process.stdout.write(`${k.id}  ${k.prefix}…  ${k.role.toLowerCase().padEnd(9)} ${state.padEnd(7)}  last used ${used}  ${k.label}\n`);
+        process.stdout.write(
+          `${k.id}  ${k.prefix}…  ${k.role.toLowerCase().padEnd(9)} ${state.padEnd(7)}  last used ${used}  ${k.label}\n`,
+        );
       }
     });
   cmd

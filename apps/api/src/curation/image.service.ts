@@ -40,7 +40,8 @@ export class ImageService {
       throw new MedcapError("BAD_USER_INPUT", "patientAge must be between 0 and 130");
     }
     const probe = await validateImageBytes(input.bytes, this.limits);
-    if (!probe.ext) throw new MedcapError("BAD_USER_INPUT", `${probe.format} images can be searched with but not stored; send PNG, JPEG, WebP or TIFF`);
+    if (!probe.ext)
+      throw new MedcapError("BAD_USER_INPUT", `${probe.format} images can be searched with but not stored; send PNG, JPEG, WebP or TIFF`);
     const exists = await this.prisma.case.findUnique({ where: { id: input.caseId }, select: { id: true } });
     if (!exists) throw notFound("case", input.caseId);
     // The file goes first: a crash before the commit leaves an unreferenced file (harmless, deduplicated), never a row without its file.
@@ -62,7 +63,11 @@ export class ImageService {
           height: probe.height,
           format: probe.format,
           captions: {
-            create: { text: caption, source: "CURATED", revisions: { create: { revision: 1, text: caption, source: "CURATED", author: actor } } },
+            create: {
+              text: caption,
+              source: "CURATED",
+              revisions: { create: { revision: 1, text: caption, source: "CURATED", author: actor } },
+            },
           },
         },
       });

@@ -19,7 +19,11 @@ export class ModelVersionService {
     return this.prisma.modelVersion.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
   }
 
-  evaluationRuns(filter: { modelVersionId?: string | null; protocol?: ProtocolKey | null; split?: Split | null }): Promise<EvaluationRunModel[]> {
+  evaluationRuns(filter: {
+    modelVersionId?: string | null;
+    protocol?: ProtocolKey | null;
+    split?: Split | null;
+  }): Promise<EvaluationRunModel[]> {
     return this.prisma.evaluationRun.findMany({
       where: {
         ...(filter.modelVersionId ? { modelVersionId: filter.modelVersionId } : {}),
@@ -35,7 +39,8 @@ export class ModelVersionService {
     const version = id
       ? await this.prisma.modelVersion.findUnique({ where: { id } })
       : await this.prisma.modelVersion.findFirst({ where: { active: true } });
-    if (!version) throw id ? notFound("model version", id) : new MedcapError("BAD_USER_INPUT", "no model version is active; pass modelVersionId");
+    if (!version)
+      throw id ? notFound("model version", id) : new MedcapError("BAD_USER_INPUT", "no model version is active; pass modelVersionId");
     return version;
   }
 
@@ -67,7 +72,10 @@ export class ModelVersionService {
     return job;
   }
 
-  async requestEvaluation(input: { protocol: ProtocolKey; split: Split; modelVersionId?: string | null }, actor: string): Promise<JobModel> {
+  async requestEvaluation(
+    input: { protocol: ProtocolKey; split: Split; modelVersionId?: string | null },
+    actor: string,
+  ): Promise<JobModel> {
     const version = await this.resolveVersion(input.modelVersionId);
     const job = await this.prisma.$transaction((tx) =>
       this.queue.enqueue(tx, {

@@ -22,7 +22,8 @@ export function toSearchFilter(input: SearchFilterInput | null | undefined): Sea
   const out: SearchFilter = {};
   for (const [key, value] of Object.entries(input) as [keyof SearchFilter, unknown[] | null | undefined][]) {
     if (!value) continue;
-    if (value.length > MAX_FILTER_VALUES) throw new MedcapError("BAD_USER_INPUT", `filter.${key} has more than ${MAX_FILTER_VALUES} values`);
+    if (value.length > MAX_FILTER_VALUES)
+      throw new MedcapError("BAD_USER_INPUT", `filter.${key} has more than ${MAX_FILTER_VALUES} values`);
     (out as Record<string, unknown[]>)[key] = value;
   }
   return Object.keys(out).length ? out : undefined;

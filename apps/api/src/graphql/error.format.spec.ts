@@ -22,14 +22,22 @@ describe("error mapping", () => {
   });
 
   it("masks unexpected errors and internal domain codes", () => {
-    const plain = formatError({ message: "db password is hunter2", locations: [{ line: 1, column: 1 }], path: ["q"] }, wrap(new Error("db password is hunter2")));
+    const plain = formatError(
+      { message: "db password is hunter2", locations: [{ line: 1, column: 1 }], path: ["q"] },
+      wrap(new Error("db password is hunter2")),
+    );
     expect(plain).toEqual({ message: "Internal server error", path: ["q"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
-    expect(classifyError(wrap(new MedcapError("MODEL_MISMATCH", "vectors of model a")))).toMatchObject({ code: "INTERNAL_SERVER_ERROR", internal: true });
+    expect(classifyError(wrap(new MedcapError("MODEL_MISMATCH", "vectors of model a")))).toMatchObject({
+      code: "INTERNAL_SERVER_ERROR",
+      internal: true,
+    });
   });
 
   it("maps Apollo's request errors and 4xx http errors to BAD_USER_INPUT", () => {
     const validation = new GraphQLError("Cannot query field", { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } });
-    expect(formatError({ message: "Cannot query field" }, validation)).toMatchObject({ extensions: { code: "BAD_USER_INPUT", reason: "GRAPHQL_VALIDATION_FAILED" } });
+    expect(formatError({ message: "Cannot query field" }, validation)).toMatchObject({
+      extensions: { code: "BAD_USER_INPUT", reason: "GRAPHQL_VALIDATION_FAILED" },
+    });
     const tooLarge = Object.assign(new Error("File truncated"), { status: 413 });
     expect(classifyError(wrap(tooLarge))).toMatchObject({ code: "BAD_USER_INPUT", internal: false });
   });

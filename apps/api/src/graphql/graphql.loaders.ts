@@ -49,7 +49,11 @@ export function createLoaders(prisma: PrismaClient) {
       (r) => r.caseId,
     ),
     captionsByImage: grouped<CaptionModel>(
-      (ids) => prisma.caption.findMany({ where: { imageId: { in: ids } }, orderBy: [{ isCurrent: "desc" }, { createdAt: "desc" }, { id: "asc" }] }),
+      (ids) =>
+        prisma.caption.findMany({
+          where: { imageId: { in: ids } },
+          orderBy: [{ isCurrent: "desc" }, { createdAt: "desc" }, { id: "asc" }],
+        }),
       (r) => r.imageId,
     ),
     revisionsByCaption: grouped<CaptionRevisionModel>(

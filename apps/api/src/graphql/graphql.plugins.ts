@@ -29,7 +29,9 @@ export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: numbe
           contextValue.operation.name = request.operationName ?? operation.name?.value;
           contextValue.operation.label = label;
           const fragments = Object.fromEntries(
-            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+            document.definitions
+              .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+              .map((d) => [d.name.value, d]),
           );
           const complexity = operationComplexity(schema, operation, fragments, request.variables ?? {});
           if (complexity > maxComplexity) {
@@ -43,7 +45,10 @@ export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: numbe
             const c = classifyError(error);
             metrics.errors.inc({ code: c.code });
             if (c.internal) {
-              contextValue.logger.error({ err: error.originalError ?? error, path: error.path, operation: contextValue.operation.name }, "internal error");
+              contextValue.logger.error(
+                { err: error.originalError ?? error, path: error.path, operation: contextValue.operation.name },
+                "internal error",
+              );
             }
           }
         },

@@ -58,18 +58,26 @@ describe("readImageInput", () => {
   });
 
   it("decodes base64 and data URLs, and validates the image", async () => {
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#808080" } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#808080" } })
+      .png()
+      .toBuffer();
     const out = await readImageInput({ base64: `data:image/png;base64,${png.toString("base64")}` }, limits);
     expect(Buffer.from(out.bytes!).equals(png)).toBe(true);
-    const wide = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#808080" } }).png().toBuffer();
+    const wide = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#808080" } })
+      .png()
+      .toBuffer();
     expect((await failure(readImageInput({ base64: wide.toString("base64") }, limits))).message).toMatch(/pixel limit/);
   });
 
   it("checks DICOM dimensions from the header", async () => {
     const ok = dicomHeader(64, 64);
-    expect(Buffer.from((await readImageInput({ base64: Buffer.from(ok).toString("base64") }, limits)).bytes!).equals(Buffer.from(ok))).toBe(true);
+    expect(Buffer.from((await readImageInput({ base64: Buffer.from(ok).toString("base64") }, limits)).bytes!).equals(Buffer.from(ok))).toBe(
+      true,
+    );
     const big = dicomHeader(512, 512);
-    expect((await failure(readImageInput({ base64: Buffer.from(big).toString("base64") }, limits))).message).toMatch(/512x512, over the 10000-pixel limit/);
+    expect((await failure(readImageInput({ base64: Buffer.from(big).toString("base64") }, limits))).message).toMatch(
+      /512x512, over the 10000-pixel limit/,
+    );
     const broken = Buffer.concat([Buffer.alloc(128), Buffer.from("DICM"), Buffer.from([1, 2, 3])]);
     expect((await failure(readImageInput({ base64: broken.toString("base64") }, limits))).code).toBe("BAD_USER_INPUT");
   });

@@ -54,7 +54,10 @@ function decodeBase64(input: string, limits: ImageLimits): Uint8Array {
 export async function readImageInput(input: ImageInputArg, limits: ImageLimits, allowImageId = true): Promise<ImageQuery> {
   const given = (["upload", "base64", "imageId"] as const).filter((k) => input[k] != null);
   if (given.length !== 1) {
-    throw new MedcapError("BAD_USER_INPUT", `ImageInput needs exactly one of upload, base64, imageId (got ${given.length ? given.join(", ") : "none"})`);
+    throw new MedcapError(
+      "BAD_USER_INPUT",
+      `ImageInput needs exactly one of upload, base64, imageId (got ${given.length ? given.join(", ") : "none"})`,
+    );
   }
   if (input.imageId != null) {
     if (!allowImageId) throw new MedcapError("BAD_USER_INPUT", "an existing imageId cannot be added again; send upload or base64");

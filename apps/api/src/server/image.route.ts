@@ -33,16 +33,23 @@ export function imageRouter(prisma: PrismaClient, store: ImageStore, maxPixels: 
     let size: number | undefined;
     if (sizeParam !== undefined) {
       size = Number(sizeParam);
-      if (!Number.isInteger(size) || size < 16 || size > 1024) return sendError(res, 400, "BAD_USER_INPUT", "size must be an integer between 16 and 1024");
+      if (!Number.isInteger(size) || size < 16 || size > 1024)
+        return sendError(res, 400, "BAD_USER_INPUT", "size must be an integer between 16 and 1024");
     }
     try {
-      const image = await prisma.image.findUnique({ where: { id: req.params.id }, select: { storedPath: true, format: true, sha256: true } });
+      const image = await prisma.image.findUnique({
+        where: { id: req.params.id },
+        select: { storedPath: true, format: true, sha256: true },
+      });
       if (!image) return sendError(res, 404, "NOT_FOUND", `image ${req.params.id} not found`);
       const bytes = await store.read(image.storedPath);
       res.setHeader("Cache-Control", "private, max-age=3600");
       res.setHeader("ETag", `"${image.sha256}${size ? `-${size}` : ""}"`);
       if (size) {
-        const thumb = await sharp(bytes, { limitInputPixels: maxPixels }).resize(size, size, { fit: "inside", withoutEnlargement: true }).png().toBuffer();
+        const thumb = await sharp(bytes, { limitInputPixels: maxPixels })
+          .resize(size, size, { fit: "inside", withoutEnlargement: true })
+          .png()
+          .toBuffer();
         res.type("image/png").send(thumb);
         return;
       }

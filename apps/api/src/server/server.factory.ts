@@ -78,8 +78,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const startedAt = Date.now();
 
   const queue = new JobQueue(prisma);
-  const worker =
-    options.worker === false ? undefined : new JobWorker(queue, logger.child({ component: "jobs" }), options.worker ?? {});
+  const worker = options.worker === false ? undefined : new JobWorker(queue, logger.child({ component: "jobs" }), options.worker ?? {});
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
   const keys = new ApiKeyService(prisma);
   const services: GraphQLServices = {

@@ -14,7 +14,10 @@ import { FakeRetrieval, openTestAppContext } from "./server.testing.js";
 const MAX_UPLOAD = 64 * 1024;
 const MAX_PIXELS = 1_000_000;
 
-interface GqlResult<T = Record<string, any>> {
+// biome-ignore lint/suspicious/noExplicitAny: response data is whatever each query selects; the assertions check its shape
+type AnyData = Record<string, any>;
+
+interface GqlResult<T = AnyData> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string; reason?: string; requestId?: string } }[];
   status: number;
@@ -28,11 +31,11 @@ let fake: FakeRetrieval;
 const secrets = {} as Record<Role, string>;
 const keyRows = {} as Record<Role, ApiKeyModel>;
 let modelVersionId: string;
-let caseIds: string[] = [];
+const caseIds: string[] = [];
 let png: Buffer;
 const handlers = new JobHandlerRegistry();
 
-async function gql<T = Record<string, any>>(role: Role | "none" | string, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
+async function gql<T = AnyData>(role: Role | "none" | string, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
   const secret = role === "none" ? undefined : ((secrets as Record<string, string>)[role] ?? role);
   const client = new GraphQLClient(url, { headers: secret ? { authorization: `Bearer ${secret}` } : {}, errorPolicy: "all" });
   try {
@@ -47,7 +50,14 @@ async function gql<T = Record<string, any>>(role: Role | "none" | string, query:
 }
 
 /** A GraphQL multipart request (spec: operations + map + files) with plain fetch. */
-async function upload(role: Role, query: string, variables: Record<string, unknown>, filePath: string, bytes: Uint8Array, preflight = true) {
+async function upload(
+  role: Role,
+  query: string,
+  variables: Record<string, unknown>,
+  filePath: string,
+  bytes: Uint8Array,
+  preflight = true,
+) {
   const form = new FormData();
   form.append("operations", JSON.stringify({ query, variables }));
   form.append("map", JSON.stringify({ "0": [filePath] }));
@@ -84,14 +94,61 @@ beforeAll(async () => {
     MEDCAP_RATE_LIMIT_PER_MIN: "0",
   });
   const prisma = ctx.db.prisma;
-  png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 40, g: 90, b: 160 } } }).png().toBuffer();
+  png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 40, g: 90, b: 160 } } })
+    .png()
+    .toBuffer();
   const stored = await ctx.images.put(png, "png");
   const specs = [
-    { dataset: "medpix", externalId: "MPX1", split: "TRAIN" as const, title: "Glioblastoma of the left frontal lobe", caseDiagnosis: "Glioblastoma", modality: "MR" as const, plane: "Axial", loc: "Brain and Neuro" },
-    { dataset: "medpix", externalId: "MPX2", split: "TRAIN" as const, title: "Pneumothorax", caseDiagnosis: "Tension pneumothorax", modality: "CT" as const, plane: "Axial", loc: "Chest" },
-    { dataset: "medpix", externalId: "MPX3", split: "DEV" as const, title: "Renal cell carcinoma", caseDiagnosis: "RCC", modality: "CT" as const, plane: "Coronal", loc: "Abdomen" },
-    { dataset: "roco", externalId: "R1", split: "TRAIN" as const, title: "Appendicitis", caseDiagnosis: "Acute appendicitis", modality: "US" as const, plane: "Sagittal", loc: "Abdomen" },
-    { dataset: "roco", externalId: "R2", split: "TEST" as const, title: "Meningioma", caseDiagnosis: "Meningioma", modality: "MR" as const, plane: "Sagittal", loc: "Brain and Neuro" },
+    {
+      dataset: "medpix",
+      externalId: "MPX1",
+      split: "TRAIN" as const,
+      title: "Glioblastoma of the left frontal lobe",
+      caseDiagnosis: "Glioblastoma",
+      modality: "MR" as const,
+      plane: "Axial",
+      loc: "Brain and Neuro",
+    },
+    {
+      dataset: "medpix",
+      externalId: "MPX2",
+      split: "TRAIN" as const,
+      title: "Pneumothorax",
+      caseDiagnosis: "Tension pneumothorax",
+      modality: "CT" as const,
+      plane: "Axial",
+      loc: "Chest",
+    },
+    {
+      dataset: "medpix",
+      externalId: "MPX3",
+      split: "DEV" as const,
+      title: "Renal cell carcinoma",
+      caseDiagnosis: "RCC",
+      modality: "CT" as const,
+      plane: "Coronal",
+      loc: "Abdomen",
+    },
+    {
+      dataset: "roco",
+      externalId: "R1",
+      split: "TRAIN" as const,
+      title: "Appendicitis",
+      caseDiagnosis: "Acute appendicitis",
+      modality: "US" as const,
+      plane: "Sagittal",
+      loc: "Abdomen",
+    },
+    {
+      dataset: "roco",
+      externalId: "R2",
+      split: "TEST" as const,
+      title: "Meningioma",
+      caseDiagnosis: "Meningioma",
+      modality: "MR" as const,
+      plane: "Sagittal",
+      loc: "Brain and Neuro",
+    },
   ];
   for (const s of specs) {
     const c = await seedCase(prisma, {
@@ -101,17 +158,42 @@ beforeAll(async () => {
       title: s.title,
       caseDiagnosis: s.caseDiagnosis,
       images: [
-        { externalId: `${s.externalId}_a`, caption: `${s.title} image a`, modality: s.modality, plane: s.plane, locationCategory: s.loc, sha256: stored.sha256, storedPath: stored.storedPath },
-        { externalId: `${s.externalId}_b`, caption: `${s.title} image b`, modality: s.modality, plane: s.plane, locationCategory: s.loc, sha256: stored.sha256, storedPath: stored.storedPath },
+        {
+          externalId: `${s.externalId}_a`,
+          caption: `${s.title} image a`,
+          modality: s.modality,
+          plane: s.plane,
+          locationCategory: s.loc,
+          sha256: stored.sha256,
+          storedPath: stored.storedPath,
+        },
+        {
+          externalId: `${s.externalId}_b`,
+          caption: `${s.title} image b`,
+          modality: s.modality,
+          plane: s.plane,
+          locationCategory: s.loc,
+          sha256: stored.sha256,
+          storedPath: stored.storedPath,
+        },
       ],
     });
     caseIds.push(c.id);
   }
-  const mv = await prisma.modelVersion.create({ data: { name: "fake", version: "1", embeddingDim: 4, manifestSha256: "0".repeat(64), active: true } });
+  const mv = await prisma.modelVersion.create({
+    data: { name: "fake", version: "1", embeddingDim: 4, manifestSha256: "0".repeat(64), active: true },
+  });
   await prisma.modelVersion.create({ data: { name: "fake", version: "2", embeddingDim: 4, manifestSha256: "1".repeat(64) } });
   modelVersionId = mv.id;
   await prisma.evaluationRun.create({
-    data: { modelVersionId: mv.id, protocol: "caption-library", split: "DEV", params: { k: 1 }, metrics: { cider: 0.1 }, finishedAt: new Date() },
+    data: {
+      modelVersionId: mv.id,
+      protocol: "caption-library",
+      split: "DEV",
+      params: { k: 1 },
+      metrics: { cider: 0.1 },
+      finishedAt: new Date(),
+    },
   });
   const keys = new ApiKeyService(prisma);
   for (const role of ["VIEWER", "ANNOTATOR", "CURATOR", "ADMIN"] as const) {
@@ -175,13 +257,20 @@ describe("authentication", () => {
   it("refuses a missing, unknown or malformed key with UNAUTHENTICATED", async () => {
     expect(codeOf(await gql("none", "{ me { id } }"))).toBe("UNAUTHENTICATED");
     expect(codeOf(await gql("mcp_not-a-real-key", "{ me { id } }"))).toBe("UNAUTHENTICATED");
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: "Basic abc" }, body: JSON.stringify({ query: "{ datasets { id } }" }) });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Basic abc" },
+      body: JSON.stringify({ query: "{ datasets { id } }" }),
+    });
     expect(((await res.json()) as GqlResult).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 
   it("refuses uploads and large bodies from callers without a valid key", async () => {
     const form = new FormData();
-    form.append("operations", JSON.stringify({ query: "query($f: Upload!) { captionImage(image: { upload: $f }) { text } }", variables: { f: null } }));
+    form.append(
+      "operations",
+      JSON.stringify({ query: "query($f: Upload!) { captionImage(image: { upload: $f }) { text } }", variables: { f: null } }),
+    );
     form.append("map", JSON.stringify({ "0": ["variables.f"] }));
     form.append("0", new Blob([png]), "a.png");
     const anonymousUpload = await fetch(url, { method: "POST", headers: { "apollo-require-preflight": "true" }, body: form });
@@ -191,7 +280,11 @@ describe("authentication", () => {
     const anonymousBig = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: big });
     expect(anonymousBig.status).toBe(413);
     expect(((await anonymousBig.json()) as GqlResult).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    const keyedBig = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secrets.VIEWER}` }, body: big });
+    const keyedBig = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${secrets.VIEWER}` },
+      body: big,
+    });
     expect(keyedBig.status).toBe(200);
   });
 
@@ -256,19 +349,22 @@ describe("catalogue queries", () => {
   });
 
   it("pages through cases with cursors and filters", async () => {
-    const q = "query($f: CaseFilter, $first: Int, $after: String) { cases(filter: $f, first: $first, after: $after) { totalCount edges { cursor node { externalId } } pageInfo { hasNextPage endCursor } } }";
+    const q =
+      "query($f: CaseFilter, $first: Int, $after: String) { cases(filter: $f, first: $first, after: $after) { totalCount edges { cursor node { externalId } } pageInfo { hasNextPage endCursor } } }";
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
       const r: GqlResult = await gql("VIEWER", q, { first: 2, after });
       expect(r.data?.cases.totalCount).toBe(5);
-      seen.push(...r.data?.cases.edges.map((e: { node: { externalId: string } }) => e.node.externalId));
+      seen.push(...r.data!.cases.edges.map((e: { node: { externalId: string } }) => e.node.externalId));
       if (!r.data?.cases.pageInfo.hasNextPage) break;
       after = r.data?.cases.pageInfo.endCursor;
     }
     expect(seen.sort()).toEqual(["MPX1", "MPX2", "MPX3", "R1", "R2"]);
     const ids = async (f: Record<string, unknown>) =>
-      ((await gql("VIEWER", q, { f, first: 10 })).data?.cases.edges as { node: { externalId: string } }[]).map((e) => e.node.externalId).sort();
+      ((await gql("VIEWER", q, { f, first: 10 })).data!.cases.edges as { node: { externalId: string } }[])
+        .map((e) => e.node.externalId)
+        .sort();
     expect(await ids({ datasets: ["roco"] })).toEqual(["R1", "R2"]);
     expect(await ids({ splits: ["DEV", "TEST"] })).toEqual(["MPX3", "R2"]);
     expect(await ids({ modalities: ["CT"] })).toEqual(["MPX2", "MPX3"]);
@@ -281,11 +377,13 @@ describe("catalogue queries", () => {
   it("model versions, evaluation runs, flags and jobs", async () => {
     const r = await gql(
       "VIEWER",
-      "{ modelVersions { id version active evaluationRuns { protocol } } evaluationRuns(protocol: CAPTION_LIBRARY) { protocol split metrics params modelVersion { version } job { id } } flags { totalCount edges { node { id } } } job(id: \"none\") { id } }",
+      '{ modelVersions { id version active evaluationRuns { protocol } } evaluationRuns(protocol: CAPTION_LIBRARY) { protocol split metrics params modelVersion { version } job { id } } flags { totalCount edges { node { id } } } job(id: "none") { id } }',
     );
     expect(r.errors).toBeUndefined();
     expect(r.data?.modelVersions.map((m: { version: string }) => m.version).sort()).toEqual(["1", "2"]);
-    expect(r.data?.evaluationRuns).toEqual([{ protocol: "caption-library", split: "DEV", metrics: { cider: 0.1 }, params: { k: 1 }, modelVersion: { version: "1" }, job: null }]);
+    expect(r.data?.evaluationRuns).toEqual([
+      { protocol: "caption-library", split: "DEV", metrics: { cider: 0.1 }, params: { k: 1 }, modelVersion: { version: "1" }, job: null },
+    ]);
     expect(r.data?.flags.totalCount).toBe(0);
     expect(r.data?.job).toBeNull();
   });
@@ -324,9 +422,13 @@ describe("search", () => {
 
   it("searchImages passes text, k and filter through and answers with score, model version and provenance", async () => {
     const before = fake.callsTo("searchImages").length;
-    const r = await gql("VIEWER", `query($f: SearchFilter) { searchImages(text: "glioma", k: 3, filter: $f) { score modelVersion { id name version } image { id modality } ${provenance} } }`, {
-      f: { modalities: ["MR"], splits: ["TRAIN"] },
-    });
+    const r = await gql(
+      "VIEWER",
+      `query($f: SearchFilter) { searchImages(text: "glioma", k: 3, filter: $f) { score modelVersion { id name version } image { id modality } ${provenance} } }`,
+      {
+        f: { modalities: ["MR"], splits: ["TRAIN"] },
+      },
+    );
     expect(r.errors).toBeUndefined();
     expect(fake.callsTo("searchImages")[before]?.args).toEqual(["glioma", { k: 3, filter: { modalities: ["MR"], splits: ["TRAIN"] } }]);
     expect(r.data?.searchImages).toHaveLength(3);
@@ -359,7 +461,11 @@ describe("search", () => {
 
   it("similarImages forwards excludeSameCase", async () => {
     const image = await ctx.db.prisma.image.findFirstOrThrow();
-    const r = await gql("VIEWER", `query($id: ID!) { similarImages(image: { imageId: $id }, k: 4, excludeSameCase: true) { score image { id } ${provenance} } }`, { id: image.id });
+    const r = await gql(
+      "VIEWER",
+      `query($id: ID!) { similarImages(image: { imageId: $id }, k: 4, excludeSameCase: true) { score image { id } ${provenance} } }`,
+      { id: image.id },
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data?.similarImages).toHaveLength(4);
     expect(fake.callsTo("similarImages").at(-1)!.args[1]).toEqual({ k: 4, filter: undefined, excludeSameCase: true });
@@ -391,7 +497,14 @@ describe("search", () => {
   });
 
   it("keeps CSRF prevention on: a multipart request without the preflight header is refused", async () => {
-    const r = await upload("VIEWER", "query($img: ImageInput!) { captionImage(image: $img) { text } }", { img: { upload: null } }, "variables.img.upload", png, false);
+    const r = await upload(
+      "VIEWER",
+      "query($img: ImageInput!) { captionImage(image: $img) { text } }",
+      { img: { upload: null } },
+      "variables.img.upload",
+      png,
+      false,
+    );
     expect(r.status).toBe(400);
   });
 });
@@ -436,17 +549,25 @@ describe("role matrix", () => {
 describe("curation round trip", () => {
   it("create → update case, add an image, edit its caption, flag → accept with corrected text, all audited", async () => {
     const prisma = ctx.db.prisma;
-    const created = await gql("CURATOR", 'mutation { createCase(input: { dataset: "curated", externalId: "C-1", split: TRAIN, title: "  Draft  " }) { id title dataset { name } } }');
+    const created = await gql(
+      "CURATOR",
+      'mutation { createCase(input: { dataset: "curated", externalId: "C-1", split: TRAIN, title: "  Draft  " }) { id title dataset { name } } }',
+    );
     expect(created.errors).toBeUndefined();
     const caseId = created.data?.createCase.id as string;
     expect(created.data?.createCase).toMatchObject({ title: "Draft", dataset: { name: "curated" } });
     const dup = await gql("CURATOR", 'mutation { createCase(input: { dataset: "curated", externalId: "C-1", split: TRAIN }) { id } }');
     expect(codeOf(dup)).toBe("BAD_USER_INPUT");
 
-    const updated = await gql("CURATOR", "mutation($id: ID!) { updateCase(id: $id, input: { title: \"Final\", split: DEV }) { title split } }", { id: caseId });
+    const updated = await gql(
+      "CURATOR",
+      'mutation($id: ID!) { updateCase(id: $id, input: { title: "Final", split: DEV }) { title split } }',
+      { id: caseId },
+    );
     expect(updated.data?.updateCase).toEqual({ title: "Final", split: "DEV" });
 
-    const addQ = "mutation($in: AddImageInput!) { addImage(input: $in) { id width height format caption { id text source revision } case { id } } }";
+    const addQ =
+      "mutation($in: AddImageInput!) { addImage(input: $in) { id width height format caption { id text source revision } case { id } } }";
     const image = await pngOf(40, 30, 200);
     const added = await upload(
       "CURATOR",
@@ -457,23 +578,49 @@ describe("curation round trip", () => {
     );
     expect(added.errors).toBeUndefined();
     const img = added.data?.addImage;
-    expect(img).toMatchObject({ width: 40, height: 30, format: "png", caption: { text: "Axial CT of the chest", source: "CURATED", revision: 1 }, case: { id: caseId } });
+    expect(img).toMatchObject({
+      width: 40,
+      height: 30,
+      format: "png",
+      caption: { text: "Axial CT of the chest", source: "CURATED", revision: 1 },
+      case: { id: caseId },
+    });
     expect(fake.callsTo("indexImage").at(-1)?.args).toEqual([img.id]);
     const stored = await prisma.image.findUniqueOrThrow({ where: { id: img.id } });
     expect((await ctx.images.read(stored.storedPath)).equals(image)).toBe(true);
-    const corruptAdd = await gql("CURATOR", addQ, { in: { caseId, image: { base64: image.subarray(0, 60).toString("base64") }, caption: "x", modality: "CT" } });
+    const corruptAdd = await gql("CURATOR", addQ, {
+      in: { caseId, image: { base64: image.subarray(0, 60).toString("base64") }, caption: "x", modality: "CT" },
+    });
     expect(codeOf(corruptAdd)).toBe("BAD_USER_INPUT");
     const byIdAdd = await gql("CURATOR", addQ, { in: { caseId, image: { imageId: img.id }, caption: "x", modality: "CT" } });
     expect(codeOf(byIdAdd)).toBe("BAD_USER_INPUT");
 
     const captionId = img.caption.id as string;
-    const edited = await gql("CURATOR", 'mutation($id: ID!) { updateCaption(id: $id, text: "Axial CT of the chest with contrast", comment: "typo") { text revision revisions { revision text author comment } } }', { id: captionId });
+    const edited = await gql(
+      "CURATOR",
+      'mutation($id: ID!) { updateCaption(id: $id, text: "Axial CT of the chest with contrast", comment: "typo") { text revision revisions { revision text author comment } } }',
+      { id: captionId },
+    );
     expect(edited.data?.updateCaption.revision).toBe(2);
-    expect(edited.data?.updateCaption.revisions[1]).toEqual({ revision: 2, text: "Axial CT of the chest with contrast", author: `test-curator (key ${keyRows.CURATOR.id})`, comment: "typo" });
+    expect(edited.data?.updateCaption.revisions[1]).toEqual({
+      revision: 2,
+      text: "Axial CT of the chest with contrast",
+      author: `test-curator (key ${keyRows.CURATOR.id})`,
+      comment: "typo",
+    });
     expect(fake.callsTo("reindexCaption").at(-1)?.args).toEqual([captionId]);
 
-    const flagged = await gql("ANNOTATOR", 'mutation($id: ID!) { flagCaption(captionId: $id, reason: WRONG_ANATOMY, note: "this is the abdomen") { id status reason note raisedBy caption { id } } }', { id: captionId });
-    expect(flagged.data?.flagCaption).toMatchObject({ status: "OPEN", reason: "WRONG_ANATOMY", note: "this is the abdomen", caption: { id: captionId } });
+    const flagged = await gql(
+      "ANNOTATOR",
+      'mutation($id: ID!) { flagCaption(captionId: $id, reason: WRONG_ANATOMY, note: "this is the abdomen") { id status reason note raisedBy caption { id } } }',
+      { id: captionId },
+    );
+    expect(flagged.data?.flagCaption).toMatchObject({
+      status: "OPEN",
+      reason: "WRONG_ANATOMY",
+      note: "this is the abdomen",
+      caption: { id: captionId },
+    });
     const flagId = flagged.data?.flagCaption.id as string;
     const open = await gql("VIEWER", "{ flags(status: OPEN) { totalCount edges { node { id } } } }");
     expect(open.data?.flags.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(flagId);
@@ -494,16 +641,31 @@ describe("curation round trip", () => {
     expect(resolved.data?.resolveFlag.caption.revisions.map((r: { revision: number }) => r.revision)).toEqual([1, 2, 3]);
     expect(fake.callsTo("reindexCaption").length).toBe(reindexCalls + 1);
     expect(fake.callsTo("reindexCaption").at(-1)?.args).toEqual([captionId]);
-    expect(codeOf(await gql("CURATOR", 'mutation($id: ID!) { resolveFlag(id: $id, decision: REJECT) { id } }', { id: flagId }))).toBe("BAD_USER_INPUT");
+    expect(codeOf(await gql("CURATOR", "mutation($id: ID!) { resolveFlag(id: $id, decision: REJECT) { id } }", { id: flagId }))).toBe(
+      "BAD_USER_INPUT",
+    );
 
-    const second = await gql("ANNOTATOR", 'mutation($id: ID!) { flagCaption(captionId: $id, reason: OTHER) { id } }', { id: captionId });
-    const rejected = await gql("CURATOR", 'mutation($id: ID!) { resolveFlag(id: $id, decision: REJECT, comment: "caption is fine") { status caption { revision } } }', { id: second.data?.flagCaption.id });
+    const second = await gql("ANNOTATOR", "mutation($id: ID!) { flagCaption(captionId: $id, reason: OTHER) { id } }", { id: captionId });
+    const rejected = await gql(
+      "CURATOR",
+      'mutation($id: ID!) { resolveFlag(id: $id, decision: REJECT, comment: "caption is fine") { status caption { revision } } }',
+      { id: second.data?.flagCaption.id },
+    );
     expect(rejected.data?.resolveFlag).toEqual({ status: "REJECTED", caption: { revision: 3 } });
     expect(fake.callsTo("reindexCaption").length).toBe(reindexCalls + 1);
 
     const audits = await prisma.auditLog.findMany({ where: { actor: { contains: "(key " } }, orderBy: { at: "asc" } });
     const actions = audits.map((a) => a.action);
-    for (const action of ["dataset.create", "case.create", "case.update", "image.add", "caption.update", "flag.raise", "caption.correct", "flag.resolve"]) {
+    for (const action of [
+      "dataset.create",
+      "case.create",
+      "case.update",
+      "image.add",
+      "caption.update",
+      "flag.raise",
+      "caption.correct",
+      "flag.resolve",
+    ]) {
       expect(actions).toContain(action);
     }
     const correction = audits.find((a) => a.action === "caption.correct")!;
@@ -516,8 +678,11 @@ describe("curation round trip", () => {
   });
 
   it("admins create keys whose secret works once shown, and revoke them", async () => {
-    const created = await gql("ADMIN", 'mutation { createApiKey(label: "frontend", role: ANNOTATOR) { secret key { id role label prefix } } }');
-    const { secret, key } = created.data?.createApiKey as { secret: string; key: { id: string; prefix: string } };
+    const created = await gql(
+      "ADMIN",
+      'mutation { createApiKey(label: "frontend", role: ANNOTATOR) { secret key { id role label prefix } } }',
+    );
+    const { secret, key } = created.data!.createApiKey as { secret: string; key: { id: string; prefix: string } };
     expect(secret.startsWith(key.prefix)).toBe(true);
     const row = await ctx.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });
     expect(row.secretHash).not.toContain(secret);
@@ -543,7 +708,11 @@ describe("curation round trip", () => {
 describe("job queue", () => {
   async function waitForJob(id: string, done: (status: string) => boolean) {
     for (let i = 0; i < 100; i++) {
-      const r = await gql("VIEWER", "query($id: ID!) { job(id: $id) { id kind status progress message result error params createdBy startedAt finishedAt heartbeatAt } }", { id });
+      const r = await gql(
+        "VIEWER",
+        "query($id: ID!) { job(id: $id) { id kind status progress message result error params createdBy startedAt finishedAt heartbeatAt } }",
+        { id },
+      );
       if (done(r.data?.job.status)) return r.data?.job;
       await new Promise((res) => setTimeout(res, 50));
     }
@@ -554,14 +723,22 @@ describe("job queue", () => {
     const queued = await gql("CURATOR", "mutation { reindex { id kind status progress params } }");
     expect(queued.data?.reindex).toMatchObject({ kind: "REINDEX", progress: 0, params: { modelVersionId } });
     const job = await waitForJob(queued.data?.reindex.id, (s) => s === "SUCCEEDED" || s === "FAILED");
-    expect(job).toMatchObject({ status: "SUCCEEDED", progress: 1, message: "encoding captions", result: { indexed: 10, params: { modelVersionId } } });
+    expect(job).toMatchObject({
+      status: "SUCCEEDED",
+      progress: 1,
+      message: "encoding captions",
+      result: { indexed: 10, params: { modelVersionId } },
+    });
     expect(job.createdBy).toBe(`test-curator (key ${keyRows.CURATOR.id})`);
     expect(job.startedAt && job.finishedAt && job.heartbeatAt).toBeTruthy();
   });
 
   it("a failing handler ends the job FAILED with its error", async () => {
     const queued = await gql("CURATOR", "mutation { runEvaluation(protocol: CAPTION_LIBRARY, split: DEV) { id kind params } }");
-    expect(queued.data?.runEvaluation).toMatchObject({ kind: "EVALUATION", params: { protocol: "caption-library", split: "DEV", modelVersionId } });
+    expect(queued.data?.runEvaluation).toMatchObject({
+      kind: "EVALUATION",
+      params: { protocol: "caption-library", split: "DEV", modelVersionId },
+    });
     const job = await waitForJob(queued.data?.runEvaluation.id, (s) => s === "SUCCEEDED" || s === "FAILED");
     expect(job).toMatchObject({ status: "FAILED", error: "protocol exploded" });
     const audit = await ctx.db.prisma.auditLog.findFirst({ where: { targetId: job.id, action: "job.enqueue" } });
@@ -598,7 +775,9 @@ describe("retrieval failures", () => {
       throw new Error("vector store down");
     };
     try {
-      const r = await gql("CURATOR", 'mutation($id: ID!) { updateCaption(id: $id, text: "Sagittal MR of the brain") { text revision } }', { id: caption.id });
+      const r = await gql("CURATOR", 'mutation($id: ID!) { updateCaption(id: $id, text: "Sagittal MR of the brain") { text revision } }', {
+        id: caption.id,
+      });
       expect(r.errors).toBeUndefined();
       expect(r.data?.updateCaption).toEqual({ text: "Sagittal MR of the brain", revision: caption.revision + 1 });
     } finally {
@@ -632,14 +811,22 @@ describe("rate limit and shutdown", () => {
     const { url: limitedUrl } = await limited.listen(0, "127.0.0.1");
     try {
       const call = () =>
-        fetch(limitedUrl, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secrets.VIEWER}` }, body: JSON.stringify({ query: "{ datasets { id } }" }) });
+        fetch(limitedUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${secrets.VIEWER}` },
+          body: JSON.stringify({ query: "{ datasets { id } }" }),
+        });
       expect((await call()).status).toBe(200);
       expect((await call()).status).toBe(200);
       const third = await call();
       expect(third.status).toBe(429);
       expect(third.headers.get("retry-after")).toBeTruthy();
       expect(((await third.json()) as GqlResult).errors?.[0]?.extensions?.code).toBe("OVERLOADED");
-      const otherKey = await fetch(limitedUrl, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secrets.ADMIN}` }, body: JSON.stringify({ query: "{ datasets { id } }" }) });
+      const otherKey = await fetch(limitedUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secrets.ADMIN}` },
+        body: JSON.stringify({ query: "{ datasets { id } }" }),
+      });
       expect(otherKey.status).toBe(200);
     } finally {
       await limited.close();
@@ -660,7 +847,11 @@ describe("rate limit and shutdown", () => {
       return original(text, options);
     };
     try {
-      const inflight = fetch(slowUrl, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secrets.VIEWER}` }, body: JSON.stringify({ query: '{ searchImages(text: "x", k: 1) { score } }' }) });
+      const inflight = fetch(slowUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secrets.VIEWER}` },
+        body: JSON.stringify({ query: '{ searchImages(text: "x", k: 1) { score } }' }),
+      });
       await inside;
       const closing = slow.close();
       const res = await inflight;
@@ -673,6 +864,3 @@ describe("rate limit and shutdown", () => {
     }
   });
 });
-
-
-

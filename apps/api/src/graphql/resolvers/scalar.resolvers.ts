@@ -5,7 +5,8 @@ import type { Resolvers } from "../resolvers.generated.js";
 
 function toDate(value: unknown): Date {
   const date = typeof value === "string" || typeof value === "number" ? new Date(value) : value instanceof Date ? value : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw new GraphQLError("DateTime must be an ISO-8601 string", { extensions: { code: "BAD_USER_INPUT" } });
+  if (!date || Number.isNaN(date.getTime()))
+    throw new GraphQLError("DateTime must be an ISO-8601 string", { extensions: { code: "BAD_USER_INPUT" } });
   return date;
 }
 
