@@ -94,6 +94,29 @@ describe("JobWorker", () => {
     expect(await queue.get(bad.id)).toMatchObject({ status: "FAILED", error: "bad split" });
   });
 
+  it("spaces out progress writes but always writes the latest report", async () => {
+    const handlers = new JobHandlerRegistry();
+    const writes: number[] = [];
+    const progress = queue.progress.bind(queue);
+    queue.progress = async (id, worker, p, m) => {
+      writes.push(p);
+      return progress(id, worker, p, m);
+    };
+    handlers.register("REINDEX", async (_job, report) => {
+      for (let i = 1; i <= 100; i++) void report(i / 200, `item ${i}`);
+      return null;
+    });
+    try {
+      const job = await enqueue();
+      await new JobWorker(queue, logger, { handlers }).runOnce();
+      expect(writes.length).toBeLessThanOrEqual(3);
+      expect(writes.at(-1)).toBe(0.5);
+      expect(await queue.get(job.id)).toMatchObject({ status: "SUCCEEDED", progress: 1, message: "item 100" });
+    } finally {
+      queue.progress = progress;
+    }
+  });
+
   it("heartbeats while a handler runs, and cancels it on stop", async () => {
     const handlers = new JobHandlerRegistry();
     let started!: () => void;

@@ -6,6 +6,8 @@ import type { Logger } from "../core/logger.js";
 import { type JobHandlerRegistry, jobHandlers } from "./job.handlers.js";
 import type { JobQueue } from "./job.queue.js";
 
+const PROGRESS_INTERVAL_MS = 250;
+
 export interface JobWorkerOptions {
   handlers?: JobHandlerRegistry;
   pollIntervalMs?: number;
@@ -99,12 +101,29 @@ export class JobWorker {
     const heartbeat = setInterval(() => {
       this.queue.heartbeat(job.id, this.id).catch((err) => log.warn({ err }, "heartbeat failed"));
     }, this.heartbeatIntervalMs);
+    // Handlers may report per item (and without awaiting); writes are spaced out, and the latest
+    // report is always written before the job finishes.
+    let lastWrite = 0;
+    let pending: { progress: number; message: string | undefined } | undefined;
+    const flush = async () => {
+      if (!pending) return;
+      const { progress, message } = pending;
+      pending = undefined;
+      lastWrite = Date.now();
+      await this.queue.progress(job.id, this.id, progress, message);
+    };
+    const report = async (progress: number, message?: string) => {
+      pending = { progress, message: message ?? pending?.message };
+      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) await flush();
+    };
     try {
-      const result = await handler(job, (progress, message) => this.queue.progress(job.id, this.id, progress, message), this.abort.signal);
+      const result = await handler(job, report, this.abort.signal);
+      await flush();
       await this.queue.succeed(job.id, this.id, result);
       log.info("job succeeded");
     } catch (err) {
       const cancelled = this.abort.signal.aborted;
+      await flush().catch(() => {});
       const message = err instanceof Error ? err.message : String(err);
       await this.queue.fail(job.id, this.id, message, cancelled ? "CANCELLED" : "FAILED");
       log.warn({ err }, cancelled ? "job cancelled by shutdown" : "job failed");
