@@ -24,7 +24,13 @@ describe("decodeDicom", () => {
     ["explicit VR big endian", TRANSFER_SYNTAX.explicitBig],
     ["deflated explicit VR little endian", TRANSFER_SYNTAX.deflatedExplicitLittle],
   ])("decodes %s with a min-max window when no window is given (MR)", (_name, ts) => {
-    const bytes = writeSyntheticDicom({ transferSyntax: ts, rows: 4, columns: 4, modality: "MR", pixel: (f, r, c) => 1000 + ramp(f, r, c) * 10 });
+    const bytes = writeSyntheticDicom({
+      transferSyntax: ts,
+      rows: 4,
+      columns: 4,
+      modality: "MR",
+      pixel: (f, r, c) => 1000 + ramp(f, r, c) * 10,
+    });
     const out = decodeDicom(bytes, limits);
     expect(out.width).toBe(4);
     expect(out.height).toBe(4);
@@ -75,7 +81,14 @@ describe("decodeDicom", () => {
   });
 
   it("takes the middle frame of a multi-frame file", () => {
-    const bytes = writeSyntheticDicom({ rows: 2, columns: 2, frames: 5, bitsAllocated: 8, modality: "MR", pixel: (f, r, c) => (f === 2 ? r * 2 + c : 99) });
+    const bytes = writeSyntheticDicom({
+      rows: 2,
+      columns: 2,
+      frames: 5,
+      bitsAllocated: 8,
+      modality: "MR",
+      pixel: (f, r, c) => (f === 2 ? r * 2 + c : 99),
+    });
     const out = decodeDicom(bytes, limits);
     expect(out.info.frames).toBe(5);
     expect(out.info.frameIndex).toBe(2);

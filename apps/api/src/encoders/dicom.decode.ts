@@ -84,9 +84,13 @@ export function decodeDicom(bytes: Uint8Array, limits: { maxPixels: number }): D
   const pixelElement = ds.elements.x7fe00010;
   if (!pixelElement) throw bad("the DICOM file has no pixel data (7FE0,0010)");
   if (pixelElement.encapsulatedPixelData) {
-    throw new MedcapError("UNSUPPORTED_MEDIA", `DICOM pixel data is encapsulated (compressed) despite transfer syntax ${transferSyntaxUid}`, {
-      transferSyntaxUid,
-    });
+    throw new MedcapError(
+      "UNSUPPORTED_MEDIA",
+      `DICOM pixel data is encapsulated (compressed) despite transfer syntax ${transferSyntaxUid}`,
+      {
+        transferSyntaxUid,
+      },
+    );
   }
 
   const rows = ds.uint16("x00280010") ?? 0;
@@ -94,7 +98,11 @@ export function decodeDicom(bytes: Uint8Array, limits: { maxPixels: number }): D
   if (rows < 1 || columns < 1) throw bad("the DICOM file has no Rows/Columns");
   const frames = Math.max(ds.intString("x00280008") ?? 1, 1);
   if (rows * columns > limits.maxPixels) {
-    throw bad(`DICOM frame is ${columns}×${rows} pixels, above the limit of ${limits.maxPixels}`, { rows, columns, maxPixels: limits.maxPixels });
+    throw bad(`DICOM frame is ${columns}×${rows} pixels, above the limit of ${limits.maxPixels}`, {
+      rows,
+      columns,
+      maxPixels: limits.maxPixels,
+    });
   }
   const samplesPerPixel = ds.uint16("x00280002") ?? 1;
   const bitsAllocated = ds.uint16("x00280100") ?? 16;
@@ -122,7 +130,9 @@ export function decodeDicom(bytes: Uint8Array, limits: { maxPixels: number }): D
   const start = pixelElement.dataOffset + frameIndex * frameBytes;
   const available = Math.min(pixelElement.length, ds.byteArray.length - pixelElement.dataOffset);
   if ((frameIndex + 1) * frameBytes > available) {
-    throw bad(`the DICOM pixel data is truncated: ${frames} frame(s) of ${columns}×${rows} need ${frames * frameBytes} bytes, found ${available}`);
+    throw bad(
+      `the DICOM pixel data is truncated: ${frames} frame(s) of ${columns}×${rows} need ${frames * frameBytes} bytes, found ${available}`,
+    );
   }
   const view = new DataView(ds.byteArray.buffer, ds.byteArray.byteOffset + start, frameBytes);
   const littleEndian = transferSyntaxUid !== TRANSFER_SYNTAX.explicitBig;
@@ -174,7 +184,13 @@ export function decodeDicom(bytes: Uint8Array, limits: { maxPixels: number }): D
   return { width: columns, height: rows, pixels, info: { ...baseInfo, window } };
 }
 
-function sampleReader(view: DataView, bitsAllocated: number, bitsStored: number, signed: boolean, littleEndian: boolean): (i: number) => number {
+function sampleReader(
+  view: DataView,
+  bitsAllocated: number,
+  bitsStored: number,
+  signed: boolean,
+  littleEndian: boolean,
+): (i: number) => number {
   // Bits above BitsStored may carry overlays or garbage; mask them and sign-extend from BitsStored.
   const stored = Math.min(bitsStored, bitsAllocated);
   if (bitsAllocated === 32) {

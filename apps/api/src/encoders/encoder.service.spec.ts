@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/config.js";
-import { MedcapError } from "../core/errors.js";
+import type { MedcapError } from "../core/errors.js";
 import { writeSyntheticDicom } from "./dicom.fixture.js";
 import { type EncoderConfig, EncoderService } from "./encoder.service.js";
 
@@ -130,6 +130,7 @@ describe("EncoderService overload and start-up checks", () => {
   afterAll(async () => {
     await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
   });
+  // biome-ignore lint/suspicious/noExplicitAny: the tests deliberately write invalid manifests
   async function tinyWith(edit: (m: Record<string, any>) => void): Promise<string> {
     const dir = await mkdtemp(path.join(tmpdir(), "medcap-enc-"));
     temps.push(dir);

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { type DicomInfo } from "./dicom.decode.js";
+import type { DicomInfo } from "./dicom.decode.js";
 import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder } from "./model.manifest.js";
@@ -69,13 +69,13 @@ export class EncoderService {
       name: "image encoder",
       ...batch,
       run: (tensors) => this.runImages(tensors),
-      onBatch: (o) => hooks.onBatch?.("image", o),
+      onBatch: (o) => this.observe("image", o, hooks),
     });
     this.textBatcher = new MicroBatcher({
       name: "text encoder",
       ...batch,
       run: (rows) => this.runTexts(rows),
-      onBatch: (o) => hooks.onBatch?.("text", o),
+      onBatch: (o) => this.observe("text", o, hooks),
     });
   }
 
@@ -135,7 +135,7 @@ export class EncoderService {
       [image.file, imageProbe],
       [text.file, textProbe],
     ] as const) {
-      if (!vector || !vector.every(Number.isFinite)) {
+      if (!vector?.every(Number.isFinite)) {
         throw new MedcapError("MODEL_MISMATCH", `${label} produced non-finite values on a probe input`);
       }
     }
@@ -243,6 +243,14 @@ export class EncoderService {
     }
   }
 
+  private observe(kind: "image" | "text", observation: BatchObservation, hooks: EncoderHooks): void {
+    // Every caller of a failed batch gets the error; this records it once, with the batch size.
+    if (observation.error !== undefined) {
+      this.logger.error({ kind, size: observation.size, err: observation.error }, "encoder batch failed");
+    }
+    hooks.onBatch?.(kind, observation);
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new MedcapError("OVERLOADED", "the encoders are shutting down");
   }
@@ -263,7 +271,7 @@ export class EncoderService {
     const { image } = this.model.manifest;
     const plane = 3 * image.size * image.size;
     const input = new Float32Array(tensors.length * plane);
-    tensors.forEach((t, i) => input.set(t, i * plane));
+    for (const [i, t] of tensors.entries()) input.set(t, i * plane);
     const feeds = { [image.input]: new ort.Tensor("float32", input, [tensors.length, 3, image.size, image.size]) };
     return this.split(await this.imageSession.run(feeds, image.output), tensors.length, image.file);
   }

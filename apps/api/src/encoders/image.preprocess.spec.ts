@@ -5,14 +5,7 @@ import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { MedcapError } from "../core/errors.js";
-import {
-  decodeImage,
-  ImagePreprocessor,
-  roundHalfEven,
-  shorterSideTarget,
-  sniffImageFormat,
-  triangleWeights,
-} from "./image.preprocess.js";
+import { decodeImage, ImagePreprocessor, roundHalfEven, shorterSideTarget, sniffImageFormat, triangleWeights } from "./image.preprocess.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyDir = path.join(here, "fixtures", "tiny-model");
@@ -56,7 +49,12 @@ function png16(width: number, height: number, values: Uint16Array): Buffer {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) rows.writeUInt16BE(values[y * width + x]!, y * (1 + width * 2) + 1 + x * 2);
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(rows)), chunk("IEND", new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 /** A 2 KB PNG whose header claims width×height 8-bit gray pixels: a decompression ("pixel") bomb. */
@@ -66,23 +64,40 @@ function pngBomb(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 0, 0, 0, 0], 8);
   const idat = deflateSync(Buffer.alloc(width + 1), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 const gray8 = (w: number, h: number, f: (i: number) => number) =>
-  sharp(Buffer.from(Uint8Array.from({ length: w * h }, (_, i) => f(i))), { raw: { width: w, height: h, channels: 1 } }).toColourspace("b-w");
+  sharp(Buffer.from(Uint8Array.from({ length: w * h }, (_, i) => f(i))), { raw: { width: w, height: h, channels: 1 } }).toColourspace(
+    "b-w",
+  );
 
 describe("sniffImageFormat", () => {
   it("recognises each supported container by its magic bytes", async () => {
-    const png = await gray8(2, 2, () => 1).png().toBuffer();
-    const jpeg = await gray8(2, 2, () => 1).jpeg().toBuffer();
-    const webp = await gray8(2, 2, () => 1).webp().toBuffer();
-    const tiff = await gray8(2, 2, () => 1).tiff().toBuffer();
+    const png = await gray8(2, 2, () => 1)
+      .png()
+      .toBuffer();
+    const jpeg = await gray8(2, 2, () => 1)
+      .jpeg()
+      .toBuffer();
+    const webp = await gray8(2, 2, () => 1)
+      .webp()
+      .toBuffer();
+    const tiff = await gray8(2, 2, () => 1)
+      .tiff()
+      .toBuffer();
     expect([png, jpeg, webp, tiff].map((b) => sniffImageFormat(b).format)).toEqual(["png", "jpeg", "webp", "tiff"]);
   });
 
   it("names what it found when the format is not supported", async () => {
-    const gif = await gray8(2, 2, () => 1).gif().toBuffer();
+    const gif = await gray8(2, 2, () => 1)
+      .gif()
+      .toBuffer();
     expect(sniffImageFormat(gif)).toEqual({ format: null, detected: "GIF" });
     expect(sniffImageFormat(Buffer.from("%PDF-1.7"))).toEqual({ format: null, detected: "PDF" });
     expect(sniffImageFormat(Buffer.from("hello world"))).toMatchObject({ format: null, detected: expect.stringContaining("68 65 6c 6c") });
@@ -97,7 +112,9 @@ describe("decodeImage: bad input", () => {
   });
 
   it("refuses a wrong magic with UNSUPPORTED_MEDIA naming the detected format", async () => {
-    const gif = await gray8(2, 2, () => 1).gif().toBuffer();
+    const gif = await gray8(2, 2, () => 1)
+      .gif()
+      .toBuffer();
     const err = await refusal(decodeImage(gif, limits));
     expect(err.code).toBe("UNSUPPORTED_MEDIA");
     expect(err.message).toMatch(/detected GIF/);
@@ -105,11 +122,15 @@ describe("decodeImage: bad input", () => {
   });
 
   it("refuses truncated and corrupt files as BAD_USER_INPUT", async () => {
-    const png = await gray8(64, 64, (i) => (i * 7) % 256).png().toBuffer();
+    const png = await gray8(64, 64, (i) => (i * 7) % 256)
+      .png()
+      .toBuffer();
     const truncated = await refusal(decodeImage(png.subarray(0, png.length - 60), limits));
     expect(truncated.code).toBe("BAD_USER_INPUT");
     expect(truncated.message).toMatch(/png image \(corrupt or truncated\)/);
-    const jpeg = await gray8(64, 64, (i) => (i * 7) % 256).jpeg().toBuffer();
+    const jpeg = await gray8(64, 64, (i) => (i * 7) % 256)
+      .jpeg()
+      .toBuffer();
     expect((await refusal(decodeImage(jpeg.subarray(0, 40), limits))).code).toBe("BAD_USER_INPUT");
     const headerOnly = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]);
     expect((await refusal(decodeImage(headerOnly, limits))).code).toBe("BAD_USER_INPUT");
@@ -135,7 +156,9 @@ describe("decodeImage: bad input", () => {
   });
 
   it("applies maxPixels to ordinary images too", async () => {
-    const png = await gray8(20, 20, () => 0).png().toBuffer();
+    const png = await gray8(20, 20, () => 0)
+      .png()
+      .toBuffer();
     expect((await refusal(decodeImage(png, { maxUploadBytes: 1e6, maxPixels: 399 }))).message).toMatch(/400 pixels/);
   });
 });
@@ -144,7 +167,9 @@ describe("decodeImage: pixel values", () => {
   const pre = new ImagePreprocessor(identity, limits);
 
   it("scales 8-bit gray by 1/255 (no resize when the image is already S×S)", async () => {
-    const png = await gray8(4, 4, (i) => i * 17).png().toBuffer();
+    const png = await gray8(4, 4, (i) => i * 17)
+      .png()
+      .toBuffer();
     const t = await pre.preprocess(png);
     expect(t).toHaveLength(48);
     expect(Array.from(t.subarray(0, 16))).toEqual(Array.from({ length: 16 }, (_, i) => Math.fround((i * 17) / 255)));
@@ -161,7 +186,9 @@ describe("decodeImage: pixel values", () => {
 
   it("converts RGB(A) to luminance 0.299 R + 0.587 G + 0.114 B in float32, ignoring alpha", async () => {
     const rgba = Buffer.from(Array.from({ length: 16 }, (_, i) => [i * 16, 255 - i * 16, (i * 40) % 256, i % 2 ? 0 : 255]).flat());
-    const png = await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } }).png().toBuffer();
+    const png = await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } })
+      .png()
+      .toBuffer();
     const t = await pre.preprocess(png);
     const f = Math.fround;
     const expected = Array.from({ length: 16 }, (_, i) =>
@@ -171,7 +198,14 @@ describe("decodeImage: pixel values", () => {
   });
 
   it("decodes JPEG and WebP", async () => {
-    for (const bytes of [await gray8(40, 30, (i) => i % 256).jpeg().toBuffer(), await gray8(40, 30, (i) => i % 256).webp().toBuffer()]) {
+    for (const bytes of [
+      await gray8(40, 30, (i) => i % 256)
+        .jpeg()
+        .toBuffer(),
+      await gray8(40, 30, (i) => i % 256)
+        .webp()
+        .toBuffer(),
+    ]) {
       const decoded = await decodeImage(bytes, limits);
       expect([decoded.image.width, decoded.image.height]).toEqual([40, 30]);
     }
@@ -180,7 +214,9 @@ describe("decodeImage: pixel values", () => {
 
 describe("resize (the toolkit's shorter-side triangle filter)", () => {
   it("rounds the longer side half to even, like Python's round()", () => {
-    expect([roundHalfEven(14.5), roundHalfEven(15.5), roundHalfEven(14.4), roundHalfEven(14.6), roundHalfEven(3)]).toEqual([14, 16, 14, 15, 3]);
+    expect([roundHalfEven(14.5), roundHalfEven(15.5), roundHalfEven(14.4), roundHalfEven(14.6), roundHalfEven(3)]).toEqual([
+      14, 16, 14, 15, 3,
+    ]);
     expect(shorterSideTarget(29, 16, 8)).toEqual({ width: 14, height: 8 });
     expect(shorterSideTarget(13, 40, 8)).toEqual({ width: 8, height: 25 });
   });
@@ -190,7 +226,11 @@ describe("resize (the toolkit's shorter-side triangle filter)", () => {
     for (const taps of w.taps) expect(taps.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 6);
     expect(w.taps[5]!.length).toBe(20);
     const same = triangleWeights(7, 7);
-    same.taps.forEach((taps, i) => expect(Array.from(taps).filter((x) => x > 0)).toEqual([1]) ?? expect(same.start[i]).toBeLessThanOrEqual(i));
+    // Scale 1: each output copies exactly its own input pixel.
+    for (const [i, taps] of same.taps.entries()) {
+      const start = same.start[i]!;
+      expect(Array.from(taps).flatMap((w, k) => (w > 0 ? [[start + k, w]] : []))).toEqual([[i, 1]]);
+    }
   });
 
   it("reproduces the toolkit's preprocess.py tensors on every decode branch (within 1 float32 ulp)", async () => {
@@ -201,7 +241,7 @@ describe("resize (the toolkit's shorter-side triangle filter)", () => {
       const t = await toolkit.preprocess(readFileSync(path.join(tinyDir, image.file)));
       expect(t.length, image.file).toBe(image.tensor.length);
       let maxDiff = 0;
-      t.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - image.tensor[i]!))));
+      for (const [i, v] of t.entries()) maxDiff = Math.max(maxDiff, Math.abs(v - image.tensor[i]!));
       expect(maxDiff, image.file).toBeLessThanOrEqual(5e-7);
     }
   });

@@ -79,17 +79,26 @@ export function sniffImageFormat(bytes: Uint8Array): { format: ImageFormat } | {
 function checkPixels(width: number, height: number, limits: ImageLimits, format: string): void {
   const pixels = width * height;
   if (pixels > limits.maxPixels) {
-    throw new MedcapError("BAD_USER_INPUT", `${format} image is ${width}×${height} = ${pixels} pixels, above the limit of ${limits.maxPixels}`, {
-      width,
-      height,
-      maxPixels: limits.maxPixels,
-    });
+    throw new MedcapError(
+      "BAD_USER_INPUT",
+      `${format} image is ${width}×${height} = ${pixels} pixels, above the limit of ${limits.maxPixels}`,
+      {
+        width,
+        height,
+        maxPixels: limits.maxPixels,
+      },
+    );
   }
 }
 
 function corrupt(format: string, err: unknown): MedcapError {
   const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
-  return new MedcapError("BAD_USER_INPUT", `could not decode the ${format} image (corrupt or truncated): ${reason}`, { format }, { cause: err });
+  return new MedcapError(
+    "BAD_USER_INPUT",
+    `could not decode the ${format} image (corrupt or truncated): ${reason}`,
+    { format },
+    { cause: err },
+  );
 }
 
 /**
@@ -146,7 +155,9 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
     ({ data, info } = await pipeline.raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer({ resolveWithObject: true }));
   } catch (err) {
     if (err instanceof Error && /pixel limit/i.test(err.message)) {
-      throw new MedcapError("BAD_USER_INPUT", `${format} image exceeds the limit of ${limits.maxPixels} pixels`, { maxPixels: limits.maxPixels });
+      throw new MedcapError("BAD_USER_INPUT", `${format} image exceeds the limit of ${limits.maxPixels} pixels`, {
+        maxPixels: limits.maxPixels,
+      });
     }
     throw corrupt(format, err);
   }
@@ -246,7 +257,10 @@ export function roundHalfEven(x: number): number {
 }
 
 export function shorterSideTarget(width: number, height: number, size: number): { width: number; height: number } {
-  const out = height <= width ? { height: size, width: roundHalfEven((width * size) / height) } : { width: size, height: roundHalfEven((height * size) / width) };
+  const out =
+    height <= width
+      ? { height: size, width: roundHalfEven((width * size) / height) }
+      : { width: size, height: roundHalfEven((height * size) / width) };
   return { width: Math.max(out.width, 1), height: Math.max(out.height, 1) };
 }
 

@@ -127,15 +127,23 @@ export class MicroBatcher<I, O> {
     try {
       const outputs = await this.options.run(batch.map((p) => p.item));
       if (!Array.isArray(outputs) || outputs.length !== batch.length) {
-        throw new MedcapError("INTERNAL_SERVER_ERROR", `${this.name}: batch function returned ${outputs?.length} outputs for ${batch.length} inputs`);
+        throw new MedcapError(
+          "INTERNAL_SERVER_ERROR",
+          `${this.name}: batch function returned ${outputs?.length} outputs for ${batch.length} inputs`,
+        );
       }
-      batch.forEach((p, i) => p.resolve(outputs[i] as O));
+      for (const [i, p] of batch.entries()) p.resolve(outputs[i] as O);
     } catch (err) {
       error = err;
       for (const p of batch) p.reject(err);
     }
     try {
-      this.options.onBatch?.({ size: batch.length, durationMs: performance.now() - startedAt, queuedMs, ...(error === undefined ? {} : { error }) });
+      this.options.onBatch?.({
+        size: batch.length,
+        durationMs: performance.now() - startedAt,
+        queuedMs,
+        ...(error === undefined ? {} : { error }),
+      });
     } catch {
       // A metrics hook must never fail callers whose results are already settled.
     }

@@ -25,6 +25,7 @@ async function refusal(p: Promise<unknown>): Promise<MedcapError> {
   return err as MedcapError;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests deliberately write invalid manifests
 async function editManifest(dir: string, edit: (m: Record<string, any>) => void): Promise<void> {
   const file = path.join(dir, "manifest.json");
   const manifest = JSON.parse(await readFile(file, "utf8"));

@@ -91,7 +91,9 @@ export function parseManifest(json: unknown, source = "manifest.json"): ModelMan
   const parsed = modelManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw mismatch(`invalid model manifest ${source}: ${issues}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) });
+    throw mismatch(`invalid model manifest ${source}: ${issues}`, {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+    });
   }
   return parsed.data;
 }
@@ -125,11 +127,14 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
     const bytes = await readModelFile(folder, file);
     const actual = sha256(bytes);
     if (actual !== expected) {
-      throw mismatch(`model file ${file} does not match its sha256 in manifest.json (expected ${expected}, found ${actual}); re-export or re-copy the model`, {
-        file,
-        expected,
-        actual,
-      });
+      throw mismatch(
+        `model file ${file} does not match its sha256 in manifest.json (expected ${expected}, found ${actual}); re-export or re-copy the model`,
+        {
+          file,
+          expected,
+          actual,
+        },
+      );
     }
     if (required.includes(file)) contents.set(file, bytes);
   }

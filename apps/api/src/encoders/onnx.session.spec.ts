@@ -34,7 +34,10 @@ describe("OnnxSessionFactory", () => {
     const warnings = lines.filter((l) => l.level === 40);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ provider: "cuda" });
-    const out = await image.run({ pixel_values: new ort.Tensor("float32", new Float32Array(2 * 3 * 64).fill(0.5), [2, 3, 8, 8]) }, "embeddings");
+    const out = await image.run(
+      { pixel_values: new ort.Tensor("float32", new Float32Array(2 * 3 * 64).fill(0.5), [2, 3, 8, 8]) },
+      "embeddings",
+    );
     expect(out.dims).toEqual([2, 16]);
     await Promise.all([image.release(), text.release()]);
   });

@@ -123,15 +123,27 @@ export class OnnxSessionFactory {
         const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 300);
         // CPU is always built in, so its failure means the graph itself is unusable.
         if (provider === "cpu") {
-          throw new MedcapError("MODEL_MISMATCH", `could not load ${label} with the cpu provider: ${reason}`, { model: label }, { cause: err });
+          throw new MedcapError(
+            "MODEL_MISMATCH",
+            `could not load ${label} with the cpu provider: ${reason}`,
+            { model: label },
+            { cause: err },
+          );
         }
         this.failed.set(provider, reason);
-        this.options.logger.warn({ model: label, provider, reason }, `onnx execution provider ${provider} unavailable, trying the next one`);
+        this.options.logger.warn(
+          { model: label, provider, reason },
+          `onnx execution provider ${provider} unavailable, trying the next one`,
+        );
       }
     }
     const reasons = [...this.failed].map(([p, r]) => `${p}: ${r}`).join("; ");
-    throw new MedcapError("INTERNAL_SERVER_ERROR", `no ONNX execution provider could load ${label} (tried ${this.providers.join(", ")}): ${reasons}`, {
-      providers: this.providers,
-    });
+    throw new MedcapError(
+      "INTERNAL_SERVER_ERROR",
+      `no ONNX execution provider could load ${label} (tried ${this.providers.join(", ")}): ${reasons}`,
+      {
+        providers: this.providers,
+      },
+    );
   }
 }

@@ -36,14 +36,39 @@ function tokenizerFor(dir: string): { tokenizer: WordPieceTokenizer; parity: Par
 describe("basicTokenize (BERT BasicTokenizer)", () => {
   it("splits punctuation and keeps numbers apart from units", () => {
     expect(basicTokenize("A 3.5 cm mass (arrow), no enhancement; see Fig. 2b!")).toEqual([
-      "a", "3", ".", "5", "cm", "mass", "(", "arrow", ")", ",", "no", "enhancement", ";", "see", "fig", ".", "2b", "!",
+      "a",
+      "3",
+      ".",
+      "5",
+      "cm",
+      "mass",
+      "(",
+      "arrow",
+      ")",
+      ",",
+      "no",
+      "enhancement",
+      ";",
+      "see",
+      "fig",
+      ".",
+      "2b",
+      "!",
     ]);
     expect(basicTokenize("L4-L5 T2-weighted")).toEqual(["l4", "-", "l5", "t2", "-", "weighted"]);
   });
 
   it("lowercases, decomposes and drops combining marks", () => {
     expect(basicTokenize("Café-au-lait Ménétrier naïve façade RÉSUMÉ")).toEqual([
-      "cafe", "-", "au", "-", "lait", "menetrier", "naive", "facade", "resume",
+      "cafe",
+      "-",
+      "au",
+      "-",
+      "lait",
+      "menetrier",
+      "naive",
+      "facade",
+      "resume",
     ]);
   });
 
@@ -57,7 +82,12 @@ describe("basicTokenize (BERT BasicTokenizer)", () => {
 
   it("cleans control characters, U+FFFD and odd whitespace", () => {
     expect(basicTokenize("a\u0000b\uFFFDc\u200bd\tline\nnext\u00a0nbsp\u3000ideo\u2028sep")).toEqual([
-      "abcd", "line", "next", "nbsp", "ideo", "sep",
+      "abcd",
+      "line",
+      "next",
+      "nbsp",
+      "ideo",
+      "sep",
     ]);
     expect(basicTokenize("   \t\n ")).toEqual([]);
     expect(basicTokenize("")).toEqual([]);
@@ -121,9 +151,37 @@ describe("parity with the toolkit's tokenizer", () => {
   it.skipIf(!existsSync(path.join(baseDir, "vocab.txt")))("tokenises with the real 30k vocabulary as the toolkit does", () => {
     const { tokenizer } = tokenizerFor(baseDir);
     // Expected pieces printed by medcap_toolkit.tokenizer on the same vocab.txt.
-    expect(tokenizer.tokenize("Axial CT: 3.5 cm hypodense lesion")).toEqual(["axial", "ct", ":", "3", ".", "5", "cm", "h", "##yp", "##ode", "##nse", "les", "##ion"]);
+    expect(tokenizer.tokenize("Axial CT: 3.5 cm hypodense lesion")).toEqual([
+      "axial",
+      "ct",
+      ":",
+      "3",
+      ".",
+      "5",
+      "cm",
+      "h",
+      "##yp",
+      "##ode",
+      "##nse",
+      "les",
+      "##ion",
+    ]);
     expect(tokenizer.tokenize("mass — «large» 5 mm² ±2 Ménétrier 脑MRI")).toEqual([
-      "mass", "—", "«", "large", "»", "5", "mm", "##²", "±", "##2", "men", "##et", "##rier", "[UNK]", "mri",
+      "mass",
+      "—",
+      "«",
+      "large",
+      "»",
+      "5",
+      "mm",
+      "##²",
+      "±",
+      "##2",
+      "men",
+      "##et",
+      "##rier",
+      "[UNK]",
+      "mri",
     ]);
     expect(tokenizer.encode("x".repeat(5000)).length).toBe(3);
     expect(tokenizer.encode("word ".repeat(500))).toHaveLength(128);
