@@ -2,6 +2,7 @@
 // `npm start`: the API (imports and indexes MedPix on first start) and the admin, on embedded defaults.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,6 +40,9 @@ function shutdown(code) {
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 
-run("api", process.execPath, [path.join(root, "apps", "api", "bin", "medcap.mjs"), "serve", "--bootstrap", "--port", apiPort]);
-run("admin", "npx", ["next", "start", "-p", adminPort], { cwd: path.join(root, "apps", "admin") });
+env.MEDCAP_AUTO_IMPORT ??= "true"; // first start: import MedPix and index it
+run("api", process.execPath, [path.join(root, "apps", "api", "bin", "medcap.mjs"), "serve", "--port", apiPort]);
+// Run Next's own entry with node (not through npx) so SIGTERM reaches the server itself.
+const nextBin = createRequire(path.join(root, "apps", "admin", "package.json")).resolve("next/dist/bin/next");
+run("admin", process.execPath, [nextBin, "start", "-p", adminPort], { cwd: path.join(root, "apps", "admin") });
 console.error(`MedCap: API http://127.0.0.1:${apiPort}/graphql · admin http://127.0.0.1:${adminPort}`);
