@@ -89,8 +89,9 @@ export default async function DashboardPage() {
         </div>
         <div className="stat">
           <div className="stat-label">Active model</div>
-          <div className="stat-value" style={{ fontSize: 15 }} data-testid="active-model">
-            {active ? `${active.name} ${active.version}` : "none"}
+          <div className="stat-value stat-value-sm" data-testid="active-model">
+            {active ? active.name : "none"}
+            {active ? <div className="mono small muted">{active.version}</div> : null}
           </div>
           <div className="stat-sub">{active ? `${active.embeddingDim}-d · retrieval ${d.health.retrieval ? "ready" : "not ready"}` : "activate one under Models"}</div>
         </div>

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState, useEffect, useId, useState } from "react";
+import { startTransition, useActionState, useEffect, useId, useState } from "react";
 import { type SearchMode, type SearchState, searchAction } from "../../../actions/search.actions";
 import { LOCATION_CATEGORIES, MODALITIES, PLANES, SPLITS, formatScore, humanize } from "../../../lib/format";
 
@@ -21,7 +21,16 @@ export function SearchPlayground({ datasets, initialMode, initialImageId }: { da
 
   return (
     <div className="stack">
-      <form action={action} className="card" aria-label="Search">
+      {/* onSubmit, not action=: a form action resets the fields afterwards, and a playground keeps its query. */}
+      <form
+        className="card"
+        aria-label="Search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const data = new FormData(e.currentTarget);
+          startTransition(() => action(data));
+        }}
+      >
         <div className="card-head">
           <div role="tablist" aria-label="Search mode" className="row">
             {MODES.map((m) => (
@@ -169,7 +178,7 @@ function Results({ state }: { state: SearchState }) {
   if (!state) return <p className="muted">Results appear here.</p>;
   if (!state.ok) {
     return (
-      <p className="alert alert-error" role="alert">
+      <p className="alert alert-error" role="alert" data-testid="search-error">
         {state.error}
       </p>
     );
@@ -190,7 +199,7 @@ function Results({ state }: { state: SearchState }) {
         <ol className="card-body flush" style={{ listStyle: "none", margin: 0, padding: 0 }}>
           {out.captions.map((c, i) => (
             <li key={`${c.text}-${i}`} style={{ padding: "10px 12px", borderTop: i ? "1px solid var(--border)" : undefined }}>
-              <div className="row-between">
+              <div className="result-line">
                 <span className="caption-text">
                   <span className="muted">{i + 1}.</span> {c.text}
                 </span>
@@ -200,7 +209,7 @@ function Results({ state }: { state: SearchState }) {
               </div>
               <div className="row small muted" style={{ marginTop: 4 }}>
                 <span>
-                  {c.captions.length} image{c.captions.length === 1 ? "" : "s"} carry this text:
+                  {c.captions.length === 1 ? "1 image carries" : `${c.captions.length} images carry`} this text:
                 </span>
                 {c.provenance.slice(0, 6).map((p) => (
                   <Link key={p.image.id} href={`/cases/${p.case.id}#image-${p.image.id}`} className="pill">

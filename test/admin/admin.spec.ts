@@ -1,0 +1,297 @@
+// The admin in a real browser (Debian's Chromium via playwright-core) against the real API on
+// embedded Postgres with a MedPix subset imported and indexed. Screenshots land in test-results/admin/.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, graphql, login, newPage, screenshot, startStack } from "./admin.harness.js";
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+}, 600_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe("admin in a browser", () => {
+  it("signs a curator in and out, and refuses a wrong key", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await page.goto("/");
+      expect(new URL(page.url()).pathname).toBe("/login");
+      await page.getByLabel("API key").fill("mcp_not-a-real-key");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByText("The API did not accept this key").textContent()).resolves.toContain("did not accept");
+      await screenshot(page, "01-login-refused");
+
+      await login(page, stack.keys.curator);
+      expect(await page.getByTestId("role").textContent()).toBe("curator");
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      expect(await page.getByTestId("case-count").textContent()).toBe("10");
+      await screenshot(page, "02-dashboard-curator");
+      // The key lives in an httpOnly cookie: page scripts cannot read it.
+      expect(await page.evaluate<string>("document.cookie")).not.toContain("mcp_");
+      expect((await context.cookies()).find((c) => c.name === "medcap_key")?.httpOnly).toBe(true);
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(/\/login$/);
+      expect((await context.cookies()).find((c) => c.name === "medcap_key")).toBeUndefined();
+      await page.goto("/cases");
+      expect(new URL(page.url()).pathname).toBe("/login");
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("browses cases: filter, paginate-free table, case detail with every image", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.curator);
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Cases" }).click();
+      await page.getByRole("table", { name: "Cases" }).waitFor();
+      expect(await page.getByRole("table", { name: "Cases" }).locator("tbody tr").count()).toBe(10);
+
+      await page.getByLabel("Title or diagnosis").fill(stack.sample.title.split(" ")[0] as string);
+      await page.getByRole("button", { name: "Apply" }).click();
+      await page.waitForURL(/q=/);
+      const link = page.getByRole("link", { name: stack.sample.externalId, exact: true });
+      await link.waitFor();
+      await screenshot(page, "03-cases-filtered");
+      await link.click();
+      await page.getByRole("heading", { level: 1, name: stack.sample.title }).waitFor();
+      const images = page.locator("article.case-image");
+      expect(await images.count()).toBeGreaterThan(0);
+      // Each image is shown large with its caption; the bytes come through the admin's authenticated route.
+      const first = images.first();
+      expect(await first.getByTestId("caption-text").textContent()).toContain(stack.sample.caption.replace(/\s+/g, " ").trim().slice(0, 30));
+      const src = await first.locator("img.image-large").getAttribute("src");
+      expect(src).toMatch(/^\/images\/[^/?]+\?size=512$/);
+      const res = await page.request.get(src as string);
+      expect(res.status()).toBe(200);
+      expect(res.headers()["content-type"]).toBe("image/png");
+      await screenshot(page, "04-case-detail");
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("searches images by text and links results to their cases", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.viewer);
+      await page.goto("/search");
+      await page.getByLabel("Clinical phrase").fill("axial CT of the head");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      const results = page.getByTestId("image-results");
+      await results.waitFor();
+      const tiles = results.locator("a.image-tile");
+      expect(await tiles.count()).toBeGreaterThan(0);
+      expect(await tiles.first().textContent()).toMatch(/#1 · (CT|MR)/);
+      expect(await results.textContent()).toContain("medcap-base-v1");
+      await screenshot(page, "05-search-text");
+      await tiles.first().click();
+      await page.waitForURL(/\/cases\/[^/]+#image-/);
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("captions an uploaded image: top-k captions with scores and source cases", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.viewer);
+      await page.goto("/search");
+      await page.getByRole("tab", { name: "Image → captions" }).click();
+      await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles(stack.sample.imagePath);
+      await page.getByLabel("Top k").fill("3");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      const results = page.getByTestId("caption-results");
+      await results.waitFor();
+      const items = results.locator("li");
+      expect(await items.count()).toBe(3);
+      expect(await items.first().locator(".pill-accent").textContent()).toMatch(/^-?\d\.\d{3}$/);
+      expect(await items.first().getByRole("link").count()).toBeGreaterThan(0);
+      await screenshot(page, "06-search-upload");
+
+      await page.getByRole("tab", { name: "Image → similar" }).click();
+      await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles(stack.sample.imagePath);
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      await page.getByTestId("image-results").waitFor();
+      expect(await page.getByTestId("image-results").locator("a.image-tile").count()).toBeGreaterThan(0);
+      await screenshot(page, "07-search-similar");
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("an annotator flags a caption; a curator accepts it with corrected text and sees the new revision", async () => {
+    const corrected = "Coronal CT: enlarged prostate with coarse calcifications; no dominant mass (curated in e2e).";
+    const annotator = await newPage(stack);
+    try {
+      const { page } = annotator;
+      await login(page, stack.keys.annotator);
+      await page.goto(`/cases?q=${encodeURIComponent(stack.sample.title)}`);
+      await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
+      const first = page.locator("article.case-image").first();
+      await first.waitFor();
+      // Annotators flag; they do not edit.
+      expect(await first.getByRole("button", { name: /Edit caption/ }).count()).toBe(0);
+      await first.getByRole("button", { name: /Flag caption/ }).click();
+      await first.getByLabel("Reason").selectOption("WRONG_FINDING");
+      await first.getByLabel("Note for the curator").fill("Calcifications are in the prostate, not the bladder wall; say so.");
+      await screenshot(page, "08-annotator-flag-form");
+      await first.getByRole("button", { name: "Submit flag" }).click();
+      await first.getByText("Flagged · a curator will review it").waitFor();
+      await page.reload();
+      await page.locator("article.case-image").first().getByText("1 open flag").waitFor();
+      await screenshot(page, "09-annotator-flagged");
+    } catch (err) {
+      await screenshot(annotator.page, "FAILED-annotator-flag").catch(() => undefined);
+      throw err;
+    } finally {
+      await annotator.context.close();
+    }
+
+    const curator = await newPage(stack);
+    try {
+      const { page } = curator;
+      await login(page, stack.keys.curator);
+      await page.goto("/review");
+      const card = page.getByTestId("review-flag");
+      await card.waitFor();
+      expect(await card.textContent()).toContain("Calcifications are in the prostate");
+      expect(await page.getByLabel("Keyboard shortcuts").textContent()).toMatch(/j.*k.*a.*r.*e/s);
+      // e focuses the editor; Esc leaves it; a accepts, all from the keyboard.
+      await page.keyboard.press("e");
+      expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("corrected");
+      await page.getByLabel(/Corrected caption/).fill(corrected);
+      await screenshot(page, "10-review-queue");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("a");
+      await page.getByText(/Accepted\. The caption is now at revision 2\./).waitFor();
+      await page.getByText("The queue is empty.").waitFor();
+      await page.getByRole("link", { name: "See it in the case" }).click();
+      await page.waitForURL(/\/cases\//);
+      const first = page.locator("article.case-image").first();
+      expect(await first.getByTestId("caption-text").textContent()).toBe(corrected);
+      const revisions = first.getByTestId("revisions");
+      await revisions.waitFor();
+      const text = (await revisions.textContent()) ?? "";
+      expect(text).toContain("r2");
+      expect(text).toContain(corrected);
+      expect(text).toContain("r1");
+      expect(await first.getByTestId("flags").textContent()).toContain("Accepted");
+      await screenshot(page, "11-curator-sees-revision");
+    } catch (err) {
+      await screenshot(curator.page, "FAILED-curator-resolve").catch(() => undefined);
+      throw err;
+    } finally {
+      await curator.context.close();
+    }
+  });
+
+  it("a viewer is refused: no curation controls, no key management, and the API says FORBIDDEN", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.viewer);
+      expect(await page.getByTestId("role").textContent()).toBe("viewer");
+      expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).count()).toBe(0);
+      await page.goto(`/cases?q=${encodeURIComponent(stack.sample.title)}`);
+      await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
+      await page.locator("article.case-image").first().waitFor();
+      expect(await page.getByRole("button", { name: /Flag caption|Edit caption/ }).count()).toBe(0);
+
+      await page.goto("/keys");
+      await page.getByText("Not allowed for your role.").waitFor();
+      await screenshot(page, "12-viewer-refused");
+
+      // The UI hides what a viewer cannot do; the API refuses it regardless.
+      const { case: c } = await graphql<{ cases: { edges: { node: { images: { caption: { id: string } }[] } }[] } }>(
+        stack.apiUrl,
+        stack.keys.viewer,
+        "{ cases(first: 1) { edges { node { images { caption { id } } } } } }",
+      ).then((d) => ({ case: d.cases.edges[0]?.node }));
+      const captionId = c?.images[0]?.caption.id as string;
+      await expect(
+        graphql(stack.apiUrl, stack.keys.viewer, "mutation($id: ID!) { flagCaption(captionId: $id, reason: OTHER) { id } }", { id: captionId }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a curator runs an evaluation and a re-index, watching job progress, then compares runs", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.curator);
+      await page.goto("/evaluations");
+      await page.getByLabel("Protocol").selectOption("RETRIEVAL");
+      await page.getByLabel("Split").selectOption("DEV");
+      await page.getByRole("button", { name: "Run evaluation" }).click();
+      const job = page.getByTestId("job-progress").first();
+      await job.waitFor();
+      await page.locator('[data-testid="job-progress"][data-status="SUCCEEDED"]').first().waitFor({ timeout: 120_000 });
+      await page.reload();
+      const runs = page.getByRole("table", { name: "Evaluation runs" });
+      await runs.getByRole("cell", { name: "retrieval", exact: true }).first().waitFor();
+      expect(await runs.textContent()).toMatch(/R@10 \d\.\d{3}/);
+      expect(await page.getByRole("img", { name: "Metric comparison across runs" }).count()).toBe(1);
+      await screenshot(page, "13-evaluations");
+
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
+      await page.getByRole("button", { name: "Re-index" }).click();
+      await page.locator('[data-testid="job-progress"][data-status="SUCCEEDED"]').waitFor({ timeout: 120_000 });
+      await screenshot(page, "14-models-reindexed");
+      // Curators re-index; only admins activate model versions.
+      expect(await page.getByRole("button", { name: "Activate" }).count()).toBe(0);
+
+      await page.goto("/");
+      await page.getByRole("heading", { name: "Trends" }).waitFor();
+      expect(await page.getByRole("img", { name: /R@10 retrieval DEV/ }).count()).toBeGreaterThan(0);
+      await screenshot(page, "15-dashboard-with-runs");
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
+  it("an admin creates an API key and sees its secret once", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.admin);
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
+      await page.getByLabel("Label").fill("e2e frontend team");
+      await page.getByLabel("Role").selectOption("VIEWER");
+      await page.getByRole("button", { name: "Create key" }).click();
+      const secret = (await page.getByTestId("new-secret").textContent()) ?? "";
+      expect(secret).toMatch(/^mcp_/);
+      await page.getByRole("cell", { name: "e2e frontend team", exact: true }).waitFor();
+      await screenshot(page, "16-admin-keys");
+      // The new secret works against the API.
+      const me = await graphql<{ me: { role: string } }>(stack.apiUrl, secret, "{ me { role } }");
+      expect(me.me.role).toBe("VIEWER");
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+});
