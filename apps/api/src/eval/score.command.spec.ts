@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { isMedcapError } from "../core/errors.js";
 import { CAPTION_METRICS_FIXTURE } from "./fixture.paths.js";
@@ -24,11 +25,11 @@ function writeInput(name: string, data: unknown): string {
   return file;
 }
 
-async function run(file: string, json: boolean): Promise<string> {
+async function run(file: string, json: boolean, meteorParaphraseTable?: string): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on("data", (c: Buffer) => chunks.push(c));
-  await runScoreCommand(file, { json }, out);
+  await runScoreCommand(file, { json, meteorParaphraseTable }, out);
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -68,6 +69,17 @@ describe("runScoreCommand", () => {
     expect(new Set(lines.slice(1, 8).map((l) => l.length)).size).toBe(1);
     expect(lines[1]).toMatch(/0\.800000$/);
     expect(lines[8]).toBe("1 items");
+  });
+
+  it("uses a METEOR paraphrase table when given one", async () => {
+    const table = join(dir, "paraphrase-en.gz");
+    writeFileSync(table, gzipSync("0.5\nzzq\nyyx\n"));
+    const file = writeInput("para.json", [{ id: "1", candidate: "zzq mass", references: ["yyx mass"] }]);
+    const without = JSON.parse(await run(file, true)) as Record<string, number>;
+    const withTable = JSON.parse(await run(file, true, table)) as Record<string, number>;
+    expect(withTable.METEOR).toBeGreaterThan(without.METEOR ?? 1);
+    expect(withTable.BLEU_1).toBe(without.BLEU_1);
+    await expect(run(file, true, join(dir, "nope.gz"))).rejects.toThrow(/cannot read paraphrase table/);
   });
 
   it("names the bad entry by position and id", async () => {

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { badInput } from "../core/errors.js";
-import { CAPTION_METRIC_NAMES, type CaptionItem, type CaptionScores, scoreCaptions } from "./metrics/caption.scorer.js";
+import { CAPTION_METRIC_NAMES, type CaptionItem, type CaptionScores, scoreCaptions, tokenizeItems } from "./metrics/caption.scorer.js";
+import { meteorNormalize } from "./metrics/meteor.metric.js";
+import { ParaphraseTable } from "./metrics/paraphrase.table.js";
 
 // coco-style ids are often numbers; they are only keys, so both forms are accepted as strings.
 const itemSchema = z.object({
@@ -14,6 +16,11 @@ export interface ScoreCommandOptions {
   json: boolean;
   /** Skip the PTB step for text that is already tokenised and lowercased (default: tokenise). */
   tokenize?: boolean;
+  /**
+   * Path of METEOR's paraphrase-en.gz (pycocoevalcap ships one); without it METEOR runs
+   * exact/stem/synonym only and reads a little below coco-caption's.
+   */
+  meteorParaphraseTable?: string;
 }
 
 /** Parses and validates score input, naming the first bad entry by position and id. */
@@ -62,6 +69,20 @@ export function formatScoreTable(scores: CaptionScores, itemCount: number): stri
   return `${[header, ...rows, `${itemCount} items`].join("\n")}\n`;
 }
 
+async function loadParaphrasesFor(path: string, items: readonly CaptionItem[], tokenize: boolean): Promise<ParaphraseTable> {
+  const vocabulary = new Set<string>();
+  for (const item of tokenizeItems(items, { tokenize })) {
+    for (const text of [item.candidate, ...item.references]) {
+      for (const word of meteorNormalize(text)) vocabulary.add(word);
+    }
+  }
+  try {
+    return await ParaphraseTable.load(path, vocabulary);
+  } catch (err) {
+    throw badInput(`cannot read paraphrase table ${path}: ${(err as Error).message}`, { path });
+  }
+}
+
 /** `medcap score <file.json> [--json]`: coco-caption metrics of arbitrary candidates. */
 export async function runScoreCommand(file: string, opts: ScoreCommandOptions, out: NodeJS.WritableStream): Promise<CaptionScores> {
   let text: string;
@@ -71,7 +92,9 @@ export async function runScoreCommand(file: string, opts: ScoreCommandOptions, o
     throw badInput(`cannot read ${file}: ${(err as Error).message}`, { file });
   }
   const items = parseScoreInput(text, file);
-  const scores = scoreCaptions(items, { tokenize: opts.tokenize ?? true });
+  const tokenize = opts.tokenize ?? true;
+  const meteorParaphrases = opts.meteorParaphraseTable ? await loadParaphrasesFor(opts.meteorParaphraseTable, items, tokenize) : undefined;
+  const scores = scoreCaptions(items, { tokenize, meteorParaphrases });
   out.write(opts.json ? `${JSON.stringify(scores)}\n` : formatScoreTable(scores, items.length));
   return scores;
 }

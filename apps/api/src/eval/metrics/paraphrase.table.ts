@@ -26,10 +26,11 @@ export class ParaphraseTable {
 
   /** Streams a paraphrase-en.gz file, keeping the pairs made only of `vocabulary` words. */
   static async load(path: string, vocabulary: ReadonlySet<string>): Promise<ParaphraseTable> {
-    const lines = createInterface({
-      input: createReadStream(path).pipe(createGunzip()),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    });
+    const file = createReadStream(path);
+    const gunzip = createGunzip();
+    // pipe() does not forward errors: without this a missing file would hang the reader
+    file.on("error", (err) => gunzip.destroy(err));
+    const lines = createInterface({ input: file.pipe(gunzip), crlfDelay: Number.POSITIVE_INFINITY });
     const pairs: ParaphrasePair[] = [];
     const known = (phrase: string[]) => phrase.every((w) => vocabulary.has(w));
     let slot = 0;
