@@ -22,9 +22,14 @@ describe("migrations", () => {
   it("keep Prisma's own bookkeeping, so `prisma migrate deploy` sees the same history", async () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    const rows = (await client.query("select migration_name, checksum, finished_at, rolled_back_at from _prisma_migrations order by migration_name")).rows;
+    const rows = (
+      await client.query("select migration_name, checksum, finished_at, rolled_back_at from _prisma_migrations order by migration_name")
+    ).rows;
     await client.end();
-    const folders = (await readdir(migrationsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const folders = (await readdir(migrationsDir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     expect(rows.map((r) => r.migration_name)).toEqual(folders);
     for (const row of rows) {
       const sql = await readFile(path.join(migrationsDir, row.migration_name, "migration.sql"));

@@ -4,7 +4,7 @@ import type { ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ClientError, GraphQLClient, gql } from "graphql-request";
+import { type ClientError, GraphQLClient, gql } from "graphql-request";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { medcap, medcapJson, medpixDir, serve } from "./medcap.process.js";
@@ -15,12 +15,21 @@ let server: { url: string; child: ChildProcess; logs: () => string };
 const keys: Record<string, string> = {};
 const client = (role: string) => new GraphQLClient(server.url, { headers: { authorization: `Bearer ${keys[role]}` } });
 
-async function uploadQuery(role: string, query: string, file: { bytes: Uint8Array; name: string }, variables: Record<string, unknown> = {}) {
+async function uploadQuery(
+  role: string,
+  query: string,
+  file: { bytes: Uint8Array; name: string },
+  variables: Record<string, unknown> = {},
+) {
   const form = new FormData();
   form.append("operations", JSON.stringify({ query, variables: { ...variables, file: null } }));
   form.append("map", JSON.stringify({ 0: ["variables.file"] }));
   form.append("0", new Blob([file.bytes]), file.name);
-  const res = await fetch(server.url, { method: "POST", headers: { authorization: `Bearer ${keys[role]}`, "apollo-require-preflight": "true" }, body: form });
+  const res = await fetch(server.url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${keys[role]}`, "apollo-require-preflight": "true" },
+    body: form,
+  });
   return (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions: { code: string } }[] };
 }
 
@@ -48,7 +57,7 @@ beforeAll(async () => {
   const uids = [...new Set(descriptions.map((d) => d.U_id))].slice(0, 14);
   const lines = descriptions
     .filter((d) => uids.includes(d.U_id))
-    .map((d, i) =>
+    .map((d) =>
       JSON.stringify({
         id: d.image,
         image: path.join(root, "images", `${d.image}.png`),
@@ -61,7 +70,10 @@ beforeAll(async () => {
       }),
     );
   await writeFile(path.join(dataDir, "slice.jsonl"), `${lines.join("\n")}\n`);
-  const imported = await medcapJson<{ cases: { imported: number } }>(["import", "jsonl", path.join(dataDir, "slice.jsonl"), "--dataset", "medpix-slice", "--json"], env);
+  const imported = await medcapJson<{ cases: { imported: number } }>(
+    ["import", "jsonl", path.join(dataDir, "slice.jsonl"), "--dataset", "medpix-slice", "--json"],
+    env,
+  );
   expect(imported.cases.imported).toBe(14);
   await medcapJson(["index", "--json"], env);
   for (const role of ["viewer", "annotator", "curator", "admin"]) {
@@ -80,7 +92,14 @@ afterAll(async () => {
 
 describe("GraphQL over HTTP with the committed model", () => {
   it("answers text → images with score, model version and provenance", async () => {
-    const data = await client("viewer").request<{ searchImages: { score: number; modelVersion: { name: string }; image: { id: string }; provenance: { case: { id: string }; dataset: { name: string } } }[] }>(
+    const data = await client("viewer").request<{
+      searchImages: {
+        score: number;
+        modelVersion: { name: string };
+        image: { id: string };
+        provenance: { case: { id: string }; dataset: { name: string } };
+      }[];
+    }>(
       gql`
         query ($t: String!) {
           searchImages(text: $t, k: 5) { score modelVersion { name version } image { id externalId } provenance { case { id title } dataset { name } } }
@@ -100,7 +119,8 @@ describe("GraphQL over HTTP with the committed model", () => {
 
   it("captions an uploaded PNG, a JPEG and a base64 image, and an existing image id", async () => {
     const png = await readFile(path.join(medpixDir, "MedPix-2-0", "images", "MPX1009_synpic46283.png"));
-    const q = "query($file: Upload!) { captionImage(image: { upload: $file }, k: 3) { text score captions { id } provenance { image { id } } } }";
+    const q =
+      "query($file: Upload!) { captionImage(image: { upload: $file }, k: 3) { text score captions { id } provenance { image { id } } } }";
     const fromPng = await uploadQuery("viewer", q, { bytes: png, name: "q.png" });
     expect(fromPng.errors).toBeUndefined();
     const matches = fromPng.data?.captionImage as { text: string }[];
@@ -134,7 +154,13 @@ describe("GraphQL over HTTP with the committed model", () => {
       gql`{ searchImages(text: "brain MRI", k: 1) { image { id caption { id text } } } }`,
     );
     const image = searchImages[0]!.image;
-    expect(await errorCode(viewer.request(gql`mutation ($c: ID!) { flagCaption(captionId: $c, reason: WRONG_FINDING, note: "x") { id } }`, { c: image.caption.id }))).toBe("FORBIDDEN");
+    expect(
+      await errorCode(
+        viewer.request(gql`mutation ($c: ID!) { flagCaption(captionId: $c, reason: WRONG_FINDING, note: "x") { id } }`, {
+          c: image.caption.id,
+        }),
+      ),
+    ).toBe("FORBIDDEN");
 
     const flag = await client("annotator").request<{ flagCaption: { id: string; status: string } }>(
       gql`mutation ($c: ID!) { flagCaption(captionId: $c, reason: WRONG_FINDING, note: "finding does not match the image") { id status } }`,
@@ -142,7 +168,11 @@ describe("GraphQL over HTTP with the committed model", () => {
     );
     expect(flag.flagCaption.status).toBe("OPEN");
     expect(
-      await errorCode(client("annotator").request(gql`mutation ($id: ID!) { resolveFlag(id: $id, decision: REJECT, comment: "no") { id } }`, { id: flag.flagCaption.id })),
+      await errorCode(
+        client("annotator").request(gql`mutation ($id: ID!) { resolveFlag(id: $id, decision: REJECT, comment: "no") { id } }`, {
+          id: flag.flagCaption.id,
+        }),
+      ),
     ).toBe("FORBIDDEN");
 
     const corrected = `Corrected by curator: ${image.caption.text.slice(0, 40)} (e2e)`;
@@ -152,10 +182,9 @@ describe("GraphQL over HTTP with the committed model", () => {
     );
     expect(resolved.resolveFlag.status).toBe("ACCEPTED");
 
-    const after = await viewer.request<{ image: { caption: { text: string; revision: number; revisions: { text: string; revision: number }[] } } }>(
-      gql`query ($id: ID!) { image(id: $id) { caption { text revision revisions { text revision } } } }`,
-      { id: image.id },
-    );
+    const after = await viewer.request<{
+      image: { caption: { text: string; revision: number; revisions: { text: string; revision: number }[] } };
+    }>(gql`query ($id: ID!) { image(id: $id) { caption { text revision revisions { text revision } } } }`, { id: image.id });
     expect(after.image.caption.text).toBe(corrected);
     expect(after.image.caption.revisions.map((r) => r.text)).toEqual(expect.arrayContaining([image.caption.text, corrected]));
 
@@ -192,7 +221,10 @@ describe("medcap CLI against the same data", () => {
     const file = path.join(medpixDir, "MedPix-2-0", "images", "MPX1009_synpic46295.png");
     const r = await medcap(["caption", file, file, "--k", "2", "--json"], env);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ file });
     expect(lines[0].captions).toHaveLength(2);

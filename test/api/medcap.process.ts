@@ -27,7 +27,10 @@ export async function medcapJson<T>(args: string[], env: Record<string, string>)
 /** Starts `medcap serve` on a free port and resolves once it prints its URL. */
 export function serve(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; logs: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["serve", "--port", "0"], { env: { ...process.env, MEDCAP_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, ["serve", "--port", "0"], {
+      env: { ...process.env, MEDCAP_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     const timer = setTimeout(() => reject(new Error(`server did not start in 120 s:\n${out}`)), 120_000);
     const onData = (d: Buffer) => {

@@ -23,7 +23,10 @@ export async function openTestApp(env: Record<string, string> = {}): Promise<App
 export async function syntheticPng(seed: number, width = 64, height = 48): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) pixels[y * width + x] = (Math.sin((x + seed) / (3 + (seed % 5))) * 60 + Math.cos(y / (2 + (seed % 3))) * 60 + 128) & 255;
+    for (let x = 0; x < width; x++)
+      pixels[y * width + x] = (Math.sin((x + seed) / (3 + (seed % 5))) * 60 + Math.cos(y / (2 + (seed % 3))) * 60 + 128) & 255;
   }
-  return sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
 }

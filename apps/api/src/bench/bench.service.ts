@@ -13,7 +13,12 @@ export interface BenchOptions {
   queries: number;
   qdrant?: VectorStore;
   /** End-to-end HTTP: a function that runs one GraphQL operation against a live server. */
-  http?: { searchImages: (i: number) => Promise<void>; captionImage: (i: number) => Promise<void>; concurrency: number[]; requests: number };
+  http?: {
+    searchImages: (i: number) => Promise<void>;
+    captionImage: (i: number) => Promise<void>;
+    concurrency: number[];
+    requests: number;
+  };
   log: (message: string) => void;
 }
 
@@ -87,7 +92,12 @@ export class BenchService {
   }
 
   private async sampleTexts(n: number): Promise<string[]> {
-    const rows = await this.prisma.caption.findMany({ where: { isCurrent: true }, select: { text: true }, orderBy: { id: "asc" }, take: n });
+    const rows = await this.prisma.caption.findMany({
+      where: { isCurrent: true },
+      select: { text: true },
+      orderBy: { id: "asc" },
+      take: n,
+    });
     return rows.map((r) => r.text);
   }
 
@@ -104,7 +114,11 @@ export class BenchService {
     for (const b of [8, 32]) {
       log(`image encoder: batch ${b} throughput`);
       const batches = Math.max(3, Math.floor(192 / b));
-      const full = await time(batches, (i) => enc.encodeImagesBatch(images.slice((i * b) % (images.length - b), ((i * b) % (images.length - b)) + b)), 1);
+      const full = await time(
+        batches,
+        (i) => enc.encodeImagesBatch(images.slice((i * b) % (images.length - b), ((i * b) % (images.length - b)) + b)),
+        1,
+      );
       const onnx = await time(batches, () => enc.encodePreprocessedImages(tensors.slice(0, b).concat(tensors).slice(0, b)), 1);
       const rate = (ms: number[]) => r2((b * ms.length) / (ms.reduce((a, x) => a + x, 0) / 1000));
       throughput[`batch${b}`] = { imagesPerSecond: rate(full), onnxOnlyImagesPerSecond: rate(onnx) };
@@ -125,29 +139,46 @@ export class BenchService {
 
   async vectorSearch(sizes: number[], queries: number, log: (m: string) => void, qdrant?: VectorStore) {
     const dim = this.retrieval.encoder.dim;
-    const out: Record<string, { embedded: LatencySummary; embeddedFiltered: LatencySummary; qdrant?: LatencySummary; qdrantRecallAt10?: number }> = {};
+    const out: Record<
+      string,
+      { embedded: LatencySummary; embeddedFiltered: LatencySummary; qdrant?: LatencySummary; qdrantRecallAt10?: number }
+    > = {};
     for (const size of sizes) {
       log(`vector search: ${size.toLocaleString("en")} vectors`);
       const store = new EmbeddedVectorStore();
       await store.ensureCollection("bench", dim);
-      for (let from = 0; from < size; from += 50_000) await store.upsert("bench", syntheticPoints(dim, from, Math.min(50_000, size - from)));
+      for (let from = 0; from < size; from += 50_000)
+        await store.upsert("bench", syntheticPoints(dim, from, Math.min(50_000, size - from)));
       const qs = Array.from({ length: queries }, (_, i) => randomUnit(dim, 1e9 + i));
       const exact: string[][] = [];
-      const plain = await time(qs.length, async (i) => {
-        const hits = await store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
-        exact[i] = hits.map((h) => h.payload.targetId);
-      }, 1);
-      const filtered = await time(qs.length, (i) => store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10, filter: { modalities: ["MR"], splits: ["TRAIN"] } }), 1);
+      const plain = await time(
+        qs.length,
+        async (i) => {
+          const hits = await store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
+          exact[i] = hits.map((h) => h.payload.targetId);
+        },
+        1,
+      );
+      const filtered = await time(
+        qs.length,
+        (i) => store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10, filter: { modalities: ["MR"], splits: ["TRAIN"] } }),
+        1,
+      );
       const entry: (typeof out)[string] = { embedded: summarize(plain), embeddedFiltered: summarize(filtered) };
       if (qdrant) {
         await qdrant.ensureCollection(`bench-${size}`, dim);
-        for (let from = 0; from < size; from += 5000) await qdrant.upsert(`bench-${size}`, syntheticPoints(dim, from, Math.min(5000, size - from)));
+        for (let from = 0; from < size; from += 5000)
+          await qdrant.upsert(`bench-${size}`, syntheticPoints(dim, from, Math.min(5000, size - from)));
         let found = 0;
-        const q = await time(qs.length, async (i) => {
-          const hits = await qdrant.search(`bench-${size}`, qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
-          const truth = new Set(exact[i]);
-          found += hits.filter((h) => truth.has(h.payload.targetId)).length;
-        }, 0);
+        const q = await time(
+          qs.length,
+          async (i) => {
+            const hits = await qdrant.search(`bench-${size}`, qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
+            const truth = new Set(exact[i]);
+            found += hits.filter((h) => truth.has(h.payload.targetId)).length;
+          },
+          0,
+        );
         entry.qdrant = summarize(q);
         entry.qdrantRecallAt10 = r2(found / (10 * qs.length));
         await qdrant.dropCollection(`bench-${size}`);
@@ -167,12 +198,20 @@ export class BenchService {
       await this.retrieval.encoder.encodeImagesBatch(bytes);
     }
     const seconds = (performance.now() - t0) / 1000;
-    return { images: rows.length, seconds: r2(seconds), imagesPerSecond: r2(rows.length / seconds), note: "encode path of `medcap index`; excludes the Postgres writes" };
+    return {
+      images: rows.length,
+      seconds: r2(seconds),
+      imagesPerSecond: r2(rows.length / seconds),
+      note: "encode path of `medcap index`; excludes the Postgres writes",
+    };
   }
 
   async http(opts: NonNullable<BenchOptions["http"]>, log: (m: string) => void) {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const [name, fn] of [["searchImages", opts.searchImages], ["captionImage", opts.captionImage]] as const) {
+    for (const [name, fn] of [
+      ["searchImages", opts.searchImages],
+      ["captionImage", opts.captionImage],
+    ] as const) {
       out[name] = {};
       for (const c of opts.concurrency) {
         log(`HTTP ${name}: concurrency ${c}`);

@@ -37,26 +37,51 @@ export function registerBenchCommand(program: Command) {
       const ctx = await openAppContext(config);
       const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
       try {
-        const sizes = opts.sizes.split(",").map(Number).filter((n) => n > 0);
-        const qdrant = config.qdrant.url ? new QdrantVectorStore(config.qdrant.url, config.qdrant.apiKey, `medcap_bench_${Date.now()}`) : undefined;
+        const sizes = opts.sizes
+          .split(",")
+          .map(Number)
+          .filter((n) => n > 0);
+        const qdrant = config.qdrant.url
+          ? new QdrantVectorStore(config.qdrant.url, config.qdrant.apiKey, `medcap_bench_${Date.now()}`)
+          : undefined;
         let result: Record<string, unknown>;
         if (opts.http) {
           const metrics = createServerMetrics();
           const retrieval = await makeServerRetrieval(ctx, { metrics });
-          const server = await createServer({ ctx, retrieval, metrics, worker: false, ownsContext: false, onClose: () => retrieval.close() });
+          const server = await createServer({
+            ctx,
+            retrieval,
+            metrics,
+            worker: false,
+            ownsContext: false,
+            onClose: () => retrieval.close(),
+          });
           const { url } = await server.listen(0, "127.0.0.1");
-          const { secret } = await new ApiKeyService(ctx.db.prisma).create({ label: `bench ${new Date().toISOString()}`, role: "VIEWER" }, "cli:bench");
+          const { secret } = await new ApiKeyService(ctx.db.prisma).create(
+            { label: `bench ${new Date().toISOString()}`, role: "VIEWER" },
+            "cli:bench",
+          );
           const upload = await retrievalTestImage(ctx);
           const post = async (body: string | FormData, json: boolean) => {
             const res = await fetch(url, {
               method: "POST",
-              headers: { authorization: `Bearer ${secret}`, "apollo-require-preflight": "true", ...(json ? { "content-type": "application/json" } : {}) },
+              headers: {
+                authorization: `Bearer ${secret}`,
+                "apollo-require-preflight": "true",
+                ...(json ? { "content-type": "application/json" } : {}),
+              },
               body,
             });
             const out = (await res.json()) as { errors?: { message: string }[] };
             if (!res.ok || out.errors?.length) throw new Error(out.errors?.[0]?.message ?? `HTTP ${res.status}`);
           };
-          const phrases = ["axial CT of the liver", "MRI brain with a ring-enhancing lesion", "pulmonary embolism", "fracture of the femur", "sagittal T2 lumbar spine"];
+          const phrases = [
+            "axial CT of the liver",
+            "MRI brain with a ring-enhancing lesion",
+            "pulmonary embolism",
+            "fracture of the femur",
+            "sagittal T2 lumbar spine",
+          ];
           // A second set of sessions for the stage benchmarks, so they do not share batchers with the server.
           const stages = await openRetrieval(ctx, { loadStore: false });
           const bench = new BenchService(ctx.db.prisma, ctx.images, stages);
@@ -68,12 +93,27 @@ export function registerBenchCommand(program: Command) {
               log,
               http: {
                 requests: Number(opts.requests),
-                concurrency: opts.concurrency.split(",").map(Number).filter((n) => n > 0),
+                concurrency: opts.concurrency
+                  .split(",")
+                  .map(Number)
+                  .filter((n) => n > 0),
                 searchImages: (i) =>
-                  post(JSON.stringify({ query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }", variables: { t: phrases[i % phrases.length] } }), true),
+                  post(
+                    JSON.stringify({
+                      query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
+                      variables: { t: phrases[i % phrases.length] },
+                    }),
+                    true,
+                  ),
                 captionImage: (_i) => {
                   const form = new FormData();
-                  form.append("operations", JSON.stringify({ query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }", variables: { f: null } }));
+                  form.append(
+                    "operations",
+                    JSON.stringify({
+                      query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }",
+                      variables: { f: null },
+                    }),
+                  );
                   form.append("map", JSON.stringify({ 0: ["variables.f"] }));
                   form.append("0", new Blob([upload]), "query.png");
                   return post(form, false);
@@ -87,7 +127,12 @@ export function registerBenchCommand(program: Command) {
         } else {
           const rr = await openRetrieval(ctx, { loadStore: false });
           try {
-            result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({ vectorSizes: sizes, queries: Number(opts.queries), qdrant, log });
+            result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({
+              vectorSizes: sizes,
+              queries: Number(opts.queries),
+              qdrant,
+              log,
+            });
           } finally {
             await rr.close();
           }
@@ -98,4 +143,3 @@ export function registerBenchCommand(program: Command) {
       }
     });
 }
-

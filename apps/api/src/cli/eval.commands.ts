@@ -15,7 +15,9 @@ const SPLITS: Record<string, Split> = { train: "TRAIN", dev: "DEV", test: "TEST"
 
 function flatten(obj: Record<string, unknown>, prefix = ""): [string, unknown][] {
   return Object.entries(obj).flatMap(([k, v]) =>
-    v && typeof v === "object" && !Array.isArray(v) ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, unknown]],
+    v && typeof v === "object" && !Array.isArray(v)
+      ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v] as [string, unknown]],
   );
 }
 
@@ -31,53 +33,71 @@ export function registerEvalCommands(program: Command) {
     .option("--consensus [m:w]", "caption-library: consensus re-ranking of the top m candidates with weight w (default 10:0.3)")
     .option("--seed <n>", "seed for random baselines and bootstrap intervals", "13")
     .option("--json", "print the full result, with every item's prediction and references")
-    .action(async (opts: { protocol: string; split: string; datasetDir?: string; dataset?: string; model?: string; consensus?: string | boolean; seed: string; json?: boolean }) => {
-      if (!PROTOCOLS.includes(opts.protocol as Protocol)) throw new MedcapError("BAD_USER_INPUT", `unknown protocol "${opts.protocol}" (expected ${PROTOCOLS.join(", ")})`);
-      const split = SPLITS[opts.split.toLowerCase()];
-      if (!split) throw new MedcapError("BAD_USER_INPUT", `unknown split "${opts.split}" (expected train, dev or test)`);
-      let consensus: { candidates: number; weight: number } | undefined;
-      if (opts.consensus) {
-        const [m, w] = (opts.consensus === true ? "10:0.3" : opts.consensus).split(":").map(Number);
-        if (!m || m < 2 || w === undefined || !(w >= 0 && w <= 1)) throw new MedcapError("BAD_USER_INPUT", "--consensus takes m:w, e.g. 10:0.3");
-        consensus = { candidates: m, weight: w };
-      }
-      const ctx = await openAppContext(loadConfig());
-      try {
-        let dataset = opts.dataset;
-        if (opts.datasetDir) {
-          const read = await readMedpix(opts.datasetDir);
-          await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(read, { actor: "cli:eval" });
-          dataset ??= read.dataset.name;
+    .action(
+      async (opts: {
+        protocol: string;
+        split: string;
+        datasetDir?: string;
+        dataset?: string;
+        model?: string;
+        consensus?: string | boolean;
+        seed: string;
+        json?: boolean;
+      }) => {
+        if (!PROTOCOLS.includes(opts.protocol as Protocol))
+          throw new MedcapError("BAD_USER_INPUT", `unknown protocol "${opts.protocol}" (expected ${PROTOCOLS.join(", ")})`);
+        const split = SPLITS[opts.split.toLowerCase()];
+        if (!split) throw new MedcapError("BAD_USER_INPUT", `unknown split "${opts.split}" (expected train, dev or test)`);
+        let consensus: { candidates: number; weight: number } | undefined;
+        if (opts.consensus) {
+          const [m, w] = (opts.consensus === true ? "10:0.3" : opts.consensus).split(":").map(Number);
+          if (!m || m < 2 || w === undefined || !(w >= 0 && w <= 1))
+            throw new MedcapError("BAD_USER_INPUT", "--consensus takes m:w, e.g. 10:0.3");
+          consensus = { candidates: m, weight: w };
         }
-        const r = await openRetrieval(ctx, { modelDir: opts.model });
+        const ctx = await openAppContext(loadConfig());
         try {
-          const bar = progressBar(opts.protocol);
-          const result = await new EvaluationService(ctx.db.prisma, r).run({
-            protocol: opts.protocol as Protocol,
-            split,
-            dataset,
-            consensus,
-            seed: Number(opts.seed),
-            onProgress: (f) => bar.update(Math.round(f * 100), 100),
-          });
-          bar.stop();
-          if (opts.json) {
-            process.stdout.write(`${JSON.stringify(result)}\n`);
-            return;
+          let dataset = opts.dataset;
+          if (opts.datasetDir) {
+            const read = await readMedpix(opts.datasetDir);
+            await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(read, { actor: "cli:eval" });
+            dataset ??= read.dataset.name;
           }
-          process.stdout.write(`${result.protocol} on ${opts.split} · ${result.model.name} ${result.model.version} · run ${result.runId}\n`);
-          for (const [k, v] of flatten(result.metrics)) process.stdout.write(`  ${k.padEnd(34)} ${typeof v === "number" ? v.toFixed(4) : String(v)}\n`);
+          const r = await openRetrieval(ctx, { modelDir: opts.model });
+          try {
+            const bar = progressBar(opts.protocol);
+            const result = await new EvaluationService(ctx.db.prisma, r).run({
+              protocol: opts.protocol as Protocol,
+              split,
+              dataset,
+              consensus,
+              seed: Number(opts.seed),
+              onProgress: (f) => bar.update(Math.round(f * 100), 100),
+            });
+            bar.stop();
+            if (opts.json) {
+              process.stdout.write(`${JSON.stringify(result)}\n`);
+              return;
+            }
+            process.stdout.write(
+              `${result.protocol} on ${opts.split} · ${result.model.name} ${result.model.version} · run ${result.runId}\n`,
+            );
+            for (const [k, v] of flatten(result.metrics))
+              process.stdout.write(`  ${k.padEnd(34)} ${typeof v === "number" ? v.toFixed(4) : String(v)}\n`);
+          } finally {
+            await r.close();
+          }
         } finally {
-          await r.close();
+          await ctx.close();
         }
-      } finally {
-        await ctx.close();
-      }
-    });
+      },
+    );
 
   program
     .command("score")
-    .description('score candidate captions against references with coco-caption metrics; input: JSON array of {"id","candidate","references":[…]}')
+    .description(
+      'score candidate captions against references with coco-caption metrics; input: JSON array of {"id","candidate","references":[…]}',
+    )
     .argument("<file>", "the JSON file")
     .option("--json", "print one JSON object with BLEU_1…BLEU_4, METEOR, ROUGE_L, CIDEr")
     .option("--pretokenized", "texts are already tokenised and lowercased: split on whitespace, skip the PTB step")

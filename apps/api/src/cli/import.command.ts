@@ -54,7 +54,10 @@ export function registerImportCommands(program: Command) {
     .option("--json", "print the import report as JSON")
     .action(async (dir: string | undefined, opts: { strict?: boolean; json?: boolean }) => {
       const medpixDir = dir ?? loadConfig().medpixDir;
-      await runImport(async (dataDir) => readMedpix(medpixDir ?? (await downloadMedpix(dataDir, (m) => process.stderr.write(`${m}\n`)))), opts);
+      await runImport(
+        async (dataDir) => readMedpix(medpixDir ?? (await downloadMedpix(dataDir, (m) => process.stderr.write(`${m}\n`)))),
+        opts,
+      );
     });
   cmd
     .command("jsonl")
@@ -68,8 +71,16 @@ export function registerImportCommands(program: Command) {
     .option("--split <split>", "split for lines without one (train, dev, test)", "train")
     .option("--strict", "fail before writing anything if any record is invalid")
     .option("--json", "print the import report as JSON")
-    .action(async (file: string, opts: { dataset?: string; source?: string; licence?: string; split: string; strict?: boolean; json?: boolean }) => {
-      const name = opts.dataset ?? file.replace(/^.*[\\/]/, "").replace(/\.jsonl?$/i, "");
-      await runImport(() => readJsonl(file, { dataset: name, source: opts.source, licence: opts.licence, defaultSplit: opts.split }), opts);
-    });
+    .action(
+      async (
+        file: string,
+        opts: { dataset?: string; source?: string; licence?: string; split: string; strict?: boolean; json?: boolean },
+      ) => {
+        const name = opts.dataset ?? file.replace(/^.*[\\/]/, "").replace(/\.jsonl?$/i, "");
+        await runImport(
+          () => readJsonl(file, { dataset: name, source: opts.source, licence: opts.licence, defaultSplit: opts.split }),
+          opts,
+        );
+      },
+    );
 }

@@ -34,7 +34,8 @@ function splitFilter(split?: string): SearchFilter | undefined {
 
 function parseK(value: string): number {
   const k = Number.parseInt(value, 10);
-  if (!Number.isInteger(k) || k < 1 || k > 1000) throw new MedcapError("BAD_USER_INPUT", `--k must be an integer from 1 to 1000, got ${value}`);
+  if (!Number.isInteger(k) || k < 1 || k > 1000)
+    throw new MedcapError("BAD_USER_INPUT", `--k must be an integer from 1 to 1000, got ${value}`);
   return k;
 }
 
@@ -49,7 +50,9 @@ async function readQueryFile(file: string): Promise<Uint8Array> {
 export function registerRetrievalCommands(program: Command) {
   program
     .command("index")
-    .description("encode every image and current caption not yet embedded for the model, store the vectors, fill the vector store (resumable)")
+    .description(
+      "encode every image and current caption not yet embedded for the model, store the vectors, fill the vector store (resumable)",
+    )
     .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)")
     .option("--json", "print the report as JSON")
     .action(async (opts: { model?: string; json?: boolean }) => {
@@ -139,7 +142,10 @@ export function registerRetrievalCommands(program: Command) {
           provider: info.provider,
           unavailableProviders: info.unavailableProviders,
           vectorStore: r.store.name,
-          vectors: { images: await r.store.count(r.model.modelVersionId, "IMAGE"), captions: await r.store.count(r.model.modelVersionId, "CAPTION") },
+          vectors: {
+            images: await r.store.count(r.model.modelVersionId, "IMAGE"),
+            captions: await r.store.count(r.model.modelVersionId, "CAPTION"),
+          },
           database: ctx.db.embedded ? "embedded" : "external",
           catalogue: { datasets: stats.datasets, cases: stats.cases, images: stats.images, captions: stats.captions },
         };
@@ -165,7 +171,14 @@ async function printImages(
 ) {
   const images = await ctx.db.prisma.image.findMany({
     where: { id: { in: matches.map((m) => m.imageId) } },
-    select: { id: true, externalId: true, modality: true, plane: true, case: { select: { externalId: true, title: true } }, captions: { where: { isCurrent: true }, select: { text: true } } },
+    select: {
+      id: true,
+      externalId: true,
+      modality: true,
+      plane: true,
+      case: { select: { externalId: true, title: true } },
+      captions: { where: { isCurrent: true }, select: { text: true } },
+    },
   });
   const byId = new Map(images.map((i) => [i.id, i]));
   const rows = matches.map((m) => {
@@ -186,5 +199,6 @@ async function printImages(
     process.stdout.write(`${JSON.stringify({ ...extra, model: `${r.model.name} ${r.model.version}`, images: rows })}\n`);
     return;
   }
-  for (const row of rows) process.stdout.write(`  ${row.score.toFixed(3)}  ${row.externalId}  ${row.modality} ${row.plane ?? ""}  ${row.title ?? ""}\n`);
+  for (const row of rows)
+    process.stdout.write(`  ${row.score.toFixed(3)}  ${row.externalId}  ${row.modality} ${row.plane ?? ""}  ${row.title ?? ""}\n`);
 }

@@ -38,7 +38,11 @@ const schema = z.object({
   QDRANT_API_KEY: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   MEDCAP_HOST: z.string().default("127.0.0.1"),
-  MEDCAP_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  MEDCAP_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20 * 1024 * 1024),
   MEDCAP_MAX_PIXELS: z.coerce.number().int().min(1).default(40_000_000),
   MEDCAP_MAX_K: z.coerce.number().int().min(1).max(1000).default(100),
   MEDCAP_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(600),

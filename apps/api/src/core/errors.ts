@@ -23,8 +23,7 @@ export class MedcapError extends Error {
   }
 }
 
-export const badInput = (message: string, details?: Record<string, unknown>) =>
-  new MedcapError("BAD_USER_INPUT", message, details);
+export const badInput = (message: string, details?: Record<string, unknown>) => new MedcapError("BAD_USER_INPUT", message, details);
 export const notFound = (what: string, id: string) => new MedcapError("NOT_FOUND", `${what} ${id} not found`, { what, id });
 export const overloaded = (message: string) => new MedcapError("OVERLOADED", message);
 

@@ -17,7 +17,9 @@ const logger = createLogger("silent");
 
 async function png(seed: number, size = 24): Promise<Buffer> {
   const pixels = Buffer.alloc(size * size, 0).map((_, i) => (i * 7 + seed * 31) % 256);
-  return sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: size, height: size, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 interface FakeCase {
@@ -36,14 +38,26 @@ async function writeMedpix(cases: FakeCase[]): Promise<string> {
   const uid: Record<string, string[]> = { train: [], dev: [], test: [] };
   let seed = 0;
   for (const c of cases) {
-    topics.push({ U_id: c.id, Case: { Title: `Title ${c.id}`, "Case Diagnosis": `Diagnosis ${c.id}` }, Topic: { Title: "Topic", Category: "Cat" } });
+    topics.push({
+      U_id: c.id,
+      Case: { Title: `Title ${c.id}`, "Case Diagnosis": `Diagnosis ${c.id}` },
+      Topic: { Title: "Topic", Category: "Cat" },
+    });
     if (c.split !== "none") (uid[c.split ?? "train"] ??= []).push(c.id);
     for (const img of c.images) {
       descriptions.push({
         Type: "CT",
         U_id: c.id,
         image: img.id,
-        Description: { Caption: img.caption ?? `Caption of ${img.id}`, Modality: "CT - noncontrast", Plane: "Axial", Age: "40", Sex: "female", "ACR Codes": "1.2", "Figure Part": null },
+        Description: {
+          Caption: img.caption ?? `Caption of ${img.id}`,
+          Modality: "CT - noncontrast",
+          Plane: "Axial",
+          Age: "40",
+          Sex: "female",
+          "ACR Codes": "1.2",
+          "Figure Part": null,
+        },
         Location: "Abdomen",
         "Location Category": "Abdomen",
       });
@@ -98,7 +112,15 @@ describe("MedPix import", () => {
     expect(await counts()).toEqual(after);
     const dev = await db.prisma.case.findFirstOrThrow({ where: { externalId: "MPX2" }, include: { images: true } });
     expect(dev.split).toBe("DEV");
-    expect(dev.images[0]).toMatchObject({ modality: "CT", plane: "Axial", patientAge: 40, patientSex: "female", width: 24, height: 24, format: "png" });
+    expect(dev.images[0]).toMatchObject({
+      modality: "CT",
+      plane: "Axial",
+      patientAge: 40,
+      patientSex: "female",
+      width: 24,
+      height: 24,
+      format: "png",
+    });
   });
 
   it("reports and skips a case with a missing image, a truncated PNG, or an unknown split, and keeps the rest", async () => {
@@ -132,7 +154,10 @@ describe("MedPix import", () => {
   });
 
   it("rejects malformed Descriptions.json records with the image id and reason", async () => {
-    const dir = await writeMedpix([{ id: "C1", images: [{ id: "C1_a" }] }, { id: "C2", images: [{ id: "C2_a" }] }]);
+    const dir = await writeMedpix([
+      { id: "C1", images: [{ id: "C1_a" }] },
+      { id: "C2", images: [{ id: "C2_a" }] },
+    ]);
     const file = path.join(dir, "Descriptions.json");
     const records = JSON.parse(await readFile(file, "utf8"));
     records[1].Description.Caption = "   ";
@@ -145,7 +170,15 @@ describe("MedPix import", () => {
 
   it("stores identical image bytes once", async () => {
     const same = await png(5);
-    const dir = await writeMedpix([{ id: "D", images: [{ id: "D_a", bytes: same }, { id: "D_b", bytes: same }] }]);
+    const dir = await writeMedpix([
+      {
+        id: "D",
+        images: [
+          { id: "D_a", bytes: same },
+          { id: "D_b", bytes: same },
+        ],
+      },
+    ]);
     await service().importDataset(await readMedpix(dir));
     const images = await db.prisma.image.findMany({ orderBy: { externalId: "asc" } });
     expect(images).toHaveLength(2);

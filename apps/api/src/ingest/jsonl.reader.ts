@@ -5,7 +5,15 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { MedcapError } from "../core/errors.js";
-import { type CaseRecord, type DatasetReadResult, type RecordProblem, cleanText, parseAge, parseModality, parseSplit } from "./case.record.js";
+import {
+  type CaseRecord,
+  type DatasetReadResult,
+  type RecordProblem,
+  cleanText,
+  parseAge,
+  parseModality,
+  parseSplit,
+} from "./case.record.js";
 
 const text = z.string().nullish();
 
@@ -93,7 +101,10 @@ export async function readJsonl(file: string, options: JsonlOptions): Promise<Da
       };
       cases.set(caseId, c);
     } else if (c.split !== split) {
-      problems.push({ id: `${imageId} (${where})`, reason: `case ${caseId} is in split ${c.split} but this line says ${split}; splits are case-level` });
+      problems.push({
+        id: `${imageId} (${where})`,
+        reason: `case ${caseId} is in split ${c.split} but this line says ${split}; splits are case-level`,
+      });
       badCases.add(caseId);
       return;
     }

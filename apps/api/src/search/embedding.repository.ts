@@ -130,7 +130,13 @@ export class EmbeddingRepository {
     await this.prisma.$transaction([
       this.prisma.embedding.deleteMany({ where: { modelVersionId, kind, targetId: { in: items.map((i) => i.targetId) } } }),
       this.prisma.embedding.createMany({
-        data: items.map((i) => ({ modelVersionId, kind, targetId: i.targetId, contentSha256: i.contentSha256, vector: vectorToBytes(i.vector) })),
+        data: items.map((i) => ({
+          modelVersionId,
+          kind,
+          targetId: i.targetId,
+          contentSha256: i.contentSha256,
+          vector: vectorToBytes(i.vector),
+        })),
       }),
     ]);
   }

@@ -29,12 +29,22 @@ beforeAll(async () => {
           const n = c * 2 + i;
           const file = `${ctx.config.dataDir}/src-${n}.png`;
           await import("node:fs/promises").then((fs) => syntheticPng(n).then((b) => fs.writeFile(file, b)));
-          return { externalId: `C${c}_${i}`, file, caption: CAPTIONS[n] as string, modality: n % 2 ? ("MR" as const) : ("CT" as const), plane: "Axial" };
+          return {
+            externalId: `C${c}_${i}`,
+            file,
+            caption: CAPTIONS[n] as string,
+            modality: n % 2 ? ("MR" as const) : ("CT" as const),
+            plane: "Axial",
+          };
         }),
       ),
     })),
   );
-  await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset({ dataset: { name: "fixture", source: "test" }, cases, problems: [] });
+  await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset({
+    dataset: { name: "fixture", source: "test" },
+    cases,
+    problems: [],
+  });
 });
 afterAll(async () => {
   await ctx?.close();
@@ -53,9 +63,13 @@ describe("indexing", () => {
     const first = await openRetrieval(ctx);
     const abort = new AbortController();
     await expect(
-      first.indexer.indexAll(first.model, (p) => {
-        if (p.phase === "images" && p.done >= 2) abort.abort(new Error("simulated crash"));
-      }, abort.signal),
+      first.indexer.indexAll(
+        first.model,
+        (p) => {
+          if (p.phase === "images" && p.done >= 2) abort.abort(new Error("simulated crash"));
+        },
+        abort.signal,
+      ),
     ).rejects.toThrow(/simulated crash/);
     expect((await counts(first)).rows).toBe(2); // the committed batch survives
     await first.close();
@@ -129,7 +143,9 @@ describe("search", () => {
     const old = image.captions[0]!;
     const edited = await ctx.db.prisma.$transaction(async (tx) => {
       await tx.caption.update({ where: { id: old.id }, data: { isCurrent: false } });
-      return tx.caption.create({ data: { imageId: image.id, text: "Frontal chest radiograph, corrected: normal heart size.", source: "CURATED" } });
+      return tx.caption.create({
+        data: { imageId: image.id, text: "Frontal chest radiograph, corrected: normal heart size.", source: "CURATED" },
+      });
     });
     await r.search.reindexCaption(edited.id);
     const captions = await r.search.captionImage({ imageId: image.id }, { k: 10 });

@@ -76,9 +76,15 @@ export class IndexService {
       const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
       const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
       const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
-      toEncode.forEach((s, i) => known.set(s, encoded[i] as Float32Array));
+      toEncode.forEach((s, i) => {
+        known.set(s, encoded[i] as Float32Array);
+      });
       reused += batch.length - toEncode.length;
-      const items = batch.map((c, i) => ({ targetId: c.id, contentSha256: shas[i] as string, vector: known.get(shas[i] as string) as Float32Array }));
+      const items = batch.map((c, i) => ({
+        targetId: c.id,
+        contentSha256: shas[i] as string,
+        vector: known.get(shas[i] as string) as Float32Array,
+      }));
       await this.repo.save(mv, "CAPTION", items);
       await this.upsert(mv, "CAPTION", items);
       captions += batch.length;
@@ -126,7 +132,10 @@ export class IndexService {
   }
 
   private async upsert(mv: string, kind: "IMAGE" | "CAPTION", items: { targetId: string; vector: Float32Array }[]) {
-    const payloads = await this.repo.payloads(kind, items.map((i) => i.targetId));
+    const payloads = await this.repo.payloads(
+      kind,
+      items.map((i) => i.targetId),
+    );
     const points = items.flatMap((i) => {
       const payload = payloads.get(i.targetId);
       return payload ? [{ vector: i.vector, payload }] : [];

@@ -73,17 +73,29 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics }) =>
   const sameModel = (params: unknown) => {
     const id = (params as { modelVersionId?: string } | null)?.modelVersionId;
     if (id && id !== r.model.modelVersionId) {
-      throw new MedcapError("BAD_USER_INPUT", `this server runs model version ${r.model.modelVersionId}; start it with the folder of ${id} to work on that version`);
+      throw new MedcapError(
+        "BAD_USER_INPUT",
+        `this server runs model version ${r.model.modelVersionId}; start it with the folder of ${id} to work on that version`,
+      );
     }
   };
   registerJobHandler("REINDEX", async (job, progress, signal) => {
     sameModel(job.params);
-    return r.indexer.indexAll(r.model, (p) => void progress(p.phase === "images" ? 0.5 * (p.done / Math.max(1, p.total)) : 0.5 + 0.5 * (p.done / Math.max(1, p.total)), `${p.phase} ${p.done}/${p.total}`), signal);
+    return r.indexer.indexAll(
+      r.model,
+      (p) =>
+        void progress(
+          p.phase === "images" ? 0.5 * (p.done / Math.max(1, p.total)) : 0.5 + 0.5 * (p.done / Math.max(1, p.total)),
+          `${p.phase} ${p.done}/${p.total}`,
+        ),
+      signal,
+    );
   });
   registerJobHandler("EVALUATION", async (job, progress) => {
     sameModel(job.params);
     const params = job.params as { protocol?: string; split?: "TRAIN" | "DEV" | "TEST" };
-    if (!PROTOCOLS.includes(params.protocol as Protocol) || !params.split) throw new MedcapError("BAD_USER_INPUT", "evaluation job needs a protocol and a split");
+    if (!PROTOCOLS.includes(params.protocol as Protocol) || !params.split)
+      throw new MedcapError("BAD_USER_INPUT", "evaluation job needs a protocol and a split");
     const result = await new EvaluationService(ctx.db.prisma, r).run({
       protocol: params.protocol as Protocol,
       split: params.split,

@@ -94,7 +94,10 @@ export class SearchService implements RetrievalPort {
   }
 
   private async captionTexts(hits: VectorHit[]): Promise<Map<string, string>> {
-    const rows = await this.prisma.caption.findMany({ where: { id: { in: hits.map((h) => h.payload.targetId) } }, select: { id: true, text: true } });
+    const rows = await this.prisma.caption.findMany({
+      where: { id: { in: hits.map((h) => h.payload.targetId) } },
+      select: { id: true, text: true },
+    });
     return new Map(rows.map((r) => [r.id, r.text]));
   }
 

@@ -2,7 +2,15 @@
 // so cosine is a dot product over one contiguous Float32Array per kind.
 import type { EmbeddingKind } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
-import { matchesFilter, pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";
+import {
+  matchesFilter,
+  pointKey,
+  type PointPayload,
+  type SearchRequest,
+  type VectorHit,
+  type VectorPoint,
+  type VectorStore,
+} from "./vector.store.js";
 
 class KindIndex {
   data: Float32Array;

@@ -53,7 +53,11 @@ export class QdrantVectorStore implements VectorStore {
   readonly name = "qdrant" as const;
   private readonly client: QdrantClient;
 
-  constructor(url: string, apiKey?: string, private readonly prefix = "medcap") {
+  constructor(
+    url: string,
+    apiKey?: string,
+    private readonly prefix = "medcap",
+  ) {
     this.client = new QdrantClient({ url, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
   }
 
@@ -86,7 +90,9 @@ export class QdrantVectorStore implements VectorStore {
       return;
     }
     const physical = await this.createPhysical(dim);
-    await this.client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: physical, alias_name: this.alias(modelVersionId) } }] });
+    await this.client.updateCollectionAliases({
+      actions: [{ create_alias: { collection_name: physical, alias_name: this.alias(modelVersionId) } }],
+    });
   }
 
   async dropCollection(modelVersionId: string): Promise<void> {

@@ -30,7 +30,8 @@ function point(i: number, over: Partial<PointPayload> = {}): VectorPoint {
 }
 
 const stores: [string, () => VectorStore][] = [["embedded", () => new EmbeddedVectorStore()]];
-if (process.env.QDRANT_URL) stores.push(["qdrant", () => new QdrantVectorStore(process.env.QDRANT_URL as string, undefined, `medcap_test_${Date.now()}`)]);
+if (process.env.QDRANT_URL)
+  stores.push(["qdrant", () => new QdrantVectorStore(process.env.QDRANT_URL as string, undefined, `medcap_test_${Date.now()}`)]);
 
 describe.each(stores)("VectorStore contract: %s", (_name, make) => {
   const mv = `mv-${Math.random().toString(36).slice(2, 8)}`;
@@ -38,7 +39,10 @@ describe.each(stores)("VectorStore contract: %s", (_name, make) => {
   async function filled(n = 40) {
     const store = make();
     await store.ensureCollection(mv, dim);
-    await store.upsert(mv, Array.from({ length: n }, (_, i) => point(i)));
+    await store.upsert(
+      mv,
+      Array.from({ length: n }, (_, i) => point(i)),
+    );
     return store;
   }
 
@@ -50,19 +54,32 @@ describe.each(stores)("VectorStore contract: %s", (_name, make) => {
     expect(hits[0]?.score).toBeCloseTo(1, 5);
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
     // Exactness: compare with brute force.
-    const brute = Array.from({ length: 40 }, (_, i) => ({ i, s: unit(i).reduce((a, x, j) => a + x * unit(7)[j]!, 0) })).sort((a, b) => b.s - a.s);
+    const brute = Array.from({ length: 40 }, (_, i) => ({ i, s: unit(i).reduce((a, x, j) => a + x * unit(7)[j]!, 0) })).sort(
+      (a, b) => b.s - a.s,
+    );
     expect(hits.map((h) => h.payload.targetId)).toEqual(brute.slice(0, 5).map((b) => `img${b.i}`));
     await store.dropCollection(mv);
   });
 
   it("applies payload filters (AND across fields, OR within one) and exclusions", async () => {
     const store = await filled();
-    const hits = await store.search(mv, unit(3), { kind: "IMAGE", k: 40, filter: { modalities: ["MR"], splits: ["TRAIN"], datasets: ["medpix-2.0"] } });
+    const hits = await store.search(mv, unit(3), {
+      kind: "IMAGE",
+      k: 40,
+      filter: { modalities: ["MR"], splits: ["TRAIN"], datasets: ["medpix-2.0"] },
+    });
     expect(hits.length).toBeGreaterThan(0);
     for (const h of hits) expect(h.payload).toMatchObject({ modality: "MR", split: "TRAIN", dataset: "medpix-2.0" });
     const planes = await store.search(mv, unit(3), { kind: "IMAGE", k: 40, filter: { planes: ["Coronal"] } });
-    expect(planes.map((h) => h.payload.targetId).sort()).toEqual(["img0", "img10", "img15", "img20", "img25", "img30", "img35", "img5"].sort());
-    const excl = await store.search(mv, unit(3), { kind: "IMAGE", k: 40, filter: { excludeCaseIds: ["case1"] }, excludeTargetIds: ["img9"] });
+    expect(planes.map((h) => h.payload.targetId).sort()).toEqual(
+      ["img0", "img10", "img15", "img20", "img25", "img30", "img35", "img5"].sort(),
+    );
+    const excl = await store.search(mv, unit(3), {
+      kind: "IMAGE",
+      k: 40,
+      filter: { excludeCaseIds: ["case1"] },
+      excludeTargetIds: ["img9"],
+    });
     const ids = excl.map((h) => h.payload.targetId);
     expect(ids).not.toContain("img2");
     expect(ids).not.toContain("img3");
