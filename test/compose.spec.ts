@@ -157,10 +157,13 @@ describe("docker-compose.yml", () => {
     const gpu = compose.services["api-gpu"] as Service;
     expect(gpu.profiles).toEqual(["gpu"]);
     const devices = gpu.deploy?.resources?.reservations?.devices ?? [];
-    expect(devices).toEqual(expect.arrayContaining([expect.objectContaining({ driver: "nvidia", capabilities: expect.arrayContaining(["gpu"]) })]));
+    expect(devices).toEqual(
+      expect.arrayContaining([expect.objectContaining({ driver: "nvidia", capabilities: expect.arrayContaining(["gpu"]) })]),
+    );
     expect(envValue(gpu, "MEDCAP_PROVIDERS")).toBe("cuda,cpu");
     expect((gpu.build as Build).args?.ONNXRUNTIME_NODE_INSTALL).toBe("cuda12");
-    for (const [name, service] of services) if (name !== "api-gpu") expect(service.deploy?.resources?.reservations?.devices, name).toBeUndefined();
+    for (const [name, service] of services)
+      if (name !== "api-gpu") expect(service.deploy?.resources?.reservations?.devices, name).toBeUndefined();
   });
 });
 

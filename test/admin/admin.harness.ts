@@ -181,11 +181,17 @@ async function ensureAdminBuilt(): Promise<void> {
   const sources = Math.max(newestMtime(path.join(adminDir, "src")), statSync(path.join(adminDir, "next.config.ts")).mtimeMs);
   if (existsSync(buildId) && statSync(buildId).mtimeMs >= sources) return;
   const nextBin = path.join(repoRoot, "node_modules", "next", "dist", "bin", "next");
-  await run(process.execPath, [nextBin, "build"], { cwd: adminDir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, maxBuffer: 64 << 20, timeout: 300_000 });
+  await run(process.execPath, [nextBin, "build"], {
+    cwd: adminDir,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    maxBuffer: 64 << 20,
+    timeout: 300_000,
+  });
 }
 
 export async function startStack(): Promise<Stack> {
-  if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install -y chromium (never playwright install)`);
+  if (!existsSync(chromiumPath))
+    throw new Error(`Chromium not found at ${chromiumPath}: apt-get install -y chromium (never playwright install)`);
   await ensureAdminBuilt();
   const tmp = mkdtempSync(path.join(os.tmpdir(), "medcap-admin-e2e-"));
   // Run as root, embedded Postgres runs as the postgres user, which must reach its data folder.
@@ -216,11 +222,18 @@ export async function startStack(): Promise<Stack> {
     await medcap(["index", "--json"], env);
     // The first key comes from the CLI, as in the README; the others through the API with it.
     const created = await medcap(["keys", "create", "--role", "admin", "--label", "e2e admin", "--json"], env);
-    const keys = { admin: (JSON.parse(created.trim().split("\n").at(-1) as string) as { secret: string }).secret } as Record<RoleName, string>;
+    const keys = { admin: (JSON.parse(created.trim().split("\n").at(-1) as string) as { secret: string }).secret } as Record<
+      RoleName,
+      string
+    >;
 
     const apiPort = await freePort();
     let apiLog = "";
-    const api = spawn(process.execPath, [medcapBin, "serve", "--port", String(apiPort), "--host", "127.0.0.1"], { env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    const api = spawn(process.execPath, [medcapBin, "serve", "--port", String(apiPort), "--host", "127.0.0.1"], {
+      env,
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(api);
     api.stdout?.on("data", (d) => (apiLog += d));
     api.stderr?.on("data", (d) => (apiLog += d));

@@ -66,7 +66,9 @@ describe("admin in a browser", () => {
       expect(await images.count()).toBeGreaterThan(0);
       // Each image is shown large with its caption; the bytes come through the admin's authenticated route.
       const first = images.first();
-      expect(await first.getByTestId("caption-text").textContent()).toContain(stack.sample.caption.replace(/\s+/g, " ").trim().slice(0, 30));
+      expect(await first.getByTestId("caption-text").textContent()).toContain(
+        stack.sample.caption.replace(/\s+/g, " ").trim().slice(0, 30),
+      );
       const src = await first.locator("img.image-large").getAttribute("src");
       expect(src).toMatch(/^\/images\/[^/?]+\?size=512$/);
       const res = await page.request.get(src as string);
@@ -225,7 +227,9 @@ describe("admin in a browser", () => {
       ).then((d) => ({ case: d.cases.edges[0]?.node }));
       const captionId = c?.images[0]?.caption.id as string;
       await expect(
-        graphql(stack.apiUrl, stack.keys.viewer, "mutation($id: ID!) { flagCaption(captionId: $id, reason: OTHER) { id } }", { id: captionId }),
+        graphql(stack.apiUrl, stack.keys.viewer, "mutation($id: ID!) { flagCaption(captionId: $id, reason: OTHER) { id } }", {
+          id: captionId,
+        }),
       ).rejects.toMatchObject({ code: "FORBIDDEN" });
     } catch (err) {
       await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);

@@ -17,7 +17,11 @@ import { type ActionResult, toResult } from "./action.result";
 
 const PROTOCOLS = ["RETRIEVAL", "CAPTION_LIBRARY", "SEED_TEMPLATE"] as const;
 
-export async function runEvaluationAction(input: { protocol: string; split: string; modelVersionId?: string | undefined }): Promise<ActionResult<{ jobId: string }>> {
+export async function runEvaluationAction(input: {
+  protocol: string;
+  split: string;
+  modelVersionId?: string | undefined;
+}): Promise<ActionResult<{ jobId: string }>> {
   if (!(PROTOCOLS as readonly string[]).includes(input.protocol) || !(SPLITS as readonly string[]).includes(input.split)) {
     return { ok: false, code: "BAD_USER_INPUT", error: "Choose a protocol and a split." };
   }
@@ -51,7 +55,10 @@ export async function activateModelAction(id: string): Promise<ActionResult<{ id
   return result;
 }
 
-export async function createApiKeyAction(_prev: unknown, form: FormData): Promise<ActionResult<{ secret: string; label: string; role: string }>> {
+export async function createApiKeyAction(
+  _prev: unknown,
+  form: FormData,
+): Promise<ActionResult<{ secret: string; label: string; role: string }>> {
   const label = String(form.get("label") ?? "").trim();
   const role = String(form.get("role") ?? "");
   if (!label) return { ok: false, code: "BAD_USER_INPUT", error: "Give the key a label (who or what it is for)." };

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId, useState, useTransition } from "react";
+import { useEffect, useId, useRef, useState, useTransition } from "react";
 import { updateCaptionAction } from "../actions/curation.actions";
 
 /** Curators edit a caption directly; the API writes a new revision and re-indexes it. */
@@ -11,6 +11,10 @@ export function CaptionEditor({ captionId, text }: { captionId: string; text: st
   const [pending, start] = useTransition();
   const router = useRouter();
   const ids = useId();
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (open) textRef.current?.focus();
+  }, [open]);
   return (
     <div>
       <button type="button" className="btn btn-sm" aria-expanded={open} aria-controls={`${ids}-form`} onClick={() => setOpen((o) => !o)}>
@@ -38,7 +42,7 @@ export function CaptionEditor({ captionId, text }: { captionId: string; text: st
           <input type="hidden" name="captionId" value={captionId} />
           <div className="field">
             <label htmlFor={`${ids}-text`}>Caption</label>
-            <textarea id={`${ids}-text`} name="text" rows={4} defaultValue={text} required autoFocus />
+            <textarea id={`${ids}-text`} name="text" rows={4} defaultValue={text} required ref={textRef} />
           </div>
           <div className="field">
             <label htmlFor={`${ids}-comment`}>Why (kept in the revision history)</label>

@@ -6,7 +6,17 @@ export interface Point {
 }
 
 /** A sparkline with its last value labelled; for trends of one metric over successive runs. */
-export function TrendChart({ points, width = 160, height = 40, label }: { points: Point[]; width?: number; height?: number; label: string }) {
+export function TrendChart({
+  points,
+  width = 160,
+  height = 40,
+  label,
+}: {
+  points: Point[];
+  width?: number;
+  height?: number;
+  label: string;
+}) {
   if (points.length === 0) return <span className="muted small">no runs</span>;
   const values = points.map((p) => p.value);
   const min = Math.min(...values);
@@ -24,6 +34,7 @@ export function TrendChart({ points, width = 160, height = 40, label }: { points
       <line className="axis" x1={pad} x2={width - pad} y1={height - pad} y2={height - pad} />
       <path d={d} fill="none" stroke="var(--accent)" strokeWidth={1.6} strokeLinejoin="round" />
       {points.map((p, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: points are positional (one per run, in order) and never reorder.
         <circle key={`${p.label}-${i}`} cx={x(i)} cy={y(p.value)} r={i === points.length - 1 ? 2.8 : 1.8} fill="var(--accent)" />
       ))}
       <text x={width - pad} y={10} textAnchor="end">
@@ -52,7 +63,15 @@ export function GroupedBarChart({ metrics, series, height = 180 }: { metrics: st
   const y = (v: number) => top + (1 - v / max) * (height - top - bottom);
   return (
     <figure style={{ margin: 0 }}>
-      <svg className="chart" width="100%" height={height} viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="xMinYMin meet" role="img" aria-label="Metric comparison across runs">
+      <svg
+        className="chart"
+        width="100%"
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        preserveAspectRatio="xMinYMin meet"
+        role="img"
+        aria-label="Metric comparison across runs"
+      >
         <line className="axis" x1={30} x2={width} y1={height - bottom} y2={height - bottom} />
         {metrics.map((m, gi) => {
           const gx = 36 + gi * groupW;
@@ -64,7 +83,14 @@ export function GroupedBarChart({ metrics, series, height = 180 }: { metrics: st
                 const bx = gx + si * barW;
                 return (
                   <g key={s.name}>
-                    <rect x={bx} y={y(v)} width={barW - 3} height={height - bottom - y(v)} fill={SERIES_COLOURS[si % SERIES_COLOURS.length]} rx={1.5}>
+                    <rect
+                      x={bx}
+                      y={y(v)}
+                      width={barW - 3}
+                      height={height - bottom - y(v)}
+                      fill={SERIES_COLOURS[si % SERIES_COLOURS.length]}
+                      rx={1.5}
+                    >
                       <title>{`${s.name} · ${m}: ${v.toFixed(4)}`}</title>
                     </rect>
                     <text x={bx + (barW - 3) / 2} y={y(v) - 3} textAnchor="middle" style={{ fontSize: 8.5 }}>
@@ -83,7 +109,16 @@ export function GroupedBarChart({ metrics, series, height = 180 }: { metrics: st
       <figcaption className="row small" style={{ marginTop: 4 }}>
         {series.map((s, si) => (
           <span key={s.name} className="row" style={{ gap: 4 }}>
-            <span aria-hidden="true" style={{ width: 10, height: 10, borderRadius: 2, background: SERIES_COLOURS[si % SERIES_COLOURS.length], display: "inline-block" }} />
+            <span
+              aria-hidden="true"
+              style={{
+                width: 10,
+                height: 10,
+                borderRadius: 2,
+                background: SERIES_COLOURS[si % SERIES_COLOURS.length],
+                display: "inline-block",
+              }}
+            />
             {s.name}
           </span>
         ))}

@@ -32,8 +32,9 @@ export function SideNav({ role, openFlags }: { role: Role; openFlags?: number | 
               <Link href={item.href} aria-current={active ? "page" : undefined} className={active ? "active" : undefined}>
                 <span>{item.label}</span>
                 {item.href === "/review" && openFlags ? (
-                  <span className="badge" aria-label={`${openFlags} open flags`}>
-                    {openFlags}
+                  <span className="badge">
+                    <span aria-hidden="true">{openFlags}</span>
+                    <span className="sr-only">{openFlags} open flags</span>
                   </span>
                 ) : null}
               </Link>

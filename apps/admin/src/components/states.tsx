@@ -50,7 +50,9 @@ export function Refused({ what, role }: { what: string; role: string }) {
 }
 
 /** Runs a data load and hands back either its result or the error, so a page can render an error state in place. */
-export async function attempt<T>(load: () => Promise<T>): Promise<{ ok: true; data: T; error?: undefined } | { ok: false; data?: undefined; error: unknown }> {
+export async function attempt<T>(
+  load: () => Promise<T>,
+): Promise<{ ok: true; data: T; error?: undefined } | { ok: false; data?: undefined; error: unknown }> {
   try {
     return { ok: true, data: await load() };
   } catch (error) {

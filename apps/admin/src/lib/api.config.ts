@@ -12,8 +12,3 @@ export function apiOrigin(): string {
   const url = new URL(apiUrl());
   return url.origin;
 }
-
-/** Cookies are marked Secure only when the admin itself is served over https. */
-export function secureCookies(): boolean {
-  return process.env.MEDCAP_ADMIN_SECURE_COOKIES === "true";
-}

@@ -41,5 +41,16 @@ export const FLAG_REASONS = ["WRONG_FINDING", "WRONG_MODALITY", "WRONG_ANATOMY",
 export const SPLITS = ["TRAIN", "DEV", "TEST"] as const;
 export const MODALITIES = ["CT", "MR", "XR", "US", "OTHER"] as const;
 /** Common MedPix values; the filters accept any text, these only feed the suggestions. */
-export const PLANES = ["Axial", "Coronal", "Sagittal", "Transverse", "Lateral", "Frontal", "AP", "PA", "3D Reconstruction", "Multiple or Montage"];
+export const PLANES = [
+  "Axial",
+  "Coronal",
+  "Sagittal",
+  "Transverse",
+  "Lateral",
+  "Frontal",
+  "AP",
+  "PA",
+  "3D Reconstruction",
+  "Multiple or Montage",
+];
 export const LOCATION_CATEGORIES = ["Head", "Spine and Muscles", "Thorax", "Abdomen", "Reproductive and Urinary System"];

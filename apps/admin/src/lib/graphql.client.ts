@@ -61,7 +61,11 @@ export async function execute<TResult, TVariables>(
   try {
     answer = (await res.json()) as GraphQLResponse<TResult>;
   } catch {
-    throw new ApiError(res.status === 413 ? "BAD_USER_INPUT" : "UNAVAILABLE", `The MedCap API answered HTTP ${res.status} without a GraphQL body.`, res.status);
+    throw new ApiError(
+      res.status === 413 ? "BAD_USER_INPUT" : "UNAVAILABLE",
+      `The MedCap API answered HTTP ${res.status} without a GraphQL body.`,
+      res.status,
+    );
   }
   const first = answer.errors?.[0];
   if (first) throw new ApiError(first.extensions?.code ?? "INTERNAL_SERVER_ERROR", first.message, res.status);

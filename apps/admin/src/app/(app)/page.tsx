@@ -66,13 +66,15 @@ export default async function DashboardPage() {
         </div>
       </div>
 
-      <div className="stats" aria-label="Catalogue counts">
+      <section className="stats" aria-label="Catalogue counts">
         <div className="stat">
           <div className="stat-label">Cases</div>
           <div className="stat-value" data-testid="case-count">
             {formatCount(d.all.totalCount)}
           </div>
-          <div className="stat-sub">{d.datasets.length} dataset{d.datasets.length === 1 ? "" : "s"}</div>
+          <div className="stat-sub">
+            {d.datasets.length} dataset{d.datasets.length === 1 ? "" : "s"}
+          </div>
         </div>
         {splits.map(([label, n]) => (
           <div className="stat" key={label}>
@@ -93,9 +95,11 @@ export default async function DashboardPage() {
             {active ? active.name : "none"}
             {active ? <div className="mono small muted">{active.version}</div> : null}
           </div>
-          <div className="stat-sub">{active ? `${active.embeddingDim}-d · retrieval ${d.health.retrieval ? "ready" : "not ready"}` : "activate one under Models"}</div>
+          <div className="stat-sub">
+            {active ? `${active.embeddingDim}-d · retrieval ${d.health.retrieval ? "ready" : "not ready"}` : "activate one under Models"}
+          </div>
         </div>
-      </div>
+      </section>
 
       <div className="grid-3" style={{ marginBottom: 14 }}>
         <section className="card" aria-labelledby="by-dataset">
@@ -126,7 +130,11 @@ export default async function DashboardPage() {
             <span className="muted small">a case counts once per modality it has</span>
           </div>
           <div className="card-body">
-            {modalities.length ? <Bars rows={modalities.map(([label, n]) => [label, n, `/cases?modality=${label === "Other" ? "OTHER" : label}`])} /> : <p className="muted">No images yet.</p>}
+            {modalities.length ? (
+              <Bars rows={modalities.map(([label, n]) => [label, n, `/cases?modality=${label === "Other" ? "OTHER" : label}`])} />
+            ) : (
+              <p className="muted">No images yet.</p>
+            )}
           </div>
         </section>
       </div>
@@ -188,7 +196,10 @@ export default async function DashboardPage() {
                 {[...groups.values()].slice(0, 8).map((g) => (
                   <li key={`${g.protocol}-${g.split}-${g.label}`}>
                     <span className="small">
-                      <b>{g.label}</b> <span className="muted">{g.protocol} · {humanize(g.split)}</span>
+                      <b>{g.label}</b>{" "}
+                      <span className="muted">
+                        {g.protocol} · {humanize(g.split)}
+                      </span>
                     </span>
                     <TrendChart points={g.points} label={`${g.label} ${g.protocol} ${g.split}`} />
                   </li>

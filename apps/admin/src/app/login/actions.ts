@@ -1,8 +1,7 @@
 "use server";
 
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { secureCookies } from "../../lib/api.config";
 import { ApiError } from "../../lib/graphql.client";
 import { KEY_COOKIE, whoIs } from "../../lib/session";
 
@@ -12,6 +11,12 @@ export interface LoginState {
 }
 
 const KEY_MAX_AGE_S = 12 * 60 * 60;
+
+/** Secure cookies when the browser reached the admin over https (directly or through a TLS-terminating proxy). */
+async function servedOverHttps(): Promise<boolean> {
+  const h = await headers();
+  return h.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https" || (h.get("origin") ?? "").startsWith("https:");
+}
 
 /** Only same-site paths: the `next` parameter must never send the user elsewhere. */
 function safeNext(value: FormDataEntryValue | null): string {
@@ -33,7 +38,7 @@ export async function login(_prev: LoginState, form: FormData): Promise<LoginSta
   (await cookies()).set(KEY_COOKIE, key, {
     httpOnly: true,
     sameSite: "lax",
-    secure: secureCookies(),
+    secure: await servedOverHttps(),
     path: "/",
     maxAge: KEY_MAX_AGE_S,
   });

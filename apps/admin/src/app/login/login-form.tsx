@@ -17,12 +17,15 @@ export function LoginForm({ next }: { next: string }) {
           autoComplete="current-password"
           spellCheck={false}
           required
+          // biome-ignore lint/a11y/noAutofocus: the page has a single field; focusing it is what every user wants.
           autoFocus
           defaultValue={state.key}
           placeholder="mcp_…"
           aria-invalid={state.error ? true : undefined}
         />
-        <p className="hint">Keys are issued by an admin (or <code>npx medcap keys create</code>). Your role comes with the key.</p>
+        <p className="hint">
+          Keys are issued by an admin (or <code>npx medcap keys create</code>). Your role comes with the key.
+        </p>
       </div>
       {state.error ? (
         <p id="login-error" role="alert" className="alert alert-error">

@@ -66,7 +66,9 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
       <div className="page-head">
         <div>
           <h1>Cases</h1>
-          <p className="sub">{conn ? `${formatCount(conn.totalCount)} case${conn.totalCount === 1 ? "" : "s"}${active ? " match the filters" : ""}` : " "}</p>
+          <p className="sub">
+            {conn ? `${formatCount(conn.totalCount)} case${conn.totalCount === 1 ? "" : "s"}${active ? " match the filters" : ""}` : " "}
+          </p>
         </div>
       </div>
 
@@ -147,7 +149,13 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
       ) : !conn || conn.edges.length === 0 ? (
         <div className="card">
           <EmptyState title={active ? "No case matches these filters." : "No cases yet."}>
-            {active ? "Clear a filter or two." : <span>Import a dataset: <code>npx medcap import medpix &lt;dir&gt;</code></span>}
+            {active ? (
+              "Clear a filter or two."
+            ) : (
+              <span>
+                Import a dataset: <code>npx medcap import medpix &lt;dir&gt;</code>
+              </span>
+            )}
           </EmptyState>
         </div>
       ) : (

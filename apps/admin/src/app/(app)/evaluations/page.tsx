@@ -42,7 +42,9 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
       </div>
 
       {can.runEvaluations(session.role) ? (
-        <RunEvaluationForm models={modelVersions.map((m) => ({ id: m.id, label: `${m.name} ${m.version}${m.active ? " (active)" : ""}` }))} />
+        <RunEvaluationForm
+          models={modelVersions.map((m) => ({ id: m.id, label: `${m.name} ${m.version}${m.active ? " (active)" : ""}` }))}
+        />
       ) : null}
 
       <section className="card" aria-labelledby="compare" style={{ marginBottom: 14 }}>
@@ -114,7 +116,13 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
                 runs.map((r) => (
                   <tr key={r.id}>
                     <td>
-                      <input type="checkbox" name="compare" value={r.id} defaultChecked={picked.includes(r.id)} aria-label={`Compare run ${r.protocol} ${r.split} ${formatDate(r.startedAt)}`} />
+                      <input
+                        type="checkbox"
+                        name="compare"
+                        value={r.id}
+                        defaultChecked={picked.includes(r.id)}
+                        aria-label={`Compare run ${r.protocol} ${r.split} ${formatDate(r.startedAt)}`}
+                      />
                     </td>
                     <td>{r.protocol}</td>
                     <td>{humanize(r.split)}</td>

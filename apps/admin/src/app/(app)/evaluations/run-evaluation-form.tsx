@@ -28,7 +28,11 @@ export function RunEvaluationForm({ models }: { models: { id: string; label: str
             const protocol = String(form.get("protocol"));
             const split = String(form.get("split"));
             const result = await runEvaluationAction({ protocol, split, modelVersionId: String(form.get("model") ?? "") || undefined });
-            if (result.ok) setJobs((j) => [{ id: result.data.jobId, label: `${protocol.toLowerCase().replace("_", "-")} on ${split.toLowerCase()}` }, ...j]);
+            if (result.ok)
+              setJobs((j) => [
+                { id: result.data.jobId, label: `${protocol.toLowerCase().replace("_", "-")} on ${split.toLowerCase()}` },
+                ...j,
+              ]);
             else setError(result.error);
           })
         }

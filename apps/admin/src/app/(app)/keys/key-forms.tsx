@@ -46,7 +46,10 @@ export function CreateKeyForm() {
               Key <b>{state.data.label}</b> ({state.data.role.toLowerCase()}) created. Copy the secret now: it is not shown again.
             </p>
             <div className="row" style={{ marginTop: 6 }}>
-              <code data-testid="new-secret" style={{ padding: "4px 6px", background: "#fff", border: "1px solid var(--border)", borderRadius: 4 }}>
+              <code
+                data-testid="new-secret"
+                style={{ padding: "4px 6px", background: "#fff", border: "1px solid var(--border)", borderRadius: 4 }}
+              >
                 {state.data.secret}
               </code>
               <button

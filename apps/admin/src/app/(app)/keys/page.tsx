@@ -58,7 +58,13 @@ export default async function KeysPage() {
                   <td className="mono">{k.prefix}…</td>
                   <td className="nowrap small">{formatDate(k.createdAt)}</td>
                   <td className="nowrap small">{formatDate(k.lastUsedAt)}</td>
-                  <td>{k.revoked ? <span className="pill pill-danger">revoked {formatDate(k.revokedAt)}</span> : <span className="pill pill-ok">active</span>}</td>
+                  <td>
+                    {k.revoked ? (
+                      <span className="pill pill-danger">revoked {formatDate(k.revokedAt)}</span>
+                    ) : (
+                      <span className="pill pill-ok">active</span>
+                    )}
+                  </td>
                   <td>{!k.revoked && k.id !== session.keyId ? <RevokeButton id={k.id} label={k.label} /> : null}</td>
                 </tr>
               ))}

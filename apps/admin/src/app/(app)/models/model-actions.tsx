@@ -4,8 +4,19 @@ import { useState, useTransition } from "react";
 import { activateModelAction, reindexAction } from "../../../actions/operations.actions";
 import { JobProgress } from "../../../components/job-progress";
 
-export function ModelActions({ id, active, canActivate, canReindex }: { id: string; active: boolean; canActivate: boolean; canReindex: boolean }) {
+export function ModelActions({
+  id,
+  active,
+  canActivate,
+  canReindex,
+}: {
+  id: string;
+  active: boolean;
+  canActivate: boolean;
+  canReindex: boolean;
+}) {
   const [jobId, setJobId] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
   if (!canActivate && !canReindex) return <p className="muted small">Curators re-index; admins activate versions.</p>;
@@ -16,13 +27,15 @@ export function ModelActions({ id, active, canActivate, canReindex }: { id: stri
           <button
             type="button"
             className="btn"
-            disabled={pending || jobId !== null}
+            disabled={pending || running}
             onClick={() =>
               start(async () => {
                 setError(null);
                 const r = await reindexAction(id);
-                if (r.ok) setJobId(r.data.jobId);
-                else setError(r.error);
+                if (r.ok) {
+                  setJobId(r.data.jobId);
+                  setRunning(true);
+                } else setError(r.error);
               })
             }
           >
@@ -47,7 +60,8 @@ export function ModelActions({ id, active, canActivate, canReindex }: { id: stri
           </button>
         ) : null}
       </div>
-      {jobId ? <JobProgress jobId={jobId} label="Re-index" onDone={() => setJobId(null)} /> : null}
+      {/* The finished job stays on screen (its outcome matters); a new re-index replaces it. */}
+      {jobId ? <JobProgress key={jobId} jobId={jobId} label="Re-index" onDone={() => setRunning(false)} /> : null}
       {error ? (
         <p className="alert alert-error" role="alert">
           {error}

@@ -61,7 +61,12 @@ export default async function ModelsPage() {
                       ) : null}
                     </dd>
                   </dl>
-                  <ModelActions id={m.id} active={m.active} canActivate={can.manageModels(session.role)} canReindex={can.runEvaluations(session.role)} />
+                  <ModelActions
+                    id={m.id}
+                    active={m.active}
+                    canActivate={can.manageModels(session.role)}
+                    canReindex={can.runEvaluations(session.role)}
+                  />
                 </div>
               </section>
             );

@@ -23,12 +23,19 @@ export default async function ReviewPage({ searchParams }: { searchParams: Promi
         <div>
           <h1>Review queue</h1>
           <p className="sub">
-            {result.ok ? `${formatCount(result.data.flags.totalCount)} ${humanize(status).toLowerCase()} flag${result.data.flags.totalCount === 1 ? "" : "s"}` : " "}
+            {result.ok
+              ? `${formatCount(result.data.flags.totalCount)} ${humanize(status).toLowerCase()} flag${result.data.flags.totalCount === 1 ? "" : "s"}`
+              : " "}
           </p>
         </div>
         <nav className="row" aria-label="Flag status">
           {STATUSES.map((s) => (
-            <Link key={s} href={s === "OPEN" ? "/review" : `/review?status=${s}`} className={`btn btn-sm ${s === status ? "btn-primary" : ""}`} aria-current={s === status ? "page" : undefined}>
+            <Link
+              key={s}
+              href={s === "OPEN" ? "/review" : `/review?status=${s}`}
+              className={`btn btn-sm ${s === status ? "btn-primary" : ""}`}
+              aria-current={s === status ? "page" : undefined}
+            >
               {humanize(s)}
             </Link>
           ))}

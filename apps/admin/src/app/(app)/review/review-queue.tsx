@@ -15,7 +15,17 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /** One flag at a time, image large; keyboard-first for curators who clear the queue all day. */
-export function ReviewQueue({ flags, canResolve, role, status }: { flags: QueueFlag[]; canResolve: boolean; role: string; status: string }) {
+export function ReviewQueue({
+  flags,
+  canResolve,
+  role,
+  status,
+}: {
+  flags: QueueFlag[];
+  canResolve: boolean;
+  role: string;
+  status: string;
+}) {
   const [resolved, setResolved] = useState<Set<string>>(new Set());
   const [index, setIndex] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -36,7 +46,10 @@ export function ReviewQueue({ flags, canResolve, role, status }: { flags: QueueF
     setError(null);
   }, [current?.id]);
 
-  const move = useCallback((delta: number) => setIndex((i) => Math.min(Math.max(0, i + delta), Math.max(0, queue.length - 1))), [queue.length]);
+  const move = useCallback(
+    (delta: number) => setIndex((i) => Math.min(Math.max(0, i + delta), Math.max(0, queue.length - 1))),
+    [queue.length],
+  );
 
   const decide = useCallback(
     (decision: "ACCEPT" | "REJECT") => {
@@ -95,8 +108,7 @@ export function ReviewQueue({ flags, canResolve, role, status }: { flags: QueueF
 
   const banner = notice ? (
     <p className="alert alert-ok" role="status">
-      {notice.text}{" "}
-      <Link href={`/cases/${notice.caseId}#image-${notice.imageId}`}>See it in the case</Link>
+      {notice.text} <Link href={`/cases/${notice.caseId}#image-${notice.imageId}`}>See it in the case</Link>
     </p>
   ) : null;
 
@@ -132,11 +144,17 @@ export function ReviewQueue({ flags, canResolve, role, status }: { flags: QueueF
           <span className="small" aria-live="polite">
             Flag <b>{position}</b> of {queue.length}
           </span>
-          <button type="button" className="btn btn-sm" onClick={() => move(1)} disabled={position >= queue.length} aria-label="Next flag (j)">
+          <button
+            type="button"
+            className="btn btn-sm"
+            onClick={() => move(1)}
+            disabled={position >= queue.length}
+            aria-label="Next flag (j)"
+          >
             Next →
           </button>
         </div>
-        <div className="shortcuts" aria-label="Keyboard shortcuts">
+        <aside className="shortcuts" aria-label="Keyboard shortcuts">
           <span>
             <kbd>j</kbd>/<kbd>k</kbd> next/previous
           </span>
@@ -156,7 +174,7 @@ export function ReviewQueue({ flags, canResolve, role, status }: { flags: QueueF
               </span>
             </>
           ) : null}
-        </div>
+        </aside>
       </div>
 
       <article className="card" aria-label={`Flag ${position}`} data-testid="review-flag">

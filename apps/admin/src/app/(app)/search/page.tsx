@@ -10,13 +10,16 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const facets = await attempt(() => query(CaseFacetsDocument, {}));
   const imageId = typeof params.imageId === "string" ? params.imageId : "";
-  const mode = params.mode === "caption" || params.mode === "similar" || params.mode === "text" ? params.mode : imageId ? "similar" : "text";
+  const mode =
+    params.mode === "caption" || params.mode === "similar" || params.mode === "text" ? params.mode : imageId ? "similar" : "text";
   return (
     <>
       <div className="page-head">
         <div>
           <h1>Search playground</h1>
-          <p className="sub">Image → captions, text → images, image → similar images. Every result carries its score, model version and source case.</p>
+          <p className="sub">
+            Image → captions, text → images, image → similar images. Every result carries its score, model version and source case.
+          </p>
         </div>
       </div>
       <SearchPlayground datasets={facets.data?.datasets.map((d) => d.name) ?? []} initialMode={mode} initialImageId={imageId} />

@@ -11,7 +11,15 @@ const MODES: { id: SearchMode; label: string; hint: string }[] = [
   { id: "similar", label: "Image → similar", hint: "Visually similar images" },
 ];
 
-export function SearchPlayground({ datasets, initialMode, initialImageId }: { datasets: string[]; initialMode: SearchMode; initialImageId: string }) {
+export function SearchPlayground({
+  datasets,
+  initialMode,
+  initialImageId,
+}: {
+  datasets: string[];
+  initialMode: SearchMode;
+  initialImageId: string;
+}) {
   const [mode, setMode] = useState<SearchMode>(initialMode);
   const [state, action, pending] = useActionState<SearchState, FormData>(searchAction, null);
   const [preview, setPreview] = useState<string | null>(null);
@@ -54,7 +62,7 @@ export function SearchPlayground({ datasets, initialMode, initialImageId }: { da
           {mode === "text" ? (
             <div className="field">
               <label htmlFor={`${ids}-text`}>Clinical phrase</label>
-              <input id={`${ids}-text`} name="text" type="search" placeholder="e.g. axial CT of a ring-enhancing brain lesion" autoFocus />
+              <input id={`${ids}-text`} name="text" type="search" placeholder="e.g. axial CT of a ring-enhancing brain lesion" />
             </div>
           ) : (
             <div className="row" style={{ alignItems: "flex-start", gap: 14 }}>
@@ -71,7 +79,14 @@ export function SearchPlayground({ datasets, initialMode, initialImageId }: { da
                   }}
                 />
                 <span className="hint">…or the id of an image already in the catalogue:</span>
-                <input aria-label="Image id" name="imageId" type="text" defaultValue={initialImageId} placeholder="image id" className="mono" />
+                <input
+                  aria-label="Image id"
+                  name="imageId"
+                  type="text"
+                  defaultValue={initialImageId}
+                  placeholder="image id"
+                  className="mono"
+                />
                 {mode === "similar" ? (
                   <label className="row small">
                     <input type="checkbox" name="excludeSameCase" defaultChecked /> Leave out images of the same case (image id only)
@@ -89,7 +104,15 @@ export function SearchPlayground({ datasets, initialMode, initialImageId }: { da
             <legend className="sr-only">Filters</legend>
             <div className="field">
               <label htmlFor={`${ids}-k`}>Top k</label>
-              <input id={`${ids}-k`} name="k" type="number" min={1} max={50} defaultValue={mode === "caption" ? 5 : 12} style={{ width: 80 }} />
+              <input
+                id={`${ids}-k`}
+                name="k"
+                type="number"
+                min={1}
+                max={50}
+                defaultValue={mode === "caption" ? 5 : 12}
+                style={{ width: 80 }}
+              />
             </div>
             <div className="field">
               <label htmlFor={`${ids}-split`}>Split</label>
@@ -167,8 +190,8 @@ export function SearchPlayground({ datasets, initialMode, initialImageId }: { da
 function ResultsSkeleton() {
   return (
     <div className="image-grid">
-      {Array.from({ length: 8 }, (_, i) => (
-        <div key={i} className="skeleton" style={{ aspectRatio: "1" }} />
+      {["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"].map((k) => (
+        <div key={k} className="skeleton" style={{ aspectRatio: "1" }} />
       ))}
     </div>
   );
@@ -185,7 +208,12 @@ function Results({ state }: { state: SearchState }) {
   }
   const out = state.data;
   if (out.mode === "caption") {
-    if (out.captions.length === 0) return <div className="empty"><strong>No captions matched.</strong>Loosen the filters, or check that the catalogue is indexed.</div>;
+    if (out.captions.length === 0)
+      return (
+        <div className="empty">
+          <strong>No captions matched.</strong>Loosen the filters, or check that the catalogue is indexed.
+        </div>
+      );
     const model = out.captions[0]?.modelVersion;
     return (
       <div className="card" data-testid="caption-results">
@@ -198,7 +226,7 @@ function Results({ state }: { state: SearchState }) {
         </div>
         <ol className="card-body flush" style={{ listStyle: "none", margin: 0, padding: 0 }}>
           {out.captions.map((c, i) => (
-            <li key={`${c.text}-${i}`} style={{ padding: "10px 12px", borderTop: i ? "1px solid var(--border)" : undefined }}>
+            <li key={c.text} style={{ padding: "10px 12px", borderTop: i ? "1px solid var(--border)" : undefined }}>
               <div className="result-line">
                 <span className="caption-text">
                   <span className="muted">{i + 1}.</span> {c.text}
@@ -208,9 +236,7 @@ function Results({ state }: { state: SearchState }) {
                 </span>
               </div>
               <div className="row small muted" style={{ marginTop: 4 }}>
-                <span>
-                  {c.captions.length === 1 ? "1 image carries" : `${c.captions.length} images carry`} this text:
-                </span>
+                <span>{c.captions.length === 1 ? "1 image carries" : `${c.captions.length} images carry`} this text:</span>
                 {c.provenance.slice(0, 6).map((p) => (
                   <Link key={p.image.id} href={`/cases/${p.case.id}#image-${p.image.id}`} className="pill">
                     {p.case.externalId} · {p.image.modality}
@@ -225,7 +251,12 @@ function Results({ state }: { state: SearchState }) {
       </div>
     );
   }
-  if (out.images.length === 0) return <div className="empty"><strong>No images matched.</strong>Loosen the filters, or check that the catalogue is indexed.</div>;
+  if (out.images.length === 0)
+    return (
+      <div className="empty">
+        <strong>No images matched.</strong>Loosen the filters, or check that the catalogue is indexed.
+      </div>
+    );
   const model = out.images[0]?.modelVersion;
   return (
     <div className="stack" data-testid="image-results">
@@ -258,7 +289,10 @@ function Results({ state }: { state: SearchState }) {
                 </span>
                 <span className="pill pill-accent mono">{formatScore(m.score)}</span>
               </span>
-              <span className="meta" style={{ display: "-webkit-box", WebkitLineClamp: 2, WebkitBoxOrient: "vertical", overflow: "hidden" }}>
+              <span
+                className="meta"
+                style={{ display: "-webkit-box", WebkitLineClamp: 2, WebkitBoxOrient: "vertical", overflow: "hidden" }}
+              >
                 {m.image.caption?.text ?? "—"}
               </span>
               <span className="small muted">

@@ -46,7 +46,9 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
             <span className="mono">{c.externalId}</span>
             <span className="pill">{humanize(c.split)}</span>
             <span>{c.dataset.name}</span>
-            <span>· {c.images.length} image{c.images.length === 1 ? "" : "s"}</span>
+            <span>
+              · {c.images.length} image{c.images.length === 1 ? "" : "s"}
+            </span>
           </p>
         </div>
       </div>
@@ -109,7 +111,13 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
             <article key={img.id} id={`image-${img.id}`} className="case-image" aria-label={`Image ${idx + 1}`}>
               <div>
                 <a href={`/images/${img.id}`} target="_blank" rel="noreferrer" title="Open full resolution">
-                  <ImageThumb id={img.id} size={512} alt={cap?.text ?? `Image ${idx + 1} of ${c.externalId}`} className="image-large" eager={idx === 0} />
+                  <ImageThumb
+                    id={img.id}
+                    size={512}
+                    alt={cap?.text ?? `Image ${idx + 1} of ${c.externalId}`}
+                    className="image-large"
+                    eager={idx === 0}
+                  />
                 </a>
                 <div className="row small muted" style={{ marginTop: 6 }}>
                   <span className="mono">{img.externalId}</span>
@@ -126,10 +134,21 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
                   {img.modalityDetail ? <span className="pill">{img.modalityDetail}</span> : null}
                   {img.plane ? <span className="pill">{img.plane}</span> : null}
                   {img.locationCategory ? <span className="pill">{img.locationCategory}</span> : null}
-                  {openFlags ? <span className="pill pill-warn">{openFlags} open flag{openFlags === 1 ? "" : "s"}</span> : null}
+                  {openFlags ? (
+                    <span className="pill pill-warn">
+                      {openFlags} open flag{openFlags === 1 ? "" : "s"}
+                    </span>
+                  ) : null}
                 </div>
                 <div>
-                  <div className="label">Caption {cap ? <span className="muted">· revision {cap.revision} · {humanize(cap.source)}</span> : null}</div>
+                  <div className="label">
+                    Caption{" "}
+                    {cap ? (
+                      <span className="muted">
+                        · revision {cap.revision} · {humanize(cap.source)}
+                      </span>
+                    ) : null}
+                  </div>
                   <p className="caption-text" data-testid="caption-text">
                     {cap?.text ?? <span className="muted">No caption.</span>}
                   </p>
@@ -162,9 +181,7 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
                 </dl>
                 {cap && cap.revisions.length > 0 ? (
                   <details open={cap.revisions.length > 1}>
-                    <summary>
-                      Revision history ({cap.revisions.length})
-                    </summary>
+                    <summary>Revision history ({cap.revisions.length})</summary>
                     <ol className="revisions" data-testid="revisions">
                       {[...cap.revisions].reverse().map((r) => (
                         <li key={r.id}>
@@ -185,7 +202,10 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
                       {cap.flags.map((f) => (
                         <li key={f.id}>
                           <div className="row small">
-                            {statusPill(f.status)} <b>{humanize(f.reason)}</b> <span className="muted">by {f.raisedBy} · {formatDate(f.createdAt)}</span>
+                            {statusPill(f.status)} <b>{humanize(f.reason)}</b>{" "}
+                            <span className="muted">
+                              by {f.raisedBy} · {formatDate(f.createdAt)}
+                            </span>
                           </div>
                           {f.note ? <div>{f.note}</div> : null}
                           {f.resolvedBy ? (
