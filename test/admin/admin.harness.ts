@@ -59,9 +59,9 @@ interface Topic {
 
 /**
  * Writes a small jsonl dataset (the documented generic format) from real MedPix records:
- * `cases` cases, the last two in the dev split, so the browser tests start in seconds.
+ * `cases` cases, two of them in the dev split, so the browser tests start in seconds.
  */
-export function writeMedpixSubset(dir: string, cases = 10): { file: string; sample: Stack["sample"] } {
+export function writeMedpixSubset(dir: string, cases = 12): { file: string; sample: Stack["sample"] } {
   const descriptions = JSON.parse(readFileSync(path.join(medpixDir, "Descriptions.json"), "utf8")) as Description[];
   const topics = JSON.parse(readFileSync(path.join(medpixDir, "Case_topic.json"), "utf8")) as Topic[];
   // The first cases of the file, half with MR images, so both modalities show up.

@@ -27,7 +27,7 @@ describe("admin in a browser", () => {
       await login(page, stack.keys.curator);
       expect(await page.getByTestId("role").textContent()).toBe("curator");
       await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-      expect(await page.getByTestId("case-count").textContent()).toBe("10");
+      expect(await page.getByTestId("case-count").textContent()).toBe("12");
       await screenshot(page, "02-dashboard-curator");
       // The key lives in an httpOnly cookie: page scripts cannot read it.
       expect(await page.evaluate<string>("document.cookie")).not.toContain("mcp_");
@@ -46,13 +46,34 @@ describe("admin in a browser", () => {
     }
   });
 
-  it("browses cases: filter, paginate-free table, case detail with every image", async () => {
+  it("browses cases: paginated table, filters, case detail with every image", async () => {
     const { context, page } = await newPage(stack);
     try {
       await login(page, stack.keys.curator);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Cases" }).click();
-      await page.getByRole("table", { name: "Cases" }).waitFor();
-      expect(await page.getByRole("table", { name: "Cases" }).locator("tbody tr").count()).toBe(10);
+      const table = page.getByRole("table", { name: "Cases" });
+      await table.waitFor();
+      expect(await table.locator("tbody tr").count()).toBe(12);
+
+      await page.getByLabel("Rows").selectOption("10");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await page.getByText("Page 1 of 2").waitFor();
+      expect(await table.locator("tbody tr").count()).toBe(10);
+      const firstPage = await table.locator("tbody tr td:nth-child(2)").allTextContents();
+      await page.getByRole("link", { name: "Next →" }).click();
+      await page.getByText("Page 2 of 2").waitFor();
+      const secondPage = await table.locator("tbody tr td:nth-child(2)").allTextContents();
+      expect(secondPage).toHaveLength(2);
+      expect(secondPage.filter((id) => firstPage.includes(id))).toEqual([]);
+      await page.getByRole("link", { name: "← Previous" }).click();
+      await page.getByText("Page 1 of 2").waitFor();
+      expect(await table.locator("tbody tr td:nth-child(2)").allTextContents()).toEqual(firstPage);
+
+      await page.getByLabel("Split").selectOption("DEV");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await page.getByText("2 cases match the filters").waitFor();
+      await page.getByRole("link", { name: "Clear" }).click();
+      await page.getByText("12 cases", { exact: true }).waitFor();
 
       await page.getByLabel("Title or diagnosis").fill(stack.sample.title.split(" ")[0] as string);
       await page.getByRole("button", { name: "Apply" }).click();
@@ -138,26 +159,35 @@ describe("admin in a browser", () => {
     }
   });
 
-  it("an annotator flags a caption; a curator accepts it with corrected text and sees the new revision", async () => {
+  it("an annotator flags captions; a curator accepts one with corrected text (sees the revision) and rejects one", async () => {
     const corrected = "Coronal CT: enlarged prostate with coarse calcifications; no dominant mass (curated in e2e).";
+    const acceptNote = "Calcifications are in the prostate, not the bladder wall; say so.";
+    const rejectNote = "I think the plane is wrong here.";
     const annotator = await newPage(stack);
     try {
       const { page } = annotator;
       await login(page, stack.keys.annotator);
       await page.goto(`/cases?q=${encodeURIComponent(stack.sample.title)}`);
       await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
-      const first = page.locator("article.case-image").first();
-      await first.waitFor();
+      const images = page.locator("article.case-image");
+      await images.first().waitFor();
+      expect(await images.count()).toBeGreaterThanOrEqual(2);
       // Annotators flag; they do not edit.
-      expect(await first.getByRole("button", { name: /Edit caption/ }).count()).toBe(0);
-      await first.getByRole("button", { name: /Flag caption/ }).click();
-      await first.getByLabel("Reason").selectOption("WRONG_FINDING");
-      await first.getByLabel("Note for the curator").fill("Calcifications are in the prostate, not the bladder wall; say so.");
-      await screenshot(page, "08-annotator-flag-form");
-      await first.getByRole("button", { name: "Submit flag" }).click();
-      await first.getByText("Flagged · a curator will review it").waitFor();
+      expect(await page.getByRole("button", { name: /Edit caption/ }).count()).toBe(0);
+      for (const [index, reason, note] of [
+        [0, "WRONG_FINDING", acceptNote],
+        [1, "WRONG_ANATOMY", rejectNote],
+      ] as const) {
+        const image = images.nth(index);
+        await image.getByRole("button", { name: /Flag caption/ }).click();
+        await image.getByLabel("Reason").selectOption(reason);
+        await image.getByLabel("Note for the curator").fill(note);
+        if (index === 0) await screenshot(page, "08-annotator-flag-form");
+        await image.getByRole("button", { name: "Submit flag" }).click();
+        await image.getByText("Flagged · a curator will review it").waitFor();
+      }
       await page.reload();
-      await page.locator("article.case-image").first().getByText("1 open flag").waitFor();
+      await images.first().getByText("1 open flag").waitFor();
       await screenshot(page, "09-annotator-flagged");
     } catch (err) {
       await screenshot(annotator.page, "FAILED-annotator-flag").catch(() => undefined);
@@ -173,16 +203,39 @@ describe("admin in a browser", () => {
       await page.goto("/review");
       const card = page.getByTestId("review-flag");
       await card.waitFor();
-      expect(await card.textContent()).toContain("Calcifications are in the prostate");
+      await page.getByText("Flag 1 of 2").waitFor();
       expect(await page.getByLabel("Keyboard shortcuts").textContent()).toMatch(/j.*k.*a.*r.*e/s);
-      // e focuses the editor; Esc leaves it; a accepts, all from the keyboard.
-      await page.keyboard.press("e");
-      expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("corrected");
-      await page.getByLabel(/Corrected caption/).fill(corrected);
-      await screenshot(page, "10-review-queue");
-      await page.keyboard.press("Escape");
-      await page.keyboard.press("a");
-      await page.getByText(/Accepted\. The caption is now at revision 2\./).waitFor();
+      // j/k move through the queue.
+      const firstNote = await card.textContent();
+      await page.keyboard.press("j");
+      await page.getByText("Flag 2 of 2").waitFor();
+      expect(await card.textContent()).not.toBe(firstNote);
+      await page.keyboard.press("k");
+      await page.getByText("Flag 1 of 2").waitFor();
+
+      for (let handled = 0; handled < 2; handled++) {
+        await card.waitFor();
+        const text = (await card.textContent()) ?? "";
+        if (text.includes(rejectNote)) {
+          // r without a comment asks for one; with it, rejects.
+          await page.keyboard.press("r");
+          expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("comment");
+          await page.getByLabel("Comment").fill("Plane matches the image; keeping the caption.");
+          await page.keyboard.press("Escape");
+          await page.keyboard.press("r");
+          await page.getByText("Rejected. The caption stays as it was.").waitFor();
+        } else {
+          expect(text).toContain(acceptNote);
+          // e focuses the editor; Esc leaves it; a accepts, all from the keyboard.
+          await page.keyboard.press("e");
+          expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("corrected");
+          await page.getByLabel(/Corrected caption/).fill(corrected);
+          await screenshot(page, "10-review-queue");
+          await page.keyboard.press("Escape");
+          await page.keyboard.press("a");
+          await page.getByText(/Accepted\. The caption is now at revision 2\./).waitFor();
+        }
+      }
       await page.getByText("The queue is empty.").waitFor();
       await page.getByRole("link", { name: "See it in the case" }).click();
       await page.waitForURL(/\/cases\//);
@@ -195,7 +248,14 @@ describe("admin in a browser", () => {
       expect(text).toContain(corrected);
       expect(text).toContain("r1");
       expect(await first.getByTestId("flags").textContent()).toContain("Accepted");
+      const second = page.locator("article.case-image").nth(1);
+      expect(await second.getByTestId("flags").textContent()).toContain("Rejected");
+      expect(await second.locator(".label").first().textContent()).toContain("revision 1");
       await screenshot(page, "11-curator-sees-revision");
+
+      await page.goto("/review?status=REJECTED");
+      await card.waitFor();
+      expect(await card.textContent()).toContain("Plane matches the image");
     } catch (err) {
       await screenshot(curator.page, "FAILED-curator-resolve").catch(() => undefined);
       throw err;

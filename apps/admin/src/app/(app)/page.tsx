@@ -93,7 +93,11 @@ export default async function DashboardPage() {
           <div className="stat-label">Active model</div>
           <div className="stat-value stat-value-sm" data-testid="active-model">
             {active ? active.name : "none"}
-            {active ? <div className="mono small muted">{active.version}</div> : null}
+            {active ? (
+              <div className="mono small muted ellipsis" title={active.version}>
+                {active.version}
+              </div>
+            ) : null}
           </div>
           <div className="stat-sub">
             {active ? `${active.embeddingDim}-d · retrieval ${d.health.retrieval ? "ready" : "not ready"}` : "activate one under Models"}
@@ -154,9 +158,7 @@ export default async function DashboardPage() {
               <table className="data">
                 <thead>
                   <tr>
-                    <th scope="col">Protocol</th>
-                    <th scope="col">Split</th>
-                    <th scope="col">Model</th>
+                    <th scope="col">Run</th>
                     <th scope="col">Headline</th>
                     <th scope="col">When</th>
                   </tr>
@@ -164,10 +166,9 @@ export default async function DashboardPage() {
                 <tbody>
                   {latest.map((run) => (
                     <tr key={run.id}>
-                      <td>{run.protocol}</td>
-                      <td>{humanize(run.split)}</td>
-                      <td className="nowrap">
-                        {run.modelVersion.name} {run.modelVersion.version}
+                      <td>
+                        {run.protocol} · {humanize(run.split)}
+                        <div className="small muted">{run.modelVersion.name}</div>
                       </td>
                       <td className="small">
                         {headlines(run.metrics)
@@ -175,7 +176,9 @@ export default async function DashboardPage() {
                           .map((h) => `${h.label} ${formatMetric(h.value)}`)
                           .join(" · ") || (run.finishedAt ? "—" : "running…")}
                       </td>
-                      <td className="nowrap small muted">{formatDate(run.startedAt)}</td>
+                      <td className="nowrap small muted" title={formatDate(run.startedAt)}>
+                        {formatDay(run.startedAt)}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

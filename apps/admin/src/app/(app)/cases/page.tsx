@@ -9,7 +9,8 @@ import { CaseFacetsDocument, CasesDocument } from "../../../operations/cases.ope
 
 export const metadata: Metadata = { title: "Cases" };
 
-const PAGE_SIZE = 25;
+const PAGE_SIZES = [10, 25, 50, 100] as const;
+const DEFAULT_PAGE_SIZE = 25;
 type Params = Record<string, string | string[] | undefined>;
 
 function one(params: Params, name: string): string {
@@ -37,7 +38,7 @@ function filterFrom(params: Params): CaseFilter {
 /** Keeps the filters, moves the cursor: `trail` remembers earlier cursors so "Previous" works on a forward-only connection. */
 function pageHref(params: Params, after: string | null, trail: string[]): string {
   const sp = new URLSearchParams();
-  for (const k of ["q", "dataset", "split", "modality", "plane", "region"]) {
+  for (const k of ["q", "dataset", "split", "modality", "plane", "region", "size"]) {
     const v = one(params, k);
     if (v) sp.set(k, v);
   }
@@ -52,9 +53,11 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
   const after = one(params, "after") || null;
   const trail = one(params, "trail").split(" ").filter(Boolean);
   const filter = filterFrom(params);
+  const sizeParam = Number(one(params, "size"));
+  const pageSize = (PAGE_SIZES as readonly number[]).includes(sizeParam) ? sizeParam : DEFAULT_PAGE_SIZE;
   const [facets, result] = await Promise.all([
     attempt(() => query(CaseFacetsDocument, {})),
-    attempt(() => query(CasesDocument, { filter, first: PAGE_SIZE, after })),
+    attempt(() => query(CasesDocument, { filter, first: pageSize, after })),
   ]);
   const datasets = facets.data?.datasets ?? [];
   const conn = result.data?.cases;
@@ -72,7 +75,8 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
         </div>
       </div>
 
-      <form className="filters" method="get" action="/cases" aria-label="Filter cases">
+      {/* Keyed by the applied filters: after navigation (Clear, back) the fields show what is applied, not stale input. */}
+      <form key={pageHref(params, null, [])} className="filters" method="get" action="/cases" aria-label="Filter cases">
         <div className="field field-grow">
           <label htmlFor="q">Title or diagnosis</label>
           <input id="q" name="q" type="search" defaultValue={one(params, "q")} placeholder="e.g. glioblastoma" />
@@ -128,6 +132,16 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
             {LOCATION_CATEGORIES.map((c) => (
               <option key={c} value={c}>
                 {c}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="size">Rows</label>
+          <select id="size" name="size" defaultValue={String(pageSize)}>
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
               </option>
             ))}
           </select>
@@ -209,7 +223,7 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
           </div>
           <nav className="pager" aria-label="Pagination">
             <span>
-              Page {pageNo} of {Math.max(1, Math.ceil(conn.totalCount / PAGE_SIZE))}
+              Page {pageNo} of {Math.max(1, Math.ceil(conn.totalCount / pageSize))}
             </span>
             <span className="row">
               {after ? (
