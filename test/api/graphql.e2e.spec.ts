@@ -7,6 +7,8 @@ import path from "node:path";
 import { type ClientError, GraphQLClient, gql } from "graphql-request";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// Test-only: the encoders' byte-level DICOM writer, so the upload is a real Part 10 file.
+import { writeSyntheticDicom } from "../../apps/api/src/encoders/dicom.fixture.js";
 import { medcap, medcapJson, medpixDir, serve } from "./medcap.process.js";
 
 let dataDir: string;
@@ -45,7 +47,7 @@ async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "medcap-e2e-"));
   await chmod(dataDir, 0o755);
-  env = { MEDCAP_DATA_DIR: dataDir };
+  env = { MEDCAP_DATA_DIR: dataDir, MEDCAP_MAX_UPLOAD_BYTES: "2000000" };
   // A real slice of MedPix 2.0: the first 14 cases of Descriptions.json, through the generic importer.
   const root = path.join(medpixDir, "MedPix-2-0");
   const descriptions = JSON.parse(await readFile(path.join(root, "Descriptions.json"), "utf8")) as {
@@ -134,6 +136,38 @@ describe("GraphQL over HTTP with the committed model", () => {
       { b: png.toString("base64") },
     );
     expect(b64.captionImage).toHaveLength(2);
+  });
+
+  it("captions an uploaded DICOM (windowed, middle frame) without echoing patient data", async () => {
+    const dicom = writeSyntheticDicom({
+      rows: 64,
+      columns: 64,
+      frames: 3,
+      bitsAllocated: 16,
+      modality: "CT",
+      rescaleSlope: 1,
+      rescaleIntercept: -1024,
+      windowCenter: 40,
+      windowWidth: 400,
+      patientName: "Doe^Jane",
+      patientId: "SECRET-123",
+      pixel: (f, r, c) => 1024 + ((r * 7 + c * 3 + f * 11) % 200) - 100,
+    });
+    const q = "query($file: Upload!) { captionImage(image: { upload: $file }, k: 2) { text score } }";
+    const res = await uploadQuery("viewer", q, { bytes: dicom, name: "slice.dcm" });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.captionImage as unknown[]).toHaveLength(2);
+    expect(JSON.stringify(res)).not.toMatch(/Doe|SECRET-123/);
+    expect(server.logs()).not.toMatch(/Doe|SECRET-123/);
+  });
+
+  it("refuses an upload over the size limit before decoding it", async () => {
+    const big = new Uint8Array(2_500_000);
+    big.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // PNG magic, then nothing decodable
+    const q = "query($file: Upload!) { captionImage(image: { upload: $file }, k: 2) { text } }";
+    const res = await uploadQuery("viewer", q, { bytes: big, name: "big.png" });
+    expect(res.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(res.errors?.[0]?.message).toMatch(/limit|large|bytes/i);
   });
 
   it("refuses corrupt and wrong-format uploads with BAD_USER_INPUT or UNSUPPORTED media errors, and stays up", async () => {
