@@ -101,7 +101,19 @@ export function registerEvalCommands(program: Command) {
     .argument("<file>", "the JSON file")
     .option("--json", "print one JSON object with BLEU_1…BLEU_4, METEOR, ROUGE_L, CIDEr")
     .option("--pretokenized", "texts are already tokenised and lowercased: split on whitespace, skip the PTB step")
-    .action(async (file: string, opts: { json?: boolean; pretokenized?: boolean }) => {
-      await runScoreCommand(file, { json: Boolean(opts.json), tokenize: !opts.pretokenized }, process.stdout);
+    .option(
+      "--meteor-paraphrase-table <file>",
+      "Meteor 1.5 paraphrase table (paraphrase-en.gz, e.g. from pycocoevalcap) for METEOR's paraphrase module; without it METEOR reads slightly low",
+    )
+    .action(async (file: string, opts: { json?: boolean; pretokenized?: boolean; meteorParaphraseTable?: string }) => {
+      await runScoreCommand(
+        file,
+        {
+          json: Boolean(opts.json),
+          tokenize: !opts.pretokenized,
+          ...(opts.meteorParaphraseTable ? { meteorParaphraseTable: opts.meteorParaphraseTable } : {}),
+        },
+        process.stdout,
+      );
     });
 }
