@@ -19,7 +19,7 @@ FROM deps AS build
 # The admin is a GraphQL client only: its generated operation types are committed, so no API code is copied.
 COPY tsconfig.base.json ./
 COPY apps/admin apps/admin
-RUN cd apps/admin && npx next build
+RUN cd apps/admin && NEXT_OUTPUT=standalone npx next build
 
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app

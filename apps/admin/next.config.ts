@@ -2,8 +2,9 @@ import path from "node:path";
 import type { NextConfig } from "next";
 
 const config: NextConfig = {
-  // The Docker image ships only the standalone server, not the whole workspace's node_modules.
-  output: "standalone",
+  // The Docker image ships only the standalone server (docker/admin.Dockerfile sets NEXT_OUTPUT=standalone);
+  // locally `next start` serves the regular build, which it cannot do from a standalone one.
+  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   // The workspace root, so standalone tracing finds hoisted dependencies.
   outputFileTracingRoot: path.join(import.meta.dirname, "../.."),
   poweredByHeader: false,
