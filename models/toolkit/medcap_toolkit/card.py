@@ -56,9 +56,11 @@ def write_model_card(out_dir: Path, manifest: dict, ckpt: dict, ablation: dict |
         "trained from scratch. The ONNX input is float32 `[N,3,S,S]`; the graph averages the (identical) channels.",
         f"- Text encoder: BERT-family, initialised from `{cfg['text'].get('pretrained')}` "
         "(all-MiniLM-L6-v2, 6 layers, hidden 384), mean pooling; "
-        f"top {cfg['text'].get('trainable_layers')} layers fine-tuned, the rest frozen; max length {cfg['text'].get('max_length')} tokens.",
+        (f"top {cfg['text'].get('trainable_layers')} layers fine-tuned, the rest frozen" if cfg['text'].get('trainable_layers') not in (0, "0")
+         else "all BERT weights frozen (only the projection is trained)") + f"; max length {cfg['text'].get('max_length')} tokens.",
         f"- Linear projections to {manifest['embeddingDim']} dims, L2-normalised; learned logit scale {manifest['logitScale']:.2f}.",
-        f"- Text encoder quantisation: `{manifest['quantization']}` (onnxruntime dynamic quantisation); image encoder float32.",
+        f"- Text encoder quantisation: `{manifest['quantization']}` (weight-only int8: per-channel scales + standard "
+        "`DequantizeLinear`, activations float32, so embeddings do not depend on batching); image encoder float32.",
         f"- Size on disk: **{size_mb:.1f} MB** (all files in this folder).",
         "",
         "## Data",
@@ -78,7 +80,8 @@ def write_model_card(out_dir: Path, manifest: dict, ckpt: dict, ablation: dict |
         "```",
         "",
         f"Config `{tr.get('configFile')}`, seed {tr['seed']}, {tr['epochs']} epochs (selected epoch {tr.get('selectedEpoch')} on dev), "
-        f"{tr['durationSeconds'] / 60:.0f} min on a 2-core CPU, torch {tr['torch']}.",
+        f"{tr['durationSeconds'] / 60:.0f} min wall clock on the 2-core dev CPU while other jobs shared it, torch {tr['torch']}"
+        + (f"; EMA of weights (decay {cfg['ema']}/step) used for selection and export" if cfg.get("ema") else "") + ".",
         "",
         "## Dev metrics",
         "",
@@ -87,6 +90,13 @@ def write_model_card(out_dir: Path, manifest: dict, ckpt: dict, ablation: dict |
         "",
     ]
     if dev:
+        r = dev["retrieval"]
+        cl_m = dev["caption-library"]["model"]["CIDEr"]
+        ok = lambda b: "met" if b else "**missed**"
+        L += ["Quality targets of the issue: R@10 ≥ 0.40 both ways — image→text "
+              f"{r['imageToText']['R@10']:.3f} ({ok(r['imageToText']['R@10'] >= 0.40)}), text→image "
+              f"{r['textToImage']['R@10']:.3f} ({ok(r['textToImage']['R@10'] >= 0.40)}); caption-library CIDEr-D ≥ 0.15 — "
+              f"{cl_m:.3f} ({ok(cl_m >= 0.15)}).", ""]
         L += ["### `retrieval` (pool: the 197 dev images and their captions)", ""] + _retrieval_table(dev) + [""]
         cl = dev["caption-library"]
         L += [f"### `caption-library` (dev images captioned from {cl.get('librarySize')} train captions)", ""]
@@ -127,5 +137,13 @@ def write_model_card(out_dir: Path, manifest: dict, ckpt: dict, ablation: dict |
         "sha256 of every file is in `manifest.json` (`files`). `parity.json` holds reference embeddings for",
         "synthetic images and texts so a port of the preprocessing/tokenizer can prove cosine ≥ 0.9999.",
         "",
+        "| file | bytes | sha256 |",
+        "| --- | --- | --- |",
     ]
+    import hashlib
+
+    for p in sorted(out_dir.glob("*")):
+        if p.is_file() and p.name not in ("MODEL_CARD.md", "manifest.json"):
+            L.append(f"| `{p.name}` | {p.stat().st_size} | `{hashlib.sha256(p.read_bytes()).hexdigest()}` |")
+    L.append("")
     (out_dir / "MODEL_CARD.md").write_text("\n".join(L))

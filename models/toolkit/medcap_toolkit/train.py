@@ -226,6 +226,10 @@ def run_training(cfg: dict, out_dir: Path, medpix_dir: str | None = None, log=pr
     scaler = torch.cuda.amp.GradScaler(enabled=amp)
     gen = torch.Generator().manual_seed(seed)
     best, best_state, history = -1.0, None, []
+    # optional exponential moving average of all weights (BatchNorm statistics included);
+    # evaluation, selection and the checkpoint then use the averaged model
+    ema_decay = cfg.get("ema", 0.0)
+    ema_model = copy.deepcopy(model) if ema_decay > 0 else None
     log_file = open(out_dir / "log.jsonl", "w")
     for epoch in range(1, epochs + 1):
         model.train()
@@ -257,12 +261,20 @@ def run_training(cfg: dict, out_dir: Path, medpix_dir: str | None = None, log=pr
             scaler.step(opt)
             scaler.update()
             sched.step()
+            if ema_model is not None:
+                with torch.no_grad():
+                    for e, v in zip(ema_model.state_dict().values(), model.state_dict().values()):
+                        if e.dtype.is_floating_point:
+                            e.mul_(ema_decay).add_(v.detach(), alpha=1 - ema_decay)
+                        else:
+                            e.copy_(v)
             for n, v in losses.items():
                 sums[n] = sums.get(n, 0.0) + float(v) * len(idx)
         train_loss = {n: v / len(perm) for n, v in sums.items()}
-        dev = quick_dev_metrics(model, dev_gray, dev_rec, tokenizer, mean, std, device)
+        scored = ema_model if ema_model is not None else model
+        dev = quick_dev_metrics(scored, dev_gray, dev_rec, tokenizer, mean, std, device)
         entry = {"epoch": epoch, "seconds": round(time.time() - te, 1), "loss": train_loss,
-                 "logitScale": float(model.scale()), "select": dev["select"],
+                 "logitScale": float(scored.scale()), "select": dev["select"],
                  "i2tR@10": dev["retrieval"]["imageToText"]["R@10"], "t2iR@10": dev["retrieval"]["textToImage"]["R@10"]}
         history.append(entry)
         log_file.write(json.dumps(entry) + "\n")
@@ -270,7 +282,7 @@ def run_training(cfg: dict, out_dir: Path, medpix_dir: str | None = None, log=pr
         log(json.dumps(entry))
         if dev["select"] > best:
             best = dev["select"]
-            best_state = {"epoch": epoch, "state_dict": copy.deepcopy({k: v.cpu() for k, v in model.state_dict().items()})}
+            best_state = {"epoch": epoch, "state_dict": copy.deepcopy({k: v.cpu() for k, v in scored.state_dict().items()})}
     duration = time.time() - t0
     ckpt = {
         "config": cfg,

@@ -8,7 +8,8 @@ RUNS = [
     ("scratch", "from scratch: small ResNet-18 + 2-layer BERT (random init), caption only"),
     ("ablation-minilm-frozen", "+ pretrained MiniLM text encoder, frozen"),
     ("ablation-minilm-frozen-template-aux", "+ templated captions as extra positives + aux heads (MiniLM frozen)"),
-    ("base", "+ top 2 MiniLM layers fine-tuned (templates + aux heads)"),
+    ("ablation-minilm-frozen-template-aux-ema", "+ weight EMA (decay 0.98/step) for evaluation and selection"),
+    ("base", "top 2 MiniLM layers fine-tuned instead of frozen (templates + aux heads, no EMA)"),
 ]
 COLUMNS = ["i2t R@10", "t2i R@10", "i2t MRR", "t2i MRR", "caption-library CIDEr-D", "caption-library BLEU-4",
            "seed-template BLEU-4", "seed-template CIDEr", "selected epoch", "train min"]

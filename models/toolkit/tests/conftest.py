@@ -54,6 +54,7 @@ TINY_CONFIG = {
     "text": {"pretrained": None, "trainable_layers": 1, "max_length": 24},
     "extra_texts": {"template": 0.5},
     "aux_weight": 0.1,
+    "ema": 0.9,
     "optim": {"lr_image": 1e-3, "lr_heads": 1e-3, "lr_text": 1e-4},
 }
 
