@@ -336,7 +336,7 @@ describe("admin in a browser", () => {
     }
   }, 240_000);
 
-  it("an admin creates an API key and sees its secret once", async () => {
+  it("an admin creates an API key, sees its secret once, and revokes it", async () => {
     const { context, page } = await newPage(stack);
     try {
       await login(page, stack.keys.admin);
@@ -351,6 +351,15 @@ describe("admin in a browser", () => {
       // The new secret works against the API.
       const me = await graphql<{ me: { role: string } }>(stack.apiUrl, secret, "{ me { role } }");
       expect(me.me.role).toBe("VIEWER");
+
+      // Revoking it (after confirming) makes the API refuse it.
+      page.once("dialog", (dialog) => void dialog.accept());
+      await page.getByRole("button", { name: "Revoke key e2e frontend team" }).click();
+      await page
+        .getByRole("row", { name: /e2e frontend team/ })
+        .getByText(/^revoked/)
+        .waitFor();
+      await expect(graphql(stack.apiUrl, secret, "{ me { role } }")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     } catch (err) {
       await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
       throw err;

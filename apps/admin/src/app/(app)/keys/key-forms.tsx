@@ -76,7 +76,7 @@ export function RevokeButton({ id, label }: { id: string; label: string }) {
     <span className="row">
       <button
         type="button"
-        className="btn btn-sm btn-danger"
+        className="btn btn-sm btn-danger-outline"
         disabled={pending}
         aria-label={`Revoke key ${label}`}
         onClick={() => {

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { attempt } from "../../../components/states";
-import { query } from "../../../lib/session";
+import { can } from "../../../lib/roles";
+import { query, requireSession } from "../../../lib/session";
 import { CaseFacetsDocument } from "../../../operations/cases.operations";
 import { SearchPlayground } from "./search-playground";
 
@@ -8,6 +9,7 @@ export const metadata: Metadata = { title: "Search" };
 
 export default async function SearchPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
+  const session = await requireSession();
   const facets = await attempt(() => query(CaseFacetsDocument, {}));
   const imageId = typeof params.imageId === "string" ? params.imageId : "";
   const mode =
@@ -22,7 +24,12 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
           </p>
         </div>
       </div>
-      <SearchPlayground datasets={facets.data?.datasets.map((d) => d.name) ?? []} initialMode={mode} initialImageId={imageId} />
+      <SearchPlayground
+        datasets={facets.data?.datasets.map((d) => d.name) ?? []}
+        initialMode={mode}
+        initialImageId={imageId}
+        canFlag={can.flag(session.role)}
+      />
     </>
   );
 }

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { startTransition, useActionState, useEffect, useId, useState } from "react";
 import { type SearchMode, type SearchState, searchAction } from "../../../actions/search.actions";
+import { FlagButton } from "../../../components/flag-button";
 import { LOCATION_CATEGORIES, MODALITIES, PLANES, SPLITS, formatScore, humanize } from "../../../lib/format";
 
 const MODES: { id: SearchMode; label: string; hint: string }[] = [
@@ -15,10 +16,12 @@ export function SearchPlayground({
   datasets,
   initialMode,
   initialImageId,
+  canFlag,
 }: {
   datasets: string[];
   initialMode: SearchMode;
   initialImageId: string;
+  canFlag: boolean;
 }) {
   const [mode, setMode] = useState<SearchMode>(initialMode);
   const [state, action, pending] = useActionState<SearchState, FormData>(searchAction, null);
@@ -181,7 +184,7 @@ export function SearchPlayground({
       </form>
 
       <section aria-live="polite" aria-busy={pending} aria-label="Results">
-        {pending ? <ResultsSkeleton /> : <Results state={state} />}
+        {pending ? <ResultsSkeleton /> : <Results state={state} canFlag={canFlag} />}
       </section>
     </div>
   );
@@ -197,7 +200,7 @@ function ResultsSkeleton() {
   );
 }
 
-function Results({ state }: { state: SearchState }) {
+function Results({ state, canFlag }: { state: SearchState; canFlag: boolean }) {
   if (!state) return <p className="muted">Results appear here.</p>;
   if (!state.ok) {
     return (
@@ -245,6 +248,12 @@ function Results({ state }: { state: SearchState }) {
                 ))}
                 {c.provenance.length > 6 ? <span>+{c.provenance.length - 6} more</span> : null}
               </div>
+              {canFlag && c.captions[0] ? (
+                <div style={{ marginTop: 6 }}>
+                  {/* A matched text can belong to several images; the flag goes on the first caption carrying it. */}
+                  <FlagButton captionId={c.captions[0].id} />
+                </div>
+              ) : null}
             </li>
           ))}
         </ol>

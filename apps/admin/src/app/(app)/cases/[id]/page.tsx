@@ -53,7 +53,7 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
         </div>
       </div>
 
-      <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 2fr) minmax(0, 1fr)", marginBottom: 14 }}>
+      <div className="grid-case">
         <section className="card" aria-labelledby="clinical">
           <div className="card-head">
             <h2 id="clinical">Clinical</h2>
