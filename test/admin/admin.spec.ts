@@ -1,9 +1,25 @@
 // The admin in a real browser (Debian's Chromium via playwright-core) against the real API on
 // embedded Postgres with a MedPix subset imported and indexed. Screenshots land in test-results/admin/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import { type Stack, graphql, login, newPage, screenshot, startStack } from "./admin.harness.js";
 
 let stack: Stack;
+
+/** After a decision: the queue is empty, or the next flag's buttons are usable again (the save has finished). */
+async function queueSettled(page: Page): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (await page.getByText("The queue is empty.").isVisible()) ||
+        (await page
+          .getByRole("button", { name: /^Accept/ })
+          .isEnabled()
+          .catch(() => false)),
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+}
 
 beforeAll(async () => {
   stack = await startStack();
@@ -28,6 +44,8 @@ describe("admin in a browser", () => {
       expect(await page.getByTestId("role").textContent()).toBe("curator");
       await page.getByRole("heading", { name: "Dashboard" }).waitFor();
       expect(await page.getByTestId("case-count").textContent()).toBe("12");
+      expect(await page.getByTestId("active-model").textContent()).toContain("medcap-base-v1");
+      expect(await page.getByTestId("provider").textContent()).toMatch(/on (CPU|CUDA)/);
       await screenshot(page, "02-dashboard-curator");
       // The key lives in an httpOnly cookie: page scripts cannot read it.
       expect(await page.evaluate<string>("document.cookie")).not.toContain("mcp_");
@@ -224,6 +242,7 @@ describe("admin in a browser", () => {
           await page.keyboard.press("Escape");
           await page.keyboard.press("r");
           await page.getByText("Rejected. The caption stays as it was.").waitFor();
+          await queueSettled(page);
         } else {
           expect(text).toContain(acceptNote);
           // e focuses the editor; Esc leaves it; a accepts, all from the keyboard.
@@ -234,6 +253,7 @@ describe("admin in a browser", () => {
           await page.keyboard.press("Escape");
           await page.keyboard.press("a");
           await page.getByText(/Accepted\. The caption is now at revision 2\./).waitFor();
+          await queueSettled(page);
         }
       }
       await page.getByText("The queue is empty.").waitFor();

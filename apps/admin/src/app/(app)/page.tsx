@@ -4,13 +4,14 @@ import { TrendChart } from "../../components/charts";
 import { ErrorState, attempt } from "../../components/states";
 import { formatCount, formatDate, formatDay, formatMetric, humanize } from "../../lib/format";
 import { headlines } from "../../lib/metrics";
+import { readiness } from "../../lib/readiness";
 import { query } from "../../lib/session";
 import { DashboardDocument } from "../../operations/dashboard.operations";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
 export default async function DashboardPage() {
-  const result = await attempt(() => query(DashboardDocument, {}));
+  const [result, ready] = await Promise.all([attempt(() => query(DashboardDocument, {})), readiness()]);
   if (!result.ok) {
     return (
       <>
@@ -62,6 +63,16 @@ export default async function DashboardPage() {
               {d.health.status}
             </span>{" "}
             · database {d.health.database ? "up" : "down"} · retrieval {d.health.retrieval ? "ready" : "not ready"}
+            {ready
+              ? Object.entries(ready.checks)
+                  .filter(([name]) => name !== "database")
+                  .map(([name, c]) => (
+                    <span key={name} title={c.detail}>
+                      {" "}
+                      · {name} {c.ok ? "ok" : "failing"}
+                    </span>
+                  ))
+              : null}
           </p>
         </div>
       </div>
@@ -99,8 +110,10 @@ export default async function DashboardPage() {
               </div>
             ) : null}
           </div>
-          <div className="stat-sub">
-            {active ? `${active.embeddingDim}-d · retrieval ${d.health.retrieval ? "ready" : "not ready"}` : "activate one under Models"}
+          <div className="stat-sub" data-testid="provider">
+            {active
+              ? `${active.embeddingDim}-d · ${ready?.provider ? `on ${ready.provider.toUpperCase()}` : "provider unknown"} · ${d.health.retrieval ? "ready" : "not ready"}`
+              : "activate one under Models"}
           </div>
         </div>
       </section>

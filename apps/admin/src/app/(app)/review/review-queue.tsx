@@ -1,7 +1,6 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, useTransition } from "react";
 import { resolveFlagAction } from "../../../actions/curation.actions";
 import type { FlagQueueQuery } from "../../../gql/graphql";
@@ -31,7 +30,6 @@ export function ReviewQueue({
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ text: string; caseId: string; imageId: string } | null>(null);
   const [pending, start] = useTransition();
-  const router = useRouter();
   const textRef = useRef<HTMLTextAreaElement>(null);
   const commentRef = useRef<HTMLInputElement>(null);
 
@@ -78,11 +76,11 @@ export function ReviewQueue({
           caseId: current.caption.image.case.id,
           imageId: current.caption.image.id,
         });
+        // The action revalidates /review, so the queue's data refreshes with the action's own response.
         setResolved((s) => new Set(s).add(current.id));
-        router.refresh();
       });
     },
-    [current, canResolve, pending, router],
+    [current, canResolve, pending],
   );
 
   useEffect(() => {
