@@ -54,8 +54,13 @@ describe("admin in a browser", () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.waitForURL(/\/login$/);
       expect((await context.cookies()).find((c) => c.name === "medcap_key")).toBeUndefined();
-      await page.goto("/cases");
+      await page.goto("/cases?split=DEV");
       expect(new URL(page.url()).pathname).toBe("/login");
+      // Signing in again returns to the page asked for.
+      await page.getByLabel("API key").fill(stack.keys.curator);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL((url) => url.pathname === "/cases" && url.searchParams.get("split") === "DEV");
+      await page.getByText("2 cases match the filters").waitFor();
     } catch (err) {
       await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
       throw err;
