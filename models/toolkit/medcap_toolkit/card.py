@@ -56,7 +56,7 @@ def write_model_card(out_dir: Path, manifest: dict, ckpt: dict, ablation: dict |
         "trained from scratch. The ONNX input is float32 `[N,3,S,S]`; the graph averages the (identical) channels.",
         f"- Text encoder: BERT-family, initialised from `{cfg['text'].get('pretrained')}` "
         "(all-MiniLM-L6-v2, 6 layers, hidden 384), mean pooling; "
-        (f"top {cfg['text'].get('trainable_layers')} layers fine-tuned, the rest frozen" if cfg['text'].get('trainable_layers') not in (0, "0")
+        + (f"top {cfg['text'].get('trainable_layers')} layers fine-tuned, the rest frozen" if cfg['text'].get('trainable_layers') not in (0, "0")
          else "all BERT weights frozen (only the projection is trained)") + f"; max length {cfg['text'].get('max_length')} tokens.",
         f"- Linear projections to {manifest['embeddingDim']} dims, L2-normalised; learned logit scale {manifest['logitScale']:.2f}.",
         f"- Text encoder quantisation: `{manifest['quantization']}` (weight-only int8: per-channel scales + standard "
