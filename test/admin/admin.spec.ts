@@ -2,6 +2,7 @@
 // embedded Postgres with a MedPix subset imported and indexed. Screenshots land in test-results/admin/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import sharp from "sharp";
 import { type Stack, graphql, login, newPage, screenshot, startStack } from "./admin.harness.js";
 
 let stack: Stack;
@@ -119,6 +120,13 @@ describe("admin in a browser", () => {
       expect(res.status()).toBe(200);
       expect(res.headers()["content-type"]).toBe("image/png");
       await screenshot(page, "04-case-detail");
+
+      // "Pick one": from a case image straight into the search playground.
+      await first.getByRole("link", { name: "Caption it" }).click();
+      await page.waitForURL(/\/search\?mode=caption&imageId=/);
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      await page.getByTestId("caption-results").waitFor();
+      expect(await page.getByTestId("caption-results").locator("li").count()).toBeGreaterThan(0);
     } catch (err) {
       await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
       throw err;
@@ -169,7 +177,9 @@ describe("admin in a browser", () => {
       await screenshot(page, "06-search-upload");
 
       await page.getByRole("tab", { name: "Image → similar" }).click();
-      await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles(stack.sample.imagePath);
+      // A JPEG this time, as a browser user would upload a photo of a film or an export.
+      const jpeg = await sharp(stack.sample.imagePath).jpeg({ quality: 85 }).toBuffer();
+      await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles({ name: "query.jpg", mimeType: "image/jpeg", buffer: jpeg });
       await page.getByRole("button", { name: "Search", exact: true }).click();
       await page.getByTestId("image-results").waitFor();
       expect(await page.getByTestId("image-results").locator("a.image-tile").count()).toBeGreaterThan(0);
@@ -289,6 +299,34 @@ describe("admin in a browser", () => {
     }
   });
 
+  it("a curator edits a caption directly and the case shows the new revision with its comment", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.curator);
+      await page.goto("/cases?q=" + encodeURIComponent(stack.sample.title));
+      await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
+      const second = page.locator("article.case-image").nth(1);
+      await second.waitFor();
+      await second.getByRole("button", { name: /Edit caption/ }).click();
+      await second
+        .getByLabel("Caption", { exact: true })
+        .fill("Axial CT: thick-walled bladder with a small right posterolateral diverticulum.");
+      await second.getByLabel(/Why/).fill("spelling and laterality");
+      await second.getByRole("button", { name: "Save revision" }).click();
+      await second.getByText("revision 2").first().waitFor();
+      expect(await second.getByTestId("caption-text").textContent()).toBe(
+        "Axial CT: thick-walled bladder with a small right posterolateral diverticulum.",
+      );
+      expect(await second.getByTestId("revisions").textContent()).toContain("spelling and laterality");
+      await screenshot(page, "12-curator-edited-caption");
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
   it("a viewer is refused: no curation controls, no key management, and the API says FORBIDDEN", async () => {
     const { context, page } = await newPage(stack);
     try {
@@ -302,7 +340,7 @@ describe("admin in a browser", () => {
 
       await page.goto("/keys");
       await page.getByText("Not allowed for your role.").waitFor();
-      await screenshot(page, "12-viewer-refused");
+      await screenshot(page, "13-viewer-refused");
 
       // The UI hides what a viewer cannot do; the API refuses it regardless.
       const { case: c } = await graphql<{ cases: { edges: { node: { images: { caption: { id: string } }[] } }[] } }>(
@@ -340,19 +378,19 @@ describe("admin in a browser", () => {
       await runs.getByRole("cell", { name: "retrieval", exact: true }).first().waitFor();
       expect(await runs.textContent()).toMatch(/R@10 \d\.\d{3}/);
       expect(await page.getByRole("img", { name: "Metric comparison across runs" }).count()).toBe(1);
-      await screenshot(page, "13-evaluations");
+      await screenshot(page, "14-evaluations");
 
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
       await page.getByRole("button", { name: "Re-index" }).click();
       await page.locator('[data-testid="job-progress"][data-status="SUCCEEDED"]').waitFor({ timeout: 120_000 });
-      await screenshot(page, "14-models-reindexed");
+      await screenshot(page, "15-models-reindexed");
       // Curators re-index; only admins activate model versions.
       expect(await page.getByRole("button", { name: "Activate" }).count()).toBe(0);
 
       await page.goto("/");
       await page.getByRole("heading", { name: "Trends" }).waitFor();
       expect(await page.getByRole("img", { name: /R@10 retrieval DEV/ }).count()).toBeGreaterThan(0);
-      await screenshot(page, "15-dashboard-with-runs");
+      await screenshot(page, "16-dashboard-with-runs");
     } catch (err) {
       await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
       throw err;
@@ -372,7 +410,7 @@ describe("admin in a browser", () => {
       const secret = (await page.getByTestId("new-secret").textContent()) ?? "";
       expect(secret).toMatch(/^mcp_/);
       await page.getByRole("cell", { name: "e2e frontend team", exact: true }).waitFor();
-      await screenshot(page, "16-admin-keys");
+      await screenshot(page, "17-admin-keys");
       // The new secret works against the API.
       const me = await graphql<{ me: { role: string } }>(stack.apiUrl, secret, "{ me { role } }");
       expect(me.me.role).toBe("VIEWER");
