@@ -70,7 +70,9 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
         <div>
           <h1>Cases</h1>
           <p className="sub">
-            {conn ? `${formatCount(conn.totalCount)} case${conn.totalCount === 1 ? "" : "s"}${active ? " match the filters" : ""}` : " "}
+            {conn
+              ? `${formatCount(conn.totalCount)} ${conn.totalCount === 1 ? "case" : "cases"}${active ? (conn.totalCount === 1 ? " matches the filters" : " match the filters") : ""}`
+              : " "}
           </p>
         </div>
       </div>
