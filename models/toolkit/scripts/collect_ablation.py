@@ -32,5 +32,5 @@ out = {"about": "Each row: `python -m medcap_toolkit train --config configs/<nam
                 "measured on a shared 2-core CPU (other jobs running), so they overstate the cost.",
        "columns": COLUMNS, "rows": rows, "notes": sys.argv[1:]}
 (toolkit / "results").mkdir(exist_ok=True)
-(toolkit / "results" / "ablation.json").write_text(json.dumps(out, indent=1) + "\n")
+(toolkit / "results" / "ablation.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
 print(json.dumps(out, indent=1))
