@@ -373,11 +373,20 @@ describe("admin in a browser", () => {
       const job = page.getByTestId("job-progress").first();
       await job.waitFor();
       await page.locator('[data-testid="job-progress"][data-status="SUCCEEDED"]').first().waitFor({ timeout: 120_000 });
+      await page.getByLabel("Protocol").selectOption("CAPTION_LIBRARY");
+      await page.getByRole("button", { name: "Run evaluation" }).click();
+      await expect.poll(() => page.locator('[data-testid="job-progress"][data-status="SUCCEEDED"]').count(), { timeout: 120_000 }).toBe(2);
       await page.reload();
       const runs = page.getByRole("table", { name: "Evaluation runs" });
       await runs.getByRole("cell", { name: "retrieval", exact: true }).first().waitFor();
       expect(await runs.textContent()).toMatch(/R@10 \d\.\d{3}/);
       expect(await page.getByRole("img", { name: "Metric comparison across runs" }).count()).toBe(1);
+      // Side by side: recall for retrieval, BLEU-4 and CIDEr for caption-library, with the random floor beside them.
+      const compare = page.getByRole("region", { name: "Compare runs" });
+      const header = (await compare.locator("thead").textContent()) ?? "";
+      for (const metric of ["I→T R@10", "BLEU-4", "CIDEr"]) expect(header).toContain(metric);
+      expect(await compare.getByText("↳ random floor").count()).toBeGreaterThanOrEqual(1);
+      expect(await compare.getByText("↳ oracle ceiling").count()).toBe(1);
       await screenshot(page, "14-evaluations");
 
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();

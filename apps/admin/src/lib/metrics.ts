@@ -66,3 +66,22 @@ export function headlines(metrics: Json): Headline[] {
 export function metricValue(metrics: Json, key: string): number | undefined {
   return flattenMetrics(metrics)[key];
 }
+
+const BASELINES = ["random", "oracle"] as const;
+
+/**
+ * The same headline metrics for the run's baselines (a random caption, the oracle ceiling), which the
+ * protocols store beside the model's own numbers: `random.imageToText.R10` or `random.BLEU_4` next to
+ * `imageToText.R10` / `model.BLEU_4`. Only baselines the run actually has are returned.
+ */
+export function baselines(metrics: Json, heads: Headline[]): { name: (typeof BASELINES)[number]; values: (number | undefined)[] }[] {
+  const flat = flattenMetrics(metrics);
+  return BASELINES.map((name) => ({
+    name,
+    values: heads.map((h) => {
+      const rest = h.key.split(".");
+      const candidates = [`${name}.${h.key}`, [name, ...rest.slice(1)].join(".")];
+      return candidates.map((k) => flat[k]).find((v) => v !== undefined);
+    }),
+  })).filter((b) => b.values.some((v) => v !== undefined));
+}

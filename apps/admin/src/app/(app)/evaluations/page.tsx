@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { GroupedBarChart } from "../../../components/charts";
 import { ErrorState, attempt } from "../../../components/states";
 import { formatDate, formatMetric, humanize } from "../../../lib/format";
-import { headlines } from "../../../lib/metrics";
+import { baselines, headlines } from "../../../lib/metrics";
 import { can } from "../../../lib/roles";
 import { query, requireSession } from "../../../lib/session";
 import { EvaluationsDocument } from "../../../operations/operations.operations";
@@ -24,10 +24,19 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
     ? runs.filter((r) => picked.includes(r.id))
     : [...new Map(runs.map((r) => [`${r.protocol}|${r.split}|${r.modelVersion.id}`, r])).values()].slice(0, 4);
   const metricLabels = [...new Set(compared.flatMap((r) => headlines(r.metrics).map((h) => h.label)))];
+  const seen = new Map<string, number>();
   const series = compared.map((r) => {
     const hs = headlines(r.metrics);
+    const base = `${r.protocol} · ${humanize(r.split)} · ${r.modelVersion.version}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    // Several runs of the same protocol, split and model: tell them apart by their start time.
     return {
-      name: `${r.protocol} · ${humanize(r.split)} · ${r.modelVersion.version}`,
+      name:
+        n > 1 ||
+        compared.filter((c) => c.protocol === r.protocol && c.split === r.split && c.modelVersion.id === r.modelVersion.id).length > 1
+          ? `${base} · ${formatDate(r.startedAt)}`
+          : base,
       values: metricLabels.map((l) => hs.find((h) => h.label === l)?.value),
     };
   });
@@ -69,16 +78,41 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
                     </tr>
                   </thead>
                   <tbody>
-                    {series.map((s) => (
-                      <tr key={s.name}>
-                        <td>{s.name}</td>
-                        {s.values.map((v, i) => (
-                          <td key={metricLabels[i]} className="num mono">
-                            {formatMetric(v)}
-                          </td>
-                        ))}
-                      </tr>
-                    ))}
+                    {compared.map((run, ri) => {
+                      const s = series[ri] as (typeof series)[number];
+                      const heads = metricLabels.map((l) => headlines(run.metrics).find((h) => h.label === l));
+                      const floors = baselines(
+                        run.metrics,
+                        heads.filter((h) => h !== undefined),
+                      );
+                      return [
+                        <tr key={run.id}>
+                          <td>{s.name}</td>
+                          {s.values.map((v, i) => (
+                            <td key={metricLabels[i]} className="num mono">
+                              {formatMetric(v)}
+                            </td>
+                          ))}
+                        </tr>,
+                        ...floors.map((b) => {
+                          // Baseline values line up with the run's present headlines; map them back to the columns.
+                          const present = heads.filter((h) => h !== undefined).map((h) => h.label);
+                          return (
+                            <tr key={`${run.id}-${b.name}`} className="baseline-row">
+                              <td className="muted small">↳ {b.name === "random" ? "random floor" : "oracle ceiling"}</td>
+                              {metricLabels.map((l) => {
+                                const at = present.indexOf(l);
+                                return (
+                                  <td key={l} className="num mono muted small">
+                                    {at >= 0 ? formatMetric(b.values[at]) : "—"}
+                                  </td>
+                                );
+                              })}
+                            </tr>
+                          );
+                        }),
+                      ];
+                    })}
                   </tbody>
                 </table>
               </div>
@@ -124,7 +158,7 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
                         aria-label={`Compare run ${r.protocol} ${r.split} ${formatDate(r.startedAt)}`}
                       />
                     </td>
-                    <td>{r.protocol}</td>
+                    <td className="nowrap">{r.protocol}</td>
                     <td>{humanize(r.split)}</td>
                     <td className="nowrap">
                       {r.modelVersion.name} {r.modelVersion.version}
@@ -133,6 +167,15 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
                       {headlines(r.metrics)
                         .map((h) => `${h.label} ${formatMetric(h.value)}`)
                         .join(" · ") || (r.finishedAt ? "—" : `running (${r.job?.status ? humanize(r.job.status) : "…"})`)}
+                      {baselines(r.metrics, headlines(r.metrics).slice(0, 3)).map((b) => (
+                        <div key={b.name} className="muted">
+                          {b.name}:{" "}
+                          {headlines(r.metrics)
+                            .slice(0, 3)
+                            .map((h, i) => `${h.label} ${formatMetric(b.values[i])}`)
+                            .join(" · ")}
+                        </div>
+                      ))}
                     </td>
                     <td className="nowrap small muted">{formatDate(r.startedAt)}</td>
                     <td className="nowrap small muted">{formatDate(r.finishedAt)}</td>
