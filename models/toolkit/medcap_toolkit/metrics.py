@@ -135,7 +135,6 @@ def caption_library(img: np.ndarray, library_txt: np.ndarray, library: list[str]
         "model": pick(caption_scores(model, refs)),
         "random": pick(caption_scores(rand, refs)),
         "oracle": pick(caption_scores(oracle, refs)),
-        "examples": [{"reference": r, "prediction": p} for r, p in list(zip(references, model))[:5]],
     }
 
 
