@@ -27,9 +27,12 @@ COPY models/package.json models/
 COPY test/package.json test/
 RUN npm ci --workspace @medcap/api --workspace @medcap/db --include-workspace-root=false --no-fund --no-audit
 # npm 11 blocks install scripts unless approved; onnxruntime-node's script is what fetches the CUDA
-# provider, so on a GPU build approve it and run it now.
+# provider, so on a GPU build approve it and run it now. The root package.json denies it explicitly
+# (the CPU build needs no script), and npm refuses to approve a denied package until the entry is gone.
 RUN if [ "$ONNXRUNTIME_NODE_INSTALL" != "skip" ]; then \
-      npm install-scripts approve onnxruntime-node && npm rebuild onnxruntime-node; \
+      npm pkg delete allowScripts.onnxruntime-node \
+      && npm install-scripts approve onnxruntime-node \
+      && npm rebuild onnxruntime-node --foreground-scripts; \
     fi
 
 FROM deps AS build

@@ -180,7 +180,9 @@ describe("Dockerfiles", () => {
   });
 
   it("approves onnxruntime-node's install script for the CUDA build (npm 11 blocks it otherwise)", () => {
-    expect(api).toMatch(/npm install-scripts approve onnxruntime-node/);
+    // The root package.json denies it; npm will not approve a denied package until that entry is removed.
+    expect(api).toMatch(/npm pkg delete allowScripts\.onnxruntime-node\s*\\\s*&& npm install-scripts approve onnxruntime-node/);
+    expect(api).toMatch(/npm rebuild onnxruntime-node/);
     expect(api).toMatch(/ONNXRUNTIME_NODE_INSTALL/);
     expect(api).toMatch(/npm_config_onnxruntime_node_install/);
   });
