@@ -129,3 +129,44 @@ class LabelSpace:
 
     def encode(self, values: list[str]) -> torch.Tensor:
         return torch.tensor([self.index.get(v, -1) for v in values], dtype=torch.long)
+
+
+def load_jsonl(path: str | Path, split: str, default_split: str = "train") -> list[ImageRecord]:
+    """The generic JSON-lines dataset format of `medcap import jsonl` (see the root README): one
+    image per line; `image` relative to the file; `caption` required; same `case` = one case."""
+    path = Path(path)
+    out: list[ImageRecord] = []
+    for row in _read_jsonl(path):
+        if row.get("split", default_split) != split:
+            continue
+        image = Path(row["image"])
+        image_id = str(row.get("id") or image.stem)
+        modality = _s(row.get("modality"))
+        out.append(
+            ImageRecord(
+                image_id=image_id,
+                case_id=str(row.get("case") or image_id),
+                split=split,
+                path=image if image.is_absolute() else path.parent / image,
+                caption=normalise_ws(_s(row["caption"])),
+                type="CT" if modality.upper().startswith("CT") else "MR" if modality.upper().startswith("MR") else modality,
+                plane=_s(row.get("plane")),
+                location=_s(row.get("location")),
+                location_category=_s(row.get("locationCategory")),
+                modality=modality,
+                age=_s(row.get("age")),
+                sex=_s(row.get("sex")),
+                diagnosis=normalise_ws(_s(row.get("diagnosis"))),
+                findings=normalise_ws(_s(row.get("findings"))),
+                topic_category=_s(row.get("title")),
+            )
+        )
+    return out
+
+
+def load_records(cfg: dict, split: str, medpix_dir: str | Path | None = None) -> list[ImageRecord]:
+    """Records for a run: MedPix 2.0 by default, or `"dataset": {"format": "jsonl", "path": ...}`."""
+    ds = cfg.get("dataset") or {}
+    if ds.get("format") == "jsonl":
+        return load_jsonl(ds["path"], split)
+    return load_split(split, medpix_dir, cfg.get("limit_cases"))

@@ -175,9 +175,8 @@ def run_training(cfg: dict, out_dir: Path, medpix_dir: str | None = None, log=pr
     torch.set_num_threads(int(os.environ.get("MEDCAP_THREADS", cfg.get("threads", os.cpu_count() or 1))))
     device = pick_device(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
-    limit = cfg.get("limit_cases")
-    train_rec = data.load_split(cfg.get("train_split", "train"), medpix_dir, limit)
-    dev_rec = data.load_split(cfg.get("selection_split", "dev"), medpix_dir, limit)
+    train_rec = data.load_records(cfg, cfg.get("train_split", "train"), medpix_dir)
+    dev_rec = data.load_records(cfg, cfg.get("selection_split", "dev"), medpix_dir)
     size = cfg["image"]["size"]
     cache_dir = Path(cfg.get("cache_dir", data.TOOLKIT_DIR / "cache"))
     train_gray = data.build_image_cache(train_rec, size, cache_dir)

@@ -38,3 +38,23 @@ def test_image_cache_is_preprocessed_and_reused(medpix_dir, tmp_path):
 def test_medpix_dir_env_override(monkeypatch, tmp_path):
     monkeypatch.setenv("MEDPIX_DIR", str(tmp_path))
     assert data.default_medpix_dir() == tmp_path.resolve()
+
+
+def test_generic_jsonl_format(tmp_path):
+    import json
+
+    from PIL import Image
+
+    (tmp_path / "img").mkdir()
+    rows = []
+    for i in range(4):
+        Image.new("L", (40 + i, 30), color=i * 40).save(tmp_path / "img" / f"x{i}.png")
+        rows.append({"id": f"x{i}", "image": f"img/x{i}.png", "caption": f"Axial  CT number {i}", "case": f"c{i // 2}",
+                     "split": "train" if i < 3 else "dev", "modality": "CT - contrast", "plane": "Axial"})
+    (tmp_path / "d.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    cfg = {"dataset": {"format": "jsonl", "path": str(tmp_path / "d.jsonl")}}
+    train = data.load_records(cfg, "train")
+    dev = data.load_records(cfg, "dev")
+    assert [r.image_id for r in train] == ["x0", "x1", "x2"] and [r.image_id for r in dev] == ["x3"]
+    assert train[0].caption == "Axial CT number 0" and train[0].type == "CT" and train[2].case_id == "c1"
+    assert data.build_image_cache(train, 16, tmp_path / "cache").shape == (3, 16, 16)
