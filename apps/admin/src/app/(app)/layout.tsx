@@ -1,11 +1,37 @@
+import { unstable_rethrow } from "next/navigation";
 import type { ReactNode } from "react";
+import { ErrorState } from "../../components/states";
 import { SideNav } from "../../components/side-nav";
-import { query, requireSession } from "../../lib/session";
+import { query, requireSession, type Session } from "../../lib/session";
 import { OpenFlagCountDocument } from "../../operations/dashboard.operations";
 import { logout } from "../login/actions";
 
 export default async function AppShell({ children }: { children: ReactNode }) {
-  const session = await requireSession();
+  let session: Session;
+  try {
+    session = await requireSession();
+  } catch (err) {
+    // The API is down or broken: say so plainly instead of a blank error page (the redirect to login propagates).
+    unstable_rethrow(err);
+    return (
+      <main className="login">
+        <div className="login-card" style={{ width: "min(560px, 100%)" }}>
+          <h1>The admin cannot reach the MedCap API</h1>
+          <ErrorState error={err} />
+          <div className="row">
+            <a className="btn btn-primary" href="/">
+              Try again
+            </a>
+            <form action={logout}>
+              <button type="submit" className="btn btn-ghost">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </div>
+      </main>
+    );
+  }
   // The badge is a convenience: a failure here must not take the whole shell down.
   const openFlags = await query(OpenFlagCountDocument, {})
     .then((d) => d.flags.totalCount)
