@@ -66,10 +66,6 @@ def random_retrieval_floor(groups: np.ndarray, reps: int = 200, seed: int = 0) -
 
 
 def caption_scores(predictions: list[str], references: list[list[str]], meteor: bool = False) -> dict:
-    from pycocoevalcap.bleu.bleu import Bleu
-    from pycocoevalcap.cider.cider import Cider
-    from pycocoevalcap.rouge.rouge import Rouge
-
     gts = {i: [caption_tokens(r) or "empty" for r in refs] for i, refs in enumerate(references)}
     res = {i: [caption_tokens(p) or "empty"] for i, p in enumerate(predictions)}
     return caption_scores_tokenized(res, gts, meteor)
