@@ -8,6 +8,7 @@ import { EvaluationService, PROTOCOLS, type Protocol } from "../eval/evaluation.
 import { runScoreCommand } from "../eval/score.command.js";
 import { ImportService } from "../ingest/import.service.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
+import { parseConsensus } from "../search/consensus.rerank.js";
 import { openRetrieval } from "../search/retrieval.context.js";
 import { progressBar } from "./progress.js";
 
@@ -30,7 +31,10 @@ export function registerEvalCommands(program: Command) {
     .option("--dataset-dir <dir>", "import this MedPix 2.0 copy first (idempotent); the evaluation covers that dataset")
     .option("--dataset <name>", "restrict to one dataset by name")
     .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)")
-    .option("--consensus [m:w]", "caption-library: consensus re-ranking of the top m candidates with weight w (default 10:0.3)")
+    .option(
+      "--consensus <m:w|off>",
+      "caption-library: consensus re-ranking of the top m candidates with weight w, or off (default MEDCAP_CAPTION_CONSENSUS, 10:0.3)",
+    )
     .option("--seed <n>", "seed for random baselines and bootstrap intervals", "13")
     .option("--json", "print the full result, with every item's prediction and references")
     .action(
@@ -40,7 +44,7 @@ export function registerEvalCommands(program: Command) {
         datasetDir?: string;
         dataset?: string;
         model?: string;
-        consensus?: string | boolean;
+        consensus?: string;
         seed: string;
         json?: boolean;
       }) => {
@@ -48,13 +52,7 @@ export function registerEvalCommands(program: Command) {
           throw new MedcapError("BAD_USER_INPUT", `unknown protocol "${opts.protocol}" (expected ${PROTOCOLS.join(", ")})`);
         const split = SPLITS[opts.split.toLowerCase()];
         if (!split) throw new MedcapError("BAD_USER_INPUT", `unknown split "${opts.split}" (expected train, dev or test)`);
-        let consensus: { candidates: number; weight: number } | undefined;
-        if (opts.consensus) {
-          const [m, w] = (opts.consensus === true ? "10:0.3" : opts.consensus).split(":").map(Number);
-          if (!m || m < 2 || w === undefined || !(w >= 0 && w <= 1))
-            throw new MedcapError("BAD_USER_INPUT", "--consensus takes m:w, e.g. 10:0.3");
-          consensus = { candidates: m, weight: w };
-        }
+        const consensus = opts.consensus === undefined ? undefined : parseConsensus(opts.consensus);
         const ctx = await openAppContext(loadConfig());
         try {
           let dataset = opts.dataset;

@@ -6,6 +6,7 @@ import { StatsService } from "../catalog/stats.service.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
+import { parseConsensus } from "../search/consensus.rerank.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
 import type { ImageQuery, SearchFilter } from "../search/search.types.js";
 import { progressBar } from "./progress.js";
@@ -79,13 +80,18 @@ export function registerRetrievalCommands(program: Command) {
     .argument("<files...>", "image files (PNG, JPEG, WebP, TIFF, DICOM)")
     .option("--k <n>", "captions per image", "5")
     .option("--split <split>", "restrict the caption pool to one split (train, dev, test)")
+    .option(
+      "--consensus <m:w|off>",
+      "consensus re-ranking of the top m candidates with weight w, or off (default MEDCAP_CAPTION_CONSENSUS)",
+    )
     .option("--json", "one JSON line per file: {file, captions:[{text, score, imageIds, caseIds}]}")
-    .action(async (files: string[], opts: { k: string; split?: string; json?: boolean }) => {
+    .action(async (files: string[], opts: { k: string; split?: string; consensus?: string; json?: boolean }) => {
       const k = parseK(opts.k);
       const filter = splitFilter(opts.split);
+      const consensus = opts.consensus === undefined ? undefined : parseConsensus(opts.consensus);
       await withRetrieval(async (_ctx, r) => {
         for (const file of files) {
-          const captions = await r.search.captionImage({ bytes: await readQueryFile(file) }, { k, filter });
+          const captions = await r.search.captionImage({ bytes: await readQueryFile(file) }, { k, filter, consensus });
           if (opts.json) {
             const out = captions.map((c) => ({ text: c.text, score: round(c.score), imageIds: c.imageIds, caseIds: c.caseIds }));
             process.stdout.write(`${JSON.stringify({ file, model: `${r.model.name} ${r.model.version}`, captions: out })}\n`);

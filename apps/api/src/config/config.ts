@@ -49,6 +49,10 @@ const schema = z.object({
   MEDCAP_INTROSPECTION: bool(false),
   MEDCAP_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   MEDCAP_AUTO_IMPORT: bool(false),
+  MEDCAP_CAPTION_CONSENSUS: z
+    .string()
+    .default("10:0.3")
+    .refine((v) => v === "off" || /^\d+:(0(\.\d+)?|1(\.0+)?)$/.test(v), "m:w (e.g. 10:0.3) or off"),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -70,6 +74,8 @@ export interface Config {
   introspection: boolean;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   autoImport: boolean;
+  /** Consensus re-ranking of retrieved captions: top `candidates` vote with `weight`; null = off. */
+  captionConsensus: { candidates: number; weight: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -111,5 +117,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.MEDCAP_INTROSPECTION,
     logLevel: e.MEDCAP_LOG_LEVEL,
     autoImport: e.MEDCAP_AUTO_IMPORT,
+    captionConsensus:
+      e.MEDCAP_CAPTION_CONSENSUS === "off"
+        ? null
+        : {
+            candidates: Number(e.MEDCAP_CAPTION_CONSENSUS.split(":")[0]),
+            weight: Number(e.MEDCAP_CAPTION_CONSENSUS.split(":")[1]),
+          },
   };
 }

@@ -5,6 +5,7 @@
 import type { PrismaClient, Split } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
 import type { Retrieval } from "../search/retrieval.context.js";
+import { type ConsensusSetting, formatConsensus } from "../search/consensus.rerank.js";
 import { normalizeCaption } from "../search/search.service.js";
 import { bootstrapMeanInterval, seededRandom } from "./bootstrap.interval.js";
 import { type CaptionItem, type CaptionScores, scoreCaptions } from "./metrics/caption.scorer.js";
@@ -20,8 +21,8 @@ export interface EvaluationOptions {
   split: Split;
   /** Restrict to one dataset (default: every dataset). */
   dataset?: string;
-  /** caption-library: consensus re-ranking of the top candidates (off unless asked). */
-  consensus?: { candidates: number; weight: number };
+  /** caption-library: consensus re-ranking (undefined = the service default, null = off). */
+  consensus?: ConsensusSetting | null;
   seed?: number;
   onProgress?: (fraction: number, message: string) => void;
   jobId?: string;
@@ -236,16 +237,7 @@ export class EvaluationService {
     const libraryTexts = [...new Set(library.map((l) => normalizeCaption(l.caption)))];
     const libraryTokens = libraryTexts.map((t) => ptbTokenize(t));
     const random = seededRandom(seed);
-    const consensus = options.consensus
-      ? {
-          candidates: options.consensus.candidates,
-          weight: options.consensus.weight,
-          similarity: (a: string, others: string[]) => {
-            const ta = ptbTokenize(a);
-            return others.reduce((s, o) => s + sentenceRougeL(ta, [ptbTokenize(o)]), 0) / others.length;
-          },
-        }
-      : undefined;
+    const consensus = this.retrieval.search.consensusFor(options.consensus);
     const model: CaptionItem[] = [];
     const randomItems: CaptionItem[] = [];
     const oracle: CaptionItem[] = [];
@@ -288,7 +280,7 @@ export class EvaluationService {
       if (++done % 20 === 0) progress(0.1 + (0.8 * done) / queries.length, `captioned ${done}/${queries.length}`);
     }
     return {
-      params: { queries: queries.length, library: "TRAIN", libraryCaptions: libraryTexts.length, consensus: options.consensus ?? null },
+      params: { queries: queries.length, library: "TRAIN", libraryCaptions: libraryTexts.length, consensus: formatConsensus(consensus) },
       metrics: {
         model: roundScores(scoreCaptions(model)),
         random: roundScores(scoreCaptions(randomItems)),

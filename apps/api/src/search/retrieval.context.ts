@@ -43,7 +43,7 @@ export async function openRetrieval(
     await store.ensureCollection(model.modelVersionId, encoder.dim);
     // The embedded store lives in this process: fill it from Postgres. Qdrant already holds its data.
     if (store.name === "embedded" && options.loadStore !== false) await indexer.loadStore(model);
-    const search = new SearchService(ctx.db.prisma, encoder, store, repo, indexer, model);
+    const search = new SearchService(ctx.db.prisma, encoder, store, repo, indexer, model, ctx.config.captionConsensus);
     return {
       encoder,
       store,

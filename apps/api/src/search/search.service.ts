@@ -3,6 +3,7 @@ import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import type { VectorHit, VectorStore } from "../vectors/vector.store.js";
+import { type ConsensusSetting, rerankByConsensus } from "./consensus.rerank.js";
 import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { IndexService } from "./index.service.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, ModelRef, RetrievalPort, SearchFilter } from "./search.types.js";
@@ -13,8 +14,8 @@ export const normalizeCaption = (text: string) => text.replace(/\s+/g, " ").trim
 export interface CaptionOptions {
   k: number;
   filter?: SearchFilter;
-  /** Re-rank the top candidates by their agreement with one another (consensus re-ranking). */
-  consensus?: { candidates: number; weight: number; similarity: (a: string, others: string[]) => number };
+  /** Consensus re-ranking of the top candidates: undefined = the service default, null = off. */
+  consensus?: ConsensusSetting | null;
 }
 
 export class SearchService implements RetrievalPort {
@@ -25,7 +26,13 @@ export class SearchService implements RetrievalPort {
     private readonly repo: EmbeddingRepository,
     private readonly indexer: IndexService,
     readonly model: ModelRef,
+    /** Applied to captionImage unless a call says otherwise (MEDCAP_CAPTION_CONSENSUS). */
+    readonly defaultConsensus: ConsensusSetting | null = null,
   ) {}
+
+  consensusFor(requested: ConsensusSetting | null | undefined): ConsensusSetting | null {
+    return requested === undefined ? this.defaultConsensus : requested;
+  }
 
   /** The query vector: the stored vector of a catalogue image, or the encoding of uploaded bytes. */
   async imageVector(query: ImageQuery): Promise<{ vector: Float32Array; imageId?: string; caseId?: string }> {
@@ -45,11 +52,12 @@ export class SearchService implements RetrievalPort {
   }
 
   async captionsForVector(vector: Float32Array, options: CaptionOptions): Promise<CaptionMatch[]> {
-    const want = Math.max(options.k, options.consensus?.candidates ?? 0);
+    const consensus = this.consensusFor(options.consensus);
+    const want = Math.max(options.k, consensus?.candidates ?? 0);
     // Over-fetch: many caption rows share a text, and the answer is distinct texts.
     const hits = await this.store.search(this.model.modelVersionId, vector, { kind: "CAPTION", k: want * 8 + 32, filter: options.filter });
     let matches = this.groupByText(hits, await this.captionTexts(hits));
-    if (options.consensus && matches.length > 1) matches = rerankByConsensus(matches.slice(0, want), options.consensus);
+    if (consensus && matches.length > 1) matches = rerankByConsensus(matches.slice(0, want), consensus);
     return matches.slice(0, options.k);
   }
 
@@ -119,18 +127,4 @@ export class SearchService implements RetrievalPort {
     }
     return [...byText.values()].sort((a, b) => b.score - a.score);
   }
-}
-
-/**
- * Nearest-neighbour captioning à la Devlin et al. (2015): among the top candidates, prefer the
- * caption that agrees most with the others, blended with its similarity to the query image.
- */
-export function rerankByConsensus(matches: CaptionMatch[], c: NonNullable<CaptionOptions["consensus"]>): CaptionMatch[] {
-  const texts = matches.map((m) => m.text);
-  const scored = matches.map((m, i) => {
-    const others = texts.filter((_, j) => j !== i);
-    const agreement = others.length ? c.similarity(m.text, others) : 0;
-    return { m, s: (1 - c.weight) * m.score + c.weight * agreement };
-  });
-  return scored.sort((a, b) => b.s - a.s).map(({ m, s }) => ({ ...m, score: s }));
 }
