@@ -15,7 +15,9 @@ const run = promisify(execFile);
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const medcapBin = path.join(repoRoot, "apps/api/bin/medcap.mjs");
 export const adminDir = path.join(repoRoot, "apps/admin");
-export const medpixDir = process.env.MEDPIX_DIR ?? path.resolve(repoRoot, "../shared/data/medpix-2.0/MedPix-2-0");
+// MEDPIX_DIR (as CI sets it) names the dataset folder; its files sit in MedPix-2-0/ inside it.
+const medpixRoot = path.resolve(process.env.MEDPIX_DIR ?? path.join(repoRoot, "../shared/data/medpix-2.0"));
+export const medpixDir = existsSync(path.join(medpixRoot, "Descriptions.json")) ? medpixRoot : path.join(medpixRoot, "MedPix-2-0");
 export const artifactsDir = path.join(repoRoot, "test-results", "admin");
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
