@@ -265,4 +265,17 @@ describe("medcap CLI against the same data", () => {
     expect(lines[0].captions[0]).toHaveProperty("imageIds");
     expect(lines[0].captions[0]).toHaveProperty("caseIds");
   });
+
+  it("bench --json measures every stage and reports the machine (small sizes; no thresholds)", async () => {
+    const r = await medcap(["bench", "--sizes", "1000", "--queries", "3", "--requests", "6", "--concurrency", "1,4", "--json"], env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.machine).toMatchObject({ provider: "cpu" });
+    expect(out.machine.cores).toBeGreaterThan(0);
+    expect(out.imageEncoding.batch1.endToEndMs.n).toBe(40);
+    expect(out.vectorSearch["1000"].embedded.n).toBe(3);
+    expect(out.indexing.images).toBeGreaterThan(0);
+    for (const op of ["searchImages", "captionImage"])
+      for (const c of ["concurrency1", "concurrency4"]) expect(out.http[op][c]).toMatchObject({ n: 6, errors: 0 });
+  }, 300_000);
 });
