@@ -6,6 +6,9 @@ set -euo pipefail
 toolkit="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$toolkit"
 [ -x .venv/bin/python ] || bash install.sh
+# The committed model was trained with one torch thread; float reductions differ with the thread
+# count, so other counts give a slightly different (not worse) model. One thread reproduces it exactly.
+export MEDCAP_THREADS="${MEDCAP_THREADS:-1}"
 config="${CONFIG:-configs/base.json}"
 name="$(basename "$config" .json)"
 .venv/bin/python -m medcap_toolkit train --config "$config" --out "runs/$name"
