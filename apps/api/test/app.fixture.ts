@@ -1,23 +1,8 @@
-// An AppContext over a throwaway embedded PostgreSQL and data folder, built like production.
-import path from "node:path";
-import { openTestDatabase } from "@medcap/db";
+// Fixtures for medium tests: an AppContext built like production, and synthetic images.
 import sharp from "sharp";
-import { loadConfig } from "../src/config/config.js";
-import type { AppContext } from "../src/core/app.context.js";
-import { createLogger } from "../src/core/logger.js";
-import { ImageStore } from "../src/ingest/image.store.js";
 
-export async function openTestApp(env: Record<string, string> = {}): Promise<AppContext> {
-  const db = await openTestDatabase();
-  const config = loadConfig({ MEDCAP_DATA_DIR: db.dataDir, MEDCAP_LOG_LEVEL: "silent", ...env });
-  return {
-    config,
-    logger: createLogger("silent"),
-    db,
-    images: new ImageStore(path.join(db.dataDir, "images")),
-    close: () => db.close(),
-  };
-}
+/** One fixture for every medium test: the API's own (throwaway embedded PostgreSQL and data folder). */
+export { openTestAppContext as openTestApp } from "../src/server/server.testing.js";
 
 /** A small grayscale PNG with a recognisable pattern per seed. */
 export async function syntheticPng(seed: number, width = 64, height = 48): Promise<Buffer> {

@@ -6,12 +6,11 @@ import type { PrismaClient, Split } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
 import type { Retrieval } from "../search/retrieval.context.js";
 import { type ConsensusSetting, formatConsensus } from "../search/consensus.rerank.js";
-import { normalizeCaption } from "../search/search.service.js";
 import { bootstrapMeanInterval, seededRandom } from "./bootstrap.interval.js";
 import { type CaptionItem, type CaptionScores, scoreCaptions } from "./metrics/caption.scorer.js";
 import { ptbTokenize } from "./metrics/ptb.tokenizer.js";
 import { sentenceRougeL } from "./metrics/rouge.metric.js";
-import { buildRelevance, hitsAt, ranksFromSimilarity, summarizeRanks } from "./retrieval.metric.js";
+import { buildRelevance, hitsAt, normalizeCaptionText, ranksFromSimilarity, summarizeRanks } from "./retrieval.metric.js";
 
 export const PROTOCOLS = ["retrieval", "caption-library", "seed-template"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -234,7 +233,7 @@ export class EvaluationService {
   private async captionLibrary(options: EvaluationOptions, seed: number, progress: (f: number, m: string) => void) {
     const queries = await this.loadSplit(options.split, options.dataset, true);
     const library = await this.loadSplit("TRAIN", options.dataset, false);
-    const libraryTexts = [...new Set(library.map((l) => normalizeCaption(l.caption)))];
+    const libraryTexts = [...new Set(library.map((l) => normalizeCaptionText(l.caption)))];
     const libraryTokens = libraryTexts.map((t) => ptbTokenize(t));
     const random = seededRandom(seed);
     const consensus = this.retrieval.search.consensusFor(options.consensus);
@@ -255,7 +254,7 @@ export class EvaluationService {
         consensus,
       });
       const prediction = matches[0]?.text ?? "";
-      const reference = normalizeCaption(q.caption);
+      const reference = normalizeCaptionText(q.caption);
       const refTokens = ptbTokenize(reference);
       let best = 0;
       let bestScore = -1;

@@ -1,15 +1,13 @@
 // Retrieval over the active model version: image → captions, text → images, image → images.
 import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
+import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import type { VectorHit, VectorStore } from "../vectors/vector.store.js";
 import { type ConsensusSetting, rerankByConsensus } from "./consensus.rerank.js";
 import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { IndexService } from "./index.service.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, ModelRef, RetrievalPort, SearchFilter } from "./search.types.js";
-
-/** Captions are compared after whitespace normalisation (MedPix repeats captions with stray spaces). */
-export const normalizeCaption = (text: string) => text.replace(/\s+/g, " ").trim();
 
 export interface CaptionOptions {
   k: number;
@@ -114,7 +112,8 @@ export class SearchService implements RetrievalPort {
     for (const h of hits) {
       const raw = texts.get(h.payload.targetId);
       if (raw === undefined) continue; // edited away since it was indexed
-      const key = normalizeCaption(raw);
+      // Distinct texts after whitespace normalisation: MedPix repeats captions with stray spaces.
+      const key = normalizeCaptionText(raw);
       let m = byText.get(key);
       if (!m) {
         m = { text: key, score: h.score, captionIds: [], imageIds: [], caseIds: [], model: this.model };
