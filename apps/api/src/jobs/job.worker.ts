@@ -103,14 +103,22 @@ export class JobWorker {
     }, this.heartbeatIntervalMs);
     // Handlers may report per item (and without awaiting); writes are spaced out, and the latest
     // report is always written before the job finishes.
+    // Writes run one after another: an unawaited early write racing the final one on another pool
+    // connection could otherwise land last and leave a stale message on the finished job.
     let lastWrite = 0;
     let pending: { progress: number; message: string | undefined } | undefined;
-    const flush = async () => {
-      if (!pending) return;
-      const { progress, message } = pending;
-      pending = undefined;
+    let writing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
       lastWrite = Date.now();
-      await this.queue.progress(job.id, this.id, progress, message);
+      writing = writing
+        .catch(() => {})
+        .then(async () => {
+          if (!pending) return;
+          const { progress, message } = pending;
+          pending = undefined;
+          await this.queue.progress(job.id, this.id, progress, message);
+        });
+      return writing;
     };
     const report = async (progress: number, message?: string) => {
       pending = { progress, message: message ?? pending?.message };
