@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { FilterSelect } from "../../../components/filter-select";
 import { ImageThumb } from "../../../components/image-thumb";
 import { EmptyState, ErrorState, attempt } from "../../../components/states";
 import type { CaseFilter, Modality, Split } from "../../../gql/graphql";
@@ -83,61 +84,17 @@ export default async function CasesPage({ searchParams }: { searchParams: Promis
           <label htmlFor="q">Title or diagnosis</label>
           <input id="q" name="q" type="search" defaultValue={one(params, "q")} placeholder="e.g. glioblastoma" />
         </div>
-        <div className="field">
-          <label htmlFor="dataset">Dataset</label>
-          <select id="dataset" name="dataset" defaultValue={one(params, "dataset")}>
-            <option value="">Any</option>
-            {datasets.map((d) => (
-              <option key={d.id} value={d.name}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="split">Split</label>
-          <select id="split" name="split" defaultValue={one(params, "split")}>
-            <option value="">Any</option>
-            {SPLITS.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="modality">Modality</label>
-          <select id="modality" name="modality" defaultValue={one(params, "modality")}>
-            <option value="">Any</option>
-            {MODALITIES.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="plane">Plane</label>
-          <select id="plane" name="plane" defaultValue={one(params, "plane")}>
-            <option value="">Any</option>
-            {PLANES.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="region">Body region</label>
-          <select id="region" name="region" defaultValue={one(params, "region")}>
-            <option value="">Any</option>
-            {LOCATION_CATEGORIES.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="dataset"
+          name="dataset"
+          label="Dataset"
+          options={datasets.map((d) => d.name)}
+          defaultValue={one(params, "dataset")}
+        />
+        <FilterSelect id="split" name="split" label="Split" options={SPLITS} defaultValue={one(params, "split")} format={humanize} />
+        <FilterSelect id="modality" name="modality" label="Modality" options={MODALITIES} defaultValue={one(params, "modality")} />
+        <FilterSelect id="plane" name="plane" label="Plane" options={PLANES} defaultValue={one(params, "plane")} />
+        <FilterSelect id="region" name="region" label="Body region" options={LOCATION_CATEGORIES} defaultValue={one(params, "region")} />
         <div className="field">
           <label htmlFor="size">Rows</label>
           <select id="size" name="size" defaultValue={String(pageSize)}>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { startTransition, useActionState, useEffect, useId, useState } from "react";
 import { type SearchMode, type SearchState, searchAction } from "../../../actions/search.actions";
+import { FilterSelect } from "../../../components/filter-select";
 import { FlagButton } from "../../../components/flag-button";
 import { LOCATION_CATEGORIES, MODALITIES, PLANES, SPLITS, formatScore, humanize } from "../../../lib/format";
 
@@ -117,63 +118,11 @@ export function SearchPlayground({
                 style={{ width: 80 }}
               />
             </div>
-            <div className="field">
-              <label htmlFor={`${ids}-split`}>Split</label>
-              <select id={`${ids}-split`} name="split" defaultValue="">
-                <option value="">Any</option>
-                {SPLITS.map((s) => (
-                  <option key={s} value={s}>
-                    {humanize(s)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor={`${ids}-modality`}>Modality</label>
-              <select id={`${ids}-modality`} name="modality" defaultValue="">
-                <option value="">Any</option>
-                {MODALITIES.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor={`${ids}-plane`}>Plane</label>
-              <select id={`${ids}-plane`} name="plane" defaultValue="">
-                <option value="">Any</option>
-                {PLANES.map((p) => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor={`${ids}-region`}>Body region</label>
-              <select id={`${ids}-region`} name="locationCategory" defaultValue="">
-                <option value="">Any</option>
-                {LOCATION_CATEGORIES.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            </div>
-            {datasets.length > 1 ? (
-              <div className="field">
-                <label htmlFor={`${ids}-dataset`}>Dataset</label>
-                <select id={`${ids}-dataset`} name="dataset" defaultValue="">
-                  <option value="">Any</option>
-                  {datasets.map((d) => (
-                    <option key={d} value={d}>
-                      {d}
-                    </option>
-                  ))}
-                </select>
-              </div>
-            ) : null}
+            <FilterSelect id={`${ids}-split`} name="split" label="Split" options={SPLITS} format={humanize} />
+            <FilterSelect id={`${ids}-modality`} name="modality" label="Modality" options={MODALITIES} />
+            <FilterSelect id={`${ids}-plane`} name="plane" label="Plane" options={PLANES} />
+            <FilterSelect id={`${ids}-region`} name="locationCategory" label="Body region" options={LOCATION_CATEGORIES} />
+            {datasets.length > 1 ? <FilterSelect id={`${ids}-dataset`} name="dataset" label="Dataset" options={datasets} /> : null}
             <div className="field" style={{ marginLeft: "auto" }}>
               <button type="submit" className="btn btn-primary" disabled={pending}>
                 {pending ? "Searching…" : "Search"}
