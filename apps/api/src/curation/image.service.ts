@@ -1,28 +1,20 @@
 // Adding an image to a case: validate, store content-addressed, write rows + audit in one
 // transaction, then index it for search.
-import type { ImageModel, ModalityType, PrismaClient } from "@medcap/db";
+import type { ImageModel, PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import type { ImageMetadata } from "../ingest/case.record.js";
 import type { ImageStore } from "../ingest/image.store.js";
 import type { RetrievalPort } from "../search/search.types.js";
 import { writeAudit } from "./audit.writer.js";
 import { cleanCaption } from "./caption.service.js";
 import { type ImageLimits, validateImageBytes } from "./image.validation.js";
 
-export interface AddImageInput {
+export interface AddImageInput extends ImageMetadata {
   caseId: string;
   bytes: Uint8Array;
   externalId?: string | null;
   caption: string;
-  modality: ModalityType;
-  modalityDetail?: string | null;
-  plane?: string | null;
-  location?: string | null;
-  locationCategory?: string | null;
-  patientAge?: number | null;
-  patientSex?: string | null;
-  acrCodes?: string | null;
-  figurePart?: string | null;
 }
 
 export class ImageService {

@@ -2,11 +2,8 @@
 // the import service validates images and writes rows.
 import type { ModalityType, Split } from "@medcap/db";
 
-export interface ImageRecord {
-  externalId: string;
-  /** Absolute path of the image file to import. */
-  file: string;
-  caption: string;
+/** Per-image metadata, the same whether an image arrives through an importer or the API. */
+export interface ImageMetadata {
   modality: ModalityType;
   modalityDetail?: string | null;
   plane?: string | null;
@@ -16,6 +13,13 @@ export interface ImageRecord {
   patientSex?: string | null;
   acrCodes?: string | null;
   figurePart?: string | null;
+}
+
+export interface ImageRecord extends ImageMetadata {
+  externalId: string;
+  /** Absolute path of the image file to import. */
+  file: string;
+  caption: string;
 }
 
 export interface CaseRecord {
