@@ -26,6 +26,7 @@ const schema = z.object({
   MEDCAP_DATA_DIR: z.string().default(".medcap"),
   DATABASE_URL: z.string().url().optional(),
   MEDCAP_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  MEDCAP_PG_SYSTEM_DIR: z.string().default("/var/lib/medcap"),
   MEDPIX_DIR: z.string().optional(),
   MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v1")),
   MEDCAP_PROVIDERS: csv("cpu"),
@@ -62,6 +63,8 @@ export interface Config {
   imagesDir: string;
   databaseUrl: string | undefined;
   embeddedPgPort: number;
+  /** Root only: where PostgreSQL binaries/clusters go when the `postgres` user cannot reach the data folder. */
+  pgSystemDir: string;
   medpixDir: string | undefined;
   modelDir: string;
   providers: string[];
@@ -100,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imagesDir: path.join(dataDir, "images"),
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.MEDCAP_PG_PORT,
+    pgSystemDir: path.resolve(e.MEDCAP_PG_SYSTEM_DIR),
     medpixDir: e.MEDPIX_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDPIX_DIR) : undefined,
     modelDir: path.resolve(e.MEDCAP_MODEL_DIR),
     providers: e.MEDCAP_PROVIDERS,
