@@ -53,6 +53,7 @@ export function StartupBanner({ ready }: { ready: Pick<Readiness, "startup" | "n
         </span>
         {startup.total ? (
           <span className="mono">
+            {startup.step ? `${startup.step} ` : ""}
             {startup.done ?? 0}/{startup.total}
           </span>
         ) : null}

@@ -7,6 +7,8 @@ export interface Startup {
   phase: string;
   done?: number;
   total?: number;
+  /** Which part of the phase the counts are for (index: "images", then "captions"). */
+  step?: string;
   message?: string;
 }
 
@@ -28,6 +30,7 @@ interface ReadyzBody {
   phase?: string;
   done?: number;
   total?: number;
+  step?: string;
   message?: string;
   notices?: string[];
 }
@@ -47,7 +50,7 @@ export async function readiness(): Promise<Readiness | undefined> {
     const status = body.status;
     const startup: Startup | undefined =
       (status === "starting" || status === "failed") && body.phase
-        ? { status, phase: body.phase, done: body.done, total: body.total, message: body.message }
+        ? { status, phase: body.phase, done: body.done, total: body.total, step: body.step, message: body.message }
         : undefined;
     return { ready: Boolean(body.ok), checks, provider, startup, notices: body.notices ?? [] };
   } catch {

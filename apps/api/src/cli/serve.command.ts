@@ -1,4 +1,5 @@
 import http from "node:http";
+import path from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
@@ -101,7 +102,7 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
 
       try {
         ctx = await openAppContext(config, logger);
-        boot.enter("model", `loading ${config.modelDir}`);
+        boot.enter("model", `loading the model ${path.basename(config.modelDir)}`);
         const metrics = createServerMetrics();
         retrieval = await hooks.makeRetrieval?.(ctx, { metrics, bootstrap: boot });
         if (!retrieval) ctx.logger.warn("no retrieval core configured: search answers OVERLOADED and edits are not re-indexed");

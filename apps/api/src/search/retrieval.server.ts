@@ -30,7 +30,7 @@ async function findMedpix(ctx: AppContext, boot: BootstrapState, log: Logger): P
   const local = candidates.find((dir) => existsSync(dir));
   if (local) return local;
   try {
-    return await downloadMedpix(ctx.config.dataDir, (m) => log.info(m));
+    return await downloadMedpix(ctx.config.dataDir, (m) => log.info(m), ctx.config.medpixDownloadUrl);
   } catch (err) {
     const notice =
       `MedPix 2.0 was not found (looked in ${candidates.join(", ")}) and could not be downloaded (${(err as Error).message}). ` +
@@ -45,7 +45,7 @@ async function findMedpix(ctx: AppContext, boot: BootstrapState, log: Logger): P
 function reporter(boot: BootstrapState, log: Logger, what: string) {
   let lastDecile = -1;
   return (p: { phase: string; done: number; total: number }) => {
-    boot.progress(p.done, p.total);
+    boot.progress(p.done, p.total, p.phase);
     const decile = Math.floor((10 * p.done) / Math.max(1, p.total));
     if (decile !== lastDecile) log.info(`${what} ${p.phase}: ${p.done}/${p.total}`);
     lastDecile = decile;
@@ -59,7 +59,7 @@ async function bootstrap(ctx: AppContext, r: Retrieval, boot: BootstrapState, si
     boot.enter("import", "looking for MedPix 2.0");
     const dir = await findMedpix(ctx, boot, log);
     if (dir && !signal.aborted) {
-      boot.enter("import", `importing MedPix 2.0 from ${dir}`);
+      boot.enter("import", "importing MedPix 2.0");
       log.info({ dir }, "first start: importing MedPix 2.0");
       const report = await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(await readMedpix(dir), {
         actor: "bootstrap",

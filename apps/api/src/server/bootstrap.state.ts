@@ -8,6 +8,8 @@ export interface BootstrapStatus {
   /** Items done and expected in the current phase (import: cases, index: images + captions). */
   done?: number;
   total?: number;
+  /** The part of the phase that `done`/`total` count, when a phase has several. */
+  step?: string;
   /** A sentence for people: what is happening, or what went wrong and what to do. */
   message?: string;
   /** Things worth knowing that did not stop the start (e.g. no MedPix copy was found). */
@@ -29,8 +31,9 @@ export class BootstrapState {
     this.status = { phase, message, notices: this.status.notices };
   }
 
-  progress(done: number, total: number): void {
-    this.status = { ...this.status, done, total };
+  /** `step` names the part of the phase the counts belong to (e.g. "images", then "captions"). */
+  progress(done: number, total: number, step?: string): void {
+    this.status = { ...this.status, done, total, ...(step ? { step } : {}) };
   }
 
   notice(message: string): void {
