@@ -41,6 +41,7 @@ const schema = z.object({
   MEDCAP_VECTOR_STORE: z.enum(["embedded", "qdrant"]).default("embedded"),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
+  MEDCAP_QDRANT_EXACT_MAX_POINTS: z.coerce.number().int().min(0).default(20_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   MEDCAP_HOST: z.string().default("127.0.0.1"),
   MEDCAP_MAX_UPLOAD_BYTES: z.coerce
@@ -77,7 +78,8 @@ export interface Config {
   onnxThreads: number;
   batch: { maxSize: number; maxWaitMs: number; maxQueue: number };
   vectorStore: "embedded" | "qdrant";
-  qdrant: { url: string | undefined; apiKey: string | undefined };
+  /** exactMaxPoints: collections up to this size are searched exactly (brute force), larger ones by HNSW. */
+  qdrant: { url: string | undefined; apiKey: string | undefined; exactMaxPoints: number };
   http: { port: number; host: string };
   limits: { maxUploadBytes: number; maxPixels: number; maxK: number; rateLimitPerMinute: number };
   introspection: boolean;
@@ -117,7 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     onnxThreads: e.MEDCAP_ONNX_THREADS,
     batch: { maxSize: e.MEDCAP_BATCH_MAX, maxWaitMs: e.MEDCAP_BATCH_WAIT_MS, maxQueue: e.MEDCAP_QUEUE_MAX },
     vectorStore: e.MEDCAP_VECTOR_STORE,
-    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
+    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, exactMaxPoints: e.MEDCAP_QDRANT_EXACT_MAX_POINTS },
     http: { port: e.PORT, host: e.MEDCAP_HOST },
     limits: {
       maxUploadBytes: e.MEDCAP_MAX_UPLOAD_BYTES,

@@ -8,7 +8,7 @@ const wrap = (original: Error) => new GraphQLError(original.message, { originalE
 
 describe("error mapping", () => {
   it("keeps domain codes and messages", () => {
-    for (const code of ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "OVERLOADED"] as const) {
+    for (const code of ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "OVERLOADED", "SERVICE_UNAVAILABLE"] as const) {
       expect(formatError({ message: "x" }, wrap(new MedcapError(code, "why")))).toMatchObject({ message: "why", extensions: { code } });
     }
   });

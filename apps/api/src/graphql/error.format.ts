@@ -5,7 +5,15 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
 import { isMedcapError } from "../core/errors.js";
 
-export const PUBLIC_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "OVERLOADED", "INTERNAL_SERVER_ERROR"] as const;
+export const PUBLIC_CODES = [
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "OVERLOADED",
+  "SERVICE_UNAVAILABLE",
+  "INTERNAL_SERVER_ERROR",
+] as const;
 export type PublicCode = (typeof PUBLIC_CODES)[number];
 
 export interface ClassifiedError {
@@ -39,6 +47,7 @@ export function classifyError(error: unknown): ClassifiedError {
       case "UNAUTHENTICATED":
       case "FORBIDDEN":
       case "OVERLOADED":
+      case "SERVICE_UNAVAILABLE":
         return { code: original.code, message: original.message, internal: false };
       case "CONFLICT":
       case "UNSUPPORTED_MEDIA":
