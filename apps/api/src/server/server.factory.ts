@@ -35,6 +35,7 @@ import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./h
 import { imageRouter } from "./image.route.js";
 import { locals, requestContext, sendError } from "./request.context.js";
 import { createServerMetrics, type ServerMetrics } from "./server.metrics.js";
+import { processRequestInMemory } from "./upload.memory.js";
 
 /** Body limit for requests without a valid key (they can only reach `health`). */
 const ANONYMOUS_BODY_LIMIT = 64 * 1024;
@@ -161,7 +162,13 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       return jsonForAnonymous(req, res, next);
     },
     // One byte over the limit so our own check (with its clearer message) is the one that fires.
-    graphqlUploadExpress({ maxFileSize: config.limits.maxUploadBytes + 1, maxFiles: 2, maxFieldSize: jsonLimit }),
+    // Files stay in memory (never in a temp file a crash would leave behind with a DICOM's PHI).
+    graphqlUploadExpress({
+      processRequest: processRequestInMemory as never,
+      maxFileSize: config.limits.maxUploadBytes + 1,
+      maxFiles: 2,
+      maxFieldSize: jsonLimit,
+    }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const l = locals(res);
