@@ -5,7 +5,15 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
 import { isMedcapError } from "../core/errors.js";
 
-export const PUBLIC_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "OVERLOADED", "INTERNAL_SERVER_ERROR"] as const;
+export const PUBLIC_CODES = [
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "OVERLOADED",
+  "CONFLICT",
+  "INTERNAL_SERVER_ERROR",
+] as const;
 export type PublicCode = (typeof PUBLIC_CODES)[number];
 
 export interface ClassifiedError {
@@ -39,8 +47,8 @@ export function classifyError(error: unknown): ClassifiedError {
       case "UNAUTHENTICATED":
       case "FORBIDDEN":
       case "OVERLOADED":
-        return { code: original.code, message: original.message, internal: false };
       case "CONFLICT":
+        return { code: original.code, message: original.message, internal: false };
       case "UNSUPPORTED_MEDIA":
         return { code: "BAD_USER_INPUT", message: original.message, reason: original.code, internal: false };
       default:

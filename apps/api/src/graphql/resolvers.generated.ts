@@ -606,7 +606,11 @@ export type Mutation = {
   revokeApiKey: ApiKey;
   /** Queues an evaluation run (CURATOR). */
   runEvaluation: Job;
-  /** Writes a new caption revision and re-indexes the caption (CURATOR). */
+  /**
+   * Writes a new caption revision and re-indexes the caption (CURATOR). Concurrent edits are applied one
+   * after another; pass `expectedRevision` to be refused with `CONFLICT` instead when someone else
+   * changed the caption since you read it.
+   */
   updateCaption: Caption;
   /** Changes a case's fields (CURATOR). */
   updateCase: Case;
@@ -678,6 +682,7 @@ export type MutationRunEvaluationArgs = {
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationUpdateCaptionArgs = {
   comment?: InputMaybe<Scalars['String']['input']>;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
   text: Scalars['String']['input'];
 };
