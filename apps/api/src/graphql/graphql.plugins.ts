@@ -5,6 +5,7 @@ import { type FragmentDefinitionNode, GraphQLError, Kind } from "graphql/index.j
 import type { ServerMetrics } from "../server/server.metrics.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
+import { rejectNulCharacters } from "./input.hygiene.js";
 import { operationComplexity } from "./query.limits.js";
 
 /**
@@ -33,6 +34,7 @@ export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: numbe
               .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
               .map((d) => [d.name.value, d]),
           );
+          rejectNulCharacters(document, request.variables);
           const complexity = operationComplexity(schema, operation, fragments, request.variables ?? {});
           if (complexity > maxComplexity) {
             throw new GraphQLError(`query complexity ${complexity} exceeds the limit of ${maxComplexity}; ask for fewer items`, {
