@@ -44,5 +44,7 @@ env.MEDCAP_AUTO_IMPORT ??= "true"; // first start: import MedPix and index it
 run("api", process.execPath, [path.join(root, "apps", "api", "bin", "medcap.mjs"), "serve", "--port", apiPort]);
 // Run Next's own entry with node (not through npx) so SIGTERM reaches the server itself.
 const nextBin = createRequire(path.join(root, "apps", "admin", "package.json")).resolve("next/dist/bin/next");
-run("admin", process.execPath, [nextBin, "start", "-p", adminPort], { cwd: path.join(root, "apps", "admin") });
-console.error(`MedCap: API http://127.0.0.1:${apiPort}/graphql · admin http://127.0.0.1:${adminPort}`);
+// Loopback unless ADMIN_HOST says otherwise: the admin holds curators' keys in cookies.
+const adminHost = env.ADMIN_HOST ?? "127.0.0.1";
+run("admin", process.execPath, [nextBin, "start", "-p", adminPort, "-H", adminHost], { cwd: path.join(root, "apps", "admin") });
+console.error(`MedCap: API http://127.0.0.1:${apiPort}/graphql · admin http://${adminHost}:${adminPort}`);

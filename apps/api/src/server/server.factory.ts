@@ -8,7 +8,6 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type NextFunction, type Request, type Response } from "express";
 import graphqlUploadExpress from "graphql-upload/graphqlUploadExpress.mjs";
-import { Gauge } from "prom-client";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { RateLimiter } from "../auth/rate.limiter.js";
 import type { AppContext } from "../core/app.context.js";
@@ -34,7 +33,8 @@ import { authenticate } from "./auth.middleware.js";
 import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./health.routes.js";
 import { imageRouter } from "./image.route.js";
 import { locals, requestContext, sendError } from "./request.context.js";
-import { createServerMetrics, type ServerMetrics } from "./server.metrics.js";
+import { securityHeaders } from "./security.headers.js";
+import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "./server.metrics.js";
 import { processRequestInMemory } from "./upload.memory.js";
 
 /** Body limit for requests without a valid key (they can only reach `health`). */
@@ -103,16 +103,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     },
   };
 
-  new Gauge({
-    name: "medcap_jobs",
-    help: "Background jobs by status (QUEUED is the queue depth)",
-    labelNames: ["status"],
-    registers: [metrics.registry],
-    async collect() {
-      const counts = await queue.countByStatus().catch(() => ({}) as Record<string, number>);
-      for (const status of ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]) this.set({ status }, counts[status] ?? 0);
-    },
-  });
+  const stopJobGauge = registerJobGauge(metrics, () => queue.countByStatus());
 
   const app = express();
   app.disable("x-powered-by");
@@ -125,6 +116,8 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     introspection: config.introspection,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // "Did you mean …?" would list field names that introspection being off is meant to keep private.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     stopOnTerminationSignals: false,
     formatError,
     validationRules: [depthLimitRule(limits.maxDepth)],
@@ -141,10 +134,9 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const jsonLimit = Math.ceil((config.limits.maxUploadBytes * 4) / 3) + 256 * 1024;
 
   app.use(requestContext(logger, metrics));
+  app.use(securityHeaders({ landingPage: config.introspection }));
   app.use(healthRouter(() => checks));
-  app.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get("/metrics", metricsHandler(metrics, config.metricsToken));
   app.use("/images", authenticate(keys, limiter), imageRouter(prisma, ctx.images, config.limits.maxPixels));
   // Only callers with a valid key may send large bodies or files; `health` needs neither.
   const jsonForKeys = express.json({ limit: jsonLimit });
@@ -186,6 +178,10 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       },
     }),
   );
+  // Unknown routes: the same JSON error shape as everything else, not Express's HTML page.
+  app.use((req: Request, res: Response) => {
+    sendError(res, 404, "NOT_FOUND", `no route ${req.method} ${req.path.slice(0, 200)}`);
+  });
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const status = (err as { status?: number }).status;
@@ -220,6 +216,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
         await worker?.stop();
+        stopJobGauge();
         await options.onClose?.().catch((err) => logger.error({ err }, "onClose failed"));
         if (options.ownsContext !== false) await ctx.close();
       })();
