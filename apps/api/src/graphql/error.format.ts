@@ -23,6 +23,8 @@ export interface ClassifiedError {
   reason?: string;
   /** Unexpected: masked for the client, logged in full. */
   internal: boolean;
+  /** OVERLOADED: when to retry (also sent as the Retry-After header). */
+  retryAfterSeconds?: number;
 }
 
 const MASKED = "Internal server error";
@@ -46,7 +48,11 @@ export function classifyError(error: unknown): ClassifiedError {
       case "NOT_FOUND":
       case "UNAUTHENTICATED":
       case "FORBIDDEN":
-      case "OVERLOADED":
+      case "OVERLOADED": {
+        const hint = original.details.retryAfterSeconds;
+        const retryAfterSeconds = typeof hint === "number" && hint >= 1 ? Math.ceil(hint) : 1;
+        return { code: original.code, message: original.message, internal: false, retryAfterSeconds };
+      }
       case "CONFLICT":
         return { code: original.code, message: original.message, internal: false };
       case "UNSUPPORTED_MEDIA":
@@ -78,6 +84,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     message: c.message,
     ...(formatted.locations && !c.internal ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: c.code, ...(c.reason && !c.internal ? { reason: c.reason } : {}) },
+    extensions: {
+      code: c.code,
+      ...(c.reason && !c.internal ? { reason: c.reason } : {}),
+      ...(c.retryAfterSeconds ? { retryAfterSeconds: c.retryAfterSeconds } : {}),
+    },
   };
 }

@@ -6,7 +6,7 @@ import type { ServerMetrics } from "../server/server.metrics.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
 import { rejectNulCharacters } from "./input.hygiene.js";
-import { operationComplexity } from "./query.limits.js";
+import { encodeCount, operationComplexity, type QueryLimits } from "./query.limits.js";
 
 /**
  * The metric label is `<type>:<root fields>` (e.g. `query:searchImages`): bounded by the schema,
@@ -17,7 +17,11 @@ export function operationLabel(type: string, rootFields: string[]): string {
   return `${type}:${fields.slice(0, 3).join(",")}${fields.length > 3 ? ",…" : ""}`;
 }
 
-export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: number): ApolloServerPlugin<GraphQLContext> {
+export function observabilityPlugin(
+  metrics: ServerMetrics,
+  limits: Pick<QueryLimits, "maxComplexity" | "maxEncodes">,
+): ApolloServerPlugin<GraphQLContext> {
+  const { maxComplexity, maxEncodes } = limits;
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -41,6 +45,13 @@ export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: numbe
               extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
             });
           }
+          const encodes = encodeCount(operation, fragments);
+          if (encodes > maxEncodes) {
+            throw new GraphQLError(
+              `this request runs ${encodes} encodes (each aliased search or image field counts one); the limit is ${maxEncodes} per request`,
+              { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } },
+            );
+          }
         },
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
@@ -58,6 +69,14 @@ export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: numbe
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           metrics.operationDuration.observe({ operation: label }, seconds);
           if (response.body.kind === "single" && response.body.singleResult.errors) {
+            // OVERLOADED tells the client when to come back, as a 429 from the rate limiter does.
+            const retryAfter = Math.max(
+              0,
+              ...response.body.singleResult.errors.map((e) =>
+                e.extensions?.code === "OVERLOADED" ? Number(e.extensions.retryAfterSeconds ?? 1) : 0,
+              ),
+            );
+            if (retryAfter > 0) response.http.headers.set("retry-after", String(retryAfter));
             // The request id lets a client quote a masked error; the server log has the details.
             response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({
               ...e,

@@ -32,7 +32,7 @@ import type { RetrievalPort } from "../search/search.types.js";
 import { authenticate } from "./auth.middleware.js";
 import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./health.routes.js";
 import { imageRouter } from "./image.route.js";
-import { locals, requestContext, sendError } from "./request.context.js";
+import { locals, requestContext, requestScope, sendError } from "./request.context.js";
 import { securityHeaders } from "./security.headers.js";
 import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "./server.metrics.js";
 import { processRequestInMemory } from "./upload.memory.js";
@@ -74,7 +74,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const { config, logger } = ctx;
   const prisma = ctx.db.prisma;
   const metrics = options.metrics ?? createServerMetrics();
-  const limits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+  const limits = { ...DEFAULT_QUERY_LIMITS, maxEncodes: config.limits.maxEncodesPerRequest, ...options.queryLimits };
   const imageLimits = { maxUploadBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxPixels };
   const startedAt = Date.now();
 
@@ -123,7 +123,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     validationRules: [depthLimitRule(limits.maxDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      observabilityPlugin(metrics, limits.maxComplexity),
+      observabilityPlugin(metrics, limits),
       ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
   });
@@ -161,6 +161,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       maxFiles: 2,
       maxFieldSize: jsonLimit,
     }),
+    requestScope(config.limits.maxEncodesPerRequest),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const l = locals(res);
