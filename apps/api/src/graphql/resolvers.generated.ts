@@ -490,6 +490,8 @@ export type ImageMatch = {
 /** A unit of background work run by the Postgres-backed queue. */
 export type Job = {
   __typename?: 'Job';
+  /** How many times a worker started it. A job whose worker died is re-queued (its message says so) until MEDCAP_JOB_MAX_ATTEMPTS, then FAILED. */
+  attempts: Scalars['Int']['output'];
   /** When it was queued. */
   createdAt: Scalars['DateTime']['output'];
   /** Who queued it. */
@@ -1240,6 +1242,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type JobResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

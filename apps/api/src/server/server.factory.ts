@@ -79,7 +79,10 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const startedAt = Date.now();
 
   const queue = new JobQueue(prisma);
-  const worker = options.worker === false ? undefined : new JobWorker(queue, logger.child({ component: "jobs" }), options.worker ?? {});
+  const worker =
+    options.worker === false
+      ? undefined
+      : new JobWorker(queue, logger.child({ component: "jobs" }), { maxAttempts: config.jobs.maxAttempts, ...options.worker });
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
   const keys = new ApiKeyService(prisma);
   const services: GraphQLServices = {
