@@ -50,3 +50,19 @@ describe("error mapping", () => {
     expect(classifyError(wrap(tooLarge))).toMatchObject({ code: "BAD_USER_INPUT", internal: false });
   });
 });
+
+describe("database outages", () => {
+  it("are SERVICE_UNAVAILABLE without driver text, whether the code is on the error or under Prisma's meta", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    const recovering = Object.assign(new Error("Database error. Code: `57P03`"), {
+      code: "P2039",
+      meta: { driverAdapterError: { name: "DriverAdapterError", cause: { code: "57P03", kind: "postgres" } } },
+    });
+    for (const err of [refused, recovering]) {
+      const c = classifyError(err);
+      expect(c).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "DATABASE_UNAVAILABLE", internal: false });
+      expect(c.message).not.toMatch(/127\.0\.0\.1|5432/);
+    }
+    expect(classifyError(Object.assign(new Error("unique constraint"), { code: "P2002" })).code).toBe("INTERNAL_SERVER_ERROR");
+  });
+});

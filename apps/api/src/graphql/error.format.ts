@@ -60,15 +60,25 @@ const DATABASE_DOWN_CODES = new Set([
   "EPIPE",
 ]);
 const DATABASE_DOWN_MESSAGE =
-  /Connection terminated|Can't reach database|server closed the connection|terminating connection|connection (refused|ended|closed)|ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode)/i;
+  /Connection terminated|Can't reach database|server closed the connection|terminating connection|connection (refused|ended|closed)|ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)/i;
+/** Driver-adapter error kinds (Prisma 7) that mean the server is gone rather than the query wrong. */
+const DATABASE_DOWN_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 
 /** Whether an error (or one of its causes) says the database is unreachable: a typed SERVICE_UNAVAILABLE, not a 500. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === "object" && depth < 6; depth++) {
-    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 8; depth++) {
+    const { code, kind, message, cause, meta } = e as {
+      code?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      meta?: unknown;
+    };
     if (typeof code === "string" && DATABASE_DOWN_CODES.has(code)) return true;
+    if (typeof kind === "string" && DATABASE_DOWN_KINDS.has(kind)) return true;
     if (typeof message === "string" && DATABASE_DOWN_MESSAGE.test(message)) return true;
-    e = cause;
+    // Prisma's known-request errors carry the driver adapter's error under meta.
+    e = cause ?? (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
   }
   return false;
 }

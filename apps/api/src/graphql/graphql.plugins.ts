@@ -2,6 +2,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 // `graphql/index.js`: the module instance Apollo loads, under vitest too (whose resolver would pick the .mjs build and break instanceof checks).
 import { type FragmentDefinitionNode, GraphQLError, Kind } from "graphql/index.js";
+import { databaseDownLog } from "../core/rate-limited.log.js";
 import type { ServerMetrics } from "../server/server.metrics.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
@@ -16,32 +17,6 @@ export function operationLabel(type: string, rootFields: string[]): string {
   const fields = [...new Set(rootFields)].sort();
   return `${type}:${fields.slice(0, 3).join(",")}${fields.length > 3 ? ",…" : ""}`;
 }
-
-/**
- * While the database is down every request fails the same way: one warning per interval, with how
- * many were suppressed, instead of one per request (a probe once grew the log by 25 MB in 2 minutes).
- */
-export class RateLimitedLog {
-  private last = 0;
-  private suppressed = 0;
-  constructor(
-    private readonly message: string,
-    private readonly intervalMs = 10_000,
-  ) {}
-
-  note(logger: () => { warn(obj: object, msg: string): void }, err: unknown, now = Date.now()): boolean {
-    if (now - this.last < this.intervalMs) {
-      this.suppressed++;
-      return false;
-    }
-    logger().warn({ err, suppressed: this.suppressed }, this.message);
-    this.last = now;
-    this.suppressed = 0;
-    return true;
-  }
-}
-
-const databaseDownLog = new RateLimitedLog("database unavailable: requests answer SERVICE_UNAVAILABLE");
 
 export function observabilityPlugin(
   metrics: ServerMetrics,

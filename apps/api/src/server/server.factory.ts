@@ -18,7 +18,8 @@ import { FlagService } from "../curation/flag.service.js";
 import { ImageService } from "../curation/image.service.js";
 import { ModelVersionService } from "../curation/model-version.service.js";
 import { QueryService } from "../curation/query.service.js";
-import { formatError } from "../graphql/error.format.js";
+import { databaseDownLog } from "../core/rate-limited.log.js";
+import { classifyError, formatError } from "../graphql/error.format.js";
 import type { GraphQLContext, GraphQLServices } from "../graphql/graphql.context.js";
 import { createLoaders } from "../graphql/graphql.loaders.js";
 import { observabilityPlugin } from "../graphql/graphql.plugins.js";
@@ -206,6 +207,13 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     const status = (err as { status?: number }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
       return sendError(res, status, "BAD_USER_INPUT", status === 413 ? "request body too large" : (err as Error).message);
+    }
+    const c = classifyError(err);
+    if (c.code === "SERVICE_UNAVAILABLE") {
+      // E.g. the key lookup before GraphQL runs, while PostgreSQL restarts.
+      databaseDownLog.note(() => locals(res).log, err);
+      res.setHeader("Retry-After", String(c.retryAfterSeconds ?? 5));
+      return sendError(res, 503, c.code, c.message);
     }
     locals(res).log.error({ err }, "unhandled error");
     sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
