@@ -14,6 +14,7 @@ import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
 import { registerJobHandler } from "../jobs/job.handlers.js";
 import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { vectorStoreReadiness } from "./store.readiness.js";
 
 /** Where a first start finds MedPix 2.0: MEDPIX_DIR, the shared copy beside the repo, else a download. */
 function medpixSource(ctx: AppContext): string | undefined {
@@ -114,13 +115,7 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics }) =>
     close: () => r.close(),
     readiness: [
       { name: "model", check: async () => ({ ok: true, detail: `${r.model.name} ${r.model.version} on ${r.encoder.info().provider}` }) },
-      {
-        name: "vectorStore",
-        check: async () => {
-          const ok = await r.store.ready();
-          return { ok, detail: `${r.store.name}: ${await r.store.count(r.model.modelVersionId)} vectors` };
-        },
-      },
+      vectorStoreReadiness({ store: r.store, indexer: r.indexer, model: r.model, logger: ctx.logger }),
     ],
   };
   return servable;
