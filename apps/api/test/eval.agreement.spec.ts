@@ -8,8 +8,10 @@ import { EvaluationService } from "../src/eval/evaluation.service.js";
 import { ImportService } from "../src/ingest/import.service.js";
 import { readMedpix } from "../src/ingest/medpix.reader.js";
 import { openRetrieval, type Retrieval } from "../src/search/retrieval.context.js";
+import type { QdrantVectorStore } from "../src/vectors/qdrant.store.js";
 import { openTestApp } from "./app.fixture.js";
 import { requireMedpix } from "./medpix.paths.js";
+import { qdrantTitle, qdrantUrl } from "./qdrant.suite.js";
 
 let ctx: AppContext;
 let r: Retrieval;
@@ -66,5 +68,68 @@ describe("medcap eval agrees with the toolkit on MedPix dev", () => {
     const m = (result.metrics as { model: Record<string, number> }).model;
     expect(Math.abs((m.BLEU_4 as number) - (toolkit["seed-template"].model.BLEU_4 as number))).toBeLessThan(0.01);
     expect(Math.abs((m.CIDEr as number) - (toolkit["seed-template"].model.CIDEr as number))).toBeLessThan(0.02);
+  });
+});
+
+// Here rather than in a file of its own: MedPix is imported and indexed once per run (minutes on 2 cores).
+describe.skipIf(!qdrantUrl)(qdrantTitle("Qdrant answers MedPix exactly like the embedded store"), () => {
+  let q: Retrieval;
+  beforeAll(async () => {
+    // The data folder was indexed with the embedded store; Qdrant starts empty and is filled from Postgres.
+    const config = { ...ctx.config, vectorStore: "qdrant" as const, qdrant: { ...ctx.config.qdrant, url: qdrantUrl } };
+    q = await openRetrieval({ ...ctx, config });
+  }, 300_000);
+  afterAll(async () => {
+    await q?.close();
+  });
+
+  it("holds every vector of the embedded store after opening on a folder indexed without it", async () => {
+    const state = await q.indexer.storeState(q.model);
+    expect(state.inSync).toBe(true);
+    expect(state.store).toEqual({
+      IMAGE: await r.store.count(r.model.modelVersionId, "IMAGE"),
+      CAPTION: await r.store.count(r.model.modelVersionId, "CAPTION"),
+    });
+    expect(state.store.IMAGE).toBe(1850);
+    expect(await (q.store as QdrantVectorStore).searchesExactly(q.model.modelVersionId)).toBe(true);
+  });
+
+  it("gives the same top-10 ids and scores for every dev image, both kinds, with and without filters", async () => {
+    const mv = r.model.modelVersionId;
+    const dev = await ctx.db.prisma.image.findMany({ where: { case: { split: "DEV" } }, select: { id: true }, orderBy: { id: "asc" } });
+    expect(dev).toHaveLength(197);
+    const filters = [undefined, { splits: ["TRAIN" as const] }, { modalities: ["MR" as const], planes: ["Axial"] }];
+    let searches = 0;
+    let sameRank = 0;
+    let maxDelta = 0;
+    for (const { id } of dev) {
+      const vector = (await r.repo.vectorOf(mv, "IMAGE", id)) as Float32Array;
+      for (const kind of ["IMAGE", "CAPTION"] as const) {
+        for (const filter of filters) {
+          const request = { kind, k: 10, filter, excludeTargetIds: kind === "IMAGE" ? [id] : undefined };
+          const [embedded, wide, qdrant] = await Promise.all([
+            r.store.search(mv, vector, request),
+            r.store.search(mv, vector, { ...request, k: 60 }),
+            q.store.search(mv, vector, request),
+          ]);
+          searches++;
+          expect(qdrant).toHaveLength(embedded.length);
+          // Captions repeat (same text, same vector), so equal scores may come in either order:
+          // every rank's score must agree, and every id Qdrant returns must have that score here.
+          const scoreHere = new Map(wide.map((h) => [h.payload.targetId, h.score]));
+          qdrant.forEach((h, i) => {
+            const e = embedded[i] as (typeof embedded)[number];
+            maxDelta = Math.max(maxDelta, Math.abs(h.score - e.score));
+            expect(Math.abs(h.score - e.score)).toBeLessThan(1e-5);
+            expect(Math.abs((scoreHere.get(h.payload.targetId) ?? Number.NaN) - h.score)).toBeLessThan(1e-5);
+            if (h.payload.targetId === e.payload.targetId) sameRank++;
+          });
+        }
+      }
+    }
+    expect(searches).toBe(197 * 2 * filters.length);
+    process.stdout.write(
+      `qdrant parity: ${searches} searches, ${sameRank} of ${searches * 10} ranks with the very same id, max |score delta| ${maxDelta.toExponential(2)}\n`,
+    );
   });
 });

@@ -1,12 +1,13 @@
-// Medium tests: indexing and search with the committed model, real ONNX sessions and PostgreSQL.
+// Medium tests: indexing and search with the committed model, real ONNX sessions and PostgreSQL,
+// once over the embedded store and once over the Qdrant server of the test run (skipped, with the
+// reason in the suite's name, when there is none).
 import type { Split } from "@medcap/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestApp, syntheticPng } from "../../test/app.fixture.js";
+import { qdrantTitle, qdrantUrl } from "../../test/qdrant.suite.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImportService } from "../ingest/import.service.js";
 import { openRetrieval, type Retrieval } from "./retrieval.context.js";
-
-let ctx: AppContext;
 
 const CAPTIONS = [
   "Axial CT of the liver shows a hypodense lesion.",
@@ -17,141 +18,205 @@ const CAPTIONS = [
   "Frontal chest radiograph with cardiomegaly.",
 ];
 
-beforeAll(async () => {
-  ctx = await openTestApp({ MEDCAP_BATCH_MAX: "2" });
-  const cases = await Promise.all(
-    [0, 1, 2].map(async (c) => ({
-      externalId: `C${c}`,
-      split: (c === 2 ? "DEV" : "TRAIN") as Split,
-      title: `Case ${c}`,
-      images: await Promise.all(
-        [0, 1].map(async (i) => {
-          const n = c * 2 + i;
-          const file = `${ctx.config.dataDir}/src-${n}.png`;
-          await import("node:fs/promises").then((fs) => syntheticPng(n).then((b) => fs.writeFile(file, b)));
-          return {
-            externalId: `C${c}_${i}`,
-            file,
-            caption: CAPTIONS[n] as string,
-            modality: n % 2 ? ("MR" as const) : ("CT" as const),
-            plane: "Axial",
-          };
-        }),
-      ),
-    })),
-  );
-  await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset({
-    dataset: { name: "fixture", source: "test" },
-    cases,
-    problems: [],
-  });
-});
-afterAll(async () => {
-  await ctx?.close();
-});
+const stores: { name: string; env: Record<string, string>; skip: boolean }[] = [
+  { name: "embedded store", env: {}, skip: false },
+  {
+    name: qdrantTitle("Qdrant store"),
+    env: { MEDCAP_VECTOR_STORE: "qdrant", QDRANT_URL: qdrantUrl || "http://127.0.0.1:1" },
+    skip: !qdrantUrl,
+  },
+];
 
-async function counts(r: Retrieval) {
-  return {
-    rows: await ctx.db.prisma.embedding.count({ where: { modelVersionId: r.model.modelVersionId } }),
-    images: await r.store.count(r.model.modelVersionId, "IMAGE"),
-    captions: await r.store.count(r.model.modelVersionId, "CAPTION"),
-  };
-}
+describe.each(stores)("index and search services over the $name", ({ env, skip }) => {
+  if (skip) {
+    it.skip("needs a Qdrant server", () => {});
+    return;
+  }
+  let ctx: AppContext;
 
-describe("indexing", () => {
-  it("resumes after an interrupted run without duplicates, and a second run has nothing to do", async () => {
-    const first = await openRetrieval(ctx);
-    const abort = new AbortController();
-    await expect(
-      first.indexer.indexAll(
-        first.model,
-        (p) => {
-          if (p.phase === "images" && p.done >= 2) abort.abort(new Error("simulated crash"));
-        },
-        abort.signal,
-      ),
-    ).rejects.toThrow(/simulated crash/);
-    expect((await counts(first)).rows).toBe(2); // the committed batch survives
-    await first.close();
-
-    // A new process: vectors reload from Postgres, the rest is encoded.
-    const second = await openRetrieval(ctx);
-    expect(await second.store.count(second.model.modelVersionId, "IMAGE")).toBe(2);
-    const report = await second.indexer.indexAll(second.model);
-    expect(report.images).toBe(4);
-    expect(report.captions).toBe(6);
-    expect(report.captionsReused).toBeGreaterThanOrEqual(1); // the repeated caption is encoded once
-    expect(await counts(second)).toEqual({ rows: 12, images: 6, captions: 6 });
-    const again = await second.indexer.indexAll(second.model);
-    expect(again).toMatchObject({ images: 0, captions: 0 });
-    await second.close();
-  });
-});
-
-describe("search", () => {
-  let r: Retrieval;
   beforeAll(async () => {
-    r = await openRetrieval(ctx);
-    await r.indexer.indexAll(r.model);
+    ctx = await openTestApp({ MEDCAP_BATCH_MAX: "2", ...env });
+    const cases = await Promise.all(
+      [0, 1, 2].map(async (c) => ({
+        externalId: `C${c}`,
+        split: (c === 2 ? "DEV" : "TRAIN") as Split,
+        title: `Case ${c}`,
+        images: await Promise.all(
+          [0, 1].map(async (i) => {
+            const n = c * 2 + i;
+            const file = `${ctx.config.dataDir}/src-${n}.png`;
+            await import("node:fs/promises").then((fs) => syntheticPng(n).then((b) => fs.writeFile(file, b)));
+            return {
+              externalId: `C${c}_${i}`,
+              file,
+              caption: CAPTIONS[n] as string,
+              modality: n % 2 ? ("MR" as const) : ("CT" as const),
+              plane: "Axial",
+            };
+          }),
+        ),
+      })),
+    );
+    await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset({
+      dataset: { name: "fixture", source: "test" },
+      cases,
+      problems: [],
+    });
   });
   afterAll(async () => {
-    await r?.close();
+    await ctx?.close();
   });
 
-  it("captions an image with distinct texts, scores, provenance and model version", async () => {
-    const image = await ctx.db.prisma.image.findFirstOrThrow({ where: { externalId: "C0_0" } });
-    const captions = await r.search.captionImage({ imageId: image.id }, { k: 10 });
-    const texts = captions.map((c) => c.text);
-    expect(new Set(texts).size).toBe(texts.length);
-    expect(texts).toHaveLength(5); // six caption rows, five distinct texts
-    const repeated = captions.find((c) => c.text.startsWith("Axial CT of the liver"));
-    expect(repeated?.imageIds).toHaveLength(2);
-    expect(repeated?.caseIds).toHaveLength(1);
-    for (const c of captions) {
-      expect(c.model.modelVersionId).toBe(r.model.modelVersionId);
-      expect(c.score).toBeGreaterThan(-1.0001);
-      expect(c.score).toBeLessThan(1.0001);
-    }
-    const bytes = await syntheticPng(0);
-    const uploaded = await r.search.captionImage({ bytes }, { k: 3, filter: { splits: ["DEV"] } });
-    const devTexts = new Set([CAPTIONS[4], CAPTIONS[5]]);
-    for (const c of uploaded) expect(devTexts.has(c.text)).toBe(true);
-  });
+  async function counts(r: Retrieval) {
+    return {
+      rows: await ctx.db.prisma.embedding.count({ where: { modelVersionId: r.model.modelVersionId } }),
+      images: await r.store.count(r.model.modelVersionId, "IMAGE"),
+      captions: await r.store.count(r.model.modelVersionId, "CAPTION"),
+    };
+  }
 
-  it("finds images for text, respecting filters and k", async () => {
-    const hits = await r.search.searchImages("axial CT of the liver", { k: 3 });
-    expect(hits).toHaveLength(3);
-    const mr = await r.search.searchImages("brain", { k: 10, filter: { modalities: ["MR"] } });
-    const images = await ctx.db.prisma.image.findMany({ where: { id: { in: mr.map((h) => h.imageId) } } });
-    expect(images.every((i) => i.modality === "MR")).toBe(true);
-    await expect(r.search.searchImages("   ", { k: 3 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
-  });
+  describe("indexing", () => {
+    it("resumes after an interrupted run without duplicates, and a second run has nothing to do", async () => {
+      const first = await openRetrieval(ctx);
+      const abort = new AbortController();
+      await expect(
+        first.indexer.indexAll(
+          first.model,
+          (p) => {
+            if (p.phase === "images" && p.done >= 2) abort.abort(new Error("simulated crash"));
+          },
+          abort.signal,
+        ),
+      ).rejects.toThrow(/simulated crash/);
+      expect((await counts(first)).rows).toBe(2); // the committed batch survives
+      await first.close();
 
-  it("finds similar images, excluding the query and optionally its case", async () => {
-    const image = await ctx.db.prisma.image.findFirstOrThrow({ where: { externalId: "C1_0" } });
-    const all = await r.search.similarImages({ imageId: image.id }, { k: 10 });
-    expect(all.map((h) => h.imageId)).not.toContain(image.id);
-    expect(all).toHaveLength(5);
-    const other = await r.search.similarImages({ imageId: image.id }, { k: 10, excludeSameCase: true });
-    expect(other).toHaveLength(4);
-    expect(other.every((h) => h.caseId !== image.caseId)).toBe(true);
-    await expect(r.search.similarImages({ imageId: "nope" }, { k: 3 })).rejects.toMatchObject({ code: "NOT_FOUND" });
-  });
-
-  it("re-encodes an edited caption: the old text disappears, the new one is found", async () => {
-    const image = await ctx.db.prisma.image.findFirstOrThrow({ where: { externalId: "C2_1" }, include: { captions: true } });
-    const old = image.captions[0]!;
-    const edited = await ctx.db.prisma.$transaction(async (tx) => {
-      await tx.caption.update({ where: { id: old.id }, data: { isCurrent: false } });
-      return tx.caption.create({
-        data: { imageId: image.id, text: "Frontal chest radiograph, corrected: normal heart size.", source: "CURATED" },
-      });
+      // A new process: vectors reload from Postgres, the rest is encoded.
+      const second = await openRetrieval(ctx);
+      expect(await second.store.count(second.model.modelVersionId, "IMAGE")).toBe(2);
+      const report = await second.indexer.indexAll(second.model);
+      expect(report.images).toBe(4);
+      expect(report.captions).toBe(6);
+      expect(report.captionsReused).toBeGreaterThanOrEqual(1); // the repeated caption is encoded once
+      expect(await counts(second)).toEqual({ rows: 12, images: 6, captions: 6 });
+      const again = await second.indexer.indexAll(second.model);
+      expect(again).toMatchObject({ images: 0, captions: 0 });
+      await second.close();
     });
-    await r.search.reindexCaption(edited.id);
-    const captions = await r.search.captionImage({ imageId: image.id }, { k: 10 });
-    const texts = captions.map((c) => c.text);
-    expect(texts).toContain("Frontal chest radiograph, corrected: normal heart size.");
-    expect(texts).not.toContain(old.text);
-    expect(await r.store.count(r.model.modelVersionId, "CAPTION")).toBe(6);
+  });
+
+  describe("search", () => {
+    let r: Retrieval;
+    beforeAll(async () => {
+      r = await openRetrieval(ctx);
+      await r.indexer.indexAll(r.model);
+    });
+    afterAll(async () => {
+      await r?.close();
+    });
+
+    it("captions an image with distinct texts, scores, provenance and model version", async () => {
+      const image = await ctx.db.prisma.image.findFirstOrThrow({ where: { externalId: "C0_0" } });
+      const captions = await r.search.captionImage({ imageId: image.id }, { k: 10 });
+      const texts = captions.map((c) => c.text);
+      expect(new Set(texts).size).toBe(texts.length);
+      expect(texts).toHaveLength(5); // six caption rows, five distinct texts
+      const repeated = captions.find((c) => c.text.startsWith("Axial CT of the liver"));
+      expect(repeated?.imageIds).toHaveLength(2);
+      expect(repeated?.caseIds).toHaveLength(1);
+      for (const c of captions) {
+        expect(c.model.modelVersionId).toBe(r.model.modelVersionId);
+        expect(c.score).toBeGreaterThan(-1.0001);
+        expect(c.score).toBeLessThan(1.0001);
+      }
+      const bytes = await syntheticPng(0);
+      const uploaded = await r.search.captionImage({ bytes }, { k: 3, filter: { splits: ["DEV"] } });
+      const devTexts = new Set([CAPTIONS[4], CAPTIONS[5]]);
+      for (const c of uploaded) expect(devTexts.has(c.text)).toBe(true);
+    });
+
+    it("finds images for text, respecting filters and k", async () => {
+      const hits = await r.search.searchImages("axial CT of the liver", { k: 3 });
+      expect(hits).toHaveLength(3);
+      const mr = await r.search.searchImages("brain", { k: 10, filter: { modalities: ["MR"] } });
+      const images = await ctx.db.prisma.image.findMany({ where: { id: { in: mr.map((h) => h.imageId) } } });
+      expect(images.every((i) => i.modality === "MR")).toBe(true);
+      await expect(r.search.searchImages("   ", { k: 3 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    });
+
+    it("finds similar images, excluding the query and optionally its case", async () => {
+      const image = await ctx.db.prisma.image.findFirstOrThrow({ where: { externalId: "C1_0" } });
+      const all = await r.search.similarImages({ imageId: image.id }, { k: 10 });
+      expect(all.map((h) => h.imageId)).not.toContain(image.id);
+      expect(all).toHaveLength(5);
+      const other = await r.search.similarImages({ imageId: image.id }, { k: 10, excludeSameCase: true });
+      expect(other).toHaveLength(4);
+      expect(other.every((h) => h.caseId !== image.caseId)).toBe(true);
+      await expect(r.search.similarImages({ imageId: "nope" }, { k: 3 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    });
+
+    it("re-encodes an edited caption: the old text disappears, the new one is found", async () => {
+      const image = await ctx.db.prisma.image.findFirstOrThrow({ where: { externalId: "C2_1" }, include: { captions: true } });
+      const old = image.captions[0]!;
+      const edited = await ctx.db.prisma.$transaction(async (tx) => {
+        await tx.caption.update({ where: { id: old.id }, data: { isCurrent: false } });
+        return tx.caption.create({
+          data: { imageId: image.id, text: "Frontal chest radiograph, corrected: normal heart size.", source: "CURATED" },
+        });
+      });
+      await r.search.reindexCaption(edited.id);
+      const captions = await r.search.captionImage({ imageId: image.id }, { k: 10 });
+      const texts = captions.map((c) => c.text);
+      expect(texts).toContain("Frontal chest radiograph, corrected: normal heart size.");
+      expect(texts).not.toContain(old.text);
+      expect(await r.store.count(r.model.modelVersionId, "CAPTION")).toBe(6);
+    });
+  });
+  describe("a store out of step with Postgres", () => {
+    it("is detected and rebuilt from Postgres without encoding: by indexAll and when retrieval opens", async () => {
+      const r = await openRetrieval(ctx);
+      const mv = r.model.modelVersionId;
+      expect((await r.indexer.storeState(r.model)).inSync).toBe(true);
+      const expected = await r.indexer.storeState(r.model);
+      // What a fresh Qdrant next to an already indexed data folder looks like.
+      await r.store.dropCollection(mv);
+      const lost = await r.indexer.storeState(r.model);
+      expect(lost).toMatchObject({ inSync: false, store: { IMAGE: 0, CAPTION: 0 } });
+      const phases = new Set<string>();
+      const report = await r.indexer.indexAll(r.model, (p) => phases.add(p.phase));
+      expect(report).toMatchObject({ images: 0, captions: 0, restored: expected.postgres.IMAGE + expected.postgres.CAPTION });
+      expect(phases).toEqual(new Set(["store"]));
+      expect(await r.indexer.storeState(r.model)).toEqual(expected);
+      await r.store.dropCollection(mv);
+      await r.close();
+      if (env.MEDCAP_VECTOR_STORE === "qdrant") {
+        // Qdrant outlives the process: opening retrieval restores it (the embedded store reloads anyway).
+        const reopened = await openRetrieval(ctx);
+        expect(await reopened.indexer.storeState(reopened.model)).toEqual(expected);
+        await reopened.close();
+      }
+    });
+
+    it("keeps answering in full while the collection is rebuilt (blue/green)", async () => {
+      const r = await openRetrieval(ctx);
+      const mv = r.model.modelVersionId;
+      const total = (await r.indexer.storeState(r.model)).store.IMAGE;
+      const query = (await r.repo.vectorOf(mv, "IMAGE", (await ctx.db.prisma.image.findFirstOrThrow()).id)) as Float32Array;
+      let rebuilding = true;
+      const answers: number[] = [];
+      const searching = (async () => {
+        while (rebuilding) {
+          answers.push((await r.store.search(mv, query, { kind: "IMAGE", k: 10 })).length);
+          await new Promise((resolve) => setImmediate(resolve)); // the embedded store answers without I/O: let the rebuild run
+        }
+      })();
+      await r.store.rebuild(mv, r.encoder.dim, r.repo.points(mv));
+      rebuilding = false;
+      await searching;
+      expect(answers.length).toBeGreaterThan(0);
+      expect(new Set(answers)).toEqual(new Set([total]));
+      expect((await r.indexer.storeState(r.model)).inSync).toBe(true);
+      await r.close();
+    });
   });
 });

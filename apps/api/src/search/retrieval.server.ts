@@ -17,6 +17,7 @@ import { readMedpix } from "../ingest/medpix.reader.js";
 import { registerJobHandler } from "../jobs/job.handlers.js";
 import type { BootstrapState } from "../server/bootstrap.state.js";
 import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { vectorStoreReadiness } from "./store.readiness.js";
 
 /** Where a first start looks for MedPix 2.0 locally: MEDPIX_DIR, then the shared copy beside the repo. */
 function medpixCandidates(ctx: AppContext): string[] {
@@ -140,13 +141,7 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     prepare: (signal) => bootstrap(ctx, r, boot, signal),
     readiness: [
       { name: "model", check: async () => ({ ok: true, detail: `${r.model.name} ${r.model.version} on ${r.encoder.info().provider}` }) },
-      {
-        name: "vectorStore",
-        check: async () => {
-          const ok = await r.store.ready();
-          return { ok, detail: `${r.store.name}: ${await r.store.count(r.model.modelVersionId)} vectors` };
-        },
-      },
+      vectorStoreReadiness({ store: r.store, indexer: r.indexer, model: r.model, logger: ctx.logger }),
     ],
   };
   return servable;
