@@ -247,6 +247,8 @@ describe("GraphQL over HTTP with the committed model", () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/medcap_graphql_operation_duration_seconds_bucket/);
     expect(metrics).toMatch(/medcap_encode_batch_size_bucket/);
+    // searchImages ran above: its text went through the embedding cache.
+    expect(metrics).toMatch(/medcap_text_embedding_cache_requests_total\{result="miss"\} [1-9]/);
   });
 });
 

@@ -12,6 +12,7 @@ import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder } from "./model.manifest.js";
 import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
+import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
 
 /** The slice of Config the encoders use; the app's Config satisfies it structurally. */
@@ -20,6 +21,8 @@ export interface EncoderConfig {
   onnxThreads: number;
   batch: { maxSize: number; maxWaitMs: number; maxQueue: number };
   limits: { maxUploadBytes: number; maxPixels: number };
+  /** Entries of the LRU cache of request text embeddings (encodeText); 0 or absent = off. */
+  textCacheSize?: number;
 }
 
 export interface EncoderInfo {
@@ -42,6 +45,7 @@ export class EncoderService {
   private readonly textBatcher: MicroBatcher<number[], Float32Array>;
   private readonly preprocessor: ImagePreprocessor;
   readonly tokenizer: WordPieceTokenizer;
+  private readonly textCache: TextEmbeddingCache;
   private closed = false;
   // Decoded pixels are the big allocation (up to maxPixels × 4 bytes each), so decodes are limited
   // to one per core and queued decodes count against the same maxQueue as the batcher.
@@ -64,6 +68,11 @@ export class EncoderService {
       config.limits,
     );
     this.tokenizer = WordPieceTokenizer.fromVocabText(model.vocabText, manifest.text.tokenizer);
+    this.textCache = new TextEmbeddingCache(
+      config.textCacheSize ?? 0,
+      `${manifest.name}@${manifest.version}#${model.manifestSha256}`,
+      manifest.text.tokenizer.lowercase,
+    );
     const batch = config.batch;
     this.imageBatcher = new MicroBatcher({
       name: "image encoder",
@@ -173,10 +182,16 @@ export class EncoderService {
     return { embedding: await this.imageBatcher.submit(tensor), ...rest };
   }
 
+  /** A request's text: answered from the LRU cache when the same text was encoded recently. */
   async encodeText(text: string): Promise<Float32Array> {
     this.assertOpen();
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
-    return this.textBatcher.submit(this.tokenizer.encode(text));
+    return this.textCache.get(text, (t) => this.textBatcher.submit(this.tokenizer.encode(t)));
+  }
+
+  /** Hits, misses and size of the text embedding cache (for /metrics). */
+  textCacheStats(): TextCacheStats {
+    return this.textCache.stats();
   }
 
   /**

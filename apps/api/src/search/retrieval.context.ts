@@ -23,7 +23,7 @@ export interface Retrieval {
 export function createVectorStore(ctx: AppContext): VectorStore {
   const { vectorStore, qdrant } = ctx.config;
   if (vectorStore === "qdrant" && qdrant.url) return new QdrantVectorStore(qdrant.url, qdrant.apiKey);
-  return new EmbeddedVectorStore();
+  return new EmbeddedVectorStore({ approximateAbove: ctx.config.vectorApproximateAbove });
 }
 
 export async function openRetrieval(
