@@ -34,7 +34,6 @@ const schema = z.object({
   MEDCAP_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(4),
   MEDCAP_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
   MEDCAP_VECTOR_STORE: z.enum(["embedded", "qdrant"]).default("embedded"),
-  MEDCAP_VECTOR_APPROX_ABOVE: z.coerce.number().int().min(0).default(500_000),
   MEDCAP_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(4096),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
@@ -70,8 +69,6 @@ export interface Config {
   onnxThreads: number;
   batch: { maxSize: number; maxWaitMs: number; maxQueue: number };
   vectorStore: "embedded" | "qdrant";
-  /** Embedded store: points per kind above which unfiltered queries use HNSW (0 = always exact). */
-  vectorApproximateAbove: number;
   /** LRU entries of request text embeddings (0 = off). */
   textCacheSize: number;
   qdrant: { url: string | undefined; apiKey: string | undefined };
@@ -112,7 +109,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     onnxThreads: e.MEDCAP_ONNX_THREADS,
     batch: { maxSize: e.MEDCAP_BATCH_MAX, maxWaitMs: e.MEDCAP_BATCH_WAIT_MS, maxQueue: e.MEDCAP_QUEUE_MAX },
     vectorStore: e.MEDCAP_VECTOR_STORE,
-    vectorApproximateAbove: e.MEDCAP_VECTOR_APPROX_ABOVE,
     textCacheSize: e.MEDCAP_TEXT_CACHE_SIZE,
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
     http: { port: e.PORT, host: e.MEDCAP_HOST },

@@ -23,7 +23,7 @@ export interface Retrieval {
 export function createVectorStore(ctx: AppContext): VectorStore {
   const { vectorStore, qdrant } = ctx.config;
   if (vectorStore === "qdrant" && qdrant.url) return new QdrantVectorStore(qdrant.url, qdrant.apiKey);
-  return new EmbeddedVectorStore({ approximateAbove: ctx.config.vectorApproximateAbove });
+  return new EmbeddedVectorStore();
 }
 
 export async function openRetrieval(

@@ -1,5 +1,5 @@
 // The embedded store against brute force on a few thousand random points: every filter column,
-// exclusions, scattered and contiguous filter runs, deletes that move rows, and the HNSW path.
+// exclusions, scattered and contiguous filter runs, and deletes that move rows.
 import { describe, expect, it } from "vitest";
 import type { SearchFilter } from "../search/search.types.js";
 import { EmbeddedVectorStore } from "./embedded.store.js";
@@ -59,9 +59,9 @@ const filters: (SearchFilter | undefined)[] = [
 ];
 
 describe("EmbeddedVectorStore", () => {
-  it("matches brute force for every filter, with exclusions, in exact mode", async () => {
+  it("matches brute force for every filter, with exclusions", async () => {
     const all = points(3000);
-    const store = new EmbeddedVectorStore({ approximateAbove: 0 });
+    const store = new EmbeddedVectorStore();
     await store.ensureCollection("mv", dim);
     await store.upsert("mv", all);
     const r = rng(99);
@@ -80,7 +80,7 @@ describe("EmbeddedVectorStore", () => {
 
   it("stays exact after updates and deletes that move rows", async () => {
     const all = points(1200, 5);
-    const store = new EmbeddedVectorStore({ approximateAbove: 0 });
+    const store = new EmbeddedVectorStore();
     await store.ensureCollection("mv", dim);
     await store.upsert("mv", all);
     const r = rng(7);
@@ -100,43 +100,6 @@ describe("EmbeddedVectorStore", () => {
       const hits = await store.search("mv", q, { kind: "IMAGE", k: 8, filter });
       expect(hits.map((h) => h.payload.targetId)).toEqual(brute(remaining, q, 8, filter).map((w) => w.id));
     }
-  });
-
-  it("answers from an HNSW graph above the threshold with high recall, and keeps it in step with writes", async () => {
-    const all = points(4000, 11);
-    const store = new EmbeddedVectorStore({ approximateAbove: 1000 });
-    await store.ensureCollection("mv", dim);
-    await store.upsert("mv", all);
-    const r = rng(13);
-    let found = 0;
-    let asked = 0;
-    for (let t = 0; t < 40; t++) {
-      const q = unit(r);
-      const filter = t % 4 === 0 ? { modalities: ["MR" as const] } : undefined;
-      const hits = await store.search("mv", q, { kind: "IMAGE", k: 10, filter });
-      const truth = new Set(brute(all, q, 10, filter).map((w) => w.id));
-      found += hits.filter((h) => truth.has(h.payload.targetId)).length;
-      asked += 10;
-      // Scores are exact even when the candidates come from the graph.
-      for (const h of hits) {
-        const p = all[Number(h.payload.targetId.slice(1))] as VectorPoint;
-        expect(h.score).toBeCloseTo(
-          p.vector.reduce((a, x, i) => a + x * (q[i] as number), 0),
-          6,
-        );
-      }
-    }
-    expect(store.approximate("mv", "IMAGE")).toBe(true);
-    expect(found / asked).toBeGreaterThanOrEqual(0.95);
-    // A new point is findable at once; a deleted one never comes back.
-    const fresh = { vector: unit(r), payload: { ...(all[0] as VectorPoint).payload, targetId: "new", imageId: "new" } };
-    await store.upsert("mv", [fresh]);
-    expect((await store.search("mv", fresh.vector, { kind: "IMAGE", k: 1 }))[0]?.payload.targetId).toBe("new");
-    await store.delete("mv", "IMAGE", ["new", "p5"]);
-    const again = await store.search("mv", fresh.vector, { kind: "IMAGE", k: 50 });
-    expect(again.map((h) => h.payload.targetId)).not.toContain("new");
-    const p5 = await store.search("mv", (all[5] as VectorPoint).vector, { kind: "IMAGE", k: 50 });
-    expect(p5.map((h) => h.payload.targetId)).not.toContain("p5");
   });
 
   it("refuses vectors of the wrong dimension", async () => {

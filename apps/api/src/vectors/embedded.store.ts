@@ -5,32 +5,23 @@
 // over that array: a scalar JavaScript loop was ~7× the memory-bound floor at 1M vectors, usearch
 // runs within ~1.2× of it (README, Speed). Payload fields live in columns of small integer codes, so
 // a filter becomes one pass over typed arrays building a row mask before the scan, not a call per
-// point on payload objects. Above `approximateAbove` points, unfiltered queries use a usearch HNSW
-// graph (f16 copy of the vectors) and rescore its candidates exactly; filtered queries oversample the
-// graph and fall back to the exact masked scan when too few candidates pass the filter.
-import { availableParallelism } from "node:os";
+// point on payload objects.
+//
+// The store is always exact. usearch's HNSW graph was measured and left out (README, Speed): building
+// it over 100k 256-d vectors took minutes on two shared cores, on the event loop, and its recall@10
+// on unstructured vectors was far below 0.98. Past ~1M vectors per kind, use Qdrant.
 import type { EmbeddingKind, ModalityType, Split } from "@medcap/db";
 import usearch from "usearch";
 import { MedcapError } from "../core/errors.js";
 import type { SearchFilter } from "../search/search.types.js";
 import { pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";
 
-const { exactSearch, Index, MetricKind, ScalarKind } = usearch;
-type AnnIndex = InstanceType<typeof Index>;
+const { exactSearch, MetricKind } = usearch;
 
 export interface EmbeddedStoreOptions {
-  /**
-   * Collections (per kind) with more points than this answer unfiltered queries from an HNSW graph
-   * instead of the exact scan. 0 = always exact. MedPix-sized collections stay far below it.
-   */
-  approximateAbove?: number;
   /** Threads for one exact scan; 1 keeps one request on one core and lets requests run side by side. */
   threads?: number;
-  /** HNSW breadth at query time (higher: better recall, slower). */
-  expansionSearch?: number;
 }
-
-export const DEFAULT_APPROXIMATE_ABOVE = 500_000;
 /** Rows gathered per block when a filter leaves scattered rows (4 MB at 256-d: stays in cache). */
 const BLOCK_ROWS = 4096;
 
@@ -148,7 +139,6 @@ class KindIndex {
   private readonly modalities = new CodeColumn<ModalityType>(256, false);
   private readonly planes = new CodeColumn<string>(256, false);
   private readonly locations = new CodeColumn<string>(256, false);
-  private ann: AnnIndex | undefined;
   private block: { data: Float32Array; slots: Int32Array } | undefined;
 
   constructor(
@@ -174,7 +164,6 @@ class KindIndex {
   }
 
   upsert(points: readonly VectorPoint[]) {
-    const touched: number[] = [];
     for (const p of points) {
       if (p.vector.length !== this.dim) {
         throw new MedcapError("MODEL_MISMATCH", `vector has ${p.vector.length} dimensions, the collection ${this.dim}`);
@@ -191,9 +180,7 @@ class KindIndex {
       }
       this.data.set(p.vector, slot * this.dim);
       this.writePayload(slot, p.payload);
-      touched.push(slot);
     }
-    if (this.ann) this.annPut([...new Set(touched)]);
   }
 
   private writePayload(slot: number, p: PointPayload) {
@@ -233,18 +220,15 @@ class KindIndex {
       if (slot === undefined) continue;
       // Move the last point into the freed slot so the array stays dense.
       const last = --this.size;
-      this.ann?.remove(BigInt(last));
       if (slot !== last) {
         this.data.copyWithin(slot * this.dim, last * this.dim, (last + 1) * this.dim);
         this.copyPayload(slot, last);
         this.slots.set(this.targetIds[slot] as string, slot);
-        if (this.ann) this.annPut([slot]);
       }
       this.targetIds.length = this.size;
       this.imageIds.length = this.size;
       this.slots.delete(targetId);
     }
-    if (this.ann && this.size < this.options.approximateAbove / 2) this.ann = undefined;
   }
 
   /** A row mask for a filter (1 = passes), or undefined when the filter accepts everything. */
@@ -282,17 +266,7 @@ class KindIndex {
     if (want <= 0) return [];
     const filtered = this.mask(req.filter);
     if (filtered?.count === 0) return [];
-    let slots: number[] | undefined;
-    if (this.useAnn()) slots = this.annSearch(q, want, filtered);
-    slots ??= this.exactSearch(q, want, filtered?.mask);
-    return this.rescore(q, slots, exclude, req.k);
-  }
-
-  private useAnn(): boolean {
-    const threshold = this.options.approximateAbove;
-    if (threshold <= 0 || this.size <= threshold) return false;
-    if (!this.ann) this.buildAnn();
-    return true;
+    return this.rescore(q, this.exactSearch(q, want, filtered?.mask), exclude, req.k);
   }
 
   /** Exact top-`want` slots, scanning only the rows the mask lets through. */
@@ -346,22 +320,6 @@ class KindIndex {
     return top.slotList();
   }
 
-  /** HNSW candidates; undefined when a filter leaves too few of them (the caller scans exactly). */
-  private annSearch(q: Float32Array, want: number, filtered: { mask: Uint8Array; count: number } | undefined): number[] | undefined {
-    const ann = this.ann as AnnIndex;
-    // Oversample by the filter's selectivity, so about `want` × 2 candidates survive it.
-    const selectivity = filtered ? filtered.count / this.size : 1;
-    const ask = Math.min(this.size, Math.ceil((want * 2) / selectivity) + 16);
-    if (ask > 4096) return undefined;
-    const m = ann.search(q, ask, 1);
-    const out: number[] = [];
-    for (const key of m.keys) {
-      const slot = Number(key);
-      if (!filtered || filtered.mask[slot]) out.push(slot);
-    }
-    return out.length >= want ? out : undefined;
-  }
-
   /** Exact scores in float64 for the chosen slots, best first, exclusions dropped. */
   private rescore(q: Float32Array, slots: readonly number[], exclude: Set<string> | undefined, k: number): VectorHit[] {
     const { dim, data } = this;
@@ -376,37 +334,6 @@ class KindIndex {
     scored.sort((a, b) => b.score - a.score || a.slot - b.slot);
     return scored.slice(0, k).map((s) => ({ score: s.score, payload: this.payload(s.slot) }));
   }
-
-  private buildAnn() {
-    this.ann = new Index({
-      dimensions: this.dim,
-      metric: MetricKind.IP,
-      // Half the memory of f32; candidate scores are recomputed exactly from the f32 rows.
-      quantization: ScalarKind.F16,
-      connectivity: 16,
-      expansion_add: 128,
-      expansion_search: this.options.expansionSearch,
-      multi: false,
-    });
-    const all = Array.from({ length: this.size }, (_, s) => s);
-    this.annPut(all, availableParallelism());
-  }
-
-  private annPut(slots: readonly number[], threads = 1) {
-    const ann = this.ann as AnnIndex;
-    if (!slots.length) return;
-    const keys = BigUint64Array.from(slots, (s) => BigInt(s));
-    const present = ann.contains(keys) as boolean[];
-    const stale = keys.filter((_, i) => present[i]);
-    if (stale.length) ann.remove(stale);
-    const rows = new Float32Array(slots.length * this.dim);
-    for (const [i, s] of slots.entries()) rows.set(this.data.subarray(s * this.dim, (s + 1) * this.dim), i * this.dim);
-    ann.add(keys, rows, threads);
-  }
-
-  get approximateHnswBuilt(): boolean {
-    return this.ann !== undefined;
-  }
 }
 
 export class EmbeddedVectorStore implements VectorStore {
@@ -415,11 +342,7 @@ export class EmbeddedVectorStore implements VectorStore {
   private readonly options: Required<EmbeddedStoreOptions>;
 
   constructor(options: EmbeddedStoreOptions = {}) {
-    this.options = {
-      approximateAbove: options.approximateAbove ?? DEFAULT_APPROXIMATE_ABOVE,
-      threads: options.threads ?? 1,
-      expansionSearch: options.expansionSearch ?? 128,
-    };
+    this.options = { threads: options.threads ?? 1 };
   }
 
   async ensureCollection(modelVersionId: string, dim: number): Promise<void> {
@@ -459,11 +382,6 @@ export class EmbeddedVectorStore implements VectorStore {
   async search(modelVersionId: string, vector: Float32Array, request: SearchRequest): Promise<VectorHit[]> {
     if (request.k <= 0) return [];
     return this.kind(modelVersionId, request.kind).search(vector, request);
-  }
-
-  /** Whether a kind of a collection currently answers unfiltered queries from its HNSW graph. */
-  approximate(modelVersionId: string, kind: EmbeddingKind): boolean {
-    return this.collections.get(modelVersionId)?.kinds.get(kind)?.approximateHnswBuilt ?? false;
   }
 
   async count(modelVersionId: string, kind?: EmbeddingKind): Promise<number> {
