@@ -35,6 +35,7 @@ const schema = z.object({
   MEDCAP_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
   MEDCAP_VECTOR_STORE: z.enum(["embedded", "qdrant"]).default("embedded"),
   MEDCAP_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(4096),
+  MEDCAP_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -74,6 +75,8 @@ export interface Config {
   qdrant: { url: string | undefined; apiKey: string | undefined };
   http: { port: number; host: string };
   limits: { maxUploadBytes: number; maxPixels: number; maxK: number; rateLimitPerMinute: number };
+  /** How long the server trusts a resolved API key before asking Postgres again (0 = every request). */
+  apiKeyCacheMs: number;
   introspection: boolean;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   autoImport: boolean;
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxK: e.MEDCAP_MAX_K,
       rateLimitPerMinute: e.MEDCAP_RATE_LIMIT_PER_MIN,
     },
+    apiKeyCacheMs: e.MEDCAP_API_KEY_CACHE_MS,
     introspection: e.MEDCAP_INTROSPECTION,
     logLevel: e.MEDCAP_LOG_LEVEL,
     autoImport: e.MEDCAP_AUTO_IMPORT,

@@ -12,6 +12,7 @@ import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder } from "./model.manifest.js";
 import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
+import { timed } from "../server/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
 
@@ -178,15 +179,17 @@ export class EncoderService {
   /** As encodeImage, plus what was decoded (format; for DICOM only non-identifying fields). */
   async encodeImageWithInfo(bytes: Uint8Array): Promise<{ embedding: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
-    const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
-    return { embedding: await this.imageBatcher.submit(tensor), ...rest };
+    const { tensor, ...rest } = await timed("decodePreprocess", () =>
+      this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes)),
+    );
+    return { embedding: await timed("encode", () => this.imageBatcher.submit(tensor)), ...rest };
   }
 
   /** A request's text: answered from the LRU cache when the same text was encoded recently. */
   async encodeText(text: string): Promise<Float32Array> {
     this.assertOpen();
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
-    return this.textCache.get(text, (t) => this.textBatcher.submit(this.tokenizer.encode(t)));
+    return timed("encode", () => this.textCache.get(text, (t) => this.textBatcher.submit(this.tokenizer.encode(t))));
   }
 
   /** Hits, misses and size of the text embedding cache (for /metrics). */
@@ -291,7 +294,28 @@ export class EncoderService {
     return this.split(await this.imageSession.run(feeds, image.output), tensors.length, image.file);
   }
 
-  private async runTexts(rows: number[][]): Promise<Float32Array[]> {
+  /**
+   * Another text graph with this model's tokenizer and input/output names, run with the same session
+   * options (benchmarks: the served graph side by side with, e.g., its fp32 original).
+   */
+  async textReference(file: string): Promise<{ encode(texts: readonly string[]): Promise<Float32Array[]>; close(): Promise<void> }> {
+    const session = await this.factory.create(file, file);
+    const { text } = this.model.manifest;
+    if (!text.inputs.every((n) => session.inputNames.includes(n)) || !session.outputNames.includes(text.output)) {
+      await session.release();
+      throw new MedcapError("MODEL_MISMATCH", `${file} lacks the inputs [${text.inputs.join(", ")}] or the output ${text.output}`);
+    }
+    return {
+      encode: (texts) =>
+        this.runTexts(
+          texts.map((t) => this.tokenizer.encode(t)),
+          session,
+        ),
+      close: () => session.release(),
+    };
+  }
+
+  private async runTexts(rows: number[][], session: OnnxSession = this.textSession): Promise<Float32Array[]> {
     if (rows.length === 0) return [];
     const { text } = this.model.manifest;
     const batch = this.tokenizer.pad(rows);
@@ -300,7 +324,7 @@ export class EncoderService {
       [text.inputs[0]]: new ort.Tensor("int64", batch.inputIds, shape),
       [text.inputs[1]]: new ort.Tensor("int64", batch.attentionMask, shape),
     };
-    return this.split(await this.textSession.run(feeds, text.output), rows.length, text.file);
+    return this.split(await session.run(feeds, text.output), rows.length, session.label);
   }
 
   private split(output: ort.Tensor, n: number, label: string): Float32Array[] {

@@ -3,6 +3,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 // `graphql/index.js`: the module instance Apollo loads, under vitest too (whose resolver would pick the .mjs build and break instanceof checks).
 import { type FragmentDefinitionNode, GraphQLError, Kind } from "graphql/index.js";
 import type { ServerMetrics } from "../server/server.metrics.js";
+import { addStage, currentStageTimes } from "../server/stage.timer.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
 import { operationComplexity } from "./query.limits.js";
@@ -21,7 +22,29 @@ export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: numbe
     async requestDidStart() {
       const started = process.hrtime.bigint();
       let label = "unresolved";
+      // Stage timings exist only under medcap bench (a sink was given to the server).
+      const times = currentStageTimes();
+      const stage = (name: "graphqlParseValidate") => {
+        const t0 = performance.now();
+        return async () => addStage(times, name, performance.now() - t0);
+      };
       return {
+        ...(times && {
+          async parsingDidStart() {
+            return stage("graphqlParseValidate");
+          },
+          async validationDidStart() {
+            return stage("graphqlParseValidate");
+          },
+          async executionDidStart() {
+            const t0 = performance.now();
+            return {
+              async executionDidEnd() {
+                times.executionMs = performance.now() - t0;
+              },
+            };
+          },
+        }),
         async didResolveOperation({ operation, document, request, contextValue, schema }) {
           if (!operation) return;
           const roots = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
@@ -53,6 +76,7 @@ export function observabilityPlugin(metrics: ServerMetrics, maxComplexity: numbe
           }
         },
         async willSendResponse({ response, contextValue }) {
+          if (times) times.sentAt = performance.now();
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           metrics.operationDuration.observe({ operation: label }, seconds);
           if (response.body.kind === "single" && response.body.singleResult.errors) {

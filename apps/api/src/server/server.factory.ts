@@ -35,6 +35,7 @@ import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./h
 import { imageRouter } from "./image.route.js";
 import { locals, requestContext, sendError } from "./request.context.js";
 import { createServerMetrics, type ServerMetrics } from "./server.metrics.js";
+import { type StageSink, withStageTimes } from "./stage.timer.js";
 
 /** Body limit for requests without a valid key (they can only reach `health`). */
 const ANONYMOUS_BODY_LIMIT = 64 * 1024;
@@ -54,6 +55,8 @@ export interface CreateServerOptions {
   onClose?: () => Promise<void>;
   /** Whether close() also closes ctx (stopping embedded Postgres). Default true. */
   ownsContext?: boolean;
+  /** Receives every request's stage timings (medcap bench); without it nothing is timed. */
+  stageSink?: StageSink;
 }
 
 export interface MedcapServer {
@@ -80,7 +83,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const queue = new JobQueue(prisma);
   const worker = options.worker === false ? undefined : new JobWorker(queue, logger.child({ component: "jobs" }), options.worker ?? {});
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
-  const keys = new ApiKeyService(prisma);
+  const keys = new ApiKeyService(prisma, config.apiKeyCacheMs);
   const services: GraphQLServices = {
     catalog: new CatalogService(prisma),
     cases: new CaseService(prisma),
@@ -139,7 +142,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   // base64 inflates by 4/3; leave room for the rest of the JSON body.
   const jsonLimit = Math.ceil((config.limits.maxUploadBytes * 4) / 3) + 256 * 1024;
 
-  app.use(requestContext(logger, metrics));
+  app.use(requestContext(logger, metrics, options.stageSink));
   app.use(healthRouter(() => checks));
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -162,6 +165,13 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     },
     // One byte over the limit so our own check (with its clearer message) is the one that fires.
     graphqlUploadExpress({ maxFileSize: config.limits.maxUploadBytes + 1, maxFiles: 2, maxFieldSize: jsonLimit }),
+    (_req: Request, res: Response, next: NextFunction) => {
+      const timing = locals(res).timing;
+      if (!timing) return next();
+      // Body and uploads are parsed: GraphQL starts here, and everything it awaits carries the timings.
+      timing.apolloAt = performance.now();
+      withStageTimes(timing.times, next);
+    },
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const l = locals(res);
