@@ -74,6 +74,10 @@ function finishTimings(timing: NonNullable<RequestLocals["timing"]>, operation: 
     addStage(times, "resolverOther", Math.max(0, times.executionMs - inside));
   }
   if (times.sentAt !== undefined) addStage(times, "serialise", end - times.sentAt);
+  if (times.sentAt !== undefined && timing.apolloAt !== undefined) {
+    const known = (times.ms.graphqlParseValidate ?? 0) + (times.executionMs ?? 0);
+    addStage(times, "graphqlOther", Math.max(0, times.sentAt - timing.apolloAt - known));
+  }
   sink(times);
 }
 

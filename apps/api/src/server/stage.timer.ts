@@ -1,5 +1,6 @@
-// Per-request stage timings (HTTP + body parse, auth, GraphQL parse/validate, decode/preprocess,
-// encode, vector search, hydrate, serialise) for `medcap bench`. Off unless the server is given a
+// Per-request stage timings (HTTP + body parse, auth, GraphQL parse/validate, the rest of Apollo's
+// work — context, complexity check, plugins —, decode/preprocess, encode, vector search, hydrate,
+// serialise) for `medcap bench`. Off unless the server is given a
 // sink: then each request carries a StageTimes in AsyncLocalStorage and the instrumented code adds
 // to it; without a sink `timed` is one AsyncLocalStorage lookup and a direct call.
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -8,6 +9,7 @@ export const STAGES = [
   "httpAndBodyParse",
   "auth",
   "graphqlParseValidate",
+  "graphqlOther",
   "decodePreprocess",
   "encode",
   "vectorSearch",
