@@ -4,6 +4,7 @@ import type { ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { type ClientError, GraphQLClient, gql } from "graphql-request";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -247,6 +248,8 @@ describe("GraphQL over HTTP with the committed model", () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/medcap_graphql_operation_duration_seconds_bucket/);
     expect(metrics).toMatch(/medcap_encode_batch_size_bucket/);
+    // searchImages ran above: its text went through the embedding cache.
+    expect(metrics).toMatch(/medcap_text_embedding_cache_requests_total\{result="miss"\} [1-9]/);
   });
 });
 
@@ -267,15 +270,39 @@ describe("medcap CLI against the same data", () => {
   });
 
   it("bench --json measures every stage and reports the machine (small sizes; no thresholds)", async () => {
-    const r = await medcap(["bench", "--sizes", "1000", "--queries", "3", "--requests", "6", "--concurrency", "1,4", "--json"], env);
+    // The served text graph as its own reference: the side-by-side path must report identical embeddings.
+    const textReference = fileURLToPath(new URL("../../models/medcap-base-v1/text_encoder.onnx", import.meta.url));
+    const r = await medcap(
+      [
+        "bench",
+        "--sizes",
+        "1000",
+        "--queries",
+        "3",
+        "--requests",
+        "6",
+        "--concurrency",
+        "1,4",
+        "--text-reference",
+        textReference,
+        "--json",
+      ],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.machine).toMatchObject({ provider: "cpu" });
     expect(out.machine.cores).toBeGreaterThan(0);
     expect(out.imageEncoding.batch1.endToEndMs.n).toBe(40);
-    expect(out.vectorSearch["1000"].embedded.n).toBe(3);
+    expect(out.vectorSearch["1000"].exactMs.n).toBe(3);
+    expect(out.vectorSearch["1000"].exactOverCopyFloor).toBeGreaterThan(0);
+    expect(out.textEncoding.reference.cosineMin).toBeGreaterThan(0.99999);
     expect(out.indexing.images).toBeGreaterThan(0);
-    for (const op of ["searchImages", "captionImage"])
+    for (const op of ["searchImages", "searchImagesDistinct", "captionImage"])
       for (const c of ["concurrency1", "concurrency4"]) expect(out.http[op][c]).toMatchObject({ n: 6, errors: 0 });
+    // Stage timings reach the bench: distinct texts are encoded, uploads decoded, every search hits the store.
+    expect(out.http.searchImagesDistinct.stagesMedianMs.encode).toBeGreaterThan(0);
+    expect(out.http.captionImage.stagesMedianMs.decodePreprocess).toBeGreaterThan(0);
+    for (const op of ["searchImages", "captionImage"]) expect(out.http[op].stagesMedianMs.vectorSearch).toBeGreaterThan(0);
   }, 300_000);
 });

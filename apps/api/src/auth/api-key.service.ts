@@ -20,8 +20,22 @@ export function publicKey(key: ApiKeyModel): Omit<ApiKeyModel, "secretHash"> {
   return rest;
 }
 
+/** Cached lookups at most; beyond it the cache starts over (it only saves a query per request). */
+const CACHE_MAX_ENTRIES = 10_000;
+
 export class ApiKeyService {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Resolved keys by secret hash, so a request does not pay a Postgres round trip to authenticate. */
+  private readonly cache = new Map<string, { principal: Principal; expiresAt: number; touchedAt: number }>();
+
+  /**
+   * @param cacheTtlMs how long a resolved key is trusted without asking Postgres (0 = always ask). A
+   *   revocation through this service takes effect at once; one made by another process (the CLI,
+   *   another replica) within this many milliseconds.
+   */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly cacheTtlMs = 0,
+  ) {}
 
   async create(input: { label: string; role: Role }, actor: string): Promise<{ key: ApiKeyModel; secret: string }> {
     const label = input.label.trim();
@@ -42,7 +56,7 @@ export class ApiKeyService {
   }
 
   async revoke(id: string, actor: string): Promise<ApiKeyModel> {
-    return this.prisma.$transaction(async (tx) => {
+    const revoked = await this.prisma.$transaction(async (tx) => {
       const before = await tx.apiKey.findUnique({ where: { id } });
       if (!before) throw notFound("API key", id);
       if (before.revoked) return before;
@@ -57,17 +71,47 @@ export class ApiKeyService {
       });
       return after;
     });
+    this.forget(id);
+    return revoked;
+  }
+
+  private forget(keyId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.principal.keyId === keyId) this.cache.delete(hash);
   }
 
   /** Resolves a bearer secret to its principal; unknown and revoked keys are refused alike. */
   async authenticate(secret: string): Promise<Principal> {
-    const key = await this.prisma.apiKey.findUnique({ where: { secretHash: hashSecret(secret) } });
-    if (!key || key.revoked) throw new MedcapError("UNAUTHENTICATED", "invalid or revoked API key");
-    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      // Best effort and off the request path: a lost update only makes lastUsedAt a minute staler.
-      this.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    const hash = hashSecret(secret);
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.expiresAt > now) {
+      if (now - cached.touchedAt > LAST_USED_RESOLUTION_MS) {
+        cached.touchedAt = now;
+        this.touch(cached.principal.keyId);
+      }
+      return cached.principal;
     }
-    return { keyId: key.id, label: key.label, role: key.role };
+    const key = await this.prisma.apiKey.findUnique({ where: { secretHash: hash } });
+    if (!key || key.revoked) {
+      this.cache.delete(hash);
+      throw new MedcapError("UNAUTHENTICATED", "invalid or revoked API key");
+    }
+    let touchedAt = key.lastUsedAt?.getTime() ?? 0;
+    if (now - touchedAt > LAST_USED_RESOLUTION_MS) {
+      touchedAt = now;
+      this.touch(key.id);
+    }
+    const principal = { keyId: key.id, label: key.label, role: key.role };
+    if (this.cacheTtlMs > 0) {
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+      this.cache.set(hash, { principal, expiresAt: now + this.cacheTtlMs, touchedAt });
+    }
+    return principal;
+  }
+
+  private touch(keyId: string): void {
+    // Best effort and off the request path: a lost update only makes lastUsedAt a minute staler.
+    this.prisma.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
 
   get(id: string): Promise<ApiKeyModel | null> {

@@ -5,19 +5,26 @@ import type { ImageStore } from "../ingest/image.store.js";
 import type { Retrieval } from "../search/retrieval.context.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import type { VectorPoint, VectorStore } from "../vectors/vector.store.js";
-import { type LatencySummary, load, summarize, time } from "./latency.stats.js";
+import { STAGES, type StageTimes } from "../server/stage.timer.js";
+import { load, percentile, summarize, time } from "./latency.stats.js";
 
 export interface BenchOptions {
   /** Vector counts for the store benchmark. */
   vectorSizes: number[];
   queries: number;
   qdrant?: VectorStore;
+  /** A second text graph (e.g. the fp32 original) measured side by side with the served one. */
+  textReference?: string;
   /** End-to-end HTTP: a function that runs one GraphQL operation against a live server. */
   http?: {
     searchImages: (i: number) => Promise<void>;
+    /** searchImages with a text no request used before: every request misses the embedding cache. */
+    searchImagesDistinct: (i: number) => Promise<void>;
     captionImage: (i: number) => Promise<void>;
     concurrency: number[];
     requests: number;
+    /** Stage timings of the requests since the last call (the server's stage sink). */
+    takeStageTimes: () => StageTimes[];
   };
   log: (message: string) => void;
 }
@@ -45,11 +52,12 @@ function randomUnit(dim: number, seed: number): Float32Array {
 }
 
 const SPLITS = ["TRAIN", "DEV", "TEST"] as const;
-function syntheticPoints(dim: number, from: number, count: number): VectorPoint[] {
+/** Points whose vectors are views of rows `from…` of `matrix` (the store copies them). */
+function syntheticPoints(matrix: Float32Array, dim: number, from: number, count: number): VectorPoint[] {
   return Array.from({ length: count }, (_, j) => {
     const i = from + j;
     return {
-      vector: randomUnit(dim, i + 1),
+      vector: matrix.subarray(i * dim, (i + 1) * dim),
       payload: {
         kind: "IMAGE" as const,
         targetId: `p${i}`,
@@ -64,6 +72,47 @@ function syntheticPoints(dim: number, from: number, count: number): VectorPoint[
     };
   });
 }
+
+function syntheticMatrix(dim: number, size: number): Float32Array {
+  const m = new Float32Array(size * dim);
+  for (let i = 0; i < size; i++) m.set(randomUnit(dim, i + 1), i * dim);
+  return m;
+}
+
+/** The embedded store's scan before #14 (a scalar loop with a sorted top-k array), kept to compare against. */
+function legacyScalarScan(data: Float32Array, size: number, dim: number, q: Float32Array, k: number): number[] {
+  const best: { score: number; slot: number }[] = [];
+  for (let s = 0; s < size; s++) {
+    let dot = 0;
+    const off = s * dim;
+    for (let i = 0; i < dim; i++) dot += (q[i] as number) * (data[off + i] as number);
+    if (best.length < k) {
+      best.push({ score: dot, slot: s });
+      best.sort((a, b) => b.score - a.score);
+    } else if (dot > (best[best.length - 1] as { score: number }).score) {
+      best[best.length - 1] = { score: dot, slot: s };
+      best.sort((a, b) => b.score - a.score);
+    }
+  }
+  return best.map((b) => b.slot);
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += (a[i] as number) * (b[i] as number);
+    na += (a[i] as number) ** 2;
+    nb += (b[i] as number) ** 2;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+const heapBytes = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
 
 export class BenchService {
   constructor(
@@ -126,49 +175,139 @@ export class BenchService {
     return { batch1: { endToEndMs: full1, decodePreprocessMs: pre1, onnxOnlyMs: onnx1 }, throughput };
   }
 
-  async textEncoding(log: (m: string) => void) {
+  async textEncoding(log: (m: string) => void, referenceFile?: string) {
     const enc = this.retrieval.encoder;
     const texts = await this.sampleTexts(256);
+    const b = 32;
+    const batchOf = (i: number) => texts.slice((i * b) % (texts.length - b), ((i * b) % (texts.length - b)) + b);
+    const rate = (ms: number[]) => r2((b * ms.length) / (ms.reduce((a, x) => a + x, 0) / 1000));
     log("text encoder: batch 1 latency");
     const one = summarize(await time(60, (i) => enc.encodeTextsBatch([texts[i % texts.length] as string])));
     log("text encoder: batch 32 throughput");
-    const b = 32;
-    const ms = await time(6, (i) => enc.encodeTextsBatch(texts.slice((i * b) % (texts.length - b), ((i * b) % (texts.length - b)) + b)), 1);
-    return { batch1Ms: one, batch32TextsPerSecond: r2((b * ms.length) / (ms.reduce((a, x) => a + x, 0) / 1000)) };
+    const ms = await time(6, (i) => enc.encodeTextsBatch(batchOf(i)), 1);
+    log("text encoder: request path, a repeated text (embedding cache hit)");
+    const cached = summarize(await time(200, () => enc.encodeText(texts[0] as string)));
+    const out: Record<string, unknown> = { batch1Ms: one, batch32TextsPerSecond: rate(ms), cacheHitMs: cached };
+    if (referenceFile) out.reference = await this.textReference(referenceFile, texts, log);
+    return out;
+  }
+
+  /** The served text graph and another one, interleaved run by run so both see the same machine load. */
+  private async textReference(file: string, texts: string[], log: (m: string) => void) {
+    const enc = this.retrieval.encoder;
+    const ref = await enc.textReference(file);
+    try {
+      const b = 32;
+      const batchOf = (i: number) => texts.slice((i * b) % (texts.length - b), ((i * b) % (texts.length - b)) + b);
+      const served = { one: [] as number[], batch: [] as number[] };
+      const other = { one: [] as number[], batch: [] as number[] };
+      const clock = async (fn: () => Promise<unknown>) => {
+        const t0 = performance.now();
+        await fn();
+        return performance.now() - t0;
+      };
+      log(`text encoder vs ${file}: batch 1, interleaved`);
+      for (let i = 0; i < 64; i++) {
+        const t = [texts[i % texts.length] as string];
+        const first = i % 2 ? ref.encode : (x: string[]) => enc.encodeTextsBatch(x);
+        const second = i % 2 ? (x: string[]) => enc.encodeTextsBatch(x) : ref.encode;
+        const a = await clock(() => first(t));
+        const c = await clock(() => second(t));
+        if (i < 4) continue; // warm-up
+        (i % 2 ? other : served).one.push(a);
+        (i % 2 ? served : other).one.push(c);
+      }
+      log(`text encoder vs ${file}: batch 32, interleaved`);
+      for (let i = 0; i < 10; i++) {
+        const t = batchOf(i);
+        served.batch.push(await clock(() => enc.encodeTextsBatch(t)));
+        other.batch.push(await clock(() => ref.encode(t)));
+      }
+      let min = 1;
+      let sum = 0;
+      for (let i = 0; i < texts.length; i += b) {
+        const chunk = texts.slice(i, i + b);
+        const [x, y] = [await enc.encodeTextsBatch(chunk), await ref.encode(chunk)];
+        for (let j = 0; j < chunk.length; j++) {
+          const c = cosine(x[j] as Float32Array, y[j] as Float32Array);
+          min = Math.min(min, c);
+          sum += c;
+        }
+      }
+      const rate = (ms: number[]) => (b * ms.length) / (ms.reduce((a, x) => a + x, 0) / 1000);
+      const p50 = (xs: number[]) =>
+        percentile(
+          [...xs].sort((p, q) => p - q),
+          0.5,
+        );
+      return {
+        file,
+        servedBatch1Ms: summarize(served.one),
+        referenceBatch1Ms: summarize(other.one),
+        batch1P50Ratio: Math.round((p50(served.one) / p50(other.one)) * 1000) / 1000,
+        servedBatch32TextsPerSecond: r2(rate(served.batch)),
+        referenceBatch32TextsPerSecond: r2(rate(other.batch)),
+        batch32ThroughputRatio: Math.round((rate(served.batch) / rate(other.batch)) * 1000) / 1000,
+        cosineMin: Math.round(min * 1e6) / 1e6,
+        cosineMean: Math.round((sum / texts.length) * 1e6) / 1e6,
+        texts: texts.length,
+        note: "ratios are served ÷ reference; runs alternate between the two graphs",
+      };
+    } finally {
+      await ref.close();
+    }
   }
 
   async vectorSearch(sizes: number[], queries: number, log: (m: string) => void, qdrant?: VectorStore) {
     const dim = this.retrieval.encoder.dim;
-    const out: Record<
-      string,
-      { embedded: LatencySummary; embeddedFiltered: LatencySummary; qdrant?: LatencySummary; qdrantRecallAt10?: number }
-    > = {};
+    const out: Record<string, Record<string, unknown>> = {};
     for (const size of sizes) {
       log(`vector search: ${size.toLocaleString("en")} vectors`);
+      const matrix = syntheticMatrix(dim, size);
+      const before = heapBytes();
       const store = new EmbeddedVectorStore();
       await store.ensureCollection("bench", dim);
       for (let from = 0; from < size; from += 50_000)
-        await store.upsert("bench", syntheticPoints(dim, from, Math.min(50_000, size - from)));
+        await store.upsert("bench", syntheticPoints(matrix, dim, from, Math.min(50_000, size - from)));
+      const storeBytes = heapBytes() - before;
       const qs = Array.from({ length: queries }, (_, i) => randomUnit(dim, 1e9 + i));
+      // The memory-bound floor: one pass over the same matrix, copying it.
+      const copy = new Float32Array(matrix.length);
+      const floor = summarize(await time(Math.max(5, Math.min(queries, 15)), async () => copy.set(matrix), 1));
       const exact: string[][] = [];
-      const plain = await time(
-        qs.length,
-        async (i) => {
-          const hits = await store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
-          exact[i] = hits.map((h) => h.payload.targetId);
-        },
-        1,
+      const plain = summarize(
+        await time(
+          qs.length,
+          async (i) => {
+            const hits = await store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10 });
+            exact[i] = hits.map((h) => h.payload.targetId);
+          },
+          1,
+        ),
       );
-      const filtered = await time(
-        qs.length,
-        (i) => store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10, filter: { modalities: ["MR"], splits: ["TRAIN"] } }),
-        1,
+      const filtered = summarize(
+        await time(
+          qs.length,
+          (i) => store.search("bench", qs[i] as Float32Array, { kind: "IMAGE", k: 10, filter: { modalities: ["MR"], splits: ["TRAIN"] } }),
+          1,
+        ),
       );
-      const entry: (typeof out)[string] = { embedded: summarize(plain), embeddedFiltered: summarize(filtered) };
+      const legacyRuns = Math.min(qs.length, size >= 1_000_000 ? 5 : 10);
+      const legacy = summarize(await time(legacyRuns, async (i) => legacyScalarScan(matrix, size, dim, qs[i] as Float32Array, 10), 1));
+      const entry: Record<string, unknown> = {
+        exactMs: plain,
+        exactFilteredMs: filtered,
+        copyFloorMs: floor,
+        exactOverCopyFloor: r2(plain.p50 / floor.p50),
+        legacyScalarJsMs: legacy,
+        legacyOverCopyFloor: r2(legacy.p50 / floor.p50),
+        storeBytesPerVector: Math.round(storeBytes / size),
+        matrixBytesPerVector: dim * 4,
+      };
       if (qdrant) {
         await qdrant.ensureCollection(`bench-${size}`, dim);
         for (let from = 0; from < size; from += 5000)
-          await qdrant.upsert(`bench-${size}`, syntheticPoints(dim, from, Math.min(5000, size - from)));
+          await qdrant.upsert(`bench-${size}`, syntheticPoints(matrix, dim, from, Math.min(5000, size - from)));
         let found = 0;
         const q = await time(
           qs.length,
@@ -208,10 +347,12 @@ export class BenchService {
 
   async http(opts: NonNullable<BenchOptions["http"]>, log: (m: string) => void) {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const [name, fn] of [
+    const ops = [
       ["searchImages", opts.searchImages],
+      ["searchImagesDistinct", opts.searchImagesDistinct],
       ["captionImage", opts.captionImage],
-    ] as const) {
+    ] as const;
+    for (const [name, fn] of ops) {
       out[name] = {};
       for (const c of opts.concurrency) {
         log(`HTTP ${name}: concurrency ${c}`);
@@ -225,6 +366,26 @@ export class BenchService {
         };
       }
     }
+    // One request at a time, so each stage's time is the request's own (no queueing behind others).
+    for (const [name, fn] of ops) {
+      log(`HTTP ${name}: stage breakdown`);
+      await load(4, 1, fn);
+      opts.takeStageTimes();
+      const r = await load(30, 1, fn);
+      const times = opts.takeStageTimes().filter((t) => t.operation?.includes(name.replace("Distinct", "")));
+      const median = (xs: number[]) =>
+        r2(
+          percentile(
+            [...xs].sort((a, b) => a - b),
+            0.5,
+          ),
+        );
+      const stages: Record<string, number> = {};
+      for (const stage of STAGES) stages[stage] = median(times.map((t) => t.ms[stage] ?? 0));
+      stages.serverTotal = median(times.map((t) => t.totalMs));
+      stages.clientRoundTrip = median(r.latencies);
+      (out[name] as Record<string, unknown>).stagesMedianMs = stages;
+    }
     return out;
   }
 
@@ -232,7 +393,7 @@ export class BenchService {
     const started = Date.now();
     const result: Record<string, unknown> = { machine: this.machine(), startedAt: new Date(started).toISOString() };
     result.imageEncoding = await this.imageEncoding(options.log);
-    result.textEncoding = await this.textEncoding(options.log);
+    result.textEncoding = await this.textEncoding(options.log, options.textReference);
     result.vectorSearch = await this.vectorSearch(options.vectorSizes, options.queries, options.log, options.qdrant);
     result.indexing = await this.indexing(options.log);
     if (options.http) result.http = await this.http(options.http, options.log);

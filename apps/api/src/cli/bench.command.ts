@@ -1,6 +1,6 @@
 // medcap bench: measures encoders, vector search, indexing and the HTTP API on this machine.
-import { BootstrapState } from "../server/bootstrap.state.js";
 import type { Command } from "commander";
+import { BootstrapState } from "../server/bootstrap.state.js";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { BenchService } from "../bench/bench.service.js";
 import { loadConfig } from "../config/config.js";
@@ -10,6 +10,7 @@ import { makeServerRetrieval } from "../search/retrieval.server.js";
 import { openRetrieval } from "../search/retrieval.context.js";
 import { createServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";
+import type { StageTimes } from "../server/stage.timer.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 
 function table(result: Record<string, unknown>): string {
@@ -31,116 +32,145 @@ export function registerBenchCommand(program: Command) {
     .option("--requests <n>", "HTTP requests per operation and concurrency", "200")
     .option("--concurrency <list>", "HTTP concurrency levels", "1,8,32")
     .option("--no-http", "skip the end-to-end HTTP benchmark")
+    .option("--text-reference <file>", "another text encoder ONNX file (e.g. the fp32 export) to measure side by side with the served one")
     .option("--json", "print one JSON object")
-    .action(async (opts: { sizes: string; queries: string; requests: string; concurrency: string; http: boolean; json?: boolean }) => {
-      // Rate limiting would measure the limiter, not the service.
-      const config = loadConfig({ ...process.env, MEDCAP_RATE_LIMIT_PER_MIN: "0" });
-      const ctx = await openAppContext(config);
-      const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
-      try {
-        const sizes = opts.sizes
-          .split(",")
-          .map(Number)
-          .filter((n) => n > 0);
-        const qdrant = config.qdrant.url
-          ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: `medcap_bench_${Date.now()}` })
-          : undefined;
-        let result: Record<string, unknown>;
-        if (opts.http) {
-          const metrics = createServerMetrics();
-          const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
-          const server = await createServer({
-            ctx,
-            retrieval,
-            metrics,
-            worker: false,
-            ownsContext: false,
-            onClose: () => retrieval.close(),
-          });
-          const { url } = await server.listen(0, "127.0.0.1");
-          const { secret } = await new ApiKeyService(ctx.db.prisma).create(
-            { label: `bench ${new Date().toISOString()}`, role: "VIEWER" },
-            "cli:bench",
-          );
-          const upload = await retrievalTestImage(ctx);
-          const post = async (body: string | FormData, json: boolean) => {
-            const res = await fetch(url, {
-              method: "POST",
-              headers: {
-                authorization: `Bearer ${secret}`,
-                "apollo-require-preflight": "true",
-                ...(json ? { "content-type": "application/json" } : {}),
-              },
-              body,
+    .action(
+      async (opts: {
+        sizes: string;
+        queries: string;
+        requests: string;
+        concurrency: string;
+        http: boolean;
+        textReference?: string;
+        json?: boolean;
+      }) => {
+        // Rate limiting would measure the limiter, not the service.
+        const config = loadConfig({ ...process.env, MEDCAP_RATE_LIMIT_PER_MIN: "0" });
+        const ctx = await openAppContext(config);
+        const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+        try {
+          const sizes = opts.sizes
+            .split(",")
+            .map(Number)
+            .filter((n) => n > 0);
+          const qdrant = config.qdrant.url
+            ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: `medcap_bench_${Date.now()}` })
+            : undefined;
+          let result: Record<string, unknown>;
+          if (opts.http) {
+            const metrics = createServerMetrics();
+            const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
+            let stageTimes: StageTimes[] = [];
+            const server = await createServer({
+              ctx,
+              retrieval,
+              metrics,
+              worker: false,
+              ownsContext: false,
+              onClose: () => retrieval.close(),
+              stageSink: (t) => stageTimes.push(t),
             });
-            const out = (await res.json()) as { errors?: { message: string }[] };
-            if (!res.ok || out.errors?.length) throw new Error(out.errors?.[0]?.message ?? `HTTP ${res.status}`);
-          };
-          const phrases = [
-            "axial CT of the liver",
-            "MRI brain with a ring-enhancing lesion",
-            "pulmonary embolism",
-            "fracture of the femur",
-            "sagittal T2 lumbar spine",
-          ];
-          // A second set of sessions for the stage benchmarks, so they do not share batchers with the server.
-          const stages = await openRetrieval(ctx, { loadStore: false });
-          const bench = new BenchService(ctx.db.prisma, ctx.images, stages);
-          try {
-            result = await bench.run({
-              vectorSizes: sizes,
-              queries: Number(opts.queries),
-              qdrant,
-              log,
-              http: {
-                requests: Number(opts.requests),
-                concurrency: opts.concurrency
-                  .split(",")
-                  .map(Number)
-                  .filter((n) => n > 0),
-                searchImages: (i) =>
-                  post(
-                    JSON.stringify({
-                      query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
-                      variables: { t: phrases[i % phrases.length] },
-                    }),
-                    true,
-                  ),
-                captionImage: (_i) => {
-                  const form = new FormData();
-                  form.append(
-                    "operations",
-                    JSON.stringify({
-                      query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }",
-                      variables: { f: null },
-                    }),
-                  );
-                  form.append("map", JSON.stringify({ 0: ["variables.f"] }));
-                  form.append("0", new Blob([upload]), "query.png");
-                  return post(form, false);
+            const { url } = await server.listen(0, "127.0.0.1");
+            const { secret } = await new ApiKeyService(ctx.db.prisma).create(
+              { label: `bench ${new Date().toISOString()}`, role: "VIEWER" },
+              "cli:bench",
+            );
+            const upload = await retrievalTestImage(ctx);
+            const post = async (body: string | FormData, json: boolean) => {
+              const res = await fetch(url, {
+                method: "POST",
+                headers: {
+                  authorization: `Bearer ${secret}`,
+                  "apollo-require-preflight": "true",
+                  ...(json ? { "content-type": "application/json" } : {}),
                 },
-              },
-            });
-          } finally {
-            await stages.close();
-            await server.close();
+                body,
+              });
+              const out = (await res.json()) as { errors?: { message: string }[] };
+              if (!res.ok || out.errors?.length) throw new Error(out.errors?.[0]?.message ?? `HTTP ${res.status}`);
+            };
+            let distinct = 0;
+            const phrases = [
+              "axial CT of the liver",
+              "MRI brain with a ring-enhancing lesion",
+              "pulmonary embolism",
+              "fracture of the femur",
+              "sagittal T2 lumbar spine",
+            ];
+            // A second set of sessions for the stage benchmarks, so they do not share batchers with the server.
+            const stages = await openRetrieval(ctx, { loadStore: false });
+            const bench = new BenchService(ctx.db.prisma, ctx.images, stages);
+            try {
+              result = await bench.run({
+                vectorSizes: sizes,
+                queries: Number(opts.queries),
+                qdrant,
+                log,
+                textReference: opts.textReference,
+                http: {
+                  takeStageTimes: () => {
+                    const taken = stageTimes;
+                    stageTimes = [];
+                    return taken;
+                  },
+                  requests: Number(opts.requests),
+                  concurrency: opts.concurrency
+                    .split(",")
+                    .map(Number)
+                    .filter((n) => n > 0),
+                  searchImages: (i) =>
+                    post(
+                      JSON.stringify({
+                        query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
+                        variables: { t: phrases[i % phrases.length] },
+                      }),
+                      true,
+                    ),
+                  searchImagesDistinct: (i) =>
+                    post(
+                      JSON.stringify({
+                        query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
+                        variables: { t: `${phrases[i % phrases.length]} ${distinct++}` },
+                      }),
+                      true,
+                    ),
+                  captionImage: (_i) => {
+                    const form = new FormData();
+                    form.append(
+                      "operations",
+                      JSON.stringify({
+                        query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }",
+                        variables: { f: null },
+                      }),
+                    );
+                    form.append("map", JSON.stringify({ 0: ["variables.f"] }));
+                    form.append("0", new Blob([upload]), "query.png");
+                    return post(form, false);
+                  },
+                },
+              });
+            } finally {
+              await stages.close();
+              await server.close();
+            }
+          } else {
+            const rr = await openRetrieval(ctx, { loadStore: false });
+            try {
+              result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({
+                vectorSizes: sizes,
+                queries: Number(opts.queries),
+                qdrant,
+                log,
+                textReference: opts.textReference,
+              });
+            } finally {
+              await rr.close();
+            }
           }
-        } else {
-          const rr = await openRetrieval(ctx, { loadStore: false });
-          try {
-            result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({
-              vectorSizes: sizes,
-              queries: Number(opts.queries),
-              qdrant,
-              log,
-            });
-          } finally {
-            await rr.close();
-          }
+          process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
+        } finally {
+          await ctx.close();
         }
-        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
-      } finally {
-        await ctx.close();
-      }
-    });
+      },
+    );
 }

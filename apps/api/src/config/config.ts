@@ -43,6 +43,8 @@ const schema = z.object({
   MEDCAP_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   MEDCAP_METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   MEDCAP_VECTOR_STORE: z.enum(["embedded", "qdrant"]).default("embedded"),
+  MEDCAP_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(4096),
+  MEDCAP_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
   MEDCAP_QDRANT_EXACT_MAX_POINTS: z.coerce.number().int().min(0).default(20_000),
@@ -91,6 +93,10 @@ export interface Config {
   jobs: { maxAttempts: number };
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** LRU entries of request text embeddings (0 = off). */
+  textCacheSize: number;
+  /** How long the server trusts a resolved API key before asking Postgres again (0 = every request). */
+  apiKeyCacheMs: number;
   introspection: boolean;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   autoImport: boolean;
@@ -134,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     vectorStore: e.MEDCAP_VECTOR_STORE,
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, exactMaxPoints: e.MEDCAP_QDRANT_EXACT_MAX_POINTS },
+    textCacheSize: e.MEDCAP_TEXT_CACHE_SIZE,
     http: { port: e.PORT, host: e.MEDCAP_HOST },
     limits: {
       maxUploadBytes: e.MEDCAP_MAX_UPLOAD_BYTES,
@@ -144,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     jobs: { maxAttempts: e.MEDCAP_JOB_MAX_ATTEMPTS },
     metricsToken: e.MEDCAP_METRICS_TOKEN,
+    apiKeyCacheMs: e.MEDCAP_API_KEY_CACHE_MS,
     introspection: e.MEDCAP_INTROSPECTION,
     logLevel: e.MEDCAP_LOG_LEVEL,
     autoImport: e.MEDCAP_AUTO_IMPORT,

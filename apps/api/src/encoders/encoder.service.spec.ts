@@ -117,6 +117,19 @@ describe("EncoderService (tiny fixture model)", () => {
     expect(err).toMatchObject({ code: "BAD_USER_INPUT", details: { index: 1 } });
   });
 
+  it("answers repeated texts from its embedding cache, keyed by the text the tokenizer sees", async () => {
+    const cached = await EncoderService.load(tinyDir, config({ textCacheSize: 16 }), logger);
+    try {
+      const first = await cached.encodeText("Sagittal T2 of the lumbar spine");
+      const again = await cached.encodeText("  sagittal t2   OF THE lumbar spine");
+      expect(Array.from(again)).toEqual(Array.from(first));
+      expect(cosine(first, await service.encodeText("Sagittal T2 of the lumbar spine"))).toBeGreaterThan(0.99999);
+      expect(cached.textCacheStats()).toMatchObject({ hits: 1, misses: 1, size: 1 });
+    } finally {
+      await cached.close();
+    }
+  });
+
   it("encodes texts in bulk in maxSize chunks", async () => {
     const texts = Array.from({ length: 19 }, (_, i) => "ct ".repeat(i + 1));
     const bulk = await service.encodeTextsBatch(texts);

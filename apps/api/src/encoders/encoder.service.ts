@@ -13,6 +13,8 @@ import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder } from "./model.manifest.js";
 import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
+import { timed } from "../server/stage.timer.js";
+import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
 
 /** The slice of Config the encoders use; the app's Config satisfies it structurally. */
@@ -21,6 +23,8 @@ export interface EncoderConfig {
   onnxThreads: number;
   batch: { maxSize: number; maxWaitMs: number; maxQueue: number; maxQueueWaitMs?: number };
   limits: { maxUploadBytes: number; maxPixels: number };
+  /** Entries of the LRU cache of request text embeddings (encodeText); 0 or absent = off. */
+  textCacheSize?: number;
 }
 
 export interface EncoderInfo {
@@ -43,6 +47,7 @@ export class EncoderService {
   private readonly textBatcher: MicroBatcher<number[], Float32Array>;
   private readonly preprocessor: ImagePreprocessor;
   readonly tokenizer: WordPieceTokenizer;
+  private readonly textCache: TextEmbeddingCache;
   private closed = false;
   // Decoded pixels are the big allocation (up to maxPixels × 4 bytes each), so decodes are limited
   // to one per core and queued decodes count against the same maxQueue as the batcher.
@@ -65,6 +70,11 @@ export class EncoderService {
       config.limits,
     );
     this.tokenizer = WordPieceTokenizer.fromVocabText(model.vocabText, manifest.text.tokenizer);
+    this.textCache = new TextEmbeddingCache(
+      config.textCacheSize ?? 0,
+      `${manifest.name}@${manifest.version}#${model.manifestSha256}`,
+      manifest.text.tokenizer.lowercase,
+    );
     const batch = config.batch;
     this.imageBatcher = new MicroBatcher({
       name: "image encoder",
@@ -174,18 +184,32 @@ export class EncoderService {
     scope?.countEncode();
     return this.cancelSiblingsOnOverload(async () => {
       if (scope?.signal.aborted) throw scope.signal.reason;
-      const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
-      return { embedding: await this.imageBatcher.submit(tensor, { key: scope?.key, signal: scope?.signal }), ...rest };
+      const { tensor, ...rest } = await timed("decodePreprocess", () =>
+        this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes)),
+      );
+      return {
+        embedding: await timed("encode", () => this.imageBatcher.submit(tensor, { key: scope?.key, signal: scope?.signal })),
+        ...rest,
+      };
     });
   }
 
+  /** A request's text: answered from the LRU cache when the same text was encoded recently. */
   async encodeText(text: string): Promise<Float32Array> {
     this.assertOpen();
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
     const scope = currentRequestScope();
     scope?.countEncode();
-    const row = this.tokenizer.encode(text);
-    return this.cancelSiblingsOnOverload(() => this.textBatcher.submit(row, { key: scope?.key, signal: scope?.signal }));
+    return this.cancelSiblingsOnOverload(() =>
+      timed("encode", () =>
+        this.textCache.get(text, (t) => this.textBatcher.submit(this.tokenizer.encode(t), { key: scope?.key, signal: scope?.signal })),
+      ),
+    );
+  }
+
+  /** Hits, misses and size of the text embedding cache (for /metrics). */
+  textCacheStats(): TextCacheStats {
+    return this.textCache.stats();
   }
 
   /**
@@ -298,7 +322,28 @@ export class EncoderService {
     return this.split(await this.imageSession.run(feeds, image.output), tensors.length, image.file);
   }
 
-  private async runTexts(rows: number[][]): Promise<Float32Array[]> {
+  /**
+   * Another text graph with this model's tokenizer and input/output names, run with the same session
+   * options (benchmarks: the served graph side by side with, e.g., its fp32 original).
+   */
+  async textReference(file: string): Promise<{ encode(texts: readonly string[]): Promise<Float32Array[]>; close(): Promise<void> }> {
+    const session = await this.factory.create(file, file);
+    const { text } = this.model.manifest;
+    if (!text.inputs.every((n) => session.inputNames.includes(n)) || !session.outputNames.includes(text.output)) {
+      await session.release();
+      throw new MedcapError("MODEL_MISMATCH", `${file} lacks the inputs [${text.inputs.join(", ")}] or the output ${text.output}`);
+    }
+    return {
+      encode: (texts) =>
+        this.runTexts(
+          texts.map((t) => this.tokenizer.encode(t)),
+          session,
+        ),
+      close: () => session.release(),
+    };
+  }
+
+  private async runTexts(rows: number[][], session: OnnxSession = this.textSession): Promise<Float32Array[]> {
     if (rows.length === 0) return [];
     const { text } = this.model.manifest;
     const batch = this.tokenizer.pad(rows);
@@ -307,7 +352,7 @@ export class EncoderService {
       [text.inputs[0]]: new ort.Tensor("int64", batch.inputIds, shape),
       [text.inputs[1]]: new ort.Tensor("int64", batch.attentionMask, shape),
     };
-    return this.split(await this.textSession.run(feeds, text.output), rows.length, text.file);
+    return this.split(await session.run(feeds, text.output), rows.length, session.label);
   }
 
   private split(output: ort.Tensor, n: number, label: string): Float32Array[] {

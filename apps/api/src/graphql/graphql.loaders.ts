@@ -13,10 +13,11 @@ import type {
   PrismaClient,
 } from "@medcap/db";
 import DataLoader from "dataloader";
+import { timed } from "../server/stage.timer.js";
 
 function byId<T extends { id: string }>(fetch: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
   return new DataLoader(async (ids) => {
-    const rows = await fetch([...ids]);
+    const rows = await timed("hydrate", () => fetch([...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -24,7 +25,7 @@ function byId<T extends { id: string }>(fetch: (ids: string[]) => Promise<T[]>):
 
 function grouped<T>(fetch: (keys: string[]) => Promise<T[]>, keyOf: (row: T) => string): DataLoader<string, T[]> {
   return new DataLoader(async (keys) => {
-    const rows = await fetch([...keys]);
+    const rows = await timed("hydrate", () => fetch([...keys]));
     const map = new Map<string, T[]>();
     for (const row of rows) {
       const key = keyOf(row);
@@ -36,11 +37,20 @@ function grouped<T>(fetch: (keys: string[]) => Promise<T[]>, keyOf: (row: T) => 
   });
 }
 
+/**
+ * Image rows by id in plain SQL: the hydration behind every search answer. Measured on 10 ids,
+ * Prisma's findMany spends ~3× the query's time mapping the 20 columns (9.2 ms vs 3.0 ms for the
+ * same SELECT, 2 shared cores); `graphql.loaders.spec.ts` pins the rows to findMany's.
+ */
+export function imageRows(prisma: PrismaClient) {
+  return (ids: string[]) => prisma.$queryRaw<ImageModel[]>`SELECT * FROM "Image" WHERE "id" = ANY(${ids})`;
+}
+
 export function createLoaders(prisma: PrismaClient) {
   return {
     dataset: byId<DatasetModel>((ids) => prisma.dataset.findMany({ where: { id: { in: ids } } })),
     case: byId<CaseModel>((ids) => prisma.case.findMany({ where: { id: { in: ids } } })),
-    image: byId<ImageModel>((ids) => prisma.image.findMany({ where: { id: { in: ids } } })),
+    image: byId<ImageModel>(imageRows(prisma)),
     caption: byId<CaptionModel>((ids) => prisma.caption.findMany({ where: { id: { in: ids } } })),
     modelVersion: byId<ModelVersionModel>((ids) => prisma.modelVersion.findMany({ where: { id: { in: ids } } })),
     job: byId<JobModel>((ids) => prisma.job.findMany({ where: { id: { in: ids } } })),

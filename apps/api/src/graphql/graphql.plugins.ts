@@ -4,6 +4,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { type FragmentDefinitionNode, GraphQLError, Kind } from "graphql/index.js";
 import { databaseDownLog } from "../core/rate-limited.log.js";
 import type { ServerMetrics } from "../server/server.metrics.js";
+import { addStage, currentStageTimes } from "../server/stage.timer.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
 import { rejectNulCharacters } from "./input.hygiene.js";
@@ -27,7 +28,29 @@ export function observabilityPlugin(
     async requestDidStart() {
       const started = process.hrtime.bigint();
       let label = "unresolved";
+      // Stage timings exist only under medcap bench (a sink was given to the server).
+      const times = currentStageTimes();
+      const stage = (name: "graphqlParseValidate") => {
+        const t0 = performance.now();
+        return async () => addStage(times, name, performance.now() - t0);
+      };
       return {
+        ...(times && {
+          async parsingDidStart() {
+            return stage("graphqlParseValidate");
+          },
+          async validationDidStart() {
+            return stage("graphqlParseValidate");
+          },
+          async executionDidStart() {
+            const t0 = performance.now();
+            return {
+              async executionDidEnd() {
+                times.executionMs = performance.now() - t0;
+              },
+            };
+          },
+        }),
         async didResolveOperation({ operation, document, request, contextValue, schema }) {
           if (!operation) return;
           const roots = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
@@ -69,6 +92,7 @@ export function observabilityPlugin(
           }
         },
         async willSendResponse({ response, contextValue }) {
+          if (times) times.sentAt = performance.now();
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           metrics.operationDuration.observe({ operation: label }, seconds);
           if (response.body.kind === "single" && response.body.singleResult.errors) {

@@ -3,6 +3,7 @@ import type { AppContext } from "../core/app.context.js";
 import { EncoderService, type EncoderHooks } from "../encoders/encoder.service.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import { TimedVectorStore } from "../vectors/timed.store.js";
 import type { VectorStore } from "../vectors/vector.store.js";
 import { EmbeddingRepository } from "./embedding.repository.js";
 import { type IndexProgress, IndexService } from "./index.service.js";
@@ -50,7 +51,7 @@ export async function openRetrieval(
   const encoder = await EncoderService.load(options.modelDir ?? ctx.config.modelDir, ctx.config, ctx.logger, options.hooks);
   try {
     const model = await registerModelVersion(ctx.db.prisma, encoder.info());
-    const store = createVectorStore(ctx);
+    const store = new TimedVectorStore(createVectorStore(ctx));
     const repo = new EmbeddingRepository(ctx.db.prisma);
     const stored = await repo.storedDims(model.modelVersionId);
     if (stored !== undefined && stored !== encoder.dim) {

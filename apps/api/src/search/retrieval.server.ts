@@ -4,7 +4,7 @@
 // MedPix 2.0, then indexing whatever is not yet encoded by the served model.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { Gauge, Histogram } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import type { RetrievalFactory, ServableRetrieval } from "../cli/serve.command.js";
 import { repoRoot } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
@@ -94,6 +94,18 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
       const d = r.encoder.queueDepth;
       this.set({ encoder: "image" }, d.image);
       this.set({ encoder: "text" }, d.text);
+    },
+  });
+  new Counter({
+    name: "medcap_text_embedding_cache_requests_total",
+    help: "Request text encodes answered from the embedding cache (hit) or by the model (miss)",
+    labelNames: ["result"],
+    registers: [metrics.registry],
+    collect() {
+      const s = r.encoder.textCacheStats();
+      this.reset();
+      this.inc({ result: "hit" }, s.hits);
+      this.inc({ result: "miss" }, s.misses);
     },
   });
   const sameModel = (params: unknown) => {

@@ -5,10 +5,12 @@ import { type ApiKeyService, bearerSecret } from "../auth/api-key.service.js";
 import type { RateLimiter } from "../auth/rate.limiter.js";
 import { isMedcapError } from "../core/errors.js";
 import { locals, sendError } from "./request.context.js";
+import { addStage } from "./stage.timer.js";
 
 export function authenticate(keys: ApiKeyService, limiter: RateLimiter) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const l = locals(res);
+    const t0 = performance.now();
     try {
       const secret = bearerSecret(req.header("authorization"));
       if (secret) l.principal = await keys.authenticate(secret);
@@ -16,6 +18,7 @@ export function authenticate(keys: ApiKeyService, limiter: RateLimiter) {
       if (!isMedcapError(err)) return next(err);
       l.authError = err;
     }
+    addStage(l.timing?.times, "auth", performance.now() - t0);
     // Anonymous and refused callers share a bucket per address, so guessing keys is rate limited too.
     const bucket = l.principal ? `key:${l.principal.keyId}` : `ip:${req.ip ?? "unknown"}`;
     if (!limiter.take(bucket)) {

@@ -7,6 +7,7 @@ import { RequestScope, runInRequestScope } from "../core/request.scope.js";
 import type { Logger } from "../core/logger.js";
 import type { Principal } from "../auth/role.policy.js";
 import type { ServerMetrics } from "./server.metrics.js";
+import { addStage, newStageTimes, type StageSink, type StageTimes } from "./stage.timer.js";
 
 export interface RequestLocals {
   requestId: string;
@@ -14,6 +15,8 @@ export interface RequestLocals {
   principal?: Principal;
   authError?: MedcapError;
   operation?: { name: string | undefined; label: string | undefined };
+  /** Stage timings, only when the server was given a sink (medcap bench). */
+  timing?: { times: StageTimes; startedAt: number; apolloAt?: number };
 }
 
 export function locals(res: Response): RequestLocals {
@@ -22,7 +25,7 @@ export function locals(res: Response): RequestLocals {
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function requestContext(logger: Logger, metrics: ServerMetrics) {
+export function requestContext(logger: Logger, metrics: ServerMetrics, stageSink?: StageSink) {
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header("x-request-id");
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
@@ -31,6 +34,11 @@ export function requestContext(logger: Logger, metrics: ServerMetrics) {
     l.requestId = requestId;
     l.log = logger.child({ requestId });
     const started = process.hrtime.bigint();
+    if (stageSink) {
+      const timing = { times: newStageTimes(), startedAt: performance.now() };
+      l.timing = timing;
+      res.on("finish", () => finishTimings(timing, l.operation?.label, stageSink));
+    }
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // originalUrl: inside a mounted router (app.use("/graphql", …)) req.path is relative to the mount point.
@@ -54,6 +62,24 @@ export function requestContext(logger: Logger, metrics: ServerMetrics) {
     });
     next();
   };
+}
+
+function finishTimings(timing: NonNullable<RequestLocals["timing"]>, operation: string | undefined, sink: StageSink) {
+  const { times } = timing;
+  const end = performance.now();
+  times.operation = operation;
+  times.totalMs = end - timing.startedAt;
+  if (timing.apolloAt !== undefined) addStage(times, "httpAndBodyParse", timing.apolloAt - timing.startedAt - (times.ms.auth ?? 0));
+  if (times.executionMs !== undefined) {
+    const inside = (["decodePreprocess", "encode", "vectorSearch", "hydrate"] as const).reduce((a, s) => a + (times.ms[s] ?? 0), 0);
+    addStage(times, "resolverOther", Math.max(0, times.executionMs - inside));
+  }
+  if (times.sentAt !== undefined) addStage(times, "serialise", end - times.sentAt);
+  if (times.sentAt !== undefined && timing.apolloAt !== undefined) {
+    const known = (times.ms.graphqlParseValidate ?? 0) + (times.executionMs ?? 0);
+    addStage(times, "graphqlOther", Math.max(0, times.sentAt - timing.apolloAt - known));
+  }
+  sink(times);
 }
 
 /** A GraphQL-shaped error body for failures outside GraphQL execution (auth, rate limit, body size). */

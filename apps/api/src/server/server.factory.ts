@@ -37,6 +37,7 @@ import type { BootstrapState } from "./bootstrap.state.js";
 import { locals, requestContext, requestScope, sendError } from "./request.context.js";
 import { securityHeaders } from "./security.headers.js";
 import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "./server.metrics.js";
+import { type StageSink, withStageTimes } from "./stage.timer.js";
 import { processRequestInMemory } from "./upload.memory.js";
 
 /** The GraphQL URL of a listening server. */
@@ -71,6 +72,8 @@ export interface CreateServerOptions {
   httpServer?: http.Server;
   /** Start-up progress: /readyz answers 503 with the phase until it is ready. */
   bootstrap?: BootstrapState;
+  /** Receives every request's stage timings (medcap bench); without it nothing is timed. */
+  stageSink?: StageSink;
 }
 
 export interface MedcapServer {
@@ -100,7 +103,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       ? undefined
       : new JobWorker(queue, logger.child({ component: "jobs" }), { maxAttempts: config.jobs.maxAttempts, ...options.worker });
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
-  const keys = new ApiKeyService(prisma);
+  const keys = new ApiKeyService(prisma, config.apiKeyCacheMs);
   const services: GraphQLServices = {
     catalog: new CatalogService(prisma),
     cases: new CaseService(prisma),
@@ -152,7 +155,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   // base64 inflates by 4/3; leave room for the rest of the JSON body.
   const jsonLimit = Math.ceil((config.limits.maxUploadBytes * 4) / 3) + 256 * 1024;
 
-  app.use(requestContext(logger, metrics));
+  app.use(requestContext(logger, metrics, options.stageSink));
   app.use(securityHeaders({ landingPage: config.introspection }));
   app.use(healthRouter(() => checks, options.bootstrap));
   app.get("/metrics", metricsHandler(metrics, config.metricsToken));
@@ -181,6 +184,13 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       maxFieldSize: jsonLimit,
     }),
     requestScope(config.limits.maxEncodesPerRequest),
+    (_req: Request, res: Response, next: NextFunction) => {
+      const timing = locals(res).timing;
+      if (!timing) return next();
+      // Body and uploads are parsed: GraphQL starts here, and everything it awaits carries the timings.
+      timing.apolloAt = performance.now();
+      withStageTimes(timing.times, next);
+    },
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const l = locals(res);
