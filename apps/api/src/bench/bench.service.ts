@@ -5,7 +5,7 @@ import type { ImageStore } from "../ingest/image.store.js";
 import type { Retrieval } from "../search/retrieval.context.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import type { VectorPoint, VectorStore } from "../vectors/vector.store.js";
-import { STAGES, type StageTimes } from "../server/stage.timer.js";
+import { STAGES, type StageTimes } from "../core/stage.timer.js";
 import { load, percentile, summarize, time } from "./latency.stats.js";
 
 export interface BenchOptions {

@@ -10,7 +10,7 @@ import { makeServerRetrieval } from "../search/retrieval.server.js";
 import { openRetrieval } from "../search/retrieval.context.js";
 import { createServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";
-import type { StageTimes } from "../server/stage.timer.js";
+import type { StageTimes } from "../core/stage.timer.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 
 function table(result: Record<string, unknown>): string {

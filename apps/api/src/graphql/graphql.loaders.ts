@@ -13,7 +13,7 @@ import type {
   PrismaClient,
 } from "@medcap/db";
 import DataLoader from "dataloader";
-import { timed } from "../server/stage.timer.js";
+import { timed } from "../core/stage.timer.js";
 
 function byId<T extends { id: string }>(fetch: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
   return new DataLoader(async (ids) => {

@@ -4,7 +4,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { type FragmentDefinitionNode, GraphQLError, Kind } from "graphql/index.js";
 import { databaseDownLog } from "../core/rate-limited.log.js";
 import type { ServerMetrics } from "../server/server.metrics.js";
-import { addStage, currentStageTimes } from "../server/stage.timer.js";
+import { addStage, currentStageTimes } from "../core/stage.timer.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
 import { rejectNulCharacters } from "./input.hygiene.js";

@@ -51,7 +51,7 @@ export async function openRetrieval(
   const encoder = await EncoderService.load(options.modelDir ?? ctx.config.modelDir, ctx.config, ctx.logger, options.hooks);
   try {
     const model = await registerModelVersion(ctx.db.prisma, encoder.info());
-    const store = new TimedVectorStore(createVectorStore(ctx));
+    const store = createVectorStore(ctx);
     const repo = new EmbeddingRepository(ctx.db.prisma);
     const stored = await repo.storedDims(model.modelVersionId);
     if (stored !== undefined && stored !== encoder.dim) {
@@ -68,7 +68,16 @@ export async function openRetrieval(
       if (!v.compatible) ctx.logger.warn(v, "Qdrant server and client versions differ by more than one minor version; expect API errors");
       if (options.syncStore !== false && options.loadStore !== false) await indexer.syncStore(model, logProgress(ctx.logger));
     }
-    const search = new SearchService(ctx.db.prisma, encoder, store, repo, indexer, model, ctx.config.captionConsensus);
+    // Queries report their vector-search time to the request's stage timings (medcap bench).
+    const search = new SearchService(
+      ctx.db.prisma,
+      encoder,
+      new TimedVectorStore(store),
+      repo,
+      indexer,
+      model,
+      ctx.config.captionConsensus,
+    );
     return {
       encoder,
       store,

@@ -5,7 +5,7 @@ import { type ApiKeyService, bearerSecret } from "../auth/api-key.service.js";
 import type { RateLimiter } from "../auth/rate.limiter.js";
 import { isMedcapError } from "../core/errors.js";
 import { locals, sendError } from "./request.context.js";
-import { addStage } from "./stage.timer.js";
+import { addStage } from "../core/stage.timer.js";
 
 export function authenticate(keys: ApiKeyService, limiter: RateLimiter) {
   return async (req: Request, res: Response, next: NextFunction) => {

@@ -37,7 +37,7 @@ import type { BootstrapState } from "./bootstrap.state.js";
 import { locals, requestContext, requestScope, sendError } from "./request.context.js";
 import { securityHeaders } from "./security.headers.js";
 import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "./server.metrics.js";
-import { type StageSink, withStageTimes } from "./stage.timer.js";
+import { type StageSink, withStageTimes } from "../core/stage.timer.js";
 import { processRequestInMemory } from "./upload.memory.js";
 
 /** The GraphQL URL of a listening server. */

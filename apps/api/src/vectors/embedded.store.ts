@@ -11,7 +11,13 @@
 // it over 100k 256-d vectors took minutes on two shared cores, on the event loop, and its recall@10
 // on unstructured vectors was far below 0.98. Past ~1M vectors per kind, use Qdrant.
 import type { EmbeddingKind, ModalityType, Split } from "@medcap/db";
-import usearch from "usearch";
+import { createRequire } from "node:module";
+import type * as UsearchModule from "usearch";
+
+// The CommonJS build: usearch's ES module finds its prebuilt binary by walking up from the caller's
+// file name, which is a file:// URL under plain Node ESM (and some test runners), and then fails
+// with "Could not find native build for usearch"; the CommonJS build starts from its own __dirname.
+const usearch = createRequire(import.meta.url)("usearch") as typeof UsearchModule;
 import { MedcapError } from "../core/errors.js";
 import type { SearchFilter } from "../search/search.types.js";
 import { pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";

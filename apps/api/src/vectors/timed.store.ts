@@ -1,6 +1,6 @@
 // Adds vector search time to the current request's stage timings (medcap bench); otherwise a pass-through.
 import type { EmbeddingKind } from "@medcap/db";
-import { timed } from "../server/stage.timer.js";
+import { timed } from "../core/stage.timer.js";
 import type { SearchRequest, VectorHit, VectorPoint, VectorStore } from "./vector.store.js";
 
 export class TimedVectorStore implements VectorStore {
