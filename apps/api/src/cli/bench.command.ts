@@ -10,6 +10,9 @@ import { openRetrieval } from "../search/retrieval.context.js";
 import { createServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import { benchQdrantBesideEmbedded } from "../bench/qdrant.bench.js";
+import { MedcapError } from "../core/errors.js";
+import os from "node:os";
 
 function table(result: Record<string, unknown>): string {
   const lines: string[] = [];
@@ -19,6 +22,20 @@ function table(result: Record<string, unknown>): string {
   };
   walk(result, "");
   return `${lines.join("\n")}\n`;
+}
+
+interface BenchCliOptions {
+  sizes: string;
+  queries: string;
+  requests: string;
+  concurrency: string;
+  http: boolean;
+  json?: boolean;
+  qdrantSizes: string;
+  qdrantQueries: string;
+  qdrantOnly?: boolean;
+  keepQdrant?: boolean;
+  qdrantPid?: string;
 }
 
 export function registerBenchCommand(program: Command) {
@@ -31,19 +48,52 @@ export function registerBenchCommand(program: Command) {
     .option("--concurrency <list>", "HTTP concurrency levels", "1,8,32")
     .option("--no-http", "skip the end-to-end HTTP benchmark")
     .option("--json", "print one JSON object")
-    .action(async (opts: { sizes: string; queries: string; requests: string; concurrency: string; http: boolean; json?: boolean }) => {
+    .option("--qdrant-sizes <list>", "with QDRANT_URL: vector counts for Qdrant beside the embedded store", "100000,1000000")
+    .option("--qdrant-queries <n>", "with QDRANT_URL: queries per size and filter", "50")
+    .option("--qdrant-only", "with QDRANT_URL: only Qdrant beside the embedded store (no catalogue or model needed)")
+    .option("--keep-qdrant", "leave the bench collections in Qdrant and reuse them on the next run")
+    .option("--qdrant-pid <pid>", "the Qdrant server's pid, for its memory (found from the URL's port when it runs here)")
+    .action(async (opts: BenchCliOptions) => {
       // Rate limiting would measure the limiter, not the service.
       const config = loadConfig({ ...process.env, MEDCAP_RATE_LIMIT_PER_MIN: "0" });
-      const ctx = await openAppContext(config);
       const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+      // A fixed prefix, so --keep-qdrant can find the collections of an earlier run.
+      const qdrant = config.qdrant.url
+        ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: "medcap_bench" })
+        : undefined;
+      if (opts.qdrantOnly && !qdrant) throw new MedcapError("BAD_USER_INPUT", "--qdrant-only needs QDRANT_URL");
+      const qdrantSide = () =>
+        qdrant
+          ? benchQdrantBesideEmbedded(qdrant, {
+              sizes: opts.qdrantSizes
+                .split(",")
+                .map(Number)
+                .filter((n) => n > 0),
+              dim: 256,
+              queries: Number(opts.qdrantQueries),
+              keep: Boolean(opts.keepQdrant),
+              qdrantPid: opts.qdrantPid ? Number(opts.qdrantPid) : undefined,
+              log,
+            })
+          : undefined;
+      if (opts.qdrantOnly) {
+        // No catalogue, model or database needed: synthetic vectors in both stores.
+        const started = Date.now();
+        const result = {
+          machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version },
+          startedAt: new Date(started).toISOString(),
+          qdrantBesideEmbedded: await qdrantSide(),
+          seconds: Math.round((Date.now() - started) / 10) / 100,
+        };
+        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
+        return;
+      }
+      const ctx = await openAppContext(config);
       try {
         const sizes = opts.sizes
           .split(",")
           .map(Number)
           .filter((n) => n > 0);
-        const qdrant = config.qdrant.url
-          ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: `medcap_bench_${Date.now()}` })
-          : undefined;
         let result: Record<string, unknown>;
         if (opts.http) {
           const metrics = createServerMetrics();
@@ -89,7 +139,6 @@ export function registerBenchCommand(program: Command) {
             result = await bench.run({
               vectorSizes: sizes,
               queries: Number(opts.queries),
-              qdrant,
               log,
               http: {
                 requests: Number(opts.requests),
@@ -130,13 +179,13 @@ export function registerBenchCommand(program: Command) {
             result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({
               vectorSizes: sizes,
               queries: Number(opts.queries),
-              qdrant,
               log,
             });
           } finally {
             await rr.close();
           }
         }
+        if (qdrant) result.qdrantBesideEmbedded = await qdrantSide();
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
       } finally {
         await ctx.close();
