@@ -34,6 +34,7 @@ interface BenchCliOptions {
   qdrantSizes: string;
   qdrantQueries: string;
   qdrantOnly?: boolean;
+  qdrantIndexWait: string;
   keepQdrant?: boolean;
   qdrantPid?: string;
 }
@@ -51,6 +52,7 @@ export function registerBenchCommand(program: Command) {
     .option("--qdrant-sizes <list>", "with QDRANT_URL: vector counts for Qdrant beside the embedded store", "100000,1000000")
     .option("--qdrant-queries <n>", "with QDRANT_URL: queries per size and filter", "50")
     .option("--qdrant-only", "with QDRANT_URL: only Qdrant beside the embedded store (no catalogue or model needed)")
+    .option("--qdrant-index-wait <s>", "seconds to wait for Qdrant's HNSW build before measuring anyway", "600")
     .option("--keep-qdrant", "leave the bench collections in Qdrant and reuse them on the next run")
     .option("--qdrant-pid <pid>", "the Qdrant server's pid, for its memory (found from the URL's port when it runs here)")
     .action(async (opts: BenchCliOptions) => {
@@ -72,6 +74,7 @@ export function registerBenchCommand(program: Command) {
               dim: 256,
               queries: Number(opts.qdrantQueries),
               keep: Boolean(opts.keepQdrant),
+              maxIndexWaitSeconds: Number(opts.qdrantIndexWait),
               qdrantPid: opts.qdrantPid ? Number(opts.qdrantPid) : undefined,
               log,
             })
