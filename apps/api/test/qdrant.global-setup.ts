@@ -3,16 +3,8 @@
 // QDRANT_URL already set → that server is used and nothing is started. No binary → every Qdrant
 // suite is skipped with this reason in its name, and the reason is printed here, loudly.
 import type { TestProject } from "vitest/node";
+import "./qdrant.provided.js";
 import { qdrantBinary, type RunningQdrant, startQdrant } from "./qdrant.server.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** URL of the Qdrant server under test; empty when there is none. */
-    qdrantUrl: string;
-    /** Why the Qdrant suites are skipped; empty when they run. */
-    qdrantSkipReason: string;
-  }
-}
 
 export default async function setup(project: TestProject) {
   const external = process.env.QDRANT_URL;

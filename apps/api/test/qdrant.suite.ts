@@ -1,5 +1,6 @@
 // How a spec reaches the run's Qdrant server (see qdrant.global-setup.ts) and names its skip reason.
 import { inject } from "vitest";
+import "./qdrant.provided.js";
 
 export const qdrantUrl: string = inject("qdrantUrl") ?? "";
 export const qdrantSkipReason: string = inject("qdrantSkipReason") ?? "";

@@ -12,6 +12,9 @@ import { createServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";
 import type { StageTimes } from "../core/stage.timer.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import { benchQdrantBesideEmbedded } from "../bench/qdrant.bench.js";
+import { MedcapError } from "../core/errors.js";
+import os from "node:os";
 
 function table(result: Record<string, unknown>): string {
   const lines: string[] = [];
@@ -21,6 +24,22 @@ function table(result: Record<string, unknown>): string {
   };
   walk(result, "");
   return `${lines.join("\n")}\n`;
+}
+
+interface BenchCliOptions {
+  sizes: string;
+  queries: string;
+  requests: string;
+  concurrency: string;
+  http: boolean;
+  textReference?: string;
+  json?: boolean;
+  qdrantSizes: string;
+  qdrantQueries: string;
+  qdrantOnly?: boolean;
+  qdrantIndexWait: string;
+  keepQdrant?: boolean;
+  qdrantPid?: string;
 }
 
 export function registerBenchCommand(program: Command) {
@@ -34,143 +53,167 @@ export function registerBenchCommand(program: Command) {
     .option("--no-http", "skip the end-to-end HTTP benchmark")
     .option("--text-reference <file>", "another text encoder ONNX file (e.g. the fp32 export) to measure side by side with the served one")
     .option("--json", "print one JSON object")
-    .action(
-      async (opts: {
-        sizes: string;
-        queries: string;
-        requests: string;
-        concurrency: string;
-        http: boolean;
-        textReference?: string;
-        json?: boolean;
-      }) => {
-        // Rate limiting would measure the limiter, not the service.
-        const config = loadConfig({ ...process.env, MEDCAP_RATE_LIMIT_PER_MIN: "0" });
-        const ctx = await openAppContext(config);
-        const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
-        try {
-          const sizes = opts.sizes
-            .split(",")
-            .map(Number)
-            .filter((n) => n > 0);
-          const qdrant = config.qdrant.url
-            ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: `medcap_bench_${Date.now()}` })
-            : undefined;
-          let result: Record<string, unknown>;
-          if (opts.http) {
-            const metrics = createServerMetrics();
-            const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
-            let stageTimes: StageTimes[] = [];
-            const server = await createServer({
-              ctx,
-              retrieval,
-              metrics,
-              worker: false,
-              ownsContext: false,
-              onClose: () => retrieval.close(),
-              stageSink: (t) => stageTimes.push(t),
+    .option("--qdrant-sizes <list>", "with QDRANT_URL: vector counts for Qdrant beside the embedded store", "100000,1000000")
+    .option("--qdrant-queries <n>", "with QDRANT_URL: queries per size and filter", "50")
+    .option("--qdrant-only", "with QDRANT_URL: only Qdrant beside the embedded store (no catalogue or model needed)")
+    .option("--qdrant-index-wait <s>", "seconds to wait for Qdrant's HNSW build before measuring anyway", "600")
+    .option("--keep-qdrant", "leave the bench collections in Qdrant and reuse them on the next run")
+    .option("--qdrant-pid <pid>", "the Qdrant server's pid, for its memory (found from the URL's port when it runs here)")
+    .action(async (opts: BenchCliOptions) => {
+      // Rate limiting would measure the limiter, not the service.
+      const config = loadConfig({ ...process.env, MEDCAP_RATE_LIMIT_PER_MIN: "0" });
+      const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+      // A fixed prefix, so --keep-qdrant can find the collections of an earlier run.
+      const qdrant = config.qdrant.url
+        ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: "medcap_bench" })
+        : undefined;
+      if (opts.qdrantOnly && !qdrant) throw new MedcapError("BAD_USER_INPUT", "--qdrant-only needs QDRANT_URL");
+      const qdrantSide = () =>
+        qdrant
+          ? benchQdrantBesideEmbedded(qdrant, {
+              sizes: opts.qdrantSizes
+                .split(",")
+                .map(Number)
+                .filter((n) => n > 0),
+              dim: 256,
+              queries: Number(opts.qdrantQueries),
+              keep: Boolean(opts.keepQdrant),
+              maxIndexWaitSeconds: Number(opts.qdrantIndexWait),
+              qdrantPid: opts.qdrantPid ? Number(opts.qdrantPid) : undefined,
+              log,
+            })
+          : undefined;
+      if (opts.qdrantOnly) {
+        // No catalogue, model or database needed: synthetic vectors in both stores.
+        const started = Date.now();
+        const result = {
+          machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version },
+          startedAt: new Date(started).toISOString(),
+          qdrantBesideEmbedded: await qdrantSide(),
+          seconds: Math.round((Date.now() - started) / 10) / 100,
+        };
+        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
+        return;
+      }
+      const ctx = await openAppContext(config);
+      try {
+        const sizes = opts.sizes
+          .split(",")
+          .map(Number)
+          .filter((n) => n > 0);
+        let result: Record<string, unknown>;
+        if (opts.http) {
+          const metrics = createServerMetrics();
+          const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
+          let stageTimes: StageTimes[] = [];
+          const server = await createServer({
+            ctx,
+            retrieval,
+            metrics,
+            worker: false,
+            ownsContext: false,
+            onClose: () => retrieval.close(),
+            stageSink: (t) => stageTimes.push(t),
+          });
+          const { url } = await server.listen(0, "127.0.0.1");
+          const { secret } = await new ApiKeyService(ctx.db.prisma).create(
+            { label: `bench ${new Date().toISOString()}`, role: "VIEWER" },
+            "cli:bench",
+          );
+          const upload = await retrievalTestImage(ctx);
+          const post = async (body: string | FormData, json: boolean) => {
+            const res = await fetch(url, {
+              method: "POST",
+              headers: {
+                authorization: `Bearer ${secret}`,
+                "apollo-require-preflight": "true",
+                ...(json ? { "content-type": "application/json" } : {}),
+              },
+              body,
             });
-            const { url } = await server.listen(0, "127.0.0.1");
-            const { secret } = await new ApiKeyService(ctx.db.prisma).create(
-              { label: `bench ${new Date().toISOString()}`, role: "VIEWER" },
-              "cli:bench",
-            );
-            const upload = await retrievalTestImage(ctx);
-            const post = async (body: string | FormData, json: boolean) => {
-              const res = await fetch(url, {
-                method: "POST",
-                headers: {
-                  authorization: `Bearer ${secret}`,
-                  "apollo-require-preflight": "true",
-                  ...(json ? { "content-type": "application/json" } : {}),
+            const out = (await res.json()) as { errors?: { message: string }[] };
+            if (!res.ok || out.errors?.length) throw new Error(out.errors?.[0]?.message ?? `HTTP ${res.status}`);
+          };
+          let distinct = 0;
+          const phrases = [
+            "axial CT of the liver",
+            "MRI brain with a ring-enhancing lesion",
+            "pulmonary embolism",
+            "fracture of the femur",
+            "sagittal T2 lumbar spine",
+          ];
+          // A second set of sessions for the stage benchmarks, so they do not share batchers with the server.
+          const stages = await openRetrieval(ctx, { loadStore: false });
+          const bench = new BenchService(ctx.db.prisma, ctx.images, stages);
+          try {
+            result = await bench.run({
+              vectorSizes: sizes,
+              queries: Number(opts.queries),
+              log,
+              textReference: opts.textReference,
+              http: {
+                takeStageTimes: () => {
+                  const taken = stageTimes;
+                  stageTimes = [];
+                  return taken;
                 },
-                body,
-              });
-              const out = (await res.json()) as { errors?: { message: string }[] };
-              if (!res.ok || out.errors?.length) throw new Error(out.errors?.[0]?.message ?? `HTTP ${res.status}`);
-            };
-            let distinct = 0;
-            const phrases = [
-              "axial CT of the liver",
-              "MRI brain with a ring-enhancing lesion",
-              "pulmonary embolism",
-              "fracture of the femur",
-              "sagittal T2 lumbar spine",
-            ];
-            // A second set of sessions for the stage benchmarks, so they do not share batchers with the server.
-            const stages = await openRetrieval(ctx, { loadStore: false });
-            const bench = new BenchService(ctx.db.prisma, ctx.images, stages);
-            try {
-              result = await bench.run({
-                vectorSizes: sizes,
-                queries: Number(opts.queries),
-                qdrant,
-                log,
-                textReference: opts.textReference,
-                http: {
-                  takeStageTimes: () => {
-                    const taken = stageTimes;
-                    stageTimes = [];
-                    return taken;
-                  },
-                  requests: Number(opts.requests),
-                  concurrency: opts.concurrency
-                    .split(",")
-                    .map(Number)
-                    .filter((n) => n > 0),
-                  searchImages: (i) =>
-                    post(
-                      JSON.stringify({
-                        query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
-                        variables: { t: phrases[i % phrases.length] },
-                      }),
-                      true,
-                    ),
-                  searchImagesDistinct: (i) =>
-                    post(
-                      JSON.stringify({
-                        query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
-                        variables: { t: `${phrases[i % phrases.length]} ${distinct++}` },
-                      }),
-                      true,
-                    ),
-                  captionImage: (_i) => {
-                    const form = new FormData();
-                    form.append(
-                      "operations",
-                      JSON.stringify({
-                        query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }",
-                        variables: { f: null },
-                      }),
-                    );
-                    form.append("map", JSON.stringify({ 0: ["variables.f"] }));
-                    form.append("0", new Blob([upload]), "query.png");
-                    return post(form, false);
-                  },
+                requests: Number(opts.requests),
+                concurrency: opts.concurrency
+                  .split(",")
+                  .map(Number)
+                  .filter((n) => n > 0),
+                searchImages: (i) =>
+                  post(
+                    JSON.stringify({
+                      query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
+                      variables: { t: phrases[i % phrases.length] },
+                    }),
+                    true,
+                  ),
+                searchImagesDistinct: (i) =>
+                  post(
+                    JSON.stringify({
+                      query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
+                      variables: { t: `${phrases[i % phrases.length]} ${distinct++}` },
+                    }),
+                    true,
+                  ),
+                captionImage: (_i) => {
+                  const form = new FormData();
+                  form.append(
+                    "operations",
+                    JSON.stringify({
+                      query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }",
+                      variables: { f: null },
+                    }),
+                  );
+                  form.append("map", JSON.stringify({ 0: ["variables.f"] }));
+                  form.append("0", new Blob([upload]), "query.png");
+                  return post(form, false);
                 },
-              });
-            } finally {
-              await stages.close();
-              await server.close();
-            }
-          } else {
-            const rr = await openRetrieval(ctx, { loadStore: false });
-            try {
-              result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({
-                vectorSizes: sizes,
-                queries: Number(opts.queries),
-                qdrant,
-                log,
-                textReference: opts.textReference,
-              });
-            } finally {
-              await rr.close();
-            }
+              },
+            });
+          } finally {
+            await stages.close();
+            await server.close();
           }
-          process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
-        } finally {
-          await ctx.close();
+        } else {
+          const rr = await openRetrieval(ctx, { loadStore: false });
+          try {
+            result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({
+              vectorSizes: sizes,
+              queries: Number(opts.queries),
+              log,
+              textReference: opts.textReference,
+            });
+          } finally {
+            await rr.close();
+          }
         }
-      },
-    );
+        if (qdrant) result.qdrantBesideEmbedded = await qdrantSide();
+        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
+      } finally {
+        await ctx.close();
+      }
+    });
 }

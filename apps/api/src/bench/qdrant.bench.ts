@@ -1,0 +1,309 @@
+// Qdrant beside the embedded store on the same synthetic vectors, at production-like sizes:
+// upsert throughput, time until Qdrant's HNSW index is built, search p50/p95 at concurrency 1 and 8
+// with and without a filter, recall@10 against exact search, and the Qdrant process's memory.
+// Vectors are 256-d, unit-normalised and clustered (like image embeddings: many near-duplicates
+// around few anatomies), with MedPix-like payloads, generated from a seed so runs are comparable.
+// Each size's collection is built once per run (or reused from an earlier run with --keep) and
+// every measurement runs against it.
+import { readdir, readFile, readlink } from "node:fs/promises";
+import type { ModalityType, Split } from "@medcap/db";
+import type { SearchFilter } from "../search/search.types.js";
+import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
+import type { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import type { PointPayload, VectorPoint } from "../vectors/vector.store.js";
+import { type LatencySummary, load, summarize } from "./latency.stats.js";
+
+export interface QdrantBenchOptions {
+  sizes: number[];
+  dim: number;
+  queries: number;
+  /** Leave the collections in Qdrant, and reuse one of the right size from an earlier run. */
+  keep: boolean;
+  /** How long to wait for Qdrant's HNSW build before measuring anyway (reported). */
+  maxIndexWaitSeconds?: number;
+  /** The Qdrant server process, for its memory; found from the URL's port when it runs here. */
+  qdrantPid?: number;
+  log: (m: string) => void;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const CLUSTERS = 64;
+/** Norm of the noise around a cluster centre (unit length): same-cluster cosines come out near 0.67. */
+const NOISE = 0.7;
+const FILTER: SearchFilter = { modalities: ["MR"], planes: ["Axial"] };
+const PLANES = ["Axial", "Coronal", "Sagittal", "Axial", "Axial"];
+const LOCATIONS = ["Brain and Neuro", "Chest, Pulmonary", "Abdomen", "Spine and Muscles", "Head and Neck", "Cardiovascular"];
+
+/** mulberry32: small, fast, seedable. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += (v[i] as number) ** 2;
+  n = Math.sqrt(n) || 1;
+  for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / n;
+  return v;
+}
+
+/** The synthetic corpus: point i is reproducible from (seed, i) alone, so batches can be regenerated. */
+class Corpus {
+  readonly centroids: Float32Array[];
+  constructor(
+    readonly dim: number,
+    seed = 7,
+  ) {
+    const rand = rng(seed);
+    this.centroids = Array.from({ length: CLUSTERS }, () => normalise(Float32Array.from({ length: dim }, () => gaussian(rand))));
+  }
+
+  private near(rand: () => number, cluster: number): Float32Array {
+    const c = this.centroids[cluster] as Float32Array;
+    const sigma = NOISE / Math.sqrt(this.dim);
+    const v = new Float32Array(this.dim);
+    for (let i = 0; i < this.dim; i++) v[i] = (c[i] as number) + gaussian(rand) * sigma;
+    return normalise(v);
+  }
+
+  point(i: number): VectorPoint {
+    const rand = rng(i * 2654435761 + 1);
+    const cluster = Math.floor(rand() * CLUSTERS);
+    const payload: PointPayload = {
+      kind: "IMAGE",
+      targetId: `p${i}`,
+      imageId: `p${i}`,
+      caseId: `c${Math.floor(i / 3)}`,
+      dataset: "bench",
+      split: (i % 10 === 0 ? "DEV" : i % 10 === 1 ? "TEST" : "TRAIN") as Split,
+      modality: (rand() < 0.55 ? "CT" : "MR") as ModalityType,
+      plane: PLANES[Math.floor(rand() * PLANES.length)] as string,
+      locationCategory: LOCATIONS[cluster % LOCATIONS.length] as string,
+    };
+    return { vector: this.near(rand, cluster), payload };
+  }
+
+  batch(from: number, count: number): VectorPoint[] {
+    return Array.from({ length: count }, (_, j) => this.point(from + j));
+  }
+
+  query(q: number): Float32Array {
+    const rand = rng(1e9 + q);
+    return this.near(rand, Math.floor(rand() * CLUSTERS));
+  }
+}
+
+/** Brute-force top-k ids over the embedded store's data: the ground truth recall is measured against. */
+async function exactTopK(store: EmbeddedVectorStore, mv: string, q: Float32Array, k: number, filter?: SearchFilter) {
+  return (await store.search(mv, q, { kind: "IMAGE", k, filter })).map((h) => h.payload.targetId);
+}
+
+/** The pid of the process listening on a local TCP port, from /proc (Linux); undefined elsewhere. */
+export async function pidListeningOn(port: number): Promise<number | undefined> {
+  try {
+    const hex = port.toString(16).toUpperCase().padStart(4, "0");
+    const inodes = new Set<string>();
+    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+      const text = await readFile(table, "utf8").catch(() => "");
+      for (const line of text.split("\n").slice(1)) {
+        const f = line.trim().split(/\s+/);
+        // local_address is HEX_IP:HEX_PORT, state 0A is LISTEN, inode is the 10th field
+        if (f[1]?.endsWith(`:${hex}`) && f[3] === "0A" && f[9]) inodes.add(f[9]);
+      }
+    }
+    if (!inodes.size) return undefined;
+    for (const pid of await readdir("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+      for (const fd of fds) {
+        const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m && inodes.has(m[1] as string)) return Number(pid);
+      }
+    }
+  } catch {
+    // not Linux, or not allowed to look
+  }
+  return undefined;
+}
+
+async function rssMiB(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return m ? r2(Number(m[1]) / 1024) : null;
+}
+
+interface SearchSide {
+  c1: LatencySummary & { qps: number };
+  c8: LatencySummary & { qps: number };
+  recallAt10: number;
+}
+
+async function measure(queries: Float32Array[], truth: string[][], search: (q: Float32Array) => Promise<string[]>): Promise<SearchSide> {
+  let found = 0;
+  const answers: string[][] = [];
+  for (let i = 0; i < Math.min(4, queries.length); i++) await search(queries[i] as Float32Array); // warm-up
+  const one = await load(queries.length, 1, async (i) => {
+    answers[i] = await search(queries[i] as Float32Array);
+  });
+  const eight = await load(queries.length * 2, 8, async (i) => {
+    await search(queries[i % queries.length] as Float32Array);
+  });
+  answers.forEach((a, i) => {
+    const t = new Set(truth[i]);
+    found += a.filter((id) => t.has(id)).length;
+  });
+  const expected = truth.reduce((n, t) => n + t.length, 0);
+  return {
+    c1: { ...summarize(one.latencies), qps: r2(one.latencies.length / one.seconds) },
+    c8: { ...summarize(eight.latencies), qps: r2(eight.latencies.length / eight.seconds) },
+    recallAt10: expected ? Math.round((found / expected) * 1000) / 1000 : 1,
+  };
+}
+
+/**
+ * Waits until Qdrant has finished optimising the collection (status green twice in a row, a second
+ * apart: HNSW built on every segment past the indexing threshold); returns the seconds waited and
+ * how many vectors the graphs cover (segments below the threshold are searched by brute force).
+ */
+async function waitIndexed(url: string, collection: string, size: number, maxWaitSeconds: number, log: (m: string) => void) {
+  const t0 = performance.now();
+  let lastLog = 0;
+  let greens = 0;
+  for (;;) {
+    const info = (await (await fetch(`${url}/collections/${collection}`)).json()) as {
+      result: { status: string; indexed_vectors_count?: number; segments_count?: number };
+    };
+    const r = info.result;
+    const indexed = r.indexed_vectors_count ?? 0;
+    const seconds = r2((performance.now() - t0) / 1000);
+    greens = r.status === "green" ? greens + 1 : 0;
+    if (greens >= 2) return { seconds, indexedVectors: indexed, segments: r.segments_count };
+    if (seconds > maxWaitSeconds) return { seconds, indexedVectors: indexed, note: `measured before indexing finished (${r.status})` };
+    if (performance.now() - lastLog > 30_000) {
+      log(`qdrant: waiting for the HNSW index (${indexed}/${size} vectors indexed, status ${r.status})`);
+      lastLog = performance.now();
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, options: QdrantBenchOptions) {
+  const { dim, log } = options;
+  const corpus = new Corpus(dim);
+  const pid = options.qdrantPid ?? (await pidListeningOn(Number(new URL(qdrant.url).port || 6333)));
+  const out: Record<string, unknown> = {
+    setup: {
+      dim,
+      clusters: CLUSTERS,
+      noise: NOISE,
+      queries: options.queries,
+      filter: FILTER,
+      qdrantSearch: "HNSW (collections above MEDCAP_QDRANT_EXACT_MAX_POINTS), hnsw_ef 128, m 16, ef_construct 100",
+      concurrency8Requests: options.queries * 2,
+      qdrantPid: pid ?? null,
+    },
+  };
+  for (const size of options.sizes) {
+    const mv = `bench-${dim}d-${size}`;
+    const entry: Record<string, unknown> = {};
+    log(`qdrant bench: ${size.toLocaleString("en")} vectors`);
+
+    // The embedded store (and the exact ground truth) from the same generated points.
+    const embedded = new EmbeddedVectorStore();
+    await embedded.ensureCollection(mv, dim);
+    let t0 = performance.now();
+    for (let from = 0; from < size; from += 10_000) await embedded.upsert(mv, corpus.batch(from, Math.min(10_000, size - from)));
+    const embeddedLoad = (performance.now() - t0) / 1000;
+    entry.embeddedLoad = { seconds: r2(embeddedLoad), pointsPerSecond: Math.round(size / embeddedLoad), note: "generation included" };
+
+    // Qdrant: built once for the run, or reused (--keep) when an earlier run left one of this size.
+    const reused = options.keep && (await qdrant.count(mv).catch(() => 0)) === size;
+    const physicalOf = async () => {
+      const aliases = (await (await fetch(`${qdrant.url}/aliases`)).json()) as {
+        result: { aliases: { alias_name: string; collection_name: string }[] };
+      };
+      return aliases.result.aliases.find((a) => a.alias_name.endsWith(`_${mv}`))?.collection_name as string;
+    };
+    const optimizers = (config: Record<string, unknown>) =>
+      fetch(`${qdrant.url}/collections/${physical}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ optimizers_config: config }),
+      });
+    let physical = "";
+    if (!reused) {
+      await qdrant.dropCollection(mv);
+      await qdrant.ensureCollection(mv, dim);
+      physical = await physicalOf();
+      // Qdrant's bulk-load advice: no HNSW while loading, one indexing pass afterwards.
+      await optimizers({ indexing_threshold: 0 });
+      t0 = performance.now();
+      let generating = 0;
+      const BATCH = 2048;
+      const inFlight = new Set<Promise<void>>();
+      for (let from = 0; from < size; from += BATCH) {
+        const g0 = performance.now();
+        const batch = corpus.batch(from, Math.min(BATCH, size - from));
+        generating += performance.now() - g0;
+        const p = qdrant.upsert(mv, batch).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= 4) await Promise.race(inFlight);
+        if (from % 100_000 < BATCH && from) log(`qdrant: upserted ${from.toLocaleString("en")}/${size.toLocaleString("en")}`);
+      }
+      await Promise.all(inFlight);
+      const seconds = (performance.now() - t0 - generating) / 1000;
+      entry.qdrantUpsert = {
+        seconds: r2(seconds),
+        pointsPerSecond: Math.round(size / seconds),
+        note: "QdrantVectorStore.upsert (256-point requests, wait=true), 4 batches of 2048 in flight, generation excluded",
+      };
+      await optimizers({ indexing_threshold: 20_000 });
+    } else {
+      entry.qdrantUpsert = { reused: true };
+      physical = await physicalOf();
+    }
+    entry.qdrantIndexing = await waitIndexed(qdrant.url, physical, size, options.maxIndexWaitSeconds ?? 600, log);
+    entry.qdrantSearchesExactly = await qdrant.searchesExactly(mv);
+
+    const queries = Array.from({ length: options.queries }, (_, q) => corpus.query(q));
+    for (const [label, filter] of [
+      ["unfiltered", undefined],
+      ["filtered", FILTER],
+    ] as const) {
+      log(`qdrant bench: ${size.toLocaleString("en")} vectors, ${label}: exact ground truth`);
+      const truth: string[][] = [];
+      for (const q of queries) truth.push(await exactTopK(embedded, mv, q, 10, filter));
+      log(`qdrant bench: ${size.toLocaleString("en")} vectors, ${label}: embedded`);
+      const e = await measure(queries, truth, async (q) =>
+        (await embedded.search(mv, q, { kind: "IMAGE", k: 10, filter })).map((h) => h.payload.targetId),
+      );
+      log(`qdrant bench: ${size.toLocaleString("en")} vectors, ${label}: qdrant`);
+      const qd = await measure(queries, truth, async (q) =>
+        (await qdrant.search(mv, q, { kind: "IMAGE", k: 10, filter })).map((h) => h.payload.targetId),
+      );
+      entry[label] = { embedded: e, qdrant: qd };
+    }
+    entry.memoryMiB = {
+      qdrantProcessRss: await rssMiB(pid),
+      embeddedVectorsHeld: r2((size * dim * 4) / 2 ** 20),
+      thisProcessRss: r2(process.memoryUsage().rss / 2 ** 20),
+    };
+    await embedded.close();
+    if (!options.keep) await qdrant.dropCollection(mv);
+    out[String(size)] = entry;
+  }
+  return out;
+}
