@@ -34,7 +34,9 @@ log(`onnxruntime-node ok (text encoder inputs: ${session.inputNames.join(", ")})
 await session.release();
 
 const sharp = (await importFromApi("sharp")).default;
-const png = await sharp({ create: { width: 3, height: 2, channels: 3, background: "#808080" } }).png().toBuffer();
+const png = await sharp({ create: { width: 3, height: 2, channels: 3, background: "#808080" } })
+  .png()
+  .toBuffer();
 const meta = await sharp(png).metadata();
 if (meta.width !== 3 || meta.height !== 2) fail(`sharp decoded ${meta.width}x${meta.height}, expected 3x2`);
 log(`sharp ok (libvips ${sharp.versions.vips})`);

@@ -7,5 +7,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // One Qdrant server for the run (or the reason it is skipped): see test/qdrant.global-setup.ts.
+    globalSetup: ["test/qdrant.global-setup.ts"],
   },
 });

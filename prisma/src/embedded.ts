@@ -243,12 +243,43 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await initCluster(runtime, clusterDir, logFile);
     }
     const port = options.port && options.port > 0 ? options.port : await freePort();
-    const child = await startPostmaster(runtime, clusterDir, port, logFile);
+    let child = await startPostmaster(runtime, clusterDir, port, logFile);
+    let stopped = false;
     // Whatever way this process ends, the server it owns is asked to shut down (fast, clean).
     const stopOnExit = () => {
       if (child.exitCode === null && child.pid) process.kill(child.pid, "SIGINT");
     };
     process.once("exit", stopOnExit);
+
+    // Supervision: a postmaster that dies (killed, out of memory) is started again on the same port,
+    // so the connection pools reconnect by themselves; meanwhile queries fail fast and are reported
+    // as the database being unavailable.
+    let restarts = 0;
+    let restarting: Promise<void> = Promise.resolve();
+    const supervise = (current: ChildProcess) => {
+      current.once("exit", (code, signal) => {
+        if (stopped) return;
+        options.log?.(`embedded PostgreSQL exited unexpectedly (${signal ?? `code ${code}`}); restarting it`);
+        restarting = (async () => {
+          for (let attempt = 0; !stopped; attempt++) {
+            await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))));
+            if (stopped) return;
+            try {
+              child = await startPostmaster(runtime, clusterDir, port, logFile);
+              restarts++;
+              options.log?.(`embedded PostgreSQL is back (restart ${restarts})`);
+              supervise(child);
+              return;
+            } catch (err) {
+              // Backends of the dead postmaster may still hold shared memory for a moment: retry.
+              options.log?.(`embedded PostgreSQL restart failed, retrying: ${(err as Error).message}`);
+            }
+          }
+        })();
+      });
+    };
+    supervise(child);
+
     const admin = new pg.Client({ connectionString: urlFor(port, "postgres") });
     await admin.connect();
     try {
@@ -259,7 +290,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     }
     await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port } satisfies OwnerRecord));
 
-    let stopped = false;
     return {
       url: urlFor(port),
       owner: true,
@@ -267,6 +297,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         if (stopped) return;
         stopped = true;
         process.off("exit", stopOnExit);
+        await restarting; // a restart in flight finishes first, so its server is the one stopped
         if (child.exitCode === null && child.pid) {
           process.kill(child.pid, "SIGINT"); // fast shutdown: rolls back open transactions, then exits
           if (!(await waitForExit(child, 30_000))) child.kill("SIGKILL");

@@ -59,3 +59,37 @@ describe.skipIf(!isRoot)("as root under a 0700 parent", () => {
     expect(existsSync(cluster)).toBe(false);
   }, 120_000);
 });
+
+describe("supervision", () => {
+  it("restarts a PostgreSQL that was killed, and the client reconnects without being rebuilt", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "medcap-kill-"));
+    cleanup.push(dataDir);
+    await chmod(dataDir, 0o755);
+    const events: string[] = [];
+    const db = await openDatabase({ dataDir, log: (m) => events.push(m) });
+    try {
+      await db.prisma.dataset.create({ data: { name: "before-the-crash", source: "test" } });
+      const cluster = existsSync(path.join(dataDir, "postgres-cluster.txt"))
+        ? readFileSync(path.join(dataDir, "postgres-cluster.txt"), "utf8").trim()
+        : path.join(dataDir, "postgres");
+      const pid = Number(readFileSync(path.join(cluster, "postmaster.pid"), "utf8").split("\n")[0]);
+      process.kill(pid, "SIGKILL");
+      const restarted = () => events.some((e) => e.includes("is back"));
+      for (const until = Date.now() + 90_000; !restarted() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 250));
+      expect(events.join("\n")).toContain("exited unexpectedly");
+      expect(restarted(), events.join("\n")).toBe(true);
+      // The pool drops connections that died with the old server and opens new ones.
+      let count: number | undefined;
+      for (let attempt = 0; count === undefined && attempt < 20; attempt++) {
+        count = await db.prisma.dataset.count({ where: { name: "before-the-crash" } }).catch(async () => {
+          await new Promise((r) => setTimeout(r, 250));
+          return undefined;
+        });
+      }
+      expect(count).toBe(1);
+    } finally {
+      await db.close();
+      await removeRelocatedCluster(dataDir);
+    }
+  }, 150_000);
+});

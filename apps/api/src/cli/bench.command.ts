@@ -43,7 +43,7 @@ export function registerBenchCommand(program: Command) {
           .map(Number)
           .filter((n) => n > 0);
         const qdrant = config.qdrant.url
-          ? new QdrantVectorStore(config.qdrant.url, config.qdrant.apiKey, `medcap_bench_${Date.now()}`)
+          ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: `medcap_bench_${Date.now()}` })
           : undefined;
         let result: Record<string, unknown>;
         if (opts.http) {

@@ -9,12 +9,16 @@ import { MedcapError } from "../core/errors.js";
 import { parseConsensus } from "../search/consensus.rerank.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
 import type { ImageQuery, SearchFilter } from "../search/search.types.js";
+import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { progressBar } from "./progress.js";
 
-async function withRetrieval<T>(fn: (ctx: AppContext, r: Retrieval) => Promise<T>, opts: { model?: string } = {}): Promise<T> {
+async function withRetrieval<T>(
+  fn: (ctx: AppContext, r: Retrieval) => Promise<T>,
+  opts: { model?: string; syncStore?: boolean } = {},
+): Promise<T> {
   const ctx = await openAppContext(loadConfig());
   try {
-    const r = await openRetrieval(ctx, { modelDir: opts.model });
+    const r = await openRetrieval(ctx, { modelDir: opts.model, syncStore: opts.syncStore });
     try {
       return await fn(ctx, r);
     } finally {
@@ -59,18 +63,17 @@ export function registerRetrievalCommands(program: Command) {
     .action(async (opts: { model?: string; json?: boolean }) => {
       await withRetrieval(
         async (_ctx, r) => {
-          const images = progressBar("images  ");
-          const captions = progressBar("captions");
-          const report = await r.indexer.indexAll(r.model, (p) => (p.phase === "images" ? images : captions).update(p.done, p.total));
-          images.stop();
-          captions.stop();
+          const bars = { store: progressBar("store   "), images: progressBar("images  "), captions: progressBar("captions") };
+          const report = await r.indexer.indexAll(r.model, (p) => bars[p.phase].update(p.done, p.total));
+          for (const bar of Object.values(bars)) bar.stop();
           if (opts.json) process.stdout.write(`${JSON.stringify({ model: r.model, ...report })}\n`);
           else
             process.stdout.write(
-              `${r.model.name} ${r.model.version}: ${report.images} images (${report.imagesPerSecond.toFixed(1)} images/s), ${report.captions} captions (${report.captionsReused} reused), ${report.removed} stale removed in ${report.seconds.toFixed(1)} s\n`,
+              `${r.model.name} ${r.model.version}: ${report.images} images (${report.imagesPerSecond.toFixed(1)} images/s), ${report.captions} captions (${report.captionsReused} reused), ${report.restored} restored from Postgres into ${r.store.name}, ${report.removed} stale removed in ${report.seconds.toFixed(1)} s\n`,
             );
         },
-        { model: opts.model },
+        // indexAll restores the store itself, with its own progress bar.
+        { model: opts.model, syncStore: false },
       );
     });
 
@@ -152,6 +155,7 @@ export function registerRetrievalCommands(program: Command) {
             images: await r.store.count(r.model.modelVersionId, "IMAGE"),
             captions: await r.store.count(r.model.modelVersionId, "CAPTION"),
           },
+          ...(r.store instanceof QdrantVectorStore ? { qdrant: { url: r.store.url, ...(await r.store.serverVersion()) } } : {}),
           database: ctx.db.embedded ? "embedded" : "external",
           catalogue: { datasets: stats.datasets, cases: stats.cases, images: stats.images, captions: stats.captions },
         };
@@ -160,6 +164,10 @@ export function registerRetrievalCommands(program: Command) {
           process.stdout.write(`model      ${out.model.name} ${out.model.version} (${out.model.dim}-d) from ${out.model.folder}\n`);
           process.stdout.write(`provider   ${out.provider}\n`);
           process.stdout.write(`store      ${out.vectorStore}: ${out.vectors.images} image and ${out.vectors.captions} caption vectors\n`);
+          if (out.qdrant)
+            process.stdout.write(
+              `qdrant     ${out.qdrant.url}: server ${out.qdrant.server}, client ${out.qdrant.client} (${out.qdrant.compatible ? "compatible" : "INCOMPATIBLE"})\n`,
+            );
           process.stdout.write(`database   ${out.database}: ${stats.cases} cases, ${stats.images} images, ${stats.captions} captions\n`);
         }
       });

@@ -38,9 +38,14 @@ const schema = z.object({
   MEDCAP_BATCH_MAX: z.coerce.number().int().min(1).max(1024).default(16),
   MEDCAP_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(4),
   MEDCAP_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
+  MEDCAP_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  MEDCAP_MAX_ENCODES_PER_REQUEST: z.coerce.number().int().min(1).max(10_000).default(16),
+  MEDCAP_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  MEDCAP_METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   MEDCAP_VECTOR_STORE: z.enum(["embedded", "qdrant"]).default("embedded"),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
+  MEDCAP_QDRANT_EXACT_MAX_POINTS: z.coerce.number().int().min(0).default(20_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   MEDCAP_HOST: z.string().default("127.0.0.1"),
   MEDCAP_MAX_UPLOAD_BYTES: z.coerce
@@ -75,11 +80,17 @@ export interface Config {
   modelDir: string;
   providers: string[];
   onnxThreads: number;
-  batch: { maxSize: number; maxWaitMs: number; maxQueue: number };
+  /** maxQueueWaitMs: an encode whose expected wait in the queue is longer is refused early (OVERLOADED). */
+  batch: { maxSize: number; maxWaitMs: number; maxQueue: number; maxQueueWaitMs: number };
   vectorStore: "embedded" | "qdrant";
-  qdrant: { url: string | undefined; apiKey: string | undefined };
+  /** exactMaxPoints: collections up to this size are searched exactly (brute force), larger ones by HNSW. */
+  qdrant: { url: string | undefined; apiKey: string | undefined; exactMaxPoints: number };
   http: { port: number; host: string };
-  limits: { maxUploadBytes: number; maxPixels: number; maxK: number; rateLimitPerMinute: number };
+  limits: { maxUploadBytes: number; maxPixels: number; maxK: number; rateLimitPerMinute: number; maxEncodesPerRequest: number };
+  /** A job whose worker died is re-queued until it has been started this many times. */
+  jobs: { maxAttempts: number };
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   introspection: boolean;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   autoImport: boolean;
@@ -115,16 +126,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelDir: path.resolve(e.MEDCAP_MODEL_DIR),
     providers: e.MEDCAP_PROVIDERS,
     onnxThreads: e.MEDCAP_ONNX_THREADS,
-    batch: { maxSize: e.MEDCAP_BATCH_MAX, maxWaitMs: e.MEDCAP_BATCH_WAIT_MS, maxQueue: e.MEDCAP_QUEUE_MAX },
+    batch: {
+      maxSize: e.MEDCAP_BATCH_MAX,
+      maxWaitMs: e.MEDCAP_BATCH_WAIT_MS,
+      maxQueue: e.MEDCAP_QUEUE_MAX,
+      maxQueueWaitMs: e.MEDCAP_MAX_QUEUE_WAIT_MS,
+    },
     vectorStore: e.MEDCAP_VECTOR_STORE,
-    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
+    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, exactMaxPoints: e.MEDCAP_QDRANT_EXACT_MAX_POINTS },
     http: { port: e.PORT, host: e.MEDCAP_HOST },
     limits: {
       maxUploadBytes: e.MEDCAP_MAX_UPLOAD_BYTES,
       maxPixels: e.MEDCAP_MAX_PIXELS,
       maxK: e.MEDCAP_MAX_K,
       rateLimitPerMinute: e.MEDCAP_RATE_LIMIT_PER_MIN,
+      maxEncodesPerRequest: e.MEDCAP_MAX_ENCODES_PER_REQUEST,
     },
+    jobs: { maxAttempts: e.MEDCAP_JOB_MAX_ATTEMPTS },
+    metricsToken: e.MEDCAP_METRICS_TOKEN,
     introspection: e.MEDCAP_INTROSPECTION,
     logLevel: e.MEDCAP_LOG_LEVEL,
     autoImport: e.MEDCAP_AUTO_IMPORT,

@@ -6,6 +6,8 @@ export type ErrorCode =
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
   | "OVERLOADED"
+  /** A dependency (the vector store) cannot answer right now; retrying later may succeed. */
+  | "SERVICE_UNAVAILABLE"
   | "CONFLICT"
   | "UNSUPPORTED_MEDIA"
   | "MODEL_MISMATCH"

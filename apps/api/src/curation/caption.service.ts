@@ -17,11 +17,29 @@ export function cleanCaption(text: string): string {
 /** Writes the next revision of a caption inside `tx`, audited. */
 export async function reviseCaption(
   tx: Tx,
-  input: { captionId: string; text: string; comment?: string | null; actor: string; action: string },
+  input: {
+    captionId: string;
+    text: string;
+    comment?: string | null;
+    actor: string;
+    action: string;
+    /** Optimistic concurrency: refuse with CONFLICT unless the caption is still at this revision. */
+    expectedRevision?: number | null;
+  },
 ): Promise<CaptionModel> {
   const text = cleanCaption(input.text);
+  // Row lock: concurrent edits of one caption queue here instead of both reading revision n and
+  // both writing n + 1 (a unique violation that used to surface as INTERNAL_SERVER_ERROR).
+  await tx.$queryRaw`select 1 from "Caption" where id = ${input.captionId} for update`;
   const before = await tx.caption.findUnique({ where: { id: input.captionId } });
   if (!before) throw notFound("caption", input.captionId);
+  if (input.expectedRevision != null && input.expectedRevision !== before.revision) {
+    throw new MedcapError(
+      "CONFLICT",
+      `caption ${before.id} is at revision ${before.revision}, not ${input.expectedRevision}: it was changed meanwhile; reload and retry`,
+      { currentRevision: before.revision, expectedRevision: input.expectedRevision },
+    );
+  }
   const revision = before.revision + 1;
   const after = await tx.caption.update({
     where: { id: before.id },
@@ -66,9 +84,22 @@ export class CaptionService {
     private readonly logger: Logger,
   ) {}
 
-  async update(input: { id: string; text: string; comment?: string | null }, actor: string): Promise<CaptionModel> {
-    const caption = await this.prisma.$transaction((tx) =>
-      reviseCaption(tx, { captionId: input.id, text: input.text, comment: input.comment, actor, action: "caption.update" }),
+  async update(
+    input: { id: string; text: string; comment?: string | null; expectedRevision?: number | null },
+    actor: string,
+  ): Promise<CaptionModel> {
+    const caption = await this.prisma.$transaction(
+      (tx) =>
+        reviseCaption(tx, {
+          captionId: input.id,
+          text: input.text,
+          comment: input.comment,
+          expectedRevision: input.expectedRevision,
+          actor,
+          action: "caption.update",
+        }),
+      // Edits of one caption wait for each other's row lock; give a burst of them room to queue.
+      { maxWait: 10_000, timeout: 15_000 },
     );
     await reindexAfterCommit(this.retrieval, this.logger, caption.id);
     return caption;

@@ -25,9 +25,10 @@ export function caseWhere(filter: CaseFilter | null | undefined): Prisma.CaseWhe
   if (nonEmpty(filter.planes)) image.plane = { in: filter.planes, mode: "insensitive" };
   if (nonEmpty(filter.locationCategories)) image.locationCategory = { in: filter.locationCategories, mode: "insensitive" };
   if (Object.keys(image).length) and.push({ images: { some: image } });
-  const text = filter.text?.trim();
-  if (text) {
-    if (text.length > 200) throw new MedcapError("BAD_USER_INPUT", "text filter is longer than 200 characters");
+  const raw = filter.text?.trim();
+  if (raw) {
+    if (raw.length > 200) throw new MedcapError("BAD_USER_INPUT", "text filter is longer than 200 characters");
+    const text = escapeLike(raw);
     and.push({
       OR: [
         { title: { contains: text, mode: "insensitive" } },
@@ -37,6 +38,14 @@ export function caseWhere(filter: CaseFilter | null | undefined): Prisma.CaseWhe
     });
   }
   return and.length ? { AND: and } : {};
+}
+
+/**
+ * Prisma passes `contains` to Postgres ILIKE unescaped, so `%` and `_` in a search acted as wildcards
+ * (`%` matched every case). Backslash is ILIKE's default escape character.
+ */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, "\\$&");
 }
 
 export class CatalogService {

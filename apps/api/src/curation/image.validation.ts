@@ -2,6 +2,7 @@
 // declared dimensions against the pixel budget, then (for raster formats) a full decode.
 import dicomParser from "dicom-parser";
 import { MedcapError } from "../core/errors.js";
+import { cappedInflater, prepareDicom } from "../encoders/dicom.inflate.js";
 import { probeImage } from "../ingest/image.probe.js";
 
 export interface ImageLimits {
@@ -30,13 +31,18 @@ export function checkByteSize(byteLength: number, limits: ImageLimits): void {
   }
 }
 
-function validateDicom(bytes: Uint8Array, limits: ImageLimits): ValidatedImage {
+async function validateDicom(bytes: Uint8Array, limits: ImageLimits): Promise<ValidatedImage> {
   let rows: number | undefined;
   let columns: number | undefined;
   let frames = 1;
+  // A deflated dataset is inflated (capped, off the event loop) before its header can be read.
+  const prepared = await prepareDicom(bytes, limits);
   try {
     // Header only: pixel data is left to the encoder, which decodes exactly one frame.
-    const data = dicomParser.parseDicom(bytes, { untilTag: "x7fe00010" });
+    const data = dicomParser.parseDicom(prepared.bytes, {
+      untilTag: "x7fe00010",
+      inflater: cappedInflater(limits.maxPixels, prepared.inflated) as unknown as (arr: Uint8Array, position: number) => void,
+    });
     rows = data.uint16("x00280010");
     columns = data.uint16("x00280011");
     frames = Number.parseInt(data.string("x00280008") ?? "1", 10) || 1;

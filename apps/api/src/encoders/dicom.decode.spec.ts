@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { MedcapError } from "../core/errors.js";
 import { decodeDicom, TRANSFER_SYNTAX } from "./dicom.decode.js";
-import { writeSyntheticDicom } from "./dicom.fixture.js";
+import { validateImageBytes } from "../curation/image.validation.js";
+import { writeDeflateBomb, writeSyntheticDicom } from "./dicom.fixture.js";
+import { maxInflatedDicomBytes, prepareDicom } from "./dicom.inflate.js";
 import { decodeImage } from "./image.preprocess.js";
 
 const limits = { maxUploadBytes: 10_000_000, maxPixels: 1_000_000 };
@@ -142,5 +144,26 @@ describe("decodeDicom", () => {
     expect(Object.keys(decoded.dicom ?? {}).sort()).toEqual(
       ["columns", "frameIndex", "frames", "modality", "photometricInterpretation", "rows", "transferSyntaxUid", "window"].sort(),
     );
+  });
+});
+
+describe("deflated DICOM inflation cap", () => {
+  const small = { maxUploadBytes: 10_000_000, maxPixels: 64 * 64 };
+
+  it("refuses a dataset that inflates past one maximal frame, sync and async, before decoding", async () => {
+    const bomb = await writeDeflateBomb({ rows: 64, columns: 64, inflatedBytes: maxInflatedDicomBytes(small.maxPixels) + 1024 });
+    expect(refused(() => decodeDicom(bomb, small)).message).toMatch(/inflates to more than/);
+    await expect(prepareDicom(bomb, small)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(decodeImage(bomb, small)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(validateImageBytes(bomb, small)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+  });
+
+  it("decodes a deflated file within the cap the same way through the async (off-loop) inflate", async () => {
+    const bytes = writeSyntheticDicom({ transferSyntax: TRANSFER_SYNTAX.deflatedExplicitLittle, rows: 4, columns: 4, pixel: ramp });
+    const prepared = await prepareDicom(bytes, small);
+    expect(prepared.inflated).toBe(true);
+    expect(Array.from(decodeDicom(prepared, small).pixels)).toEqual(Array.from(decodeDicom(bytes, small).pixels));
+    const plain = writeSyntheticDicom({ rows: 4, columns: 4, pixel: ramp });
+    expect((await prepareDicom(plain, small)).bytes).toBe(plain);
   });
 });

@@ -3,9 +3,9 @@
 // Privacy: a DICOM file carries patient identity (PatientName, PatientID, BirthDate, …). Nothing here
 // reads those tags, and DicomInfo holds only technical fields, so no caller can log or store them by
 // accident. Errors never quote tag values either.
-import { inflateRawSync } from "node:zlib";
 import dicomParser from "dicom-parser";
 import { MedcapError } from "../core/errors.js";
+import { cappedInflater, type PreparedDicom } from "./dicom.inflate.js";
 
 export interface DicomInfo {
   modality: string | null;
@@ -50,27 +50,24 @@ const CT_SOFT_TISSUE = { center: 40, width: 400 };
 
 const bad = (message: string, details: Record<string, unknown> = {}) => new MedcapError("BAD_USER_INPUT", message, details);
 
-function parse(bytes: Uint8Array) {
+function parse(input: Uint8Array | PreparedDicom, maxPixels: number) {
+  const prepared = input instanceof Uint8Array ? { bytes: input, inflated: false } : input;
   try {
-    return dicomParser.parseDicom(bytes, {
-      // dicom-parser only finds zlib through a bundler shim; hand it Node's directly.
-      inflater: ((arr: Uint8Array, position: number) => {
-        const inflated = inflateRawSync(arr.subarray(position));
-        const full = new Uint8Array(position + inflated.length);
-        full.set(arr.subarray(0, position));
-        full.set(inflated, position);
-        return full;
-      }) as unknown as (arr: Uint8Array, position: number) => void,
+    return dicomParser.parseDicom(prepared.bytes, {
+      // Our own inflater, capped by the pixel budget (dicom-parser's would inflate without a limit).
+      inflater: cappedInflater(maxPixels, prepared.inflated) as unknown as (arr: Uint8Array, position: number) => void,
     });
   } catch (err) {
+    if (err instanceof MedcapError) throw err;
     // dicom-parser throws strings, sometimes with a partial dataSet attached; keep only the reason.
     const reason = typeof err === "string" ? err : err instanceof Error ? err.message : "unreadable data";
     throw bad(`could not parse the DICOM file (corrupt or truncated): ${reason.replace(/^dicomParser\.\w+: /, "")}`);
   }
 }
 
-export function decodeDicom(bytes: Uint8Array, limits: { maxPixels: number }): DecodedDicom {
-  const ds = parse(bytes);
+/** Decodes one frame; pass a PreparedDicom (see prepareDicom) to keep a deflated file's inflation off the event loop. */
+export function decodeDicom(bytes: Uint8Array | PreparedDicom, limits: { maxPixels: number }): DecodedDicom {
+  const ds = parse(bytes, limits.maxPixels);
   const transferSyntaxUid = (ds.string("x00020010") ?? TRANSFER_SYNTAX.implicitLittle).replace(/\0/g, "").trim();
   if (!UNCOMPRESSED.has(transferSyntaxUid)) {
     const kind = COMPRESSED_NAMES.find(([re]) => re.test(transferSyntaxUid))?.[1] ?? "unknown";

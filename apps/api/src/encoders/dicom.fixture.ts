@@ -1,6 +1,6 @@
 // Writes small, valid DICOM Part 10 files byte by byte, for tests (no DICOM writer dependency, and the
 // bytes are exactly what each test states: transfer syntax, bit depth, tags, identifying fields).
-import { deflateRawSync } from "node:zlib";
+import { constants, createDeflateRaw, deflateRawSync } from "node:zlib";
 import { TRANSFER_SYNTAX } from "./dicom.decode.js";
 
 export interface SyntheticDicomOptions {
@@ -87,15 +87,8 @@ class Writer {
   }
 }
 
-export function writeSyntheticDicom(options: SyntheticDicomOptions): Uint8Array {
-  const ts = options.transferSyntax ?? TRANSFER_SYNTAX.explicitLittle;
-  const frames = options.frames ?? 1;
-  const bits = options.bitsAllocated ?? 16;
-  const littleEndian = ts !== TRANSFER_SYNTAX.explicitBig;
-  const explicit = ts !== TRANSFER_SYNTAX.implicitLittle;
-  const compressed = !Object.values(TRANSFER_SYNTAX).includes(ts as never);
-
-  // File meta information is always explicit VR little endian.
+/** Preamble-less file meta information; it is always explicit VR little endian. */
+function fileMeta(ts: string): Writer {
   const meta = new Writer(true, true);
   meta.element(0x0002, 0x0001, "OB", new Uint8Array([0, 1]));
   meta.string(0x0002, 0x0002, "UI", "1.2.840.10008.5.1.4.1.1.7");
@@ -107,7 +100,59 @@ export function writeSyntheticDicom(options: SyntheticDicomOptions): Uint8Array 
   groupLength.setUint32(0, metaBody.length, true);
   metaGroup.element(0x0002, 0x0000, "UL", new Uint8Array(groupLength.buffer));
   metaGroup.raw(metaBody);
+  return metaGroup;
+}
 
+/**
+ * A deflate bomb: a deflated explicit-VR DICOM whose header declares a small frame but whose pixel
+ * element holds `inflatedBytes` of zeros (deflate shrinks them ~1000:1). The zeros are streamed
+ * through zlib, so building a gigabyte bomb costs the test no more than its compressed size.
+ */
+export async function writeDeflateBomb(options: { rows: number; columns: number; inflatedBytes: number; patientName?: string }) {
+  const ds = new Writer(true, true);
+  ds.string(0x0008, 0x0060, "CS", "CT");
+  if (options.patientName) ds.string(0x0010, 0x0010, "PN", options.patientName);
+  ds.uint16(0x0028, 0x0002, 1);
+  ds.string(0x0028, 0x0004, "CS", "MONOCHROME2");
+  ds.uint16(0x0028, 0x0010, options.rows);
+  ds.uint16(0x0028, 0x0011, options.columns);
+  ds.uint16(0x0028, 0x0100, 16);
+  ds.uint16(0x0028, 0x0101, 16);
+  ds.uint16(0x0028, 0x0102, 15);
+  ds.uint16(0x0028, 0x0103, 0);
+  const length = options.inflatedBytes + (options.inflatedBytes % 2);
+  ds.element(0x7fe0, 0x0010, "OW", new Uint8Array(0), length);
+  const deflate = createDeflateRaw({ level: constants.Z_BEST_COMPRESSION });
+  const out: Buffer[] = [];
+  deflate.on("data", (chunk: Buffer) => out.push(chunk));
+  const done = new Promise<void>((resolve, reject) => {
+    deflate.once("end", resolve);
+    deflate.once("error", reject);
+  });
+  const write = (chunk: Uint8Array) =>
+    new Promise<void>((resolve) => {
+      if (deflate.write(chunk)) resolve();
+      else deflate.once("drain", resolve);
+    });
+  await write(ds.bytes());
+  const zeros = new Uint8Array(1024 * 1024);
+  for (let left = length; left > 0; left -= zeros.length) await write(left >= zeros.length ? zeros : zeros.subarray(0, left));
+  deflate.end();
+  await done;
+  const preamble = new Uint8Array(132);
+  preamble.set(new TextEncoder().encode("DICM"), 128);
+  return new Uint8Array(Buffer.concat([preamble, fileMeta(TRANSFER_SYNTAX.deflatedExplicitLittle).bytes(), ...out]));
+}
+
+export function writeSyntheticDicom(options: SyntheticDicomOptions): Uint8Array {
+  const ts = options.transferSyntax ?? TRANSFER_SYNTAX.explicitLittle;
+  const frames = options.frames ?? 1;
+  const bits = options.bitsAllocated ?? 16;
+  const littleEndian = ts !== TRANSFER_SYNTAX.explicitBig;
+  const explicit = ts !== TRANSFER_SYNTAX.implicitLittle;
+  const compressed = !Object.values(TRANSFER_SYNTAX).includes(ts as never);
+
+  const metaGroup = fileMeta(ts);
   const ds = new Writer(littleEndian, explicit);
   if (options.modality) ds.string(0x0008, 0x0060, "CS", options.modality);
   if (options.patientName) ds.string(0x0010, 0x0010, "PN", options.patientName);

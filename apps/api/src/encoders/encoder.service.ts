@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { currentRequestScope } from "../core/request.scope.js";
 import type { DicomInfo } from "./dicom.decode.js";
 import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
@@ -18,7 +19,7 @@ import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
 export interface EncoderConfig {
   providers: readonly string[];
   onnxThreads: number;
-  batch: { maxSize: number; maxWaitMs: number; maxQueue: number };
+  batch: { maxSize: number; maxWaitMs: number; maxQueue: number; maxQueueWaitMs?: number };
   limits: { maxUploadBytes: number; maxPixels: number };
 }
 
@@ -169,14 +170,35 @@ export class EncoderService {
   /** As encodeImage, plus what was decoded (format; for DICOM only non-identifying fields). */
   async encodeImageWithInfo(bytes: Uint8Array): Promise<{ embedding: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
-    const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
-    return { embedding: await this.imageBatcher.submit(tensor), ...rest };
+    const scope = currentRequestScope();
+    scope?.countEncode();
+    return this.cancelSiblingsOnOverload(async () => {
+      if (scope?.signal.aborted) throw scope.signal.reason;
+      const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
+      return { embedding: await this.imageBatcher.submit(tensor, { key: scope?.key, signal: scope?.signal }), ...rest };
+    });
   }
 
   async encodeText(text: string): Promise<Float32Array> {
     this.assertOpen();
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
-    return this.textBatcher.submit(this.tokenizer.encode(text));
+    const scope = currentRequestScope();
+    scope?.countEncode();
+    const row = this.tokenizer.encode(text);
+    return this.cancelSiblingsOnOverload(() => this.textBatcher.submit(row, { key: scope?.key, signal: scope?.signal }));
+  }
+
+  /**
+   * A request refused for overload (queue full, expected wait too long) fails anyway: its other
+   * queued encodes are dropped rather than run for an answer nobody will use.
+   */
+  private async cancelSiblingsOnOverload<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof MedcapError && err.code === "OVERLOADED") currentRequestScope()?.cancel(err);
+      throw err;
+    }
   }
 
   /**

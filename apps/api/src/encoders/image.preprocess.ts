@@ -8,6 +8,7 @@
 import sharp, { type Metadata, type OutputInfo } from "sharp";
 import { MedcapError } from "../core/errors.js";
 import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
+import { prepareDicom } from "./dicom.inflate.js";
 
 export type ImageFormat = "png" | "jpeg" | "webp" | "tiff" | "dicom";
 
@@ -122,7 +123,7 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promi
     );
   }
   if (sniffed.format === "dicom") {
-    const decoded = decodeDicom(bytes, limits);
+    const decoded = decodeDicom(await prepareDicom(bytes, limits), limits);
     return { format: "dicom", image: floatLuminance(decoded.pixels, decoded.width, decoded.height), dicom: decoded.info };
   }
   return decodeRaster(bytes, sniffed.format, limits);

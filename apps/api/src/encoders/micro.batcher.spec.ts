@@ -141,3 +141,87 @@ describe("MicroBatcher under real concurrency", () => {
     await b.close();
   });
 });
+
+describe("MicroBatcher fairness, cancellation and load shedding", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("fills batches round-robin between keys, so a flooding key does not push others to the back", async () => {
+    const calls: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new MicroBatcher<string, string>({
+      run: async (items) => {
+        calls.push(items);
+        if (calls.length === 1) await gate;
+        return items;
+      },
+      maxSize: 4,
+      maxWaitMs: 1,
+      maxQueue: 100,
+    });
+    const first = b.submit("gate", { key: "other" });
+    await vi.advanceTimersByTimeAsync(1); // the first batch runs and holds the single slot
+    const flood = Array.from({ length: 12 }, (_, i) => b.submit(`f${i}`, { key: "flood" }));
+    const victim = b.submit("v0", { key: "victim" });
+    release();
+    await vi.advanceTimersByTimeAsync(10);
+    await Promise.all([first, ...flood, victim]);
+    // In one FIFO the victim's item would have run in the fourth batch, after all twelve flood items.
+    // Three keys were active, so no key takes more than ceil(4 / 3) = 2 places of a batch.
+    expect(calls[1]).toEqual(["f0", "v0", "f1"]);
+    expect(calls.slice(2).flat()).toEqual(Array.from({ length: 10 }, (_, i) => `f${i + 2}`));
+    expect(Math.max(...calls.slice(2).map((c) => c.length))).toBe(2);
+    await b.close();
+  });
+
+  it("an aborted signal takes the item out of the queue unrun and rejects it with the reason", async () => {
+    const calls: number[][] = [];
+    const b = new MicroBatcher({ run: doubler(calls), maxSize: 16, maxWaitMs: 5, maxQueue: 100 });
+    const controller = new AbortController();
+    const mine = [1, 2, 3].map((i) => b.submit(i, { key: "a", signal: controller.signal }).catch((e: unknown) => e));
+    const theirs = b.submit(4, { key: "b" });
+    controller.abort(new MedcapError("OVERLOADED", "client went away"));
+    expect(b.queueDepth).toBe(1);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await theirs).toBe(8);
+    for (const err of await Promise.all(mine)) expect(err).toMatchObject({ code: "OVERLOADED", message: "client went away" });
+    expect(calls).toEqual([[4]]);
+    await expect(b.submit(5, { signal: controller.signal })).rejects.toMatchObject({ code: "OVERLOADED" });
+    await b.close();
+  });
+
+  it("refuses early, with a Retry-After hint, an item expected to wait longer than maxQueueWaitMs", async () => {
+    const b = new MicroBatcher<number, number>({
+      run: async (items) => {
+        await new Promise((r) => setTimeout(r, 100)); // every batch takes 100 ms
+        return items;
+      },
+      maxSize: 2,
+      maxWaitMs: 0,
+      maxQueue: 1000,
+      maxQueueWaitMs: 250,
+    });
+    await Promise.all([b.submit(0, { key: "a" }), vi.advanceTimersByTimeAsync(100)]); // learns the batch time
+    const accepted: Promise<number>[] = [];
+    let refused: MedcapError | undefined;
+    for (let i = 1; i < 100 && !refused; i++) {
+      accepted.push(
+        b.submit(i, { key: "a" }).catch((e: MedcapError) => {
+          refused = e;
+          return -1;
+        }),
+      );
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    expect(refused).toMatchObject({ code: "OVERLOADED", details: { retryAfterSeconds: 1 } });
+    // Refused by the wait bound long before the 1000-item queue bound: about 250 ms of 2-item batches.
+    expect(b.queueDepth).toBeLessThanOrEqual(6);
+    // Another key still gets in: its item goes in the next batch, whatever key a has queued.
+    expect(b.expectedWaitMs("b")).toBeLessThanOrEqual(250);
+    await vi.advanceTimersByTimeAsync(2000);
+    await Promise.allSettled(accepted);
+    await b.close();
+  });
+});

@@ -2,6 +2,12 @@
 // than N runs, and under load requests arrive together anyway; the small wait (maxWaitMs) trades a few
 // milliseconds of latency for that throughput. The queue is bounded so overload shows up as fast
 // OVERLOADED errors the edge can turn into 503s, not as unbounded memory and latency growth.
+//
+// Fairness: items are queued per caller key (the API key) and batches are filled round-robin across
+// keys, so one key's aliased flood cannot push everyone else to the back of a single FIFO. Load
+// shedding: an item whose expected wait (its place in its key's queue × the recent batch time) exceeds
+// maxQueueWaitMs is refused at once with a Retry-After hint, so what is accepted keeps a bounded
+// latency. Cancellation: an item whose AbortSignal fires while queued leaves the queue unrun.
 import { MedcapError } from "../core/errors.js";
 
 export interface BatchObservation {
@@ -20,6 +26,8 @@ export interface MicroBatcherOptions<I, O> {
   maxWaitMs: number;
   /** Items waiting to be dispatched (in-flight batches not counted) before submit() rejects. */
   maxQueue: number;
+  /** Refuse an item expected to wait longer than this (ms) before its batch starts; undefined = no bound. */
+  maxQueueWaitMs?: number;
   /** Batches allowed to run at once; 1 suits a single ONNX session on few cores. */
   concurrency?: number;
   /** Named in errors so an OVERLOADED says which queue was full. */
@@ -27,15 +35,34 @@ export interface MicroBatcherOptions<I, O> {
   onBatch?: (observation: BatchObservation) => void;
 }
 
+export interface SubmitOptions {
+  /** Whose item this is (an API key); items are dispatched round-robin between keys. */
+  key?: string;
+  /** Aborting removes the item from the queue (if not yet dispatched) and rejects it with the reason. */
+  signal?: AbortSignal;
+}
+
 interface Pending<I, O> {
   item: I;
+  key: string;
   enqueuedAt: number;
   resolve: (value: O) => void;
   reject: (reason: unknown) => void;
+  detach?: () => void;
 }
 
+const ANONYMOUS = "";
+/** Weight of the newest batch in the moving average of batch durations. */
+const EWMA_ALPHA = 0.2;
+
 export class MicroBatcher<I, O> {
-  private readonly pending: Pending<I, O>[] = [];
+  /** Per-key FIFO queues; Map order is the round-robin order (a served key moves to the back). */
+  private readonly queues = new Map<string, Pending<I, O>[]>();
+  private pendingCount = 0;
+  /** Moving average of batch wall time (ms); undefined until a batch has run. */
+  private batchMs: number | undefined;
+  /** When each key last submitted: keys active recently share every batch, even when not queued at that instant. */
+  private readonly lastSeen = new Map<string, number>();
   private readonly inFlightBatches = new Set<Promise<void>>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private due = false;
@@ -53,27 +80,129 @@ export class MicroBatcher<I, O> {
 
   /** Items waiting for a batch (not yet handed to `run`). */
   get queueDepth(): number {
-    return this.pending.length;
+    return this.pendingCount;
+  }
+
+  /** Expected wait (ms) before an item submitted now by `key` starts running; 0 before any batch ran. */
+  expectedWaitMs(key: string = ANONYMOUS): number {
+    if (this.batchMs === undefined) return 0;
+    const own = this.queues.get(key)?.length ?? 0;
+    const keys = this.queues.size + (this.queues.has(key) ? 0 : 1);
+    // Round-robin gives each waiting key about maxSize / keys places per batch.
+    const share = Math.max(1, Math.floor(this.options.maxSize / keys));
+    const batchesAhead = Math.floor(own / share) + (this.inFlightBatches.size >= this.concurrency ? 1 : 0);
+    return (batchesAhead * this.batchMs) / this.concurrency;
   }
 
   get inFlight(): number {
     return this.inFlightBatches.size;
   }
 
-  submit(item: I): Promise<O> {
+  submit(item: I, options: SubmitOptions = {}): Promise<O> {
     if (this.closed) return Promise.reject(new MedcapError("OVERLOADED", `${this.name} queue is shut down`));
-    if (this.pending.length >= this.options.maxQueue) {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(cancelled(signal, this.name));
+    const key = options.key ?? ANONYMOUS;
+    if (this.pendingCount >= this.options.maxQueue) {
       return Promise.reject(
         new MedcapError("OVERLOADED", `${this.name} queue is full (${this.options.maxQueue} waiting); retry later`, {
           queue: this.name,
           maxQueue: this.options.maxQueue,
+          retryAfterSeconds: Math.max(1, Math.ceil(this.expectedWaitMs(key) / 1000)),
         }),
       );
     }
+    const bound = this.options.maxQueueWaitMs;
+    if (bound !== undefined) {
+      const expected = this.expectedWaitMs(key);
+      if (expected > bound) {
+        return Promise.reject(
+          new MedcapError(
+            "OVERLOADED",
+            `${this.name} is busy: this request would wait about ${Math.round(expected)} ms, over the ${bound} ms bound; retry later`,
+            { queue: this.name, expectedWaitMs: Math.round(expected), retryAfterSeconds: Math.max(1, Math.ceil(expected / 1000)) },
+          ),
+        );
+      }
+    }
     return new Promise<O>((resolve, reject) => {
-      this.pending.push({ item, enqueuedAt: performance.now(), resolve, reject });
+      const pending: Pending<I, O> = { item, key, enqueuedAt: performance.now(), resolve, reject };
+      if (signal) {
+        const onAbort = () => {
+          if (this.remove(pending)) reject(cancelled(signal, this.name));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        pending.detach = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.lastSeen.set(key, performance.now());
+      let queue = this.queues.get(key);
+      if (!queue) {
+        queue = [];
+        this.queues.set(key, queue);
+      }
+      queue.push(pending);
+      this.pendingCount++;
       this.schedule();
     });
+  }
+
+  /** Takes a still-queued item out; false when it was already dispatched. */
+  private remove(pending: Pending<I, O>): boolean {
+    const queue = this.queues.get(pending.key);
+    const at = queue?.indexOf(pending) ?? -1;
+    if (!queue || at < 0) return false;
+    queue.splice(at, 1);
+    if (queue.length === 0) this.queues.delete(pending.key);
+    this.pendingCount--;
+    pending.detach?.();
+    this.schedule();
+    return true;
+  }
+
+  /**
+   * Keys that submitted within the last few batch times. A request spends most of its life outside
+   * the queue (auth, parsing, hydration), so "queued right now" undercounts who is competing; and an
+   * ONNX run blocks the event loop, so a batch filled by one key delays everyone else's requests too.
+   */
+  private activeKeys(now: number): number {
+    const window = Math.max(250, 4 * (this.batchMs ?? 0));
+    let n = 0;
+    for (const [key, at] of this.lastSeen) {
+      if (now - at <= window || this.queues.has(key)) n++;
+      else this.lastSeen.delete(key);
+    }
+    return Math.max(1, n);
+  }
+
+  /** Up to maxSize items, one per key per turn, keys in round-robin order, each key at most its share of the batch. */
+  private takeBatch(): Pending<I, O>[] {
+    const batch: Pending<I, O>[] = [];
+    const share = Math.max(1, Math.ceil(this.options.maxSize / this.activeKeys(performance.now())));
+    const taken = new Map<string, number>();
+    while (batch.length < this.options.maxSize && this.pendingCount > 0) {
+      let progressed = false;
+      for (const [key, queue] of this.queues) {
+        if (batch.length >= this.options.maxSize) break;
+        if ((taken.get(key) ?? 0) >= share) continue;
+        taken.set(key, (taken.get(key) ?? 0) + 1);
+        progressed = true;
+        const next = queue.shift()!;
+        next.detach?.();
+        batch.push(next);
+        this.pendingCount--;
+        // Served: to the back of the ring (or out of it when empty).
+        this.queues.delete(key);
+        if (queue.length > 0) this.queues.set(key, queue);
+      }
+      if (!progressed) break;
+    }
+    return batch;
+  }
+
+  private oldestEnqueuedAt(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const queue of this.queues.values()) oldest = Math.min(oldest, queue[0]?.enqueuedAt ?? oldest);
+    return oldest;
   }
 
   /** Stops accepting work, runs what is queued, and resolves once every batch has settled. */
@@ -82,7 +211,7 @@ export class MicroBatcher<I, O> {
     this.due = true;
     this.clearTimer();
     this.schedule();
-    while (this.inFlightBatches.size > 0 || this.pending.length > 0) {
+    while (this.inFlightBatches.size > 0 || this.pendingCount > 0) {
       await Promise.allSettled([...this.inFlightBatches]);
       this.schedule();
     }
@@ -90,15 +219,15 @@ export class MicroBatcher<I, O> {
   }
 
   private schedule(): void {
-    while (this.pending.length > 0 && this.inFlightBatches.size < this.concurrency) {
-      if (!(this.due || this.pending.length >= this.options.maxSize)) break;
+    while (this.pendingCount > 0 && this.inFlightBatches.size < this.concurrency) {
+      if (!(this.due || this.pendingCount >= this.options.maxSize)) break;
       this.dispatch();
     }
-    if (this.pending.length === 0) {
+    if (this.pendingCount === 0) {
       this.due = false;
       this.clearTimer();
     } else if (!this.due && this.timer === null) {
-      const oldest = this.pending[0]!.enqueuedAt;
+      const oldest = this.oldestEnqueuedAt();
       const wait = Math.max(0, oldest + this.options.maxWaitMs - performance.now());
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -109,11 +238,11 @@ export class MicroBatcher<I, O> {
   }
 
   private dispatch(): void {
-    const batch = this.pending.splice(0, this.options.maxSize);
+    const batch = this.takeBatch();
     // Whatever stays behind waited as long as this batch's tail; it goes next without a new wait.
-    if (this.pending.length === 0) this.due = false;
+    if (this.pendingCount === 0) this.due = false;
     const startedAt = performance.now();
-    const queuedMs = startedAt - batch[0]!.enqueuedAt;
+    const queuedMs = startedAt - Math.min(...batch.map((p) => p.enqueuedAt));
     const task = this.runBatch(batch, startedAt, queuedMs);
     this.inFlightBatches.add(task);
     void task.finally(() => {
@@ -137,10 +266,12 @@ export class MicroBatcher<I, O> {
       error = err;
       for (const p of batch) p.reject(err);
     }
+    const durationMs = performance.now() - startedAt;
+    this.batchMs = this.batchMs === undefined ? durationMs : this.batchMs + EWMA_ALPHA * (durationMs - this.batchMs);
     try {
       this.options.onBatch?.({
         size: batch.length,
-        durationMs: performance.now() - startedAt,
+        durationMs,
         queuedMs,
         ...(error === undefined ? {} : { error }),
       });
@@ -155,4 +286,10 @@ export class MicroBatcher<I, O> {
       this.timer = null;
     }
   }
+}
+
+function cancelled(signal: AbortSignal, name: string): unknown {
+  const reason: unknown = signal.reason;
+  if (reason instanceof MedcapError) return reason;
+  return new MedcapError("OVERLOADED", `${name}: the request was cancelled before its turn`, { queue: name });
 }

@@ -8,12 +8,20 @@ const wrap = (original: Error) => new GraphQLError(original.message, { originalE
 
 describe("error mapping", () => {
   it("keeps domain codes and messages", () => {
-    for (const code of ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "OVERLOADED"] as const) {
+    for (const code of [
+      "BAD_USER_INPUT",
+      "NOT_FOUND",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "OVERLOADED",
+      "SERVICE_UNAVAILABLE",
+      "CONFLICT",
+    ] as const) {
       expect(formatError({ message: "x" }, wrap(new MedcapError(code, "why")))).toMatchObject({ message: "why", extensions: { code } });
     }
   });
 
-  it("folds CONFLICT and UNSUPPORTED_MEDIA into BAD_USER_INPUT with the domain code as reason", () => {
+  it("folds UNSUPPORTED_MEDIA into BAD_USER_INPUT with the domain code as reason", () => {
     expect(formatError({ message: "x", path: ["q"] }, wrap(new MedcapError("UNSUPPORTED_MEDIA", "not an image")))).toEqual({
       message: "not an image",
       path: ["q"],

@@ -5,7 +5,16 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
 import { isMedcapError } from "../core/errors.js";
 
-export const PUBLIC_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "OVERLOADED", "INTERNAL_SERVER_ERROR"] as const;
+export const PUBLIC_CODES = [
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "OVERLOADED",
+  "SERVICE_UNAVAILABLE",
+  "CONFLICT",
+  "INTERNAL_SERVER_ERROR",
+] as const;
 export type PublicCode = (typeof PUBLIC_CODES)[number];
 
 export interface ClassifiedError {
@@ -15,6 +24,8 @@ export interface ClassifiedError {
   reason?: string;
   /** Unexpected: masked for the client, logged in full. */
   internal: boolean;
+  /** OVERLOADED: when to retry (also sent as the Retry-After header). */
+  retryAfterSeconds?: number;
 }
 
 const MASKED = "Internal server error";
@@ -30,17 +41,67 @@ const CLIENT_ERROR_CODES = new Set([
   "OPERATION_RESOLUTION_FAILURE",
 ]);
 
+/** Error codes of a database that cannot be reached or went away (Prisma, pg/libpq SQLSTATE, sockets). */
+const DATABASE_DOWN_CODES = new Set([
+  "P1001",
+  "P1002",
+  "P1008",
+  "P1017",
+  "P2024",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08006",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+]);
+const DATABASE_DOWN_MESSAGE =
+  /Connection terminated|Can't reach database|server closed the connection|terminating connection|connection (refused|ended|closed)|ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode)/i;
+
+/** Whether an error (or one of its causes) says the database is unreachable: a typed SERVICE_UNAVAILABLE, not a 500. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 6; depth++) {
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === "string" && DATABASE_DOWN_CODES.has(code)) return true;
+    if (typeof message === "string" && DATABASE_DOWN_MESSAGE.test(message)) return true;
+    e = cause;
+  }
+  return false;
+}
+
 export function classifyError(error: unknown): ClassifiedError {
   const original = unwrapResolverError(error);
+  if (!isMedcapError(original) && isDatabaseUnavailable(original)) {
+    // No host, port or driver text for the client: those stay in the (rate-limited) server log.
+    return {
+      code: "SERVICE_UNAVAILABLE",
+      message: "the database is unavailable; retry shortly",
+      reason: "DATABASE_UNAVAILABLE",
+      internal: false,
+      retryAfterSeconds: 5,
+    };
+  }
   if (isMedcapError(original)) {
     switch (original.code) {
       case "BAD_USER_INPUT":
       case "NOT_FOUND":
       case "UNAUTHENTICATED":
       case "FORBIDDEN":
-      case "OVERLOADED":
         return { code: original.code, message: original.message, internal: false };
+      case "OVERLOADED":
+      case "SERVICE_UNAVAILABLE": {
+        // How long to wait: the thrower's estimate, else 1 s for a full queue and 5 s for a dependency that is down.
+        const hint = original.details.retryAfterSeconds;
+        const fallback = original.code === "OVERLOADED" ? 1 : 5;
+        const retryAfterSeconds = typeof hint === "number" && hint >= 1 ? Math.ceil(hint) : fallback;
+        return { code: original.code, message: original.message, internal: false, retryAfterSeconds };
+      }
       case "CONFLICT":
+        return { code: original.code, message: original.message, internal: false };
       case "UNSUPPORTED_MEDIA":
         return { code: "BAD_USER_INPUT", message: original.message, reason: original.code, internal: false };
       default:
@@ -70,6 +131,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     message: c.message,
     ...(formatted.locations && !c.internal ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: c.code, ...(c.reason && !c.internal ? { reason: c.reason } : {}) },
+    extensions: {
+      code: c.code,
+      ...(c.reason && !c.internal ? { reason: c.reason } : {}),
+      ...(c.retryAfterSeconds ? { retryAfterSeconds: c.retryAfterSeconds } : {}),
+    },
   };
 }

@@ -25,9 +25,35 @@ import {
 export interface QueryLimits {
   maxDepth: number;
   maxComplexity: number;
+  /** Encoder runs one operation may cause (MEDCAP_MAX_ENCODES_PER_REQUEST). */
+  maxEncodes: number;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxComplexity: 20_000 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxComplexity: 20_000, maxEncodes: 16 };
+
+/**
+ * Root fields that run an encoder (text or image) each time they occur. Aliases make one request
+ * ask for any number of them, and an encode costs milliseconds of a shared ONNX session where a
+ * field costs microseconds, so they are counted apart from the field complexity.
+ */
+export const ENCODING_ROOT_FIELDS: ReadonlySet<string> = new Set(["captionImage", "searchImages", "similarImages", "addImage"]);
+
+/** How many encoding root fields (aliases included) the operation selects. */
+export function encodeCount(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): number {
+  const count = (set: SelectionSetNode, seen: Set<string>): number => {
+    let n = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) n += ENCODING_ROOT_FIELDS.has(sel.name.value) ? 1 : 0;
+      else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet, seen);
+      else {
+        const fragment = fragments[sel.name.value];
+        if (fragment && !seen.has(sel.name.value)) n += count(fragment.selectionSet, new Set([...seen, sel.name.value]));
+      }
+    }
+    return n;
+  };
+  return count(operation.selectionSet, new Set());
+}
 
 /** Lists without a size argument (a case's images, a caption's revisions) are assumed this long. */
 const ASSUMED_LIST_SIZE = 10;

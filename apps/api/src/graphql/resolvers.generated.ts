@@ -490,6 +490,8 @@ export type ImageMatch = {
 /** A unit of background work run by the Postgres-backed queue. */
 export type Job = {
   __typename?: 'Job';
+  /** How many times a worker started it. A job whose worker died is re-queued (its message says so) until MEDCAP_JOB_MAX_ATTEMPTS, then FAILED. */
+  attempts: Scalars['Int']['output'];
   /** When it was queued. */
   createdAt: Scalars['DateTime']['output'];
   /** Who queued it. */
@@ -606,7 +608,11 @@ export type Mutation = {
   revokeApiKey: ApiKey;
   /** Queues an evaluation run (CURATOR). */
   runEvaluation: Job;
-  /** Writes a new caption revision and re-indexes the caption (CURATOR). */
+  /**
+   * Writes a new caption revision and re-indexes the caption (CURATOR). Concurrent edits are applied one
+   * after another; pass `expectedRevision` to be refused with `CONFLICT` instead when someone else
+   * changed the caption since you read it.
+   */
   updateCaption: Caption;
   /** Changes a case's fields (CURATOR). */
   updateCase: Case;
@@ -678,6 +684,7 @@ export type MutationRunEvaluationArgs = {
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationUpdateCaptionArgs = {
   comment?: InputMaybe<Scalars['String']['input']>;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
   text: Scalars['String']['input'];
 };
@@ -1235,6 +1242,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type JobResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

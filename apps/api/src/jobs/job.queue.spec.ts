@@ -62,12 +62,49 @@ describe("JobQueue", () => {
     expect(await queue.get(job.id)).toMatchObject({ status: "RUNNING", progress: 1, message: "too far" });
   });
 
-  it("fails RUNNING jobs whose heartbeat stopped", async () => {
+  it("re-queues a RUNNING job whose worker died, and fails it with the reason once it has been started maxAttempts times", async () => {
     const job = await enqueue();
-    await queue.claim("crashed", ["REINDEX"]);
-    await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 120_000) } });
-    expect(await queue.failStale(60_000)).toBe(1);
-    expect(await queue.get(job.id)).toMatchObject({ status: "FAILED", error: expect.stringMatching(/worker lost/) });
+    const silence = () => db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 120_000) } });
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(await queue.claim(`crashed-${attempt}`, ["REINDEX"])).toMatchObject({ id: job.id, attempts: attempt });
+      await silence();
+      const recovered = await queue.recoverStale(60_000, 3);
+      if (attempt < 3) {
+        expect(recovered).toEqual({ requeued: 1, failed: 0 });
+        expect(await queue.get(job.id)).toMatchObject({
+          status: "QUEUED",
+          lockedBy: null,
+          message: expect.stringMatching(/re-queued: worker lost/),
+        });
+      } else {
+        expect(recovered).toEqual({ requeued: 0, failed: 1 });
+        expect(await queue.get(job.id)).toMatchObject({
+          status: "FAILED",
+          error: expect.stringMatching(/worker lost.*gave up after 3 attempt/),
+        });
+      }
+    }
+    // A job that is heartbeating is left alone.
+    const live = await enqueue();
+    await queue.claim("alive", ["REINDEX"]);
+    expect(await queue.recoverStale(60_000, 3)).toEqual({ requeued: 0, failed: 0 });
+    expect(await queue.get(live.id)).toMatchObject({ status: "RUNNING", lockedBy: "alive" });
+  });
+
+  it("a job lost by a dead worker is finished by another worker", async () => {
+    const job = await enqueue("REINDEX", { n: 1 });
+    await queue.claim("killed-process", ["REINDEX"]);
+    await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 10_000) } });
+    const handlers = new JobHandlerRegistry();
+    handlers.register("REINDEX", async () => ({ done: true }));
+    const worker = new JobWorker(queue, logger, { handlers, pollIntervalMs: 20, heartbeatIntervalMs: 500, staleAfterMs: 3000 });
+    worker.start();
+    try {
+      for (let i = 0; i < 200 && (await queue.get(job.id))?.status !== "SUCCEEDED"; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await worker.stop();
+    }
+    expect(await queue.get(job.id)).toMatchObject({ status: "SUCCEEDED", attempts: 2, lockedBy: worker.id, result: { done: true } });
   });
 });
 

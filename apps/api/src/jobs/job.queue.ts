@@ -36,7 +36,7 @@ export class JobQueue {
     if (kinds.length === 0) return undefined;
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
       update "Job" set status = 'RUNNING', "lockedBy" = ${workerId}, "startedAt" = now(), "heartbeatAt" = now(),
-        progress = 0, message = null, error = null
+        progress = 0, message = null, error = null, attempts = attempts + 1
       where id = (
         select id from "Job"
         where status = 'QUEUED' and kind::text in (${Prisma.join(kinds)})
@@ -84,16 +84,24 @@ export class JobQueue {
   }
 
   /**
-   * RUNNING jobs whose worker stopped heartbeating (a crashed process) end FAILED rather than being
-   * retried: a handler that crashes its process would otherwise crash every worker in turn.
+   * RUNNING jobs whose worker stopped heartbeating (a crashed or killed process) go back to QUEUED for
+   * another worker, until they have been started `maxAttempts` times; then they end FAILED, saying
+   * why: a handler that crashes its process would otherwise crash every worker in turn.
    */
-  async failStale(staleAfterMs: number): Promise<number> {
+  async recoverStale(staleAfterMs: number, maxAttempts: number): Promise<{ requeued: number; failed: number }> {
     const cutoff = new Date(Date.now() - staleAfterMs);
-    const out = await this.prisma.job.updateMany({
-      where: { status: "RUNNING", heartbeatAt: { lt: cutoff } },
-      data: { status: "FAILED", error: `worker lost: no heartbeat since before ${cutoff.toISOString()}`, finishedAt: new Date() },
+    const lost = `worker lost: no heartbeat since before ${cutoff.toISOString()}`;
+    return this.prisma.$transaction(async (tx) => {
+      const failed = await tx.job.updateMany({
+        where: { status: "RUNNING", heartbeatAt: { lt: cutoff }, attempts: { gte: maxAttempts } },
+        data: { status: "FAILED", error: `${lost}; gave up after ${maxAttempts} attempt(s)`, finishedAt: new Date() },
+      });
+      const requeued = await tx.job.updateMany({
+        where: { status: "RUNNING", heartbeatAt: { lt: cutoff }, attempts: { lt: maxAttempts } },
+        data: { status: "QUEUED", lockedBy: null, heartbeatAt: null, message: `re-queued: ${lost}`, error: null },
+      });
+      return { requeued: requeued.count, failed: failed.count };
     });
-    return out.count;
   }
 
   /** Jobs per status, for the queue depth metric. */

@@ -14,6 +14,8 @@ export interface JobWorkerOptions {
   heartbeatIntervalMs?: number;
   /** A RUNNING job silent for this long is declared lost. */
   staleAfterMs?: number;
+  /** A lost job is re-queued until it has been started this many times (MEDCAP_JOB_MAX_ATTEMPTS). */
+  maxAttempts?: number;
 }
 
 export class JobWorker {
@@ -22,6 +24,7 @@ export class JobWorker {
   private readonly pollIntervalMs: number;
   private readonly heartbeatIntervalMs: number;
   private readonly staleAfterMs: number;
+  private readonly maxAttempts: number;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -35,7 +38,10 @@ export class JobWorker {
     this.handlers = options.handlers ?? jobHandlers;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
-    this.staleAfterMs = options.staleAfterMs ?? 60_000;
+    // Six missed heartbeats: long enough for a GC pause or a slow database, short enough that a job
+    // of a killed process is picked up again within a minute.
+    this.staleAfterMs = options.staleAfterMs ?? 6 * this.heartbeatIntervalMs;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
   }
 
   start(): void {
@@ -70,10 +76,11 @@ export class JobWorker {
     let lastStaleCheck = 0;
     while (this.running) {
       try {
-        if (Date.now() - lastStaleCheck > this.staleAfterMs / 2) {
+        if (Date.now() - lastStaleCheck > this.staleAfterMs / 3) {
           lastStaleCheck = Date.now();
-          const lost = await this.queue.failStale(this.staleAfterMs);
-          if (lost) this.logger.warn({ lost }, "jobs without heartbeat marked failed");
+          const lost = await this.queue.recoverStale(this.staleAfterMs, this.maxAttempts);
+          if (lost.requeued) this.logger.warn({ jobs: lost.requeued }, "jobs without heartbeat re-queued");
+          if (lost.failed) this.logger.warn({ jobs: lost.failed, maxAttempts: this.maxAttempts }, "jobs without heartbeat failed for good");
         }
         if (await this.runOnce()) continue;
       } catch (err) {

@@ -71,6 +71,22 @@ export class EmbeddingRepository {
     }
   }
 
+  /**
+   * Vectors a store must hold for this model version, per kind: stored embeddings whose target still
+   * exists (an image, or a caption that is current) — exactly what points() yields.
+   */
+  async countPoints(modelVersionId: string): Promise<Record<EmbeddingKind, number>> {
+    const rows = await this.prisma.$queryRaw<{ kind: EmbeddingKind; n: bigint }[]>`
+      select e.kind::text as kind, count(*) as n from "Embedding" e
+      left join "Image" i on e.kind = 'IMAGE' and i.id = e."targetId"
+      left join "Caption" cap on e.kind = 'CAPTION' and cap.id = e."targetId" and cap."isCurrent"
+      where e."modelVersionId" = ${modelVersionId} and (i.id is not null or cap.id is not null)
+      group by e.kind`;
+    const out: Record<EmbeddingKind, number> = { IMAGE: 0, CAPTION: 0 };
+    for (const r of rows) out[r.kind] = Number(r.n);
+    return out;
+  }
+
   async vectorOf(modelVersionId: string, kind: EmbeddingKind, targetId: string): Promise<Float32Array | undefined> {
     const row = await this.prisma.embedding.findUnique({
       where: { modelVersionId_kind_targetId: { modelVersionId, kind, targetId } },

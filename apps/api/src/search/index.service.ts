@@ -1,6 +1,7 @@
 // Encodes every image and current caption not yet embedded for a model version, stores vectors
 // in Postgres (one transaction per batch, so an interrupted run resumes where it stopped), then
 // upserts them into the vector store.
+import type { EmbeddingKind } from "@medcap/db";
 import type { Logger } from "../core/logger.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import type { ImageStore } from "../ingest/image.store.js";
@@ -10,9 +11,17 @@ import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { ModelRef } from "./search.types.js";
 
 export interface IndexProgress {
-  phase: "images" | "captions";
+  /** `store`: copying vectors already in Postgres into a vector store that lacks them. */
+  phase: "store" | "images" | "captions";
   done: number;
   total: number;
+}
+
+/** Vectors per kind in the store against what Postgres says it must hold. */
+export interface StoreState {
+  store: Record<EmbeddingKind, number>;
+  postgres: Record<EmbeddingKind, number>;
+  inSync: boolean;
 }
 
 export interface IndexReport {
@@ -21,11 +30,16 @@ export interface IndexReport {
   /** Caption vectors reused from identical text instead of being encoded again. */
   captionsReused: number;
   removed: number;
+  /** Vectors copied from Postgres into a store that lacked them (no encoding needed). */
+  restored: number;
   seconds: number;
   imagesPerSecond: number;
 }
 
 export class IndexService {
+  /** What this process is doing to the store right now: readiness treats a rebuild as not ready. */
+  activity: "idle" | "indexing" | "rebuilding" = "idle";
+
   constructor(
     private readonly repo: EmbeddingRepository,
     private readonly store: VectorStore,
@@ -41,10 +55,66 @@ export class IndexService {
     return this.store.count(model.modelVersionId);
   }
 
+  async storeState(model: ModelRef): Promise<StoreState> {
+    const mv = model.modelVersionId;
+    const [postgres, images, captions] = await Promise.all([
+      this.repo.countPoints(mv),
+      this.store.count(mv, "IMAGE"),
+      this.store.count(mv, "CAPTION"),
+    ]);
+    const store = { IMAGE: images, CAPTION: captions };
+    return { store, postgres, inSync: store.IMAGE === postgres.IMAGE && store.CAPTION === postgres.CAPTION };
+  }
+
+  /**
+   * Makes the store hold exactly the vectors Postgres holds for the model version, rebuilding it from
+   * Postgres (blue/green where the store supports it) when its counts differ: an empty Qdrant next to
+   * a data folder indexed with the embedded store, a collection lost with Qdrant's volume, or one
+   * left behind by a crash between the Postgres write and the upsert.
+   */
+  async syncStore(model: ModelRef, onProgress?: (p: IndexProgress) => void): Promise<{ rebuilt: boolean; before: StoreState }> {
+    const before = await this.storeState(model);
+    if (before.inSync) return { rebuilt: false, before };
+    const total = before.postgres.IMAGE + before.postgres.CAPTION;
+    this.logger.warn(
+      { store: this.store.name, inStore: before.store, inPostgres: before.postgres },
+      `vector store out of step with Postgres: rebuilding ${total} vectors from Postgres`,
+    );
+    const previous = this.activity;
+    this.activity = "rebuilding";
+    try {
+      let done = 0;
+      const repo = this.repo;
+      async function* counted() {
+        for await (const batch of repo.points(model.modelVersionId)) {
+          yield batch;
+          done += batch.length;
+          onProgress?.({ phase: "store", done, total });
+        }
+      }
+      await this.store.rebuild(model.modelVersionId, this.encoder.dim, counted());
+    } finally {
+      this.activity = previous;
+    }
+    return { rebuilt: true, before };
+  }
+
   async indexAll(model: ModelRef, onProgress?: (p: IndexProgress) => void, signal?: AbortSignal): Promise<IndexReport> {
+    const previous = this.activity;
+    this.activity = "indexing";
+    try {
+      return await this.encodePending(model, onProgress, signal);
+    } finally {
+      this.activity = previous;
+    }
+  }
+
+  private async encodePending(model: ModelRef, onProgress?: (p: IndexProgress) => void, signal?: AbortSignal): Promise<IndexReport> {
     const started = performance.now();
     const mv = model.modelVersionId;
     await this.store.ensureCollection(mv, this.encoder.dim);
+    // Vectors already in Postgres but missing from the store are copied, not re-encoded.
+    const synced = await this.syncStore(model, onProgress);
 
     const imageTotal = await this.repo.countPendingImages(mv);
     let images = 0;
@@ -100,6 +170,7 @@ export class IndexService {
     const report = {
       images,
       captions,
+      restored: synced.rebuilt ? synced.before.postgres.IMAGE + synced.before.postgres.CAPTION : 0,
       captionsReused: reused,
       removed: stale.length,
       seconds,

@@ -5,7 +5,7 @@ import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import type { VectorStore } from "../vectors/vector.store.js";
 import { EmbeddingRepository } from "./embedding.repository.js";
-import { IndexService } from "./index.service.js";
+import { type IndexProgress, IndexService } from "./index.service.js";
 import { registerModelVersion } from "./model.registry.js";
 import { SearchService } from "./search.service.js";
 import type { ModelRef } from "./search.types.js";
@@ -22,13 +22,30 @@ export interface Retrieval {
 
 export function createVectorStore(ctx: AppContext): VectorStore {
   const { vectorStore, qdrant } = ctx.config;
-  if (vectorStore === "qdrant" && qdrant.url) return new QdrantVectorStore(qdrant.url, qdrant.apiKey);
+  if (vectorStore === "qdrant" && qdrant.url)
+    return new QdrantVectorStore(qdrant.url, { apiKey: qdrant.apiKey, exactMaxPoints: qdrant.exactMaxPoints });
   return new EmbeddedVectorStore();
+}
+
+/** Progress of a store rebuild as log lines, one per 10 %. */
+function logProgress(logger: AppContext["logger"]) {
+  let lastDecile = -1;
+  return (p: IndexProgress) => {
+    const decile = Math.floor((10 * p.done) / Math.max(1, p.total));
+    if (decile !== lastDecile) logger.info(`vector store rebuild from Postgres: ${p.done}/${p.total}`);
+    lastDecile = decile;
+  };
 }
 
 export async function openRetrieval(
   ctx: AppContext,
-  options: { modelDir?: string; loadStore?: boolean; hooks?: EncoderHooks } = {},
+  options: {
+    modelDir?: string;
+    loadStore?: boolean;
+    /** Rebuild an out-of-step Qdrant collection from Postgres here (default), or leave it to indexAll. */
+    syncStore?: boolean;
+    hooks?: EncoderHooks;
+  } = {},
 ): Promise<Retrieval> {
   const encoder = await EncoderService.load(options.modelDir ?? ctx.config.modelDir, ctx.config, ctx.logger, options.hooks);
   try {
@@ -43,6 +60,13 @@ export async function openRetrieval(
     await store.ensureCollection(model.modelVersionId, encoder.dim);
     // The embedded store lives in this process: fill it from Postgres. Qdrant already holds its data.
     if (store.name === "embedded" && options.loadStore !== false) await indexer.loadStore(model);
+    // Qdrant keeps its data between runs but may lack what Postgres holds (a data folder indexed
+    // with the embedded store, a lost volume): never serve it so; rebuild it from Postgres first.
+    if (store instanceof QdrantVectorStore) {
+      const v = await store.serverVersion();
+      if (!v.compatible) ctx.logger.warn(v, "Qdrant server and client versions differ by more than one minor version; expect API errors");
+      if (options.syncStore !== false && options.loadStore !== false) await indexer.syncStore(model, logProgress(ctx.logger));
+    }
     const search = new SearchService(ctx.db.prisma, encoder, store, repo, indexer, model, ctx.config.captionConsensus);
     return {
       encoder,

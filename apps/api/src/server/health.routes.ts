@@ -36,8 +36,13 @@ export function databaseCheck(prisma: PrismaClient): ReadinessCheck {
   return {
     name: "database",
     check: async () => {
-      await prisma.$queryRaw`select 1`;
-      return true;
+      try {
+        await prisma.$queryRaw`select 1`;
+        return true;
+      } catch {
+        // /readyz is public: the driver's text names hosts and ports; the server log has it.
+        return { ok: false, detail: "unreachable" };
+      }
     },
   };
 }

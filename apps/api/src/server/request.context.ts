@@ -2,7 +2,8 @@
 // child logger carrying it, and one log line when it finishes, naming the GraphQL operation.
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-import type { MedcapError } from "../core/errors.js";
+import { MedcapError } from "../core/errors.js";
+import { RequestScope, runInRequestScope } from "../core/request.scope.js";
 import type { Logger } from "../core/logger.js";
 import type { Principal } from "../auth/role.policy.js";
 import type { ServerMetrics } from "./server.metrics.js";
@@ -58,4 +59,20 @@ export function requestContext(logger: Logger, metrics: ServerMetrics) {
 /** A GraphQL-shaped error body for failures outside GraphQL execution (auth, rate limit, body size). */
 export function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code, requestId: locals(res).requestId } }] });
+}
+
+/**
+ * Runs the rest of the request inside a RequestScope (see core/request.scope.ts): the encoders queue
+ * its work under the caller's key, and drop what is still queued once the response is gone, whether
+ * the client hung up or the answer was sent without it.
+ */
+export function requestScope(maxEncodes: number) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const l = locals(res);
+    const scope = new RequestScope(l.principal ? `key:${l.principal.keyId}` : `ip:${req.ip ?? "unknown"}`, maxEncodes);
+    res.once("close", () => {
+      scope.cancel(new MedcapError("OVERLOADED", res.writableFinished ? "the request has been answered" : "the client went away"));
+    });
+    runInRequestScope(scope, next);
+  };
 }

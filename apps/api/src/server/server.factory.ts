@@ -8,7 +8,6 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type NextFunction, type Request, type Response } from "express";
 import graphqlUploadExpress from "graphql-upload/graphqlUploadExpress.mjs";
-import { Gauge } from "prom-client";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { RateLimiter } from "../auth/rate.limiter.js";
 import type { AppContext } from "../core/app.context.js";
@@ -33,9 +32,11 @@ import type { RetrievalPort } from "../search/search.types.js";
 import { authenticate } from "./auth.middleware.js";
 import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./health.routes.js";
 import { imageRouter } from "./image.route.js";
-import { locals, requestContext, sendError } from "./request.context.js";
 import type { BootstrapState } from "./bootstrap.state.js";
-import { createServerMetrics, type ServerMetrics } from "./server.metrics.js";
+import { locals, requestContext, requestScope, sendError } from "./request.context.js";
+import { securityHeaders } from "./security.headers.js";
+import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "./server.metrics.js";
+import { processRequestInMemory } from "./upload.memory.js";
 
 /** The GraphQL URL of a listening server. */
 export function graphqlAddress(server: http.Server): { url: string; port: number } {
@@ -88,12 +89,15 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const { config, logger } = ctx;
   const prisma = ctx.db.prisma;
   const metrics = options.metrics ?? createServerMetrics();
-  const limits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+  const limits = { ...DEFAULT_QUERY_LIMITS, maxEncodes: config.limits.maxEncodesPerRequest, ...options.queryLimits };
   const imageLimits = { maxUploadBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxPixels };
   const startedAt = Date.now();
 
   const queue = new JobQueue(prisma);
-  const worker = options.worker === false ? undefined : new JobWorker(queue, logger.child({ component: "jobs" }), options.worker ?? {});
+  const worker =
+    options.worker === false
+      ? undefined
+      : new JobWorker(queue, logger.child({ component: "jobs" }), { maxAttempts: config.jobs.maxAttempts, ...options.worker });
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
   const keys = new ApiKeyService(prisma);
   const services: GraphQLServices = {
@@ -117,16 +121,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     },
   };
 
-  new Gauge({
-    name: "medcap_jobs",
-    help: "Background jobs by status (QUEUED is the queue depth)",
-    labelNames: ["status"],
-    registers: [metrics.registry],
-    async collect() {
-      const counts = await queue.countByStatus().catch(() => ({}) as Record<string, number>);
-      for (const status of ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]) this.set({ status }, counts[status] ?? 0);
-    },
-  });
+  const stopJobGauge = registerJobGauge(metrics, () => queue.countByStatus());
 
   const app = express();
   app.disable("x-powered-by");
@@ -139,12 +134,14 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     introspection: config.introspection,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // "Did you mean …?" would list field names that introspection being off is meant to keep private.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     stopOnTerminationSignals: false,
     formatError,
     validationRules: [depthLimitRule(limits.maxDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      observabilityPlugin(metrics, limits.maxComplexity),
+      observabilityPlugin(metrics, limits),
       ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
   });
@@ -155,10 +152,9 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const jsonLimit = Math.ceil((config.limits.maxUploadBytes * 4) / 3) + 256 * 1024;
 
   app.use(requestContext(logger, metrics));
+  app.use(securityHeaders({ landingPage: config.introspection }));
   app.use(healthRouter(() => checks, options.bootstrap));
-  app.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get("/metrics", metricsHandler(metrics, config.metricsToken));
   app.use("/images", authenticate(keys, limiter), imageRouter(prisma, ctx.images, config.limits.maxPixels));
   // Only callers with a valid key may send large bodies or files; `health` needs neither.
   const jsonForKeys = express.json({ limit: jsonLimit });
@@ -176,7 +172,14 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       return jsonForAnonymous(req, res, next);
     },
     // One byte over the limit so our own check (with its clearer message) is the one that fires.
-    graphqlUploadExpress({ maxFileSize: config.limits.maxUploadBytes + 1, maxFiles: 2, maxFieldSize: jsonLimit }),
+    // Files stay in memory (never in a temp file a crash would leave behind with a DICOM's PHI).
+    graphqlUploadExpress({
+      processRequest: processRequestInMemory as never,
+      maxFileSize: config.limits.maxUploadBytes + 1,
+      maxFiles: 2,
+      maxFieldSize: jsonLimit,
+    }),
+    requestScope(config.limits.maxEncodesPerRequest),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const l = locals(res);
@@ -194,6 +197,10 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       },
     }),
   );
+  // Unknown routes: the same JSON error shape as everything else, not Express's HTML page.
+  app.use((req: Request, res: Response) => {
+    sendError(res, 404, "NOT_FOUND", `no route ${req.method} ${req.path.slice(0, 200)}`);
+  });
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const status = (err as { status?: number }).status;
@@ -235,6 +242,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
         await worker?.stop();
+        stopJobGauge();
         await options.onClose?.().catch((err) => logger.error({ err }, "onClose failed"));
         if (options.ownsContext !== false) await ctx.close();
       })();

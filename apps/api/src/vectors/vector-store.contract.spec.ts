@@ -1,8 +1,10 @@
-// One contract for every VectorStore: the embedded store always, Qdrant whenever QDRANT_URL is set
-// (`docker compose up -d qdrant`, then `QDRANT_URL=http://localhost:6333 npx vitest run src/vectors`).
+// One contract for every VectorStore: the embedded store always, Qdrant against the server the test
+// run starts from the provided binary (test/qdrant.global-setup.ts) or QDRANT_URL; without either,
+// the Qdrant suite is skipped with the reason in its name.
 import { describe, expect, it } from "vitest";
+import { qdrantSkipReason, qdrantTitle, qdrantUrl } from "../../test/qdrant.suite.js";
 import { EmbeddedVectorStore } from "./embedded.store.js";
-import { QdrantVectorStore } from "./qdrant.store.js";
+import { CLIENT_VERSION, QdrantVectorStore } from "./qdrant.store.js";
 import type { PointPayload, VectorPoint, VectorStore } from "./vector.store.js";
 
 const dim = 8;
@@ -29,9 +31,18 @@ function point(i: number, over: Partial<PointPayload> = {}): VectorPoint {
   };
 }
 
+const prefix = `medcap_test_${Date.now().toString(36)}`;
 const stores: [string, () => VectorStore][] = [["embedded", () => new EmbeddedVectorStore()]];
-if (process.env.QDRANT_URL)
-  stores.push(["qdrant", () => new QdrantVectorStore(process.env.QDRANT_URL as string, undefined, `medcap_test_${Date.now()}`)]);
+if (qdrantUrl) {
+  stores.push(["qdrant (exact search)", () => new QdrantVectorStore(qdrantUrl, { prefix })]);
+  // The parameters sent for large collections (exact off, hnsw_ef): below Qdrant's indexing threshold
+  // no graph is built yet, so the answers must still be the exact ones.
+  stores.push(["qdrant (approximate-search parameters)", () => new QdrantVectorStore(qdrantUrl, { prefix, exactMaxPoints: 0 })]);
+} else {
+  describe.skip(qdrantTitle("VectorStore contract: qdrant"), () => {
+    it(`skipped: ${qdrantSkipReason}`, () => {});
+  });
+}
 
 describe.each(stores)("VectorStore contract: %s", (_name, make) => {
   const mv = `mv-${Math.random().toString(36).slice(2, 8)}`;
@@ -121,5 +132,51 @@ describe.each(stores)("VectorStore contract: %s", (_name, make) => {
     const store = await filled(2);
     await expect(store.ensureCollection(mv, dim + 1)).rejects.toMatchObject({ code: "MODEL_MISMATCH" });
     await store.dropCollection(mv);
+  });
+});
+
+describe.skipIf(!qdrantUrl)(qdrantTitle("Qdrant store: server, version and failures"), () => {
+  it("talks to a server whose version this client accepts (the client's compatibility rule)", async () => {
+    const v = await new QdrantVectorStore(qdrantUrl, { prefix }).serverVersion();
+    expect(v.client).toBe(CLIENT_VERSION);
+    expect(v.compatible).toBe(true);
+  });
+
+  it("answers SERVICE_UNAVAILABLE when Qdrant cannot be reached, and ready() says so", async () => {
+    // A loopback port nothing listens on: connection refused, like a stopped Qdrant.
+    const net = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const down = new QdrantVectorStore(`http://127.0.0.1:${port}`, { prefix });
+    expect(await down.ready()).toBe(false);
+    await expect(down.search("mv", unit(1), { kind: "IMAGE", k: 3 })).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    await expect(down.count("mv")).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+  });
+
+  it("answers SERVICE_UNAVAILABLE for a model version whose collection is missing", async () => {
+    const store = new QdrantVectorStore(qdrantUrl, { prefix });
+    await expect(store.search("never-created", unit(1), { kind: "IMAGE", k: 3 })).rejects.toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      message: expect.stringMatching(/no collection/),
+    });
+    expect(await store.count("never-created")).toBe(0);
+  });
+
+  it("searches small collections exactly and large ones through HNSW (MEDCAP_QDRANT_EXACT_MAX_POINTS)", async () => {
+    const mv = `mv-exact-${Math.random().toString(36).slice(2, 8)}`;
+    const small = new QdrantVectorStore(qdrantUrl, { prefix, exactMaxPoints: 10 });
+    await small.ensureCollection(mv, dim);
+    await small.upsert(
+      mv,
+      Array.from({ length: 10 }, (_, i) => point(i)),
+    );
+    expect(await small.searchesExactly(mv)).toBe(true);
+    await small.upsert(mv, [point(10)]);
+    expect(await small.searchesExactly(mv)).toBe(false);
+    await small.dropCollection(mv);
   });
 });

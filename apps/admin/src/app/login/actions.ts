@@ -3,6 +3,7 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { ApiError } from "../../lib/graphql.client";
+import { safeNext } from "../../lib/safe-redirect";
 import { KEY_COOKIE, whoIs } from "../../lib/session";
 
 export interface LoginState {
@@ -16,12 +17,6 @@ const KEY_MAX_AGE_S = 12 * 60 * 60;
 async function servedOverHttps(): Promise<boolean> {
   const h = await headers();
   return h.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https" || (h.get("origin") ?? "").startsWith("https:");
-}
-
-/** Only same-site paths: the `next` parameter must never send the user elsewhere. */
-function safeNext(value: FormDataEntryValue | null): string {
-  const next = typeof value === "string" ? value : "";
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/";
 }
 
 export async function login(_prev: LoginState, form: FormData): Promise<LoginState> {

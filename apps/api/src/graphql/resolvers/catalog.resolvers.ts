@@ -33,7 +33,8 @@ export const catalogResolvers: Resolvers = {
       if (!query.bytes) throw new MedcapError("BAD_USER_INPUT", "addImage needs image bytes");
       return ctx.services.images.add({ ...rest, bytes: query.bytes }, actor(ctx));
     },
-    updateCaption: (_, { id, text, comment }, ctx) => ctx.services.captions.update({ id, text, comment }, actor(ctx)),
+    updateCaption: (_, { id, text, comment, expectedRevision }, ctx) =>
+      ctx.services.captions.update({ id, text, comment, expectedRevision }, actor(ctx)),
   },
   Dataset: {
     caseCount: (d, _, ctx) => ctx.loaders.caseCountByDataset.load(d.id),
