@@ -2,7 +2,7 @@
 # MedCap admin (Next.js standalone server). Build from the repository root:
 #   docker build -f docker/admin.Dockerfile .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

@@ -3,7 +3,7 @@
 #   docker build -f docker/api.Dockerfile .                                   (CPU)
 #   docker build -f docker/api.Dockerfile --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 --target runtime-gpu .   (GPU)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 # The CUDA execution provider needs the CUDA 12 runtime and cuDNN 9 beside it; Node comes from NODE_IMAGE.
 ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
@@ -42,7 +42,8 @@ COPY prisma prisma
 RUN npm run generate -w @medcap/db
 COPY apps/api apps/api
 COPY models/medcap-base-v1 models/medcap-base-v1
-RUN rm -rf apps/api/test apps/api/.medcap
+# Production runs compiled JavaScript: the API and @medcap/db bundled into apps/api/dist/medcap.js.
+RUN rm -rf apps/api/dist && npm run build -w @medcap/api && rm -rf apps/api/test apps/api/.medcap
 
 # GPU runtime (`--target runtime-gpu`, used by the compose `gpu` profile): same app on a CUDA base image.
 FROM ${CUDA_IMAGE} AS runtime-gpu
@@ -74,7 +75,8 @@ ENV NODE_ENV=production \
     PORT=4000 \
     MEDCAP_DATA_DIR=/data \
     CHECKPOINT_DISABLE=1
-# The API runs its TypeScript through tsx, so sources ship as they are (with workspace node_modules).
+# The API runs the bundle built above (apps/api/dist/medcap.js). Its sources ship beside it: the
+# bundle reads the GraphQL SDL and the migrations from them, and the bin checks the bundle against them.
 COPY --from=build /app /app
 RUN mkdir -p /data \
  && groupadd --system medcap && useradd --system --gid medcap --home-dir /app --no-create-home medcap \

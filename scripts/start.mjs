@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `npm start`: the API (imports and indexes MedPix on first start) and the admin, on embedded defaults.
-// Everything a fresh clone lacks after `npm ci` is made here: the Prisma client, the admin build.
+// Everything a fresh clone lacks after `npm ci` is made here: the Prisma client, the API's compiled
+// bundle, the admin build (each only when missing or its sources changed).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensurePrismaClient } from "@medcap/db/ensure-client";
+import { ensureApiBuild } from "../apps/api/scripts/build.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const adminDir = path.join(root, "apps", "admin");
@@ -17,6 +19,7 @@ const adminHost = env.ADMIN_HOST ?? "127.0.0.1";
 env.API_URL ??= `http://127.0.0.1:${apiPort}/graphql`;
 
 if (ensurePrismaClient()) console.error("generated the Prisma client (first start only)");
+if ((await ensureApiBuild()).built) console.error("built the API (apps/api/dist: first start, or its sources changed)");
 
 /** Newest modification time of the admin's sources and configuration. */
 function newestSource(dir) {

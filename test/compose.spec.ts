@@ -171,12 +171,18 @@ describe("Dockerfiles", () => {
   const api = readFileSync(path.join(root, "docker/api.Dockerfile"), "utf8");
   const admin = readFileSync(path.join(root, "docker/admin.Dockerfile"), "utf8");
 
-  it("build on Node 20 slim with npm ci and run as a non-root user", () => {
+  it("build on Node 24 slim with npm ci and run as a non-root user", () => {
     for (const file of [api, admin]) {
-      expect(file).toMatch(/node:20-bookworm-slim/);
+      expect(file).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
       expect(file).toMatch(/\bnpm ci\b/);
       expect(file).toMatch(/^USER (?!root\b)\w+/m);
     }
+  });
+
+  it("runs the API's compiled bundle, built in the image (not TypeScript through tsx)", () => {
+    expect(api).toMatch(/^RUN .*npm run build -w @medcap\/api/m);
+    expect(api).toMatch(/^ENTRYPOINT \["node", "apps\/api\/bin\/medcap\.mjs"\]$/m);
+    expect(readFileSync(path.join(root, "apps/api/bin/medcap.mjs"), "utf8")).not.toMatch(/\btsx\b/);
   });
 
   it("approves onnxruntime-node's install script for the CUDA build (npm 11 blocks it otherwise)", () => {

@@ -25,13 +25,45 @@ interface WasmApi {
 
 let wasmReady: Promise<void> | undefined;
 
+/**
+ * The engine's timers. Its Rust side races some operations against a 10 s timeout through the JS
+ * `setTimeout` it imports, and never clears them (the glue imports no `clearTimeout`): without this,
+ * a finished CLI command would wait 10 s for a timer nobody listens to. Timers are created through
+ * the wrapped import below and cleared once no engine is left alive.
+ */
+const engineTimers = new Set<ReturnType<typeof setTimeout>>();
+let liveEngines = 0;
+
+/** The module's imports with every `setTimeout` import wrapped so that its timers are tracked. */
+function trackedImports(module: Record<string, unknown>): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...module };
+  for (const [name, fn] of Object.entries(module)) {
+    if (!name.startsWith("__wbg_setTimeout_") || typeof fn !== "function") continue;
+    imports[name] = (callback: () => void, ms: number) => {
+      const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
+        engineTimers.delete(timer);
+        callback();
+      }, ms >>> 0);
+      engineTimers.add(timer);
+      return timer;
+    };
+  }
+  return imports;
+}
+
+function clearEngineTimers(): void {
+  for (const timer of engineTimers) clearTimeout(timer);
+  engineTimers.clear();
+}
+
 function loadWasm(): Promise<void> {
   wasmReady ??= (async () => {
     const wasmUrl = new URL("schema_engine_bg.wasm", import.meta.resolve("@prisma/schema-engine-wasm/schema_engine_bg"));
     const bytes = await readFile(fileURLToPath(wasmUrl));
     // The package targets bundlers (it imports the .wasm as an ES module); Node needs it wired by hand.
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const { instance } = await wasm.instantiate(bytes, { "./schema_engine_bg.js": engineModule });
+    const imports = trackedImports(engineModule as unknown as Record<string, unknown>);
+    const { instance } = await wasm.instantiate(bytes, { "./schema_engine_bg.js": imports });
     engineModule.__wbg_set_wasm(instance.exports as never);
     (instance.exports.__wbindgen_start as () => void)();
   })();
@@ -44,12 +76,18 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: Engine, schema: s
   await loadWasm();
   const schema = await readFile(schemaPath, "utf8");
   const { adapter, close } = migrationAdapter(databaseUrl);
-  const engine = await engineModule.SchemaEngine.new({ datamodels: [["schema.prisma", schema]] }, () => {}, adapter);
+  liveEngines++;
   try {
-    return await fn(engine, schema);
+    const engine = await engineModule.SchemaEngine.new({ datamodels: [["schema.prisma", schema]] }, () => {}, adapter);
+    try {
+      return await fn(engine, schema);
+    } finally {
+      engine.free();
+    }
   } finally {
-    engine.free();
     await close();
+    // Another engine may still be racing its own timeouts; the last one out clears them all.
+    if (--liveEngines === 0) clearEngineTimers();
   }
 }
 

@@ -4,6 +4,11 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations, diffDatabaseToSchema, migrationsDir, openTestDatabase, type TestDatabase } from "../src/index.js";
 import { createHash } from "node:crypto";
+import { execFile } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -41,6 +46,17 @@ describe("migrations", () => {
 
   it("are idempotent: applying again applies nothing", async () => {
     expect(await applyMigrations(db.url)).toEqual([]);
+  });
+
+  it("leave nothing behind that keeps a finished process alive (the schema engine's 10 s timers)", async () => {
+    // A clean process holds no other timer, so any Timeout left after migrating is the engine's.
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path.resolve("src/migrations.ts")).href)});
+      await m.applyMigrations(process.env.URL); await m.diffDatabaseToSchema(process.env.URL);
+      console.log(JSON.stringify(process.getActiveResourcesInfo()));`;
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, URL: db.url },
+    });
+    expect(JSON.parse(stdout)).not.toContain("Timeout");
   });
 
   it("apply to a fresh database and create every table the client uses", async () => {
