@@ -4,6 +4,7 @@ import { EncoderService, type EncoderHooks } from "../encoders/encoder.service.j
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import type { VectorStore } from "../vectors/vector.store.js";
+import { captioningDefaults } from "./caption.strategy.js";
 import { EmbeddingRepository } from "./embedding.repository.js";
 import { IndexService } from "./index.service.js";
 import { registerModelVersion } from "./model.registry.js";
@@ -43,7 +44,9 @@ export async function openRetrieval(
     await store.ensureCollection(model.modelVersionId, encoder.dim);
     // The embedded store lives in this process: fill it from Postgres. Qdrant already holds its data.
     if (store.name === "embedded" && options.loadStore !== false) await indexer.loadStore(model);
-    const search = new SearchService(ctx.db.prisma, encoder, store, repo, indexer, model, ctx.config.captionConsensus);
+    // Captioning defaults come from the model being served (its CV winner), then deployment config.
+    const captioning = captioningDefaults(encoder.info().captioning, ctx.config.captioning);
+    const search = new SearchService(ctx.db.prisma, encoder, store, repo, indexer, model, captioning);
     return {
       encoder,
       store,
