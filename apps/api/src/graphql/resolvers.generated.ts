@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { DatasetModel, CaseModel, ImageModel, CaptionModel, CaptionRevisionModel, FlagModel, ModelVersionModel, EvaluationRunModel, ApiKeyModel, JobModel } from '@medcap/db';
 import type { ModelRef as RetrievalModelRef, CaptionMatch as RetrievalCaptionMatch, ImageMatch as RetrievalImageMatch } from '../search/search.types.js';
+import type { SupportingImage as RetrievalSupportingImage } from '../search/caption.strategy.js';
 import type { ProvenanceSource, HealthSource, CreatedApiKeySource, CaseConnectionSource, CaseEdgeSource, FlagConnectionSource, FlagEdgeSource } from './graphql.mappers.js';
 import type { GraphQLContext } from './graphql.context.js';
 export type Maybe<T> = T | null;
@@ -111,12 +112,20 @@ export type CaptionMatch = {
   captions: Array<Caption>;
   /** The model version that scored the match. */
   modelVersion: ModelRef;
-  /** Image, case and dataset of every caption carrying this text. */
+  /** Image, case and dataset of every caption carrying this text: the supporting images first, then the other images with this text. */
   provenance: Array<Provenance>;
-  /** Cosine similarity between the query image and the caption, higher is closer. */
+  /** The strategy's ranking score, higher is better: the cosine for TEXT, the vote for IMAGES, their blend for FUSED. */
   score: Scalars['Float']['output'];
+  /** Cosine similarity between the query image and the caption text. */
+  similarity: Scalars['Float']['output'];
+  /** The strategy that ranked this caption. */
+  strategy: CaptionStrategy;
+  /** The nearest library images whose caption is this text, nearest first (empty for TEXT). */
+  supportingImages: Array<SupportingImage>;
   /** The caption text. */
   text: Scalars['String']['output'];
+  /** Share of the neighbour-image vote carried by this text, 0..1 (0 for TEXT, or when no neighbour carries it). */
+  vote: Scalars['Float']['output'];
 };
 
 /** An immutable record of one version of a caption's text. */
@@ -146,6 +155,18 @@ export type CaptionSource =
   | 'GENERATED'
   /** Imported with the dataset. */
   | 'GROUND_TRUTH';
+
+/**
+ * How `captionImage` ranks the library's captions for a query image. The default is the strategy that
+ * won the served model's cross-validation (its manifest), unless the deployment overrides it.
+ */
+export type CaptionStrategy =
+  /** (1 - weight) × caption cosine + weight × neighbour-image vote. */
+  | 'FUSED'
+  /** By votes of the nearest library images: each votes for its own caption, weighted by exp((s - s_max) / temperature); ties by cosine. */
+  | 'IMAGES'
+  /** By the cosine between the query image and each caption text (the model's image→text space). */
+  | 'TEXT';
 
 /** One patient case with its clinical text and topic. */
 export type Case = {
@@ -753,9 +774,14 @@ export type QueryCaptionArgs = {
 
 /** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
 export type QueryCaptionImageArgs = {
+  consensus?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SearchFilter>;
   image: ImageInput;
   k?: InputMaybe<Scalars['Int']['input']>;
+  neighbours?: InputMaybe<Scalars['Int']['input']>;
+  strategy?: InputMaybe<CaptionStrategy>;
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  weight?: InputMaybe<Scalars['Float']['input']>;
 };
 
 
@@ -854,6 +880,19 @@ export type Split =
   | 'TEST'
   /** Training split: the case library that captions are retrieved from. */
   | 'TRAIN';
+
+/** A library image near the query that voted for a caption: part of the reason the caption was chosen. */
+export type SupportingImage = {
+  __typename?: 'SupportingImage';
+  /** The image. */
+  image: Image;
+  /** Image, case and dataset of the supporting image. */
+  provenance: Provenance;
+  /** Cosine similarity between the query image and this image. */
+  similarity: Scalars['Float']['output'];
+  /** This image's share of the whole neighbour vote, 0..1. */
+  weight: Scalars['Float']['output'];
+};
 
 /** Changes to a case; omitted fields stay as they are, null clears a text field. */
 export type UpdateCaseInput = {
@@ -961,6 +1000,7 @@ export type ResolversTypes = {
   CaptionMatch: ResolverTypeWrapper<RetrievalCaptionMatch>;
   CaptionRevision: ResolverTypeWrapper<CaptionRevisionModel>;
   CaptionSource: CaptionSource;
+  CaptionStrategy: CaptionStrategy;
   Case: ResolverTypeWrapper<CaseModel>;
   CaseConnection: ResolverTypeWrapper<CaseConnectionSource>;
   CaseEdge: ResolverTypeWrapper<CaseEdgeSource>;
@@ -999,6 +1039,7 @@ export type ResolversTypes = {
   SearchFilter: SearchFilter;
   Split: Split;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SupportingImage: ResolverTypeWrapper<RetrievalSupportingImage>;
   UpdateCaseInput: UpdateCaseInput;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
 };
@@ -1040,6 +1081,7 @@ export type ResolversParentTypes = {
   Query: {};
   SearchFilter: SearchFilter;
   String: Scalars['String']['output'];
+  SupportingImage: RetrievalSupportingImage;
   UpdateCaseInput: UpdateCaseInput;
   Upload: Scalars['Upload']['output'];
 };
@@ -1075,7 +1117,11 @@ export type CaptionMatchResolvers<ContextType = GraphQLContext, ParentType exten
   modelVersion?: Resolver<ResolversTypes['ModelRef'], ParentType, ContextType>;
   provenance?: Resolver<Array<ResolversTypes['Provenance']>, ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  strategy?: Resolver<ResolversTypes['CaptionStrategy'], ParentType, ContextType>;
+  supportingImages?: Resolver<Array<ResolversTypes['SupportingImage']>, ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  vote?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1315,6 +1361,14 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   similarImages?: Resolver<Array<ResolversTypes['ImageMatch']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameCase' | 'image' | 'k'>>;
 };
 
+export type SupportingImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupportingImage'] = ResolversParentTypes['SupportingImage']> = {
+  image?: Resolver<ResolversTypes['Image'], ParentType, ContextType>;
+  provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
+  similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
   name: 'Upload';
 }
@@ -1345,6 +1399,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SupportingImage?: SupportingImageResolvers<ContextType>;
   Upload?: GraphQLScalarType;
 };
 
