@@ -663,9 +663,14 @@ export type MutationRevokeApiKeyArgs = {
 
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationRunEvaluationArgs = {
+  consensus?: InputMaybe<Scalars['String']['input']>;
   modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+  neighbours?: InputMaybe<Scalars['Int']['input']>;
   protocol: EvaluationProtocol;
   split: Split;
+  strategy?: InputMaybe<CaptionStrategy>;
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  weight?: InputMaybe<Scalars['Float']['input']>;
 };
 
 

@@ -2,7 +2,7 @@
 import type { ModalityType, Split } from "@medcap/db";
 import { MedcapError, overloaded } from "../core/errors.js";
 import type { ImageLimits } from "./image.validation.js";
-import { type CaptioningOverrides, captioningDefaults, mergeCaptioning } from "../search/caption.strategy.js";
+import type { CaptioningOverrides } from "../search/caption.strategy.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
 
 export const MAX_QUERY_TEXT = 2000;
@@ -53,8 +53,6 @@ export class QueryService {
 
   /** Knobs left undefined take the served model's defaults; the retrieval service validates ranges. */
   captionImage(query: ImageQuery, k: number, filter?: SearchFilter, captioning: CaptioningOverrides = {}): Promise<CaptionMatch[]> {
-    // Refuse out-of-range knobs here, before any image is decoded or encoded.
-    mergeCaptioning(captioningDefaults(undefined), captioning);
     return this.port().captionImage(query, { k, filter, ...captioning });
   }
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   BUILTIN_CAPTIONING,
+  captioningDefaults,
+  captioningFromJson,
+  captioningToJson,
   type ImageNeighbour,
   mergeCaptioning,
   neighbourVotes,
@@ -144,5 +147,28 @@ describe("caption strategies (issue #11 shared spec)", () => {
     expect(() => parseCaptionStrategy("nearest")).toThrow(/text, images, fused/);
     expect(textShortlist(5)).toBe(32);
     expect(textShortlist(50)).toBe(50);
+  });
+
+  it("defaults: a manifest without a captioning block keeps v1's text ranking with consensus 10:0.3", () => {
+    expect(captioningDefaults(undefined)).toMatchObject({ strategy: "text", consensus: { candidates: 10, weight: 0.3 } });
+    const v2 = { strategy: "fused" as const, neighbours: 25, temperature: 0.02, weight: 0.6, consensus: "off" };
+    expect(captioningDefaults(v2)).toEqual({ strategy: "fused", neighbours: 25, temperature: 0.02, weight: 0.6, consensus: null });
+    // Deployment config wins over the manifest, knob by knob.
+    expect(captioningDefaults(v2, { strategy: "images", consensus: { candidates: 5, weight: 0.2 } })).toEqual({
+      strategy: "images",
+      neighbours: 25,
+      temperature: 0.02,
+      weight: 0.6,
+      consensus: { candidates: 5, weight: 0.2 },
+    });
+  });
+
+  it("job parameters round-trip through JSON, and malformed ones are refused", () => {
+    const o = { strategy: "fused" as const, neighbours: 9, consensus: null };
+    expect(captioningToJson(o)).toEqual({ strategy: "fused", neighbours: 9, consensus: "off" });
+    expect(captioningFromJson(captioningToJson(o))).toMatchObject(o);
+    expect(captioningFromJson(undefined)).toEqual({});
+    expect(() => captioningFromJson({ neighbours: "9" })).toThrow(/number/);
+    expect(() => captioningFromJson({ strategy: "nearest" })).toThrow(/strategy/);
   });
 });

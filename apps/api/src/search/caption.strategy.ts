@@ -10,7 +10,7 @@
 // and a lower cosine than all N, so it could never enter the top k anyway.
 // This module is pure (no database, no store) so the spec is pinned by unit tests on hand-made vectors.
 import { MedcapError } from "../core/errors.js";
-import { type ConsensusSetting, parseConsensus } from "./consensus.rerank.js";
+import { type ConsensusSetting, formatConsensus, parseConsensus } from "./consensus.rerank.js";
 
 export const CAPTION_STRATEGIES = ["text", "images", "fused"] as const;
 export type CaptionStrategy = (typeof CAPTION_STRATEGIES)[number];
@@ -199,4 +199,35 @@ export function rankCaptions(
   // Ties (equal votes in `images`, or equal blends) fall back to the cosine, then to the text, so a
   // ranking never depends on the order the store returned its hits in.
   return ranked.sort((a, b) => b.score - a.score || b.cosine - a.cosine || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+}
+
+/** Overrides as JSON (job parameters): consensus as "m:w" or "off", unset knobs left out. */
+export function captioningToJson(o: CaptioningOverrides): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  if (o.strategy !== undefined) out.strategy = o.strategy;
+  if (o.neighbours !== undefined) out.neighbours = o.neighbours;
+  if (o.temperature !== undefined) out.temperature = o.temperature;
+  if (o.weight !== undefined) out.weight = o.weight;
+  if (o.consensus !== undefined) out.consensus = formatConsensus(o.consensus);
+  return out;
+}
+
+/** The inverse of captioningToJson; anything malformed is refused with BAD_USER_INPUT. */
+export function captioningFromJson(json: unknown): CaptioningOverrides {
+  const j = (json && typeof json === "object" ? json : {}) as Record<string, unknown>;
+  const num = (key: string) => {
+    const v = j[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "number") throw new MedcapError("BAD_USER_INPUT", `captioning ${key} must be a number`);
+    return v;
+  };
+  const out: CaptioningOverrides = {
+    strategy: typeof j.strategy === "string" ? parseCaptionStrategy(j.strategy) : undefined,
+    neighbours: num("neighbours"),
+    temperature: num("temperature"),
+    weight: num("weight"),
+    consensus: typeof j.consensus === "string" ? parseConsensus(j.consensus) : undefined,
+  };
+  mergeCaptioning(captioningDefaults(undefined), out);
+  return out;
 }

@@ -13,6 +13,7 @@ import { ImportService } from "../ingest/import.service.js";
 import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
 import { registerJobHandler } from "../jobs/job.handlers.js";
+import { captioningFromJson } from "./caption.strategy.js";
 import { openRetrieval, type Retrieval } from "./retrieval.context.js";
 
 /** Where a first start finds MedPix 2.0: MEDPIX_DIR, the shared copy beside the repo, else a download. */
@@ -93,12 +94,13 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics }) =>
   });
   registerJobHandler("EVALUATION", async (job, progress) => {
     sameModel(job.params);
-    const params = job.params as { protocol?: string; split?: "TRAIN" | "DEV" | "TEST" };
+    const params = job.params as { protocol?: string; split?: "TRAIN" | "DEV" | "TEST"; captioning?: unknown };
     if (!PROTOCOLS.includes(params.protocol as Protocol) || !params.split)
       throw new MedcapError("BAD_USER_INPUT", "evaluation job needs a protocol and a split");
     const result = await new EvaluationService(ctx.db.prisma, r).run({
       protocol: params.protocol as Protocol,
       split: params.split,
+      ...captioningFromJson(params.captioning),
       jobId: job.id,
       onProgress: (f, m) => void progress(f, m),
     });

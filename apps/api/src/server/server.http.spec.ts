@@ -788,6 +788,25 @@ describe("job queue", () => {
     expect(audit).not.toBeNull();
   });
 
+  it("an evaluation job carries its captioning knobs; malformed ones are refused before queueing", async () => {
+    const queued = await gql(
+      "CURATOR",
+      'mutation { runEvaluation(protocol: CAPTION_LIBRARY, split: DEV, strategy: IMAGES, neighbours: 7, consensus: "off") { id params } }',
+    );
+    expect(queued.errors).toBeUndefined();
+    expect(queued.data?.runEvaluation.params).toEqual({
+      protocol: "caption-library",
+      split: "DEV",
+      modelVersionId,
+      captioning: { strategy: "images", neighbours: 7, consensus: "off" },
+    });
+    await waitForJob(queued.data?.runEvaluation.id, (s) => s === "SUCCEEDED" || s === "FAILED");
+    const jobs = await ctx.db.prisma.job.count();
+    const bad = await gql("CURATOR", "mutation { runEvaluation(protocol: CAPTION_LIBRARY, split: DEV, temperature: -1) { id } }");
+    expect(codeOf(bad)).toBe("BAD_USER_INPUT");
+    expect(await ctx.db.prisma.job.count()).toBe(jobs);
+  });
+
   it("unknown model versions are refused", async () => {
     expect(codeOf(await gql("CURATOR", 'mutation { reindex(modelVersionId: "nope") { id } }'))).toBe("NOT_FOUND");
   });

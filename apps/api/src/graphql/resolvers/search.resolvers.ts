@@ -3,7 +3,7 @@ import type { CaptionModel } from "@medcap/db";
 import { notFound } from "../../core/errors.js";
 import { toSearchFilter } from "../../curation/query.service.js";
 import type { CaptionStrategy } from "../../search/caption.strategy.js";
-import { parseConsensus } from "../../search/consensus.rerank.js";
+import { captioningFromArgs } from "../captioning.input.js";
 import type { GraphQLContext } from "../graphql.context.js";
 import { readImageInput } from "../image.input.js";
 import type { Resolvers } from "../resolvers.generated.js";
@@ -19,13 +19,7 @@ export const searchResolvers: Resolvers = {
     captionImage: async (_, { image, k, filter, strategy, neighbours, temperature, weight, consensus }, ctx) => {
       const search = ctx.services.search;
       const size = search.checkK(k, 5);
-      const captioning = {
-        strategy: strategy ? (strategy.toLowerCase() as CaptionStrategy) : undefined,
-        neighbours: neighbours ?? undefined,
-        temperature: temperature ?? undefined,
-        weight: weight ?? undefined,
-        consensus: consensus == null ? undefined : parseConsensus(consensus),
-      };
+      const captioning = captioningFromArgs({ strategy, neighbours, temperature, weight, consensus });
       const query = await readImageInput(image, search.limits);
       return search.captionImage(query, size, toSearchFilter(filter), captioning);
     },
