@@ -53,7 +53,12 @@ describe("medcap eval agrees with the toolkit on MedPix dev", () => {
     // The toolkit tokenizes with a regex; MedCap with coco-caption's PTB rules (checked against
     // pycocoevalcap). Scored with the toolkit's tokenizer, MedCap's predictions give exactly the
     // toolkit's numbers; with PTB tokens the metrics move by a few thousandths.
-    const result = await new EvaluationService(ctx.db.prisma, r).run({ protocol: "caption-library", split: "DEV", consensus: null });
+    const result = await new EvaluationService(ctx.db.prisma, r).run({
+      protocol: "caption-library",
+      split: "DEV",
+      strategy: "text",
+      consensus: null,
+    });
     const m = (result.metrics as { model: Record<string, number> }).model;
     expect(result.params.libraryCaptions).toBe(toolkit["caption-library"].librarySize);
     expect(Math.abs((m.CIDEr as number) - (toolkit["caption-library"].model.CIDEr as number))).toBeLessThan(0.005);
