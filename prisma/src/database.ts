@@ -7,6 +7,8 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   embeddedPort?: number;
+  /** Where a root process keeps PostgreSQL binaries/clusters that the `postgres` user cannot reach in place. */
+  pgSystemDir?: string;
   poolSize?: number;
   log?: (message: string) => void;
 }
@@ -25,7 +27,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let server: EmbeddedServer | undefined;
   let url = options.databaseUrl;
   if (!url) {
-    server = await startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort ?? 0, log: options.log });
+    server = await startEmbeddedPostgres({
+      dataDir: options.dataDir,
+      port: options.embeddedPort ?? 0,
+      systemDir: options.pgSystemDir,
+      log: options.log,
+    });
     url = server.url;
   }
   try {

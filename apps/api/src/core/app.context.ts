@@ -19,6 +19,7 @@ export async function openAppContext(config: Config, logger = createLogger(confi
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     embeddedPort: config.embeddedPgPort,
+    pgSystemDir: config.pgSystemDir,
     log: (m) => logger.info(m),
   });
   const closers: (() => Promise<void>)[] = [() => db.close()];

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "UNSUPPORTED_MEDIA"
   | "MODEL_MISMATCH"
+  | "SERVICE_UNAVAILABLE"
   | "INTERNAL_SERVER_ERROR";
 
 export class MedcapError extends Error {

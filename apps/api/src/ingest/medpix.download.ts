@@ -6,15 +6,23 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { MedcapError } from "../core/errors.js";
 
-export const MEDPIX_ARCHIVE_URL = "https://codeload.github.com/CHILab1/MedPix-2.0/tar.gz/refs/heads/main";
-
-export async function downloadMedpix(dataDir: string, log: (m: string) => void): Promise<string> {
+/** `url` undefined = downloads are off (MEDCAP_MEDPIX_DOWNLOAD_URL=off). */
+export async function downloadMedpix(
+  dataDir: string,
+  log: (m: string) => void,
+  url: string | undefined,
+): Promise<string> {
   const target = path.join(dataDir, "datasets", "medpix-2.0");
   if (existsSync(path.join(target, "MedPix-2-0", "Descriptions.json"))) return target;
-  log(`downloading MedPix 2.0 from ${MEDPIX_ARCHIVE_URL}`);
+  if (!url)
+    throw new MedcapError(
+      "BAD_USER_INPUT",
+      "downloading MedPix 2.0 is turned off (MEDCAP_MEDPIX_DOWNLOAD_URL=off); pass a local copy: medcap import medpix <dir> or set MEDPIX_DIR",
+    );
+  log(`downloading MedPix 2.0 from ${url}`);
   let response: Response;
   try {
-    response = await fetch(MEDPIX_ARCHIVE_URL, { signal: AbortSignal.timeout(30_000) });
+    response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   } catch (err) {
     throw new MedcapError(
       "BAD_USER_INPUT",

@@ -1,55 +1,82 @@
 // The retrieval core as `medcap serve` runs it: encoders with their metrics, the vector store
-// loaded from Postgres, the REINDEX and EVALUATION job handlers, readiness checks, and (with
-// MEDCAP_AUTO_IMPORT) a first-start bootstrap that imports MedPix 2.0 and indexes it.
+// loaded from Postgres, the REINDEX and EVALUATION job handlers, readiness checks, and the start-up
+// work done while the server already answers: (with MEDCAP_AUTO_IMPORT) a first-start import of
+// MedPix 2.0, then indexing whatever is not yet encoded by the served model.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Gauge, Histogram } from "prom-client";
 import type { RetrievalFactory, ServableRetrieval } from "../cli/serve.command.js";
 import { repoRoot } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
+import type { Logger } from "../core/logger.js";
 import { MedcapError } from "../core/errors.js";
 import { EvaluationService, PROTOCOLS, type Protocol } from "../eval/evaluation.service.js";
 import { ImportService } from "../ingest/import.service.js";
 import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
 import { registerJobHandler } from "../jobs/job.handlers.js";
+import type { BootstrapState } from "../server/bootstrap.state.js";
 import { captioningFromJson } from "./caption.strategy.js";
 import { openRetrieval, type Retrieval } from "./retrieval.context.js";
 
-/** Where a first start finds MedPix 2.0: MEDPIX_DIR, the shared copy beside the repo, else a download. */
-function medpixSource(ctx: AppContext): string | undefined {
-  if (ctx.config.medpixDir) return ctx.config.medpixDir;
-  const shared = path.join(repoRoot, "..", "shared", "data", "medpix-2.0");
-  return existsSync(shared) ? shared : undefined;
+/** Where a first start looks for MedPix 2.0 locally: MEDPIX_DIR, then the shared copy beside the repo. */
+function medpixCandidates(ctx: AppContext): string[] {
+  if (ctx.config.medpixDir) return [path.resolve(ctx.config.medpixDir)];
+  return [path.join(repoRoot, "..", "shared", "data", "medpix-2.0")];
 }
 
-async function bootstrap(ctx: AppContext, r: Retrieval) {
+/** A local MedPix copy, else a download; undefined (with a notice saying where it looked) when neither works. */
+async function findMedpix(ctx: AppContext, boot: BootstrapState, log: Logger): Promise<string | undefined> {
+  const candidates = medpixCandidates(ctx);
+  const local = candidates.find((dir) => existsSync(dir));
+  if (local) return local;
+  try {
+    return await downloadMedpix(ctx.config.dataDir, (m) => log.info(m), ctx.config.medpixDownloadUrl);
+  } catch (err) {
+    const notice =
+      `MedPix 2.0 was not found (looked in ${candidates.join(", ")}) and could not be downloaded (${(err as Error).message}). ` +
+      "The catalogue starts empty; point MEDPIX_DIR at a copy and restart, or import one later with: npx medcap import medpix <dir>";
+    boot.notice(notice);
+    log.warn(notice);
+    return undefined;
+  }
+}
+
+/** Reports progress into the bootstrap state and, once per tenth, into the log. */
+function reporter(boot: BootstrapState, log: Logger, what: string) {
+  let lastDecile = -1;
+  return (p: { phase: string; done: number; total: number }) => {
+    boot.progress(p.done, p.total, p.phase);
+    const decile = Math.floor((10 * p.done) / Math.max(1, p.total));
+    if (decile !== lastDecile) log.info(`${what} ${p.phase}: ${p.done}/${p.total}`);
+    lastDecile = decile;
+  };
+}
+
+async function bootstrap(ctx: AppContext, r: Retrieval, boot: BootstrapState, signal: AbortSignal) {
+  if (!ctx.config.autoImport) return; // `medcap serve` alone serves what is indexed; `npm start` sets it
   const log = ctx.logger.child({ component: "bootstrap" });
   if ((await ctx.db.prisma.case.count()) === 0) {
-    const dir = medpixSource(ctx) ?? (await downloadMedpix(ctx.config.dataDir, (m) => log.info(m)));
-    log.info({ dir }, "first start: importing MedPix 2.0");
-    let lastDecile = -1;
-    const report = await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(await readMedpix(dir), {
-      actor: "bootstrap",
-      maxPixels: ctx.config.limits.maxPixels,
-      onProgress: (p) => {
-        const decile = Math.floor((10 * p.done) / Math.max(1, p.total));
-        if (decile !== lastDecile) log.info(`import ${p.phase}: ${p.done}/${p.total}`);
-        lastDecile = decile;
-      },
-    });
-    log.info(report.cases, "import done");
+    boot.enter("import", "looking for MedPix 2.0");
+    const dir = await findMedpix(ctx, boot, log);
+    if (dir && !signal.aborted) {
+      boot.enter("import", "importing MedPix 2.0");
+      log.info({ dir }, "first start: importing MedPix 2.0");
+      const report = await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(await readMedpix(dir), {
+        actor: "bootstrap",
+        maxPixels: ctx.config.limits.maxPixels,
+        onProgress: reporter(boot, log, "import"),
+      });
+      log.info(report.cases, "import done");
+    }
   }
-  let lastDecile = -1;
-  const report = await r.indexer.indexAll(r.model, (p) => {
-    const decile = Math.floor((10 * p.done) / Math.max(1, p.total));
-    if (decile !== lastDecile) log.info(`index ${p.phase}: ${p.done}/${p.total}`);
-    lastDecile = decile;
-  });
+  if (signal.aborted) return;
+  boot.enter("index", `encoding images and captions with ${r.model.name}`);
+  const report = await r.indexer.indexAll(r.model, reporter(boot, log, "index"), signal);
   if (report.images || report.captions) log.info(report, "index done");
 }
 
-export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics }) => {
+export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, bootstrap: boot }) => {
   const batchSize = new Histogram({
     name: "medcap_encode_batch_size",
     help: "Items per ONNX run of the micro-batched encoders",
@@ -69,8 +96,6 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics }) =>
       this.set({ encoder: "text" }, d.text);
     },
   });
-  if (ctx.config.autoImport) await bootstrap(ctx, r);
-
   const sameModel = (params: unknown) => {
     const id = (params as { modelVersionId?: string } | null)?.modelVersionId;
     if (id && id !== r.model.modelVersionId) {
@@ -114,6 +139,7 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics }) =>
     reindexCaption: (id) => r.search.reindexCaption(id),
     indexImage: (id) => r.search.indexImage(id),
     close: () => r.close(),
+    prepare: (signal) => bootstrap(ctx, r, boot, signal),
     readiness: [
       { name: "model", check: async () => ({ ok: true, detail: `${r.model.name} ${r.model.version} on ${r.encoder.info().provider}` }) },
       {

@@ -1,6 +1,8 @@
 // /healthz: the process answers (liveness). /readyz: the database and every readiness check pass.
 import { Router } from "express";
 import type { PrismaClient } from "@medcap/db";
+import type { BootstrapState } from "./bootstrap.state.js";
+import { bootstrapReadiness } from "./starting.handler.js";
 
 /** Something that must be ready before the API takes traffic (the vector store, the ONNX model). */
 export interface ReadinessCheck {
@@ -45,14 +47,22 @@ export async function readiness(checks: ReadinessCheck[]): Promise<ReadinessRepo
   return { ok: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
 }
 
-export function healthRouter(checks: () => ReadinessCheck[]): Router {
+/** With `bootstrap`, /readyz answers 503 with the start-up phase and progress until it is ready. */
+export function healthRouter(checks: () => ReadinessCheck[], bootstrap?: BootstrapState): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
+    if (bootstrap && !bootstrap.ready) {
+      res.status(503).set("Retry-After", "5").json(bootstrapReadiness(bootstrap.current));
+      return;
+    }
     const report = await readiness(checks());
-    res.status(report.ok ? 200 : 503).json({ status: report.ok ? "ready" : "not ready", ...report });
+    const notices = bootstrap?.current.notices ?? [];
+    res
+      .status(report.ok ? 200 : 503)
+      .json({ status: report.ok ? "ready" : "not ready", ...report, ...(notices.length ? { notices } : {}) });
   });
   return router;
 }

@@ -34,7 +34,15 @@ import { authenticate } from "./auth.middleware.js";
 import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./health.routes.js";
 import { imageRouter } from "./image.route.js";
 import { locals, requestContext, sendError } from "./request.context.js";
+import type { BootstrapState } from "./bootstrap.state.js";
 import { createServerMetrics, type ServerMetrics } from "./server.metrics.js";
+
+/** The GraphQL URL of a listening server. */
+export function graphqlAddress(server: http.Server): { url: string; port: number } {
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return { url: `http://${shownHost}:${address.port}/graphql`, port: address.port };
+}
 
 /** Body limit for requests without a valid key (they can only reach `health`). */
 const ANONYMOUS_BODY_LIMIT = 64 * 1024;
@@ -54,6 +62,13 @@ export interface CreateServerOptions {
   onClose?: () => Promise<void>;
   /** Whether close() also closes ctx (stopping embedded Postgres). Default true. */
   ownsContext?: boolean;
+  /**
+   * An HTTP server that is already listening (answering "starting" while the core was built): the
+   * app takes over its requests, and listen() only starts the job worker.
+   */
+  httpServer?: http.Server;
+  /** Start-up progress: /readyz answers 503 with the phase until it is ready. */
+  bootstrap?: BootstrapState;
 }
 
 export interface MedcapServer {
@@ -116,7 +131,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
-  const httpServer = http.createServer(app);
+  const httpServer = options.httpServer ?? http.createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: loadTypeDefs(),
@@ -140,7 +155,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   const jsonLimit = Math.ceil((config.limits.maxUploadBytes * 4) / 3) + 256 * 1024;
 
   app.use(requestContext(logger, metrics));
-  app.use(healthRouter(() => checks));
+  app.use(healthRouter(() => checks, options.bootstrap));
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -198,13 +213,20 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     services,
     listen: (port = config.http.port, host = config.http.host) =>
       new Promise((resolve, reject) => {
+        const started = () => {
+          worker?.start();
+          resolve(graphqlAddress(httpServer));
+        };
+        if (options.httpServer) {
+          // A server handed over (often already listening): from now on the app answers every request.
+          httpServer.removeAllListeners("request");
+          httpServer.on("request", app);
+        }
+        if (httpServer.listening) return started();
         httpServer.once("error", reject);
         httpServer.listen(port, host, () => {
           httpServer.off("error", reject);
-          worker?.start();
-          const address = httpServer.address() as AddressInfo;
-          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve({ url: `http://${shownHost}:${address.port}/graphql`, port: address.port });
+          started();
         });
       }),
     close: () => {

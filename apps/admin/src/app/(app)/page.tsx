@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { TrendChart } from "../../components/charts";
 import { ErrorState, attempt } from "../../components/states";
+import { StartupBanner } from "../../components/startup-banner";
 import { formatCount, formatDate, formatDay, formatMetric, humanize } from "../../lib/format";
 import { headlines } from "../../lib/metrics";
 import { readiness } from "../../lib/readiness";
@@ -18,7 +19,7 @@ export default async function DashboardPage() {
         <div className="page-head">
           <h1>Dashboard</h1>
         </div>
-        <ErrorState error={result.error} />
+        {ready?.startup ? <StartupBanner ready={ready} /> : <ErrorState error={result.error} />}
       </>
     );
   }
@@ -76,6 +77,8 @@ export default async function DashboardPage() {
           </p>
         </div>
       </div>
+
+      {ready ? <StartupBanner ready={ready} /> : null}
 
       <section className="stats" aria-label="Catalogue counts">
         <div className="stat">

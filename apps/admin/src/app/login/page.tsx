@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { StartupBanner } from "../../components/startup-banner";
+import { readiness } from "../../lib/readiness";
 import { getSession } from "../../lib/session";
 import { LoginForm } from "./login-form";
 
@@ -8,7 +10,7 @@ export const metadata: Metadata = { title: "Sign in" };
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const next = typeof params.next === "string" ? params.next : "/";
-  const session = await getSession().catch(() => null);
+  const [session, ready] = await Promise.all([getSession().catch(() => null), readiness()]);
   if (session && !params.expired) redirect("/");
   return (
     <main className="login">
@@ -22,6 +24,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
             Your key is no longer accepted (expired, revoked or the API restarted with a new database). Sign in again.
           </p>
         ) : null}
+        {ready ? <StartupBanner ready={ready} /> : null}
         <LoginForm next={next} />
       </div>
     </main>
