@@ -157,6 +157,23 @@ export type CaptionStrategy =
   /** By the cosine between the query image and each caption text (the model's image→text space). */
   | 'TEXT';
 
+/**
+ * The captioning settings `captionImage` uses when a call sets none: the served model's cross-validated
+ * choice (its manifest), unless the deployment overrides it (MEDCAP_CAPTION_*).
+ */
+export type CaptioningDefaults = {
+  /** Consensus re-ranking after the strategy, `m:w` or `off`. */
+  consensus: Scalars['String']['output'];
+  /** How many nearest library images vote (IMAGES, FUSED). */
+  neighbours: Scalars['Int']['output'];
+  /** How captions are ranked. */
+  strategy: CaptionStrategy;
+  /** Vote temperature (IMAGES, FUSED). */
+  temperature: Scalars['Float']['output'];
+  /** Weight of the vote against the caption cosine (FUSED). */
+  weight: Scalars['Float']['output'];
+};
+
 /** One patient case with its clinical text and topic. */
 export type Case = {
   /** ACR code of the topic. */
@@ -714,6 +731,8 @@ export type Query = {
   caption: Maybe<Caption>;
   /** The nearest captions for an image (retrieval captioning). */
   captionImage: Array<CaptionMatch>;
+  /** The served model's captioning defaults; null while no retrieval core is loaded. */
+  captioningDefaults: Maybe<CaptioningDefaults>;
   /** One case by id; null when it does not exist. */
   case: Maybe<Case>;
   /** Cases matching a filter, in a stable order, as a cursor connection. */
@@ -1052,6 +1071,11 @@ export type SimilarImagesQueryVariables = Exact<{
 
 
 export type SimilarImagesQuery = { similarImages: Array<{ score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
+
+export type CaptioningDefaultsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CaptioningDefaultsQuery = { captioningDefaults: { strategy: CaptionStrategy, neighbours: number, temperature: number, weight: number, consensus: string } | null };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1609,6 +1633,17 @@ export const SimilarImagesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SimilarImagesQuery, SimilarImagesQueryVariables>;
+export const CaptioningDefaultsDocument = new TypedDocumentString(`
+    query CaptioningDefaults {
+  captioningDefaults {
+    strategy
+    neighbours
+    temperature
+    weight
+    consensus
+  }
+}
+    `) as unknown as TypedDocumentString<CaptioningDefaultsQuery, CaptioningDefaultsQueryVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {

@@ -107,3 +107,15 @@ export const SimilarImagesDocument = graphql(`
     }
   }
 `);
+
+export const CaptioningDefaultsDocument = graphql(`
+  query CaptioningDefaults {
+    captioningDefaults {
+      strategy
+      neighbours
+      temperature
+      weight
+      consensus
+    }
+  }
+`);

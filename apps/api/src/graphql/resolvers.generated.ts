@@ -168,6 +168,24 @@ export type CaptionStrategy =
   /** By the cosine between the query image and each caption text (the model's image→text space). */
   | 'TEXT';
 
+/**
+ * The captioning settings `captionImage` uses when a call sets none: the served model's cross-validated
+ * choice (its manifest), unless the deployment overrides it (MEDCAP_CAPTION_*).
+ */
+export type CaptioningDefaults = {
+  __typename?: 'CaptioningDefaults';
+  /** Consensus re-ranking after the strategy, `m:w` or `off`. */
+  consensus: Scalars['String']['output'];
+  /** How many nearest library images vote (IMAGES, FUSED). */
+  neighbours: Scalars['Int']['output'];
+  /** How captions are ranked. */
+  strategy: CaptionStrategy;
+  /** Vote temperature (IMAGES, FUSED). */
+  temperature: Scalars['Float']['output'];
+  /** Weight of the vote against the caption cosine (FUSED). */
+  weight: Scalars['Float']['output'];
+};
+
 /** One patient case with its clinical text and topic. */
 export type Case = {
   __typename?: 'Case';
@@ -744,6 +762,8 @@ export type Query = {
   caption?: Maybe<Caption>;
   /** The nearest captions for an image (retrieval captioning). */
   captionImage: Array<CaptionMatch>;
+  /** The served model's captioning defaults; null while no retrieval core is loaded. */
+  captioningDefaults?: Maybe<CaptioningDefaults>;
   /** One case by id; null when it does not exist. */
   case?: Maybe<Case>;
   /** Cases matching a filter, in a stable order, as a cursor connection. */
@@ -1006,6 +1026,7 @@ export type ResolversTypes = {
   CaptionRevision: ResolverTypeWrapper<CaptionRevisionModel>;
   CaptionSource: CaptionSource;
   CaptionStrategy: CaptionStrategy;
+  CaptioningDefaults: ResolverTypeWrapper<CaptioningDefaults>;
   Case: ResolverTypeWrapper<CaseModel>;
   CaseConnection: ResolverTypeWrapper<CaseConnectionSource>;
   CaseEdge: ResolverTypeWrapper<CaseEdgeSource>;
@@ -1057,6 +1078,7 @@ export type ResolversParentTypes = {
   Caption: CaptionModel;
   CaptionMatch: RetrievalCaptionMatch;
   CaptionRevision: CaptionRevisionModel;
+  CaptioningDefaults: CaptioningDefaults;
   Case: CaseModel;
   CaseConnection: CaseConnectionSource;
   CaseEdge: CaseEdgeSource;
@@ -1138,6 +1160,15 @@ export type CaptionRevisionResolvers<ContextType = GraphQLContext, ParentType ex
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['CaptionSource'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CaptioningDefaultsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CaptioningDefaults'] = ResolversParentTypes['CaptioningDefaults']> = {
+  consensus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  neighbours?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  strategy?: Resolver<ResolversTypes['CaptionStrategy'], ParentType, ContextType>;
+  temperature?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1352,6 +1383,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   caption?: Resolver<Maybe<ResolversTypes['Caption']>, ParentType, ContextType, RequireFields<QueryCaptionArgs, 'id'>>;
   captionImage?: Resolver<Array<ResolversTypes['CaptionMatch']>, ParentType, ContextType, RequireFields<QueryCaptionImageArgs, 'image' | 'k'>>;
+  captioningDefaults?: Resolver<Maybe<ResolversTypes['CaptioningDefaults']>, ParentType, ContextType>;
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
@@ -1383,6 +1415,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Caption?: CaptionResolvers<ContextType>;
   CaptionMatch?: CaptionMatchResolvers<ContextType>;
   CaptionRevision?: CaptionRevisionResolvers<ContextType>;
+  CaptioningDefaults?: CaptioningDefaultsResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;

@@ -7,11 +7,7 @@ import path from "node:path";
 import { MedcapError } from "../core/errors.js";
 
 /** `url` undefined = downloads are off (MEDCAP_MEDPIX_DOWNLOAD_URL=off). */
-export async function downloadMedpix(
-  dataDir: string,
-  log: (m: string) => void,
-  url: string | undefined,
-): Promise<string> {
+export async function downloadMedpix(dataDir: string, log: (m: string) => void, url: string | undefined): Promise<string> {
   const target = path.join(dataDir, "datasets", "medpix-2.0");
   if (existsSync(path.join(target, "MedPix-2-0", "Descriptions.json"))) return target;
   if (!url)

@@ -138,6 +138,7 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     similarImages: (q, o) => r.search.similarImages(q, o),
     reindexCaption: (id) => r.search.reindexCaption(id),
     indexImage: (id) => r.search.indexImage(id),
+    captioningDefaults: () => r.search.captioningDefaults(),
     close: () => r.close(),
     prepare: (signal) => bootstrap(ctx, r, boot, signal),
     readiness: [

@@ -49,6 +49,10 @@ export class SearchService implements RetrievalPort {
     readonly captioning: CaptioningSettings = captioningDefaults(undefined),
   ) {}
 
+  captioningDefaults(): CaptioningSettings {
+    return this.captioning;
+  }
+
   /** The settings one captioning call runs with: the service defaults overridden by the call's knobs. */
   captioningFor(options: CaptioningOverrides): CaptioningSettings {
     const { strategy, neighbours, temperature, weight, consensus } = options;

@@ -1,6 +1,6 @@
 // The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
 import type { ModalityType, Split } from "@medcap/db";
-import type { CaptioningOverrides, CaptionStrategy, SupportingImage } from "./caption.strategy.js";
+import type { CaptioningOverrides, CaptioningSettings, CaptionStrategy, SupportingImage } from "./caption.strategy.js";
 
 /** Payload filters; every field is optional and fields combine with AND, values within a field with OR. */
 export interface SearchFilter {
@@ -55,4 +55,6 @@ export interface RetrievalPort {
   reindexCaption(captionId: string): Promise<void>;
   /** Encodes and indexes one newly added image and its current caption. */
   indexImage(imageId: string): Promise<void>;
+  /** What captionImage uses when a call sets no knob: the served model's manifest, then MEDCAP_CAPTION_*. */
+  captioningDefaults?(): CaptioningSettings;
 }

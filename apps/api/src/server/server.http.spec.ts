@@ -490,6 +490,13 @@ describe("search", () => {
     expect(fake.callsTo("captionImage").at(-1)!.args[1]).toMatchObject({ strategy: undefined, consensus: undefined });
   });
 
+  it("captioningDefaults tells clients which ranking a call without knobs gets", async () => {
+    const r = await gql("VIEWER", "{ captioningDefaults { strategy neighbours temperature weight consensus } }");
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.captioningDefaults).toEqual({ strategy: "FUSED", neighbours: 10, temperature: 0.05, weight: 0.5, consensus: "off" });
+    expect(codeOf(await gql("none", "{ captioningDefaults { strategy } }"))).toBe("UNAUTHENTICATED");
+  });
+
   it("captionImage refuses out-of-range strategy knobs before reaching retrieval", async () => {
     const image = await ctx.db.prisma.image.findFirstOrThrow();
     const before = fake.calls.length;

@@ -8,7 +8,7 @@ import pino from "pino";
 import { type Config, loadConfig } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImageStore } from "../ingest/image.store.js";
-import type { CaptioningOverrides } from "../search/caption.strategy.js";
+import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
 
 export async function openTestAppContext(env: Record<string, string> = {}): Promise<AppContext> {
@@ -78,6 +78,10 @@ export class FakeRetrieval implements RetrievalPort {
         model: this.model(),
       };
     });
+  }
+
+  captioningDefaults(): CaptioningSettings {
+    return { strategy: "fused", neighbours: 10, temperature: 0.05, weight: 0.5, consensus: null };
   }
 
   async searchImages(text: string, options: { k: number; filter?: SearchFilter }): Promise<ImageMatch[]> {

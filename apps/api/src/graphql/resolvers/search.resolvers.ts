@@ -3,6 +3,7 @@ import type { CaptionModel } from "@medcap/db";
 import { notFound } from "../../core/errors.js";
 import { toSearchFilter } from "../../curation/query.service.js";
 import type { CaptionStrategy } from "../../search/caption.strategy.js";
+import { formatConsensus } from "../../search/consensus.rerank.js";
 import { captioningFromArgs } from "../captioning.input.js";
 import type { GraphQLContext } from "../graphql.context.js";
 import { readImageInput } from "../image.input.js";
@@ -16,6 +17,12 @@ async function imageOf(ctx: GraphQLContext, imageId: string) {
 
 export const searchResolvers: Resolvers = {
   Query: {
+    captioningDefaults: (_, __, ctx) => {
+      const d = ctx.services.search.captioningDefaults();
+      if (!d) return null;
+      const strategy = d.strategy.toUpperCase() as Uppercase<CaptionStrategy>;
+      return { ...d, strategy, consensus: formatConsensus(d.consensus) };
+    },
     captionImage: async (_, { image, k, filter, strategy, neighbours, temperature, weight, consensus }, ctx) => {
       const search = ctx.services.search;
       const size = search.checkK(k, 5);

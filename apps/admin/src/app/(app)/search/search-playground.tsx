@@ -18,11 +18,14 @@ export function SearchPlayground({
   initialMode,
   initialImageId,
   canFlag,
+  defaultStrategy,
 }: {
   datasets: string[];
   initialMode: SearchMode;
   initialImageId: string;
   canFlag: boolean;
+  /** The served model's cross-validated ranking, when the API says. */
+  defaultStrategy: string | null;
 }) {
   const [mode, setMode] = useState<SearchMode>(initialMode);
   const [state, action, pending] = useActionState<SearchState, FormData>(searchAction, null);
@@ -95,7 +98,7 @@ export function SearchPlayground({
                   <div className="field">
                     <label htmlFor={`${ids}-strategy`}>Ranking</label>
                     <select id={`${ids}-strategy`} name="strategy" defaultValue="">
-                      <option value="">Model default</option>
+                      <option value="">Model default{defaultStrategy ? ` (${humanize(defaultStrategy)})` : ""}</option>
                       <option value="TEXT">Text: caption cosine</option>
                       <option value="IMAGES">Images: votes of similar images</option>
                       <option value="FUSED">Fused: cosine and votes</option>
