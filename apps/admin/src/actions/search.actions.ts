@@ -1,6 +1,6 @@
 "use server";
 
-import type { CaptionImageQuery, ImageInput, Modality, SearchFilter, SearchImagesQuery, Split } from "../gql/graphql";
+import type { CaptionImageQuery, CaptionStrategy, ImageInput, Modality, SearchFilter, SearchImagesQuery, Split } from "../gql/graphql";
 import { MODALITIES, SPLITS } from "../lib/format";
 import { query } from "../lib/session";
 import { CaptionImageDocument, SearchImagesDocument, SimilarImagesDocument } from "../operations/search.operations";
@@ -13,6 +13,8 @@ export type SearchOutcome =
   | { mode: "text" | "similar"; images: SearchImagesQuery["searchImages"]; tookMs: number };
 
 export type SearchState = ActionResult<SearchOutcome> | null;
+
+const STRATEGIES: readonly CaptionStrategy[] = ["TEXT", "IMAGES", "FUSED"];
 
 const ACCEPTED = /\.(png|jpe?g|webp|tiff?|dcm|dicom)$/i;
 
@@ -71,8 +73,11 @@ export async function searchAction(_prev: SearchState, form: FormData): Promise<
   }
 
   if (mode === "caption") {
+    // Empty = the served model's default (its cross-validated strategy).
+    const picked = String(form.get("strategy") ?? "");
+    const strategy = (STRATEGIES as readonly string[]).includes(picked) ? (picked as CaptionStrategy) : null;
     return toResult(async () => {
-      const { captionImage } = await query(CaptionImageDocument, { image, k, filter }, files);
+      const { captionImage } = await query(CaptionImageDocument, { image, k, filter, strategy }, files);
       return { mode: "caption" as const, captions: captionImage, tookMs: Date.now() - started };
     });
   }

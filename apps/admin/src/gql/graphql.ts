@@ -102,12 +102,20 @@ export type CaptionMatch = {
   captions: Array<Caption>;
   /** The model version that scored the match. */
   modelVersion: ModelRef;
-  /** Image, case and dataset of every caption carrying this text. */
+  /** Image, case and dataset of every caption carrying this text: the supporting images first, then the other images with this text. */
   provenance: Array<Provenance>;
-  /** Cosine similarity between the query image and the caption, higher is closer. */
+  /** The strategy's ranking score, higher is better: the cosine for TEXT, the vote for IMAGES, their blend for FUSED. */
   score: Scalars['Float']['output'];
+  /** Cosine similarity between the query image and the caption text. */
+  similarity: Scalars['Float']['output'];
+  /** The strategy that ranked this caption. */
+  strategy: CaptionStrategy;
+  /** The nearest library images whose caption is this text, nearest first (empty for TEXT). */
+  supportingImages: Array<SupportingImage>;
   /** The caption text. */
   text: Scalars['String']['output'];
+  /** Share of the neighbour-image vote carried by this text, 0..1 (0 for TEXT, or when no neighbour carries it). */
+  vote: Scalars['Float']['output'];
 };
 
 /** An immutable record of one version of a caption's text. */
@@ -136,6 +144,35 @@ export type CaptionSource =
   | 'GENERATED'
   /** Imported with the dataset. */
   | 'GROUND_TRUTH';
+
+/**
+ * How `captionImage` ranks the library's captions for a query image. The default is the strategy that
+ * won the served model's cross-validation (its manifest), unless the deployment overrides it.
+ */
+export type CaptionStrategy =
+  /** (1 - weight) × caption cosine + weight × neighbour-image vote. */
+  | 'FUSED'
+  /** By votes of the nearest library images: each votes for its own caption, weighted by exp((s - s_max) / temperature); ties by cosine. */
+  | 'IMAGES'
+  /** By the cosine between the query image and each caption text (the model's image→text space). */
+  | 'TEXT';
+
+/**
+ * The captioning settings `captionImage` uses when a call sets none: the served model's cross-validated
+ * choice (its manifest), unless the deployment overrides it (MEDCAP_CAPTION_*).
+ */
+export type CaptioningDefaults = {
+  /** Consensus re-ranking after the strategy, `m:w` or `off`. */
+  consensus: Scalars['String']['output'];
+  /** How many nearest library images vote (IMAGES, FUSED). */
+  neighbours: Scalars['Int']['output'];
+  /** How captions are ranked. */
+  strategy: CaptionStrategy;
+  /** Vote temperature (IMAGES, FUSED). */
+  temperature: Scalars['Float']['output'];
+  /** Weight of the vote against the caption cosine (FUSED). */
+  weight: Scalars['Float']['output'];
+};
 
 /** One patient case with its clinical text and topic. */
 export type Case = {
@@ -643,9 +680,14 @@ export type MutationRevokeApiKeyArgs = {
 
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationRunEvaluationArgs = {
+  consensus?: InputMaybe<Scalars['String']['input']>;
   modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+  neighbours?: InputMaybe<Scalars['Int']['input']>;
   protocol: EvaluationProtocol;
   split: Split;
+  strategy?: InputMaybe<CaptionStrategy>;
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  weight?: InputMaybe<Scalars['Float']['input']>;
 };
 
 
@@ -689,6 +731,8 @@ export type Query = {
   caption: Maybe<Caption>;
   /** The nearest captions for an image (retrieval captioning). */
   captionImage: Array<CaptionMatch>;
+  /** The served model's captioning defaults; null while no retrieval core is loaded. */
+  captioningDefaults: Maybe<CaptioningDefaults>;
   /** One case by id; null when it does not exist. */
   case: Maybe<Case>;
   /** Cases matching a filter, in a stable order, as a cursor connection. */
@@ -724,9 +768,14 @@ export type QueryCaptionArgs = {
 
 /** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
 export type QueryCaptionImageArgs = {
+  consensus?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SearchFilter>;
   image: ImageInput;
   k?: InputMaybe<Scalars['Int']['input']>;
+  neighbours?: InputMaybe<Scalars['Int']['input']>;
+  strategy?: InputMaybe<CaptionStrategy>;
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  weight?: InputMaybe<Scalars['Float']['input']>;
 };
 
 
@@ -825,6 +874,18 @@ export type Split =
   | 'TEST'
   /** Training split: the case library that captions are retrieved from. */
   | 'TRAIN';
+
+/** A library image near the query that voted for a caption: part of the reason the caption was chosen. */
+export type SupportingImage = {
+  /** The image. */
+  image: Image;
+  /** Image, case and dataset of the supporting image. */
+  provenance: Provenance;
+  /** Cosine similarity between the query image and this image. */
+  similarity: Scalars['Float']['output'];
+  /** This image's share of the whole neighbour vote, 0..1. */
+  weight: Scalars['Float']['output'];
+};
 
 /** Changes to a case; omitted fields stay as they are, null clears a text field. */
 export type UpdateCaseInput = {
@@ -986,10 +1047,11 @@ export type CaptionImageQueryVariables = Exact<{
   image: ImageInput;
   k?: InputMaybe<Scalars['Int']['input']>;
   filter?: InputMaybe<SearchFilter>;
+  strategy?: InputMaybe<CaptionStrategy>;
 }>;
 
 
-export type CaptionImageQuery = { captionImage: Array<{ text: string, score: number, modelVersion: { id: string, name: string, version: string }, captions: Array<{ id: string }>, provenance: Array<{ image: { id: string, modality: Modality, plane: string | null }, case: { id: string, externalId: string, title: string | null }, dataset: { name: string } }> }> };
+export type CaptionImageQuery = { captionImage: Array<{ text: string, score: number, similarity: number, vote: number, strategy: CaptionStrategy, supportingImages: Array<{ similarity: number, weight: number, image: { id: string } }>, modelVersion: { id: string, name: string, version: string }, captions: Array<{ id: string }>, provenance: Array<{ image: { id: string, modality: Modality, plane: string | null }, case: { id: string, externalId: string, title: string | null }, dataset: { name: string } }> }> };
 
 export type SearchImagesQueryVariables = Exact<{
   text: Scalars['String']['input'];
@@ -1009,6 +1071,11 @@ export type SimilarImagesQueryVariables = Exact<{
 
 
 export type SimilarImagesQuery = { similarImages: Array<{ score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
+
+export type CaptioningDefaultsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CaptioningDefaultsQuery = { captioningDefaults: { strategy: CaptionStrategy, neighbours: number, temperature: number, weight: number, consensus: string } | null };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1457,10 +1524,20 @@ export const RevokeApiKeyDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 export const CaptionImageDocument = new TypedDocumentString(`
-    query CaptionImage($image: ImageInput!, $k: Int, $filter: SearchFilter) {
-  captionImage(image: $image, k: $k, filter: $filter) {
+    query CaptionImage($image: ImageInput!, $k: Int, $filter: SearchFilter, $strategy: CaptionStrategy) {
+  captionImage(image: $image, k: $k, filter: $filter, strategy: $strategy) {
     text
     score
+    similarity
+    vote
+    strategy
+    supportingImages {
+      similarity
+      weight
+      image {
+        id
+      }
+    }
     modelVersion {
       id
       name
@@ -1556,6 +1633,17 @@ export const SimilarImagesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SimilarImagesQuery, SimilarImagesQueryVariables>;
+export const CaptioningDefaultsDocument = new TypedDocumentString(`
+    query CaptioningDefaults {
+  captioningDefaults {
+    strategy
+    neighbours
+    temperature
+    weight
+    consensus
+  }
+}
+    `) as unknown as TypedDocumentString<CaptioningDefaultsQuery, CaptioningDefaultsQueryVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {

@@ -1,10 +1,20 @@
 import { graphql } from "../gql";
 
 export const CaptionImageDocument = graphql(`
-  query CaptionImage($image: ImageInput!, $k: Int, $filter: SearchFilter) {
-    captionImage(image: $image, k: $k, filter: $filter) {
+  query CaptionImage($image: ImageInput!, $k: Int, $filter: SearchFilter, $strategy: CaptionStrategy) {
+    captionImage(image: $image, k: $k, filter: $filter, strategy: $strategy) {
       text
       score
+      similarity
+      vote
+      strategy
+      supportingImages {
+        similarity
+        weight
+        image {
+          id
+        }
+      }
       modelVersion {
         id
         name
@@ -94,6 +104,18 @@ export const SimilarImagesDocument = graphql(`
           name
         }
       }
+    }
+  }
+`);
+
+export const CaptioningDefaultsDocument = graphql(`
+  query CaptioningDefaults {
+    captioningDefaults {
+      strategy
+      neighbours
+      temperature
+      weight
+      consensus
     }
   }
 `);

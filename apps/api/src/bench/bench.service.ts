@@ -1,6 +1,7 @@
 // `medcap bench`: measured speed of each stage on this machine, with the machine described.
 import os from "node:os";
 import type { PrismaClient } from "@medcap/db";
+import type { EncoderService } from "../encoders/encoder.service.js";
 import type { ImageStore } from "../ingest/image.store.js";
 import type { Retrieval } from "../search/retrieval.context.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
@@ -27,6 +28,8 @@ export interface BenchOptions {
     takeStageTimes: () => StageTimes[];
   };
   log: (message: string) => void;
+  /** Another model's encoders (e.g. the previous default) to time image encoding against, interleaved. */
+  baseline?: EncoderService;
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -173,6 +176,47 @@ export class BenchService {
       throughput[`batch${b}`] = { imagesPerSecond: rate(full), onnxOnlyImagesPerSecond: rate(onnx) };
     }
     return { batch1: { endToEndMs: full1, decodePreprocessMs: pre1, onnxOnlyMs: onnx1 }, throughput };
+  }
+
+  /**
+   * Batch-1 image encoding of this model against a baseline model on the same images, alternating
+   * the two call by call so that load from other processes hits both alike.
+   */
+  async imageEncodingVsBaseline(baseline: EncoderService, log: (m: string) => void) {
+    const current = this.retrieval.encoder;
+    const images = await this.sampleImages(64);
+    if (!images.length) throw new Error("no images in the catalogue; import a dataset first");
+    log(`image encoder vs baseline ${baseline.info().name}: batch 1 latency`);
+    const n = 40;
+    const pick = (i: number) => images[i % images.length] as Uint8Array;
+    const endToEnd = { current: [] as number[], baseline: [] as number[] };
+    const onnx = { current: [] as number[], baseline: [] as number[] };
+    const tensors = {
+      current: await Promise.all(images.slice(0, 16).map((b) => current.preprocessImage(b))),
+      baseline: await Promise.all(images.slice(0, 16).map((b) => baseline.preprocessImage(b))),
+    };
+    for (const enc of [current, baseline]) await enc.encodeImagesBatch([pick(0)]); // warm-up
+    for (let i = 0; i < n; i++) {
+      for (const [name, enc] of [
+        ["current", current],
+        ["baseline", baseline],
+      ] as const) {
+        endToEnd[name].push(...(await time(1, () => enc.encodeImagesBatch([pick(i)]), 0)));
+        const t = tensors[name][i % tensors[name].length] as Float32Array;
+        onnx[name].push(...(await time(1, () => enc.encodePreprocessedImages([t]), 0)));
+      }
+    }
+    const e = { current: summarize(endToEnd.current), baseline: summarize(endToEnd.baseline) };
+    const o = { current: summarize(onnx.current), baseline: summarize(onnx.baseline) };
+    const info = (enc: EncoderService) => `${enc.info().name} ${enc.info().version}`;
+    return {
+      current: info(current),
+      baseline: info(baseline),
+      endToEndMs: e,
+      onnxOnlyMs: o,
+      endToEndP50Ratio: r2(e.current.p50 / e.baseline.p50),
+      onnxOnlyP50Ratio: r2(o.current.p50 / o.baseline.p50),
+    };
   }
 
   async textEncoding(log: (m: string) => void, referenceFile?: string) {
@@ -393,6 +437,7 @@ export class BenchService {
     const started = Date.now();
     const result: Record<string, unknown> = { machine: this.machine(), startedAt: new Date(started).toISOString() };
     result.imageEncoding = await this.imageEncoding(options.log);
+    if (options.baseline) result.imageEncodingVsBaseline = await this.imageEncodingVsBaseline(options.baseline, options.log);
     result.textEncoding = await this.textEncoding(options.log, options.textReference);
     result.vectorSearch = await this.vectorSearch(options.vectorSizes, options.queries, options.log, options.qdrant);
     result.indexing = await this.indexing(options.log);

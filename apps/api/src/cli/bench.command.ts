@@ -1,5 +1,7 @@
 // medcap bench: measures encoders, vector search, indexing and the HTTP API on this machine.
+import path from "node:path";
 import type { Command } from "commander";
+import { EncoderService } from "../encoders/encoder.service.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { BenchService } from "../bench/bench.service.js";
@@ -33,6 +35,7 @@ interface BenchCliOptions {
   concurrency: string;
   http: boolean;
   textReference?: string;
+  baselineModel?: string;
   json?: boolean;
   qdrantSizes: string;
   qdrantQueries: string;
@@ -52,6 +55,7 @@ export function registerBenchCommand(program: Command) {
     .option("--concurrency <list>", "HTTP concurrency levels", "1,8,32")
     .option("--no-http", "skip the end-to-end HTTP benchmark")
     .option("--text-reference <file>", "another text encoder ONNX file (e.g. the fp32 export) to measure side by side with the served one")
+    .option("--baseline-model <folder>", "also time batch-1 image encoding against this model folder (e.g. the previous default)")
     .option("--json", "print one JSON object")
     .option("--qdrant-sizes <list>", "with QDRANT_URL: vector counts for Qdrant beside the embedded store", "100000,1000000")
     .option("--qdrant-queries <n>", "with QDRANT_URL: queries per size and filter", "50")
@@ -96,7 +100,9 @@ export function registerBenchCommand(program: Command) {
         return;
       }
       const ctx = await openAppContext(config);
+      let baseline: EncoderService | undefined;
       try {
+        if (opts.baselineModel) baseline = await EncoderService.load(path.resolve(opts.baselineModel), config, ctx.logger);
         const sizes = opts.sizes
           .split(",")
           .map(Number)
@@ -151,6 +157,7 @@ export function registerBenchCommand(program: Command) {
               queries: Number(opts.queries),
               log,
               textReference: opts.textReference,
+              baseline,
               http: {
                 takeStageTimes: () => {
                   const taken = stageTimes;
@@ -205,6 +212,7 @@ export function registerBenchCommand(program: Command) {
               queries: Number(opts.queries),
               log,
               textReference: opts.textReference,
+              baseline,
             });
           } finally {
             await rr.close();
@@ -213,6 +221,7 @@ export function registerBenchCommand(program: Command) {
         if (qdrant) result.qdrantBesideEmbedded = await qdrantSide();
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
       } finally {
+        await baseline?.close();
         await ctx.close();
       }
     });

@@ -8,8 +8,8 @@ import { EvaluationService, PROTOCOLS, type Protocol } from "../eval/evaluation.
 import { runScoreCommand } from "../eval/score.command.js";
 import { ImportService } from "../ingest/import.service.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
-import { parseConsensus } from "../search/consensus.rerank.js";
 import { openRetrieval } from "../search/retrieval.context.js";
+import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
 
 const SPLITS: Record<string, Split> = { train: "TRAIN", dev: "DEV", test: "TEST" };
@@ -23,36 +23,36 @@ function flatten(obj: Record<string, unknown>, prefix = ""): [string, unknown][]
 }
 
 export function registerEvalCommands(program: Command) {
-  program
-    .command("eval")
-    .description("evaluate the model with a named protocol (retrieval, caption-library, seed-template) and store the run")
-    .requiredOption("--protocol <protocol>", `one of ${PROTOCOLS.join(", ")}`)
-    .requiredOption("--split <split>", "split to evaluate: dev, test or train (tune on dev only)")
-    .option("--dataset-dir <dir>", "import this MedPix 2.0 copy first (idempotent); the evaluation covers that dataset")
-    .option("--dataset <name>", "restrict to one dataset by name")
-    .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)")
-    .option(
-      "--consensus <m:w|off>",
-      "caption-library: consensus re-ranking of the top m candidates with weight w, or off (default MEDCAP_CAPTION_CONSENSUS, 10:0.3)",
-    )
+  addCaptioningOptions(
+    program
+      .command("eval")
+      .description("evaluate the model with a named protocol (retrieval, caption-library, seed-template) and store the run")
+      .requiredOption("--protocol <protocol>", `one of ${PROTOCOLS.join(", ")}`)
+      .requiredOption("--split <split>", "split to evaluate: dev, test or train (tune on dev only)")
+      .option("--dataset-dir <dir>", "import this MedPix 2.0 copy first (idempotent); the evaluation covers that dataset")
+      .option("--dataset <name>", "restrict to one dataset by name")
+      .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)"),
+    "caption-library: ",
+  )
     .option("--seed <n>", "seed for random baselines and bootstrap intervals", "13")
     .option("--json", "print the full result, with every item's prediction and references")
     .action(
-      async (opts: {
-        protocol: string;
-        split: string;
-        datasetDir?: string;
-        dataset?: string;
-        model?: string;
-        consensus?: string;
-        seed: string;
-        json?: boolean;
-      }) => {
+      async (
+        opts: CaptioningFlags & {
+          protocol: string;
+          split: string;
+          datasetDir?: string;
+          dataset?: string;
+          model?: string;
+          seed: string;
+          json?: boolean;
+        },
+      ) => {
         if (!PROTOCOLS.includes(opts.protocol as Protocol))
           throw new MedcapError("BAD_USER_INPUT", `unknown protocol "${opts.protocol}" (expected ${PROTOCOLS.join(", ")})`);
         const split = SPLITS[opts.split.toLowerCase()];
         if (!split) throw new MedcapError("BAD_USER_INPUT", `unknown split "${opts.split}" (expected train, dev or test)`);
-        const consensus = opts.consensus === undefined ? undefined : parseConsensus(opts.consensus);
+        const captioning = captioningOverrides(opts);
         const ctx = await openAppContext(loadConfig());
         try {
           let dataset = opts.dataset;
@@ -68,7 +68,7 @@ export function registerEvalCommands(program: Command) {
               protocol: opts.protocol as Protocol,
               split,
               dataset,
-              consensus,
+              ...captioning,
               seed: Number(opts.seed),
               onProgress: (f) => bar.update(Math.round(f * 100), 100),
             });

@@ -6,10 +6,10 @@ import { StatsService } from "../catalog/stats.service.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
-import { parseConsensus } from "../search/consensus.rerank.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
 import type { ImageQuery, SearchFilter } from "../search/search.types.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
 
 async function withRetrieval<T>(
@@ -77,30 +77,41 @@ export function registerRetrievalCommands(program: Command) {
       );
     });
 
-  program
-    .command("caption")
-    .description("caption images by retrieval: the nearest distinct captions of the library, with scores and provenance")
-    .argument("<files...>", "image files (PNG, JPEG, WebP, TIFF, DICOM)")
-    .option("--k <n>", "captions per image", "5")
-    .option("--split <split>", "restrict the caption pool to one split (train, dev, test)")
+  addCaptioningOptions(
+    program
+      .command("caption")
+      .description("caption images by retrieval: the best distinct captions of the library, with scores and provenance")
+      .argument("<files...>", "image files (PNG, JPEG, WebP, TIFF, DICOM)")
+      .option("--k <n>", "captions per image", "5")
+      .option("--split <split>", "restrict the library (captions and voting images) to one split (train, dev, test)"),
+  )
     .option(
-      "--consensus <m:w|off>",
-      "consensus re-ranking of the top m candidates with weight w, or off (default MEDCAP_CAPTION_CONSENSUS)",
+      "--json",
+      "one JSON line per file: {file, strategy, captions:[{text, score, similarity, vote, imageIds, caseIds, supportingImages}]}",
     )
-    .option("--json", "one JSON line per file: {file, captions:[{text, score, imageIds, caseIds}]}")
-    .action(async (files: string[], opts: { k: string; split?: string; consensus?: string; json?: boolean }) => {
+    .action(async (files: string[], opts: CaptioningFlags & { k: string; split?: string; json?: boolean }) => {
       const k = parseK(opts.k);
       const filter = splitFilter(opts.split);
-      const consensus = opts.consensus === undefined ? undefined : parseConsensus(opts.consensus);
+      const overrides = captioningOverrides(opts);
       await withRetrieval(async (_ctx, r) => {
+        const settings = r.search.captioningFor(overrides);
         for (const file of files) {
-          const captions = await r.search.captionImage({ bytes: await readQueryFile(file) }, { k, filter, consensus });
+          const captions = await r.search.captionImage({ bytes: await readQueryFile(file) }, { k, filter, ...settings });
           if (opts.json) {
-            const out = captions.map((c) => ({ text: c.text, score: round(c.score), imageIds: c.imageIds, caseIds: c.caseIds }));
-            process.stdout.write(`${JSON.stringify({ file, model: `${r.model.name} ${r.model.version}`, captions: out })}\n`);
+            const out = captions.map((c) => ({
+              text: c.text,
+              score: round(c.score),
+              similarity: round(c.similarity),
+              vote: round(c.vote),
+              imageIds: c.imageIds,
+              caseIds: c.caseIds,
+              supportingImages: c.supportingImages.map((s) => ({ ...s, similarity: round(s.similarity), weight: round(s.weight) })),
+            }));
+            const model = `${r.model.name} ${r.model.version}`;
+            process.stdout.write(`${JSON.stringify({ file, model, strategy: settings.strategy, captions: out })}\n`);
           } else {
-            process.stdout.write(`${file}\n`);
-            for (const c of captions) process.stdout.write(`  ${c.score.toFixed(3)}  ${c.text}\n`);
+            process.stdout.write(`${file}  (${settings.strategy}; score · cosine · caption)\n`);
+            for (const c of captions) process.stdout.write(`  ${c.score.toFixed(3)}  ${c.similarity.toFixed(3)}  ${c.text}\n`);
           }
         }
       });

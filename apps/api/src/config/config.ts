@@ -61,10 +61,16 @@ const schema = z.object({
   MEDCAP_INTROSPECTION: bool(false),
   MEDCAP_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   MEDCAP_AUTO_IMPORT: bool(false),
+  // Captioning knobs: unset = the served model's manifest `captioning` block (the CV winner); a model
+  // without one (v1) ranks by text cosine with consensus 10:0.3.
+  MEDCAP_CAPTION_STRATEGY: z.enum(["text", "images", "fused"]).optional(),
+  MEDCAP_CAPTION_NEIGHBOURS: z.coerce.number().int().min(1).max(1000).optional(),
+  MEDCAP_CAPTION_TEMPERATURE: z.coerce.number().finite().positive().optional(),
+  MEDCAP_CAPTION_WEIGHT: z.coerce.number().min(0).max(1).optional(),
   MEDCAP_CAPTION_CONSENSUS: z
     .string()
-    .default("10:0.3")
-    .refine((v) => v === "off" || /^\d+:(0(\.\d+)?|1(\.0+)?)$/.test(v), "m:w (e.g. 10:0.3) or off"),
+    .optional()
+    .refine((v) => v === undefined || v === "off" || /^\d+:(0(\.\d+)?|1(\.0+)?)$/.test(v), "m:w (e.g. 10:0.3) or off"),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -100,8 +106,17 @@ export interface Config {
   introspection: boolean;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   autoImport: boolean;
-  /** Consensus re-ranking of retrieved captions: top `candidates` vote with `weight`; null = off. */
-  captionConsensus: { candidates: number; weight: number } | null;
+  /**
+   * Deployment overrides of the served model's captioning defaults; a knob left undefined comes
+   * from the manifest. consensus: top `candidates` vote with `weight`; null = off.
+   */
+  captioning: {
+    strategy?: "text" | "images" | "fused";
+    neighbours?: number;
+    temperature?: number;
+    weight?: number;
+    consensus?: { candidates: number; weight: number } | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -155,12 +170,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.MEDCAP_INTROSPECTION,
     logLevel: e.MEDCAP_LOG_LEVEL,
     autoImport: e.MEDCAP_AUTO_IMPORT,
-    captionConsensus:
-      e.MEDCAP_CAPTION_CONSENSUS === "off"
-        ? null
-        : {
-            candidates: Number(e.MEDCAP_CAPTION_CONSENSUS.split(":")[0]),
-            weight: Number(e.MEDCAP_CAPTION_CONSENSUS.split(":")[1]),
-          },
+    captioning: {
+      strategy: e.MEDCAP_CAPTION_STRATEGY,
+      neighbours: e.MEDCAP_CAPTION_NEIGHBOURS,
+      temperature: e.MEDCAP_CAPTION_TEMPERATURE,
+      weight: e.MEDCAP_CAPTION_WEIGHT,
+      consensus:
+        e.MEDCAP_CAPTION_CONSENSUS === undefined
+          ? undefined
+          : e.MEDCAP_CAPTION_CONSENSUS === "off"
+            ? null
+            : {
+                candidates: Number(e.MEDCAP_CAPTION_CONSENSUS.split(":")[0]),
+                weight: Number(e.MEDCAP_CAPTION_CONSENSUS.split(":")[1]),
+              },
+    },
   };
 }

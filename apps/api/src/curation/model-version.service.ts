@@ -2,6 +2,7 @@
 import type { EvaluationRunModel, JobModel, ModelVersionModel, PrismaClient, Split } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import type { JobQueue } from "../jobs/job.queue.js";
+import { type CaptioningOverrides, captioningToJson } from "../search/caption.strategy.js";
 import { writeAudit } from "./audit.writer.js";
 
 /** Protocol names as the evaluation code and stored runs spell them. */
@@ -72,15 +73,22 @@ export class ModelVersionService {
     return job;
   }
 
+  /** `captioning` (caption-library only): knobs checked now, stored in the job, applied by the worker. */
   async requestEvaluation(
-    input: { protocol: ProtocolKey; split: Split; modelVersionId?: string | null },
+    input: { protocol: ProtocolKey; split: Split; modelVersionId?: string | null; captioning?: CaptioningOverrides },
     actor: string,
   ): Promise<JobModel> {
     const version = await this.resolveVersion(input.modelVersionId);
+    const captioning = input.captioning ? captioningToJson(input.captioning) : {};
     const job = await this.prisma.$transaction((tx) =>
       this.queue.enqueue(tx, {
         kind: "EVALUATION",
-        params: { protocol: PROTOCOLS[input.protocol], split: input.split, modelVersionId: version.id },
+        params: {
+          protocol: PROTOCOLS[input.protocol],
+          split: input.split,
+          modelVersionId: version.id,
+          ...(Object.keys(captioning).length ? { captioning } : {}),
+        },
         createdBy: actor,
       }),
     );

@@ -2,6 +2,7 @@
 import type { ModalityType, Split } from "@medcap/db";
 import { MedcapError, overloaded } from "../core/errors.js";
 import type { ImageLimits } from "./image.validation.js";
+import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
 
 export const MAX_QUERY_TEXT = 2000;
@@ -50,8 +51,14 @@ export class QueryService {
     return this.retrieval;
   }
 
-  captionImage(query: ImageQuery, k: number, filter?: SearchFilter): Promise<CaptionMatch[]> {
-    return this.port().captionImage(query, { k, filter });
+  /** Knobs left undefined take the served model's defaults; the retrieval service validates ranges. */
+  captionImage(query: ImageQuery, k: number, filter?: SearchFilter, captioning: CaptioningOverrides = {}): Promise<CaptionMatch[]> {
+    return this.port().captionImage(query, { k, filter, ...captioning });
+  }
+
+  /** null when no retrieval core is loaded, or it does not say. */
+  captioningDefaults(): CaptioningSettings | null {
+    return this.retrieval?.captioningDefaults?.() ?? null;
   }
 
   searchImages(text: string, k: number, filter?: SearchFilter): Promise<ImageMatch[]> {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,7 +12,13 @@ import { type EncoderConfig, EncoderService } from "./encoder.service.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyDir = path.join(here, "fixtures", "tiny-model");
-const baseDir = path.resolve(here, "../../../../models/medcap-base-v1");
+// Every committed model folder with parity fixtures (v1 and v2 while both are in the tree), and the
+// folder the service serves by default, which must be one of them.
+const modelsRoot = path.resolve(here, "../../../../models");
+const committedModels = readdirSync(modelsRoot).filter(
+  (d) => existsSync(path.join(modelsRoot, d, "manifest.json")) && existsSync(path.join(modelsRoot, d, "parity.json")),
+);
+const defaultModelDir = loadConfig({}).modelDir;
 const logger = pino({ level: "silent" });
 
 const config = (overrides: Partial<EncoderConfig> = {}): EncoderConfig => ({
@@ -200,19 +207,27 @@ describe("EncoderService overload and start-up checks", () => {
   });
 });
 
-describe("EncoderService with the committed model (models/medcap-base-v1)", () => {
+describe("the default model", () => {
+  it("is a committed folder with parity fixtures", () => {
+    expect(committedModels.map((d) => path.join(modelsRoot, d))).toContain(defaultModelDir);
+  });
+});
+
+describe.each(committedModels)("EncoderService with the committed model models/%s", (folder) => {
+  const dir = path.join(modelsRoot, folder);
   let service: EncoderService;
   beforeAll(async () => {
-    service = await EncoderService.load(baseDir, config({ onnxThreads: 0 }), logger);
+    service = await EncoderService.load(dir, config({ onnxThreads: 0 }), logger);
   });
   afterAll(async () => {
     await service?.close();
   });
 
   it("reproduces parity.json: equal token ids and cosine >= 0.9999 for every image and text", async () => {
-    const min = await checkParity(service, baseDir);
-    expect(service.info()).toMatchObject({ name: "medcap-base-v1", provider: "cpu" });
+    const min = await checkParity(service, dir);
+    const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8"));
+    expect(service.info()).toMatchObject({ name: manifest.name, provider: "cpu" });
     // Visible in the test output so a retrained model's margin can be read without a debugger.
-    console.info(`medcap-base-v1 parity: min image cosine ${min.image.toFixed(7)}, min text cosine ${min.text.toFixed(7)}`);
+    console.info(`${folder} parity: min image cosine ${min.image.toFixed(7)}, min text cosine ${min.text.toFixed(7)}`);
   });
 });

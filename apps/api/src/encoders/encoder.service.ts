@@ -11,7 +11,7 @@ import { currentRequestScope } from "../core/request.scope.js";
 import type { DicomInfo } from "./dicom.decode.js";
 import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
-import { loadModelFolder, type ModelFolder } from "./model.manifest.js";
+import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
 import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
 import { timed } from "../core/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
@@ -33,6 +33,8 @@ export interface EncoderInfo {
   dim: number;
   provider: string;
   manifestSha256: string;
+  /** The model's captioning defaults (its CV winner); undefined for models exported before issue #11. */
+  captioning?: ModelManifest["captioning"];
   /** Providers tried before the active one, with why they failed. */
   unavailableProviders: Record<string, string>;
 }
@@ -168,6 +170,7 @@ export class EncoderService {
       dim: this.dim,
       provider: this.imageSession.provider,
       manifestSha256: this.model.manifestSha256,
+      captioning: this.model.manifest.captioning,
       unavailableProviders: Object.fromEntries(this.factory.failedProviders),
     };
   }

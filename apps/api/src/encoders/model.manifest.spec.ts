@@ -110,4 +110,24 @@ describe("parseManifest", () => {
     expect(err.code).toBe("MODEL_MISMATCH");
     for (const p of ["embeddingDim", "image.resize", "image.mean", "files.vocab.txt"]) expect(err.message).toContain(p);
   });
+
+  it("accepts the optional captioning defaults block of v2 and refuses a malformed one", async () => {
+    expect(parseManifest(await valid()).captioning).toBeUndefined();
+    const captioning = { strategy: "fused", neighbours: 20, temperature: 0.05, weight: 0.4, consensus: "off" };
+    expect(parseManifest({ ...(await valid()), captioning }).captioning).toEqual(captioning);
+    const bad = { ...(await valid()), captioning: { strategy: "nearest", neighbours: 0, temperature: -1, weight: 2, consensus: "10" } };
+    expect(() => parseManifest(bad)).toThrow(MedcapError);
+    try {
+      parseManifest(bad);
+    } catch (e) {
+      for (const p of [
+        "captioning.strategy",
+        "captioning.neighbours",
+        "captioning.temperature",
+        "captioning.weight",
+        "captioning.consensus",
+      ])
+        expect((e as MedcapError).message).toContain(p);
+    }
+  });
 });

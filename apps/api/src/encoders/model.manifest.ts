@@ -12,6 +12,21 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex s
 const positiveInt = z.number().int().positive();
 const triple = z.array(z.number().finite()).length(3);
 
+/**
+ * How the model captions by default (issue #11): the strategy and knobs that won the toolkit's
+ * case-grouped cross-validation. Absent (v1) = rank captions by text cosine, consensus from config.
+ */
+export const captioningManifestSchema = z.looseObject({
+  strategy: z.enum(["text", "images", "fused"]),
+  neighbours: z.number().int().min(1).max(1000),
+  temperature: z.number().finite().positive(),
+  weight: z.number().min(0).max(1),
+  consensus: z.union([
+    z.literal("off"),
+    z.string().regex(/^(?:[2-9]|[1-9]\d+):(0(\.\d+)?|1(\.0+)?)$/, 'expected "m:w" with m ≥ 2 and 0 ≤ w ≤ 1 (e.g. "10:0.3") or "off"'),
+  ]),
+});
+
 export const modelManifestSchema = z.looseObject({
   name: z.string().min(1),
   version: z.string().min(1),
@@ -48,6 +63,7 @@ export const modelManifestSchema = z.looseObject({
   training: z.record(z.string(), z.unknown()).optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
   quantization: z.string().optional(),
+  captioning: captioningManifestSchema.optional(),
 });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;

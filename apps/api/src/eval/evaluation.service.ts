@@ -5,7 +5,8 @@
 import type { PrismaClient, Split } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
 import type { Retrieval } from "../search/retrieval.context.js";
-import { type ConsensusSetting, formatConsensus } from "../search/consensus.rerank.js";
+import type { CaptioningOverrides } from "../search/caption.strategy.js";
+import { formatConsensus } from "../search/consensus.rerank.js";
 import { bootstrapMeanInterval, seededRandom } from "./bootstrap.interval.js";
 import { type CaptionItem, type CaptionScores, scoreCaptions } from "./metrics/caption.scorer.js";
 import { ptbTokenize } from "./metrics/ptb.tokenizer.js";
@@ -15,13 +16,15 @@ import { buildRelevance, hitsAt, normalizeCaptionText, ranksFromSimilarity, summ
 export const PROTOCOLS = ["retrieval", "caption-library", "seed-template"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-export interface EvaluationOptions {
+/**
+ * caption-library takes the captioning knobs of the shared spec (strategy, neighbours, temperature,
+ * weight, consensus): undefined = the served model's defaults, consensus null = off.
+ */
+export interface EvaluationOptions extends CaptioningOverrides {
   protocol: Protocol;
   split: Split;
   /** Restrict to one dataset (default: every dataset). */
   dataset?: string;
-  /** caption-library: consensus re-ranking (undefined = the service default, null = off). */
-  consensus?: ConsensusSetting | null;
   seed?: number;
   onProgress?: (fraction: number, message: string) => void;
   jobId?: string;
@@ -229,14 +232,17 @@ export class EvaluationService {
     };
   }
 
-  /** Each query image captioned from the TRAIN captions only (the case library), with baselines. */
+  /**
+   * Each query image captioned from the TRAIN split only (the case library: its captions, and its
+   * images for the neighbour votes), with baselines.
+   */
   private async captionLibrary(options: EvaluationOptions, seed: number, progress: (f: number, m: string) => void) {
     const queries = await this.loadSplit(options.split, options.dataset, true);
     const library = await this.loadSplit("TRAIN", options.dataset, false);
     const libraryTexts = [...new Set(library.map((l) => normalizeCaptionText(l.caption)))];
     const libraryTokens = libraryTexts.map((t) => ptbTokenize(t));
     const random = seededRandom(seed);
-    const consensus = this.retrieval.search.consensusFor(options.consensus);
+    const settings = this.retrieval.search.captioningFor(options);
     const model: CaptionItem[] = [];
     const randomItems: CaptionItem[] = [];
     const oracle: CaptionItem[] = [];
@@ -251,7 +257,8 @@ export class EvaluationService {
           ...(options.dataset ? { datasets: [options.dataset] } : {}),
           ...(options.split === "TRAIN" ? { excludeCaseIds: [q.caseId] } : {}),
         },
-        consensus,
+        ...settings,
+        queryImageId: q.imageId,
       });
       const prediction = matches[0]?.text ?? "";
       const reference = normalizeCaptionText(q.caption);
@@ -273,13 +280,24 @@ export class EvaluationService {
         imageId: q.imageId,
         prediction,
         score: matches[0] ? round(matches[0].score) : null,
+        similarity: matches[0] ? round(matches[0].similarity) : null,
         references: [reference],
         sourceCaseIds: matches[0]?.caseIds ?? [],
+        supportingImageIds: matches[0]?.supportingImages.map((s) => s.imageId) ?? [],
       });
       if (++done % 20 === 0) progress(0.1 + (0.8 * done) / queries.length, `captioned ${done}/${queries.length}`);
     }
     return {
-      params: { queries: queries.length, library: "TRAIN", libraryCaptions: libraryTexts.length, consensus: formatConsensus(consensus) },
+      params: {
+        queries: queries.length,
+        library: "TRAIN",
+        libraryCaptions: libraryTexts.length,
+        libraryImages: library.length,
+        strategy: settings.strategy,
+        ...(settings.strategy === "text" ? {} : { neighbours: settings.neighbours, temperature: settings.temperature }),
+        ...(settings.strategy === "fused" ? { weight: settings.weight } : {}),
+        consensus: formatConsensus(settings.consensus),
+      },
       metrics: {
         model: roundScores(scoreCaptions(model)),
         random: roundScores(scoreCaptions(randomItems)),

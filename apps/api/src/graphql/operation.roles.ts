@@ -10,6 +10,7 @@ export type Access = Role | "PUBLIC";
 export const QUERY_ACCESS: Record<keyof QueryResolvers, Access> = {
   health: "PUBLIC",
   me: "VIEWER",
+  captioningDefaults: "VIEWER",
   captionImage: "VIEWER",
   searchImages: "VIEWER",
   similarImages: "VIEWER",

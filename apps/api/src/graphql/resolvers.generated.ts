@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { DatasetModel, CaseModel, ImageModel, CaptionModel, CaptionRevisionModel, FlagModel, ModelVersionModel, EvaluationRunModel, ApiKeyModel, JobModel } from '@medcap/db';
 import type { ModelRef as RetrievalModelRef, CaptionMatch as RetrievalCaptionMatch, ImageMatch as RetrievalImageMatch } from '../search/search.types.js';
+import type { SupportingImage as RetrievalSupportingImage } from '../search/caption.strategy.js';
 import type { ProvenanceSource, HealthSource, CreatedApiKeySource, CaseConnectionSource, CaseEdgeSource, FlagConnectionSource, FlagEdgeSource } from './graphql.mappers.js';
 import type { GraphQLContext } from './graphql.context.js';
 export type Maybe<T> = T | null;
@@ -111,12 +112,20 @@ export type CaptionMatch = {
   captions: Array<Caption>;
   /** The model version that scored the match. */
   modelVersion: ModelRef;
-  /** Image, case and dataset of every caption carrying this text. */
+  /** Image, case and dataset of every caption carrying this text: the supporting images first, then the other images with this text. */
   provenance: Array<Provenance>;
-  /** Cosine similarity between the query image and the caption, higher is closer. */
+  /** The strategy's ranking score, higher is better: the cosine for TEXT, the vote for IMAGES, their blend for FUSED. */
   score: Scalars['Float']['output'];
+  /** Cosine similarity between the query image and the caption text. */
+  similarity: Scalars['Float']['output'];
+  /** The strategy that ranked this caption. */
+  strategy: CaptionStrategy;
+  /** The nearest library images whose caption is this text, nearest first (empty for TEXT). */
+  supportingImages: Array<SupportingImage>;
   /** The caption text. */
   text: Scalars['String']['output'];
+  /** Share of the neighbour-image vote carried by this text, 0..1 (0 for TEXT, or when no neighbour carries it). */
+  vote: Scalars['Float']['output'];
 };
 
 /** An immutable record of one version of a caption's text. */
@@ -146,6 +155,36 @@ export type CaptionSource =
   | 'GENERATED'
   /** Imported with the dataset. */
   | 'GROUND_TRUTH';
+
+/**
+ * How `captionImage` ranks the library's captions for a query image. The default is the strategy that
+ * won the served model's cross-validation (its manifest), unless the deployment overrides it.
+ */
+export type CaptionStrategy =
+  /** (1 - weight) × caption cosine + weight × neighbour-image vote. */
+  | 'FUSED'
+  /** By votes of the nearest library images: each votes for its own caption, weighted by exp((s - s_max) / temperature); ties by cosine. */
+  | 'IMAGES'
+  /** By the cosine between the query image and each caption text (the model's image→text space). */
+  | 'TEXT';
+
+/**
+ * The captioning settings `captionImage` uses when a call sets none: the served model's cross-validated
+ * choice (its manifest), unless the deployment overrides it (MEDCAP_CAPTION_*).
+ */
+export type CaptioningDefaults = {
+  __typename?: 'CaptioningDefaults';
+  /** Consensus re-ranking after the strategy, `m:w` or `off`. */
+  consensus: Scalars['String']['output'];
+  /** How many nearest library images vote (IMAGES, FUSED). */
+  neighbours: Scalars['Int']['output'];
+  /** How captions are ranked. */
+  strategy: CaptionStrategy;
+  /** Vote temperature (IMAGES, FUSED). */
+  temperature: Scalars['Float']['output'];
+  /** Weight of the vote against the caption cosine (FUSED). */
+  weight: Scalars['Float']['output'];
+};
 
 /** One patient case with its clinical text and topic. */
 export type Case = {
@@ -675,9 +714,14 @@ export type MutationRevokeApiKeyArgs = {
 
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationRunEvaluationArgs = {
+  consensus?: InputMaybe<Scalars['String']['input']>;
   modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+  neighbours?: InputMaybe<Scalars['Int']['input']>;
   protocol: EvaluationProtocol;
   split: Split;
+  strategy?: InputMaybe<CaptionStrategy>;
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  weight?: InputMaybe<Scalars['Float']['input']>;
 };
 
 
@@ -725,6 +769,8 @@ export type Query = {
   caption?: Maybe<Caption>;
   /** The nearest captions for an image (retrieval captioning). */
   captionImage: Array<CaptionMatch>;
+  /** The served model's captioning defaults; null while no retrieval core is loaded. */
+  captioningDefaults?: Maybe<CaptioningDefaults>;
   /** One case by id; null when it does not exist. */
   case?: Maybe<Case>;
   /** Cases matching a filter, in a stable order, as a cursor connection. */
@@ -760,9 +806,14 @@ export type QueryCaptionArgs = {
 
 /** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
 export type QueryCaptionImageArgs = {
+  consensus?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SearchFilter>;
   image: ImageInput;
   k?: InputMaybe<Scalars['Int']['input']>;
+  neighbours?: InputMaybe<Scalars['Int']['input']>;
+  strategy?: InputMaybe<CaptionStrategy>;
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  weight?: InputMaybe<Scalars['Float']['input']>;
 };
 
 
@@ -861,6 +912,19 @@ export type Split =
   | 'TEST'
   /** Training split: the case library that captions are retrieved from. */
   | 'TRAIN';
+
+/** A library image near the query that voted for a caption: part of the reason the caption was chosen. */
+export type SupportingImage = {
+  __typename?: 'SupportingImage';
+  /** The image. */
+  image: Image;
+  /** Image, case and dataset of the supporting image. */
+  provenance: Provenance;
+  /** Cosine similarity between the query image and this image. */
+  similarity: Scalars['Float']['output'];
+  /** This image's share of the whole neighbour vote, 0..1. */
+  weight: Scalars['Float']['output'];
+};
 
 /** Changes to a case; omitted fields stay as they are, null clears a text field. */
 export type UpdateCaseInput = {
@@ -968,6 +1032,8 @@ export type ResolversTypes = {
   CaptionMatch: ResolverTypeWrapper<RetrievalCaptionMatch>;
   CaptionRevision: ResolverTypeWrapper<CaptionRevisionModel>;
   CaptionSource: CaptionSource;
+  CaptionStrategy: CaptionStrategy;
+  CaptioningDefaults: ResolverTypeWrapper<CaptioningDefaults>;
   Case: ResolverTypeWrapper<CaseModel>;
   CaseConnection: ResolverTypeWrapper<CaseConnectionSource>;
   CaseEdge: ResolverTypeWrapper<CaseEdgeSource>;
@@ -1006,6 +1072,7 @@ export type ResolversTypes = {
   SearchFilter: SearchFilter;
   Split: Split;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SupportingImage: ResolverTypeWrapper<RetrievalSupportingImage>;
   UpdateCaseInput: UpdateCaseInput;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
 };
@@ -1018,6 +1085,7 @@ export type ResolversParentTypes = {
   Caption: CaptionModel;
   CaptionMatch: RetrievalCaptionMatch;
   CaptionRevision: CaptionRevisionModel;
+  CaptioningDefaults: CaptioningDefaults;
   Case: CaseModel;
   CaseConnection: CaseConnectionSource;
   CaseEdge: CaseEdgeSource;
@@ -1047,6 +1115,7 @@ export type ResolversParentTypes = {
   Query: {};
   SearchFilter: SearchFilter;
   String: Scalars['String']['output'];
+  SupportingImage: RetrievalSupportingImage;
   UpdateCaseInput: UpdateCaseInput;
   Upload: Scalars['Upload']['output'];
 };
@@ -1082,7 +1151,11 @@ export type CaptionMatchResolvers<ContextType = GraphQLContext, ParentType exten
   modelVersion?: Resolver<ResolversTypes['ModelRef'], ParentType, ContextType>;
   provenance?: Resolver<Array<ResolversTypes['Provenance']>, ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  strategy?: Resolver<ResolversTypes['CaptionStrategy'], ParentType, ContextType>;
+  supportingImages?: Resolver<Array<ResolversTypes['SupportingImage']>, ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  vote?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1094,6 +1167,15 @@ export type CaptionRevisionResolvers<ContextType = GraphQLContext, ParentType ex
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['CaptionSource'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CaptioningDefaultsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CaptioningDefaults'] = ResolversParentTypes['CaptioningDefaults']> = {
+  consensus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  neighbours?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  strategy?: Resolver<ResolversTypes['CaptionStrategy'], ParentType, ContextType>;
+  temperature?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1309,6 +1391,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   caption?: Resolver<Maybe<ResolversTypes['Caption']>, ParentType, ContextType, RequireFields<QueryCaptionArgs, 'id'>>;
   captionImage?: Resolver<Array<ResolversTypes['CaptionMatch']>, ParentType, ContextType, RequireFields<QueryCaptionImageArgs, 'image' | 'k'>>;
+  captioningDefaults?: Resolver<Maybe<ResolversTypes['CaptioningDefaults']>, ParentType, ContextType>;
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
@@ -1323,6 +1406,14 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   similarImages?: Resolver<Array<ResolversTypes['ImageMatch']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameCase' | 'image' | 'k'>>;
 };
 
+export type SupportingImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupportingImage'] = ResolversParentTypes['SupportingImage']> = {
+  image?: Resolver<ResolversTypes['Image'], ParentType, ContextType>;
+  provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
+  similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
   name: 'Upload';
 }
@@ -1332,6 +1423,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Caption?: CaptionResolvers<ContextType>;
   CaptionMatch?: CaptionMatchResolvers<ContextType>;
   CaptionRevision?: CaptionRevisionResolvers<ContextType>;
+  CaptioningDefaults?: CaptioningDefaultsResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;
@@ -1353,6 +1445,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SupportingImage?: SupportingImageResolvers<ContextType>;
   Upload?: GraphQLScalarType;
 };
 

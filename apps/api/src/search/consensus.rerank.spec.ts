@@ -3,7 +3,18 @@ import { parseConsensus, rerankByConsensus } from "./consensus.rerank.js";
 import type { CaptionMatch } from "./search.types.js";
 
 const model = { name: "m", version: "1", modelVersionId: "mv" };
-const match = (text: string, score: number): CaptionMatch => ({ text, score, captionIds: [], imageIds: [], caseIds: [], model });
+const match = (text: string, score: number): CaptionMatch => ({
+  text,
+  score,
+  similarity: score,
+  vote: 0,
+  strategy: "text",
+  supportingImages: [],
+  captionIds: [],
+  imageIds: [],
+  caseIds: [],
+  model,
+});
 
 describe("consensus re-ranking", () => {
   it("promotes the caption the other candidates agree with, keeping each cosine score", () => {

@@ -47,7 +47,17 @@ export class IndexService {
     private readonly images: ImageStore,
     private readonly logger: Logger,
     private readonly batchSize = 32,
+    /** Called after a run that left nothing pending (blue/green: the new version becomes active). */
+    private readonly onComplete: (model: ModelRef) => Promise<void> = async () => {},
   ) {}
+
+  /** Images and current captions of the catalogue that have no up-to-date vector under this version. */
+  async pending(model: ModelRef): Promise<{ images: number; captions: number }> {
+    return {
+      images: await this.repo.countPendingImages(model.modelVersionId),
+      captions: await this.repo.countPendingCaptions(model.modelVersionId),
+    };
+  }
 
   /** Loads every stored vector of the model version into the store (start-up of the embedded store). */
   async loadStore(model: ModelRef): Promise<number> {
@@ -177,6 +187,8 @@ export class IndexService {
       imagesPerSecond: imageSeconds > 0 ? images / imageSeconds : 0,
     };
     this.logger.info({ model: `${model.name} ${model.version}`, ...report }, "index finished");
+    const left = await this.pending(model);
+    if (left.images === 0 && left.captions === 0) await this.onComplete(model);
     return report;
   }
 

@@ -5,9 +5,10 @@ import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { TimedVectorStore } from "../vectors/timed.store.js";
 import type { VectorStore } from "../vectors/vector.store.js";
+import { captioningDefaults } from "./caption.strategy.js";
 import { EmbeddingRepository } from "./embedding.repository.js";
 import { type IndexProgress, IndexService } from "./index.service.js";
-import { registerModelVersion } from "./model.registry.js";
+import { activateModelVersion, registerModelVersion } from "./model.registry.js";
 import { SearchService } from "./search.service.js";
 import type { ModelRef } from "./search.types.js";
 
@@ -50,14 +51,17 @@ export async function openRetrieval(
 ): Promise<Retrieval> {
   const encoder = await EncoderService.load(options.modelDir ?? ctx.config.modelDir, ctx.config, ctx.logger, options.hooks);
   try {
-    const model = await registerModelVersion(ctx.db.prisma, encoder.info());
+    // Blue/green: a new model version becomes active only once everything is indexed under it, so
+    // the previous version stays the active one (with all its vectors and evaluation runs) meanwhile.
+    const model = await registerModelVersion(ctx.db.prisma, encoder.info(), "if-none-active");
     const store = createVectorStore(ctx);
     const repo = new EmbeddingRepository(ctx.db.prisma);
     const stored = await repo.storedDims(model.modelVersionId);
     if (stored !== undefined && stored !== encoder.dim) {
       throw new Error(`stored vectors of ${model.name} ${model.version} have ${stored} dimensions, the model ${encoder.dim}`);
     }
-    const indexer = new IndexService(repo, store, encoder, ctx.images, ctx.logger, ctx.config.batch.maxSize);
+    const activate = (m: ModelRef) => activateModelVersion(ctx.db.prisma, m.modelVersionId, "system:index");
+    const indexer = new IndexService(repo, store, encoder, ctx.images, ctx.logger, ctx.config.batch.maxSize, activate);
     await store.ensureCollection(model.modelVersionId, encoder.dim);
     // The embedded store lives in this process: fill it from Postgres. Qdrant already holds its data.
     if (store.name === "embedded" && options.loadStore !== false) await indexer.loadStore(model);
@@ -68,16 +72,12 @@ export async function openRetrieval(
       if (!v.compatible) ctx.logger.warn(v, "Qdrant server and client versions differ by more than one minor version; expect API errors");
       if (options.syncStore !== false && options.loadStore !== false) await indexer.syncStore(model, logProgress(ctx.logger));
     }
+    const pending = await indexer.pending(model);
+    if (pending.images === 0 && pending.captions === 0) await activate(model);
+    // Captioning defaults come from the model being served (its CV winner), then deployment config.
+    const captioning = captioningDefaults(encoder.info().captioning, ctx.config.captioning);
     // Queries report their vector-search time to the request's stage timings (medcap bench).
-    const search = new SearchService(
-      ctx.db.prisma,
-      encoder,
-      new TimedVectorStore(store),
-      repo,
-      indexer,
-      model,
-      ctx.config.captionConsensus,
-    );
+    const search = new SearchService(ctx.db.prisma, encoder, new TimedVectorStore(store), repo, indexer, model, captioning);
     return {
       encoder,
       store,

@@ -16,6 +16,7 @@ import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
 import { registerJobHandler } from "../jobs/job.handlers.js";
 import type { BootstrapState } from "../server/bootstrap.state.js";
+import { captioningFromJson } from "./caption.strategy.js";
 import { openRetrieval, type Retrieval } from "./retrieval.context.js";
 import { vectorStoreReadiness } from "./store.readiness.js";
 
@@ -131,12 +132,13 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
   });
   registerJobHandler("EVALUATION", async (job, progress) => {
     sameModel(job.params);
-    const params = job.params as { protocol?: string; split?: "TRAIN" | "DEV" | "TEST" };
+    const params = job.params as { protocol?: string; split?: "TRAIN" | "DEV" | "TEST"; captioning?: unknown };
     if (!PROTOCOLS.includes(params.protocol as Protocol) || !params.split)
       throw new MedcapError("BAD_USER_INPUT", "evaluation job needs a protocol and a split");
     const result = await new EvaluationService(ctx.db.prisma, r).run({
       protocol: params.protocol as Protocol,
       split: params.split,
+      ...captioningFromJson(params.captioning),
       jobId: job.id,
       onProgress: (f, m) => void progress(f, m),
     });
@@ -149,6 +151,7 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     similarImages: (q, o) => r.search.similarImages(q, o),
     reindexCaption: (id) => r.search.reindexCaption(id),
     indexImage: (id) => r.search.indexImage(id),
+    captioningDefaults: () => r.search.captioningDefaults(),
     close: () => r.close(),
     prepare: (signal) => bootstrap(ctx, r, boot, signal),
     readiness: [

@@ -459,6 +459,56 @@ describe("search", () => {
     expect(Buffer.from((fake.callsTo("captionImage").at(-1)!.args[0] as { bytes: Uint8Array }).bytes).equals(png)).toBe(true);
   });
 
+  it("captionImage forwards the strategy and its knobs, and explains each caption by its supporting images", async () => {
+    const image = await ctx.db.prisma.image.findFirstOrThrow();
+    const q = `query($img: ImageInput!) {
+      captionImage(image: $img, k: 2, strategy: FUSED, neighbours: 15, temperature: 0.1, weight: 0.4, consensus: "off") {
+        text score similarity vote strategy
+        supportingImages { similarity weight image { id } provenance { case { id } } }
+        ${provenance}
+      }
+    }`;
+    const r = await gql("VIEWER", q, { img: { imageId: image.id } });
+    expect(r.errors).toBeUndefined();
+    expect(fake.callsTo("captionImage").at(-1)!.args[1]).toMatchObject({
+      k: 2,
+      strategy: "fused",
+      neighbours: 15,
+      temperature: 0.1,
+      weight: 0.4,
+      consensus: null,
+    });
+    const first = r.data?.captionImage[0];
+    expect(first.strategy).toBe("FUSED");
+    expect(first.supportingImages).toHaveLength(1);
+    expect(first.supportingImages[0].image.id).toBe(first.provenance[0].image.id);
+    expect(first.supportingImages[0].provenance.case.id).toBe(first.provenance[0].case.id);
+    expect(first.vote).toBeGreaterThan(0);
+
+    // Without a strategy the call carries none: the served model's default applies.
+    await gql("VIEWER", "query($img: ImageInput!) { captionImage(image: $img) { text strategy } }", { img: { imageId: image.id } });
+    expect(fake.callsTo("captionImage").at(-1)!.args[1]).toMatchObject({ strategy: undefined, consensus: undefined });
+  });
+
+  it("captioningDefaults tells clients which ranking a call without knobs gets", async () => {
+    const r = await gql("VIEWER", "{ captioningDefaults { strategy neighbours temperature weight consensus } }");
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.captioningDefaults).toEqual({ strategy: "FUSED", neighbours: 10, temperature: 0.05, weight: 0.5, consensus: "off" });
+    expect(codeOf(await gql("none", "{ captioningDefaults { strategy } }"))).toBe("UNAUTHENTICATED");
+  });
+
+  it("captionImage refuses out-of-range strategy knobs before reaching retrieval", async () => {
+    const image = await ctx.db.prisma.image.findFirstOrThrow();
+    const before = fake.calls.length;
+    for (const args of ["neighbours: 0", "temperature: 0", "weight: 1.5", 'consensus: "1:0.3"', "strategy: NEAREST"]) {
+      const r = await gql("VIEWER", `query($img: ImageInput!) { captionImage(image: $img, ${args}) { text } }`, {
+        img: { imageId: image.id },
+      });
+      expect(codeOf(r), args).toBe("BAD_USER_INPUT");
+    }
+    expect(fake.calls.length).toBe(before);
+  });
+
   it("similarImages forwards excludeSameCase", async () => {
     const image = await ctx.db.prisma.image.findFirstOrThrow();
     const r = await gql(
@@ -743,6 +793,25 @@ describe("job queue", () => {
     expect(job).toMatchObject({ status: "FAILED", error: "protocol exploded" });
     const audit = await ctx.db.prisma.auditLog.findFirst({ where: { targetId: job.id, action: "job.enqueue" } });
     expect(audit).not.toBeNull();
+  });
+
+  it("an evaluation job carries its captioning knobs; malformed ones are refused before queueing", async () => {
+    const queued = await gql(
+      "CURATOR",
+      'mutation { runEvaluation(protocol: CAPTION_LIBRARY, split: DEV, strategy: IMAGES, neighbours: 7, consensus: "off") { id params } }',
+    );
+    expect(queued.errors).toBeUndefined();
+    expect(queued.data?.runEvaluation.params).toEqual({
+      protocol: "caption-library",
+      split: "DEV",
+      modelVersionId,
+      captioning: { strategy: "images", neighbours: 7, consensus: "off" },
+    });
+    await waitForJob(queued.data?.runEvaluation.id, (s) => s === "SUCCEEDED" || s === "FAILED");
+    const jobs = await ctx.db.prisma.job.count();
+    const bad = await gql("CURATOR", "mutation { runEvaluation(protocol: CAPTION_LIBRARY, split: DEV, temperature: -1) { id } }");
+    expect(codeOf(bad)).toBe("BAD_USER_INPUT");
+    expect(await ctx.db.prisma.job.count()).toBe(jobs);
   });
 
   it("unknown model versions are refused", async () => {

@@ -8,6 +8,7 @@ import pino from "pino";
 import { type Config, loadConfig } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImageStore } from "../ingest/image.store.js";
+import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
 
 export async function openTestAppContext(env: Record<string, string> = {}): Promise<AppContext> {
@@ -53,14 +54,34 @@ export class FakeRetrieval implements RetrievalPort {
     });
   }
 
-  async captionImage(query: ImageQuery, options: { k: number; filter?: SearchFilter }): Promise<CaptionMatch[]> {
+  async captionImage(query: ImageQuery, options: { k: number; filter?: SearchFilter } & CaptioningOverrides): Promise<CaptionMatch[]> {
     this.calls.push({ method: "captionImage", args: [query, options] });
     const images = await this.images(options.k, options.filter);
     const captions = await this.prisma.caption.findMany({ where: { imageId: { in: images.map((i) => i.id) }, isCurrent: true } });
+    const strategy = options.strategy ?? "text";
     return captions.map((c, i) => {
       const image = images.find((im) => im.id === c.imageId)!;
-      return { text: c.text, score: 1 - i / 100, captionIds: [c.id], imageIds: [image.id], caseIds: [image.caseId], model: this.model() };
+      const similarity = 1 - i / 100;
+      // A deterministic stand-in for the neighbour vote: each caption's own image "votes" for it.
+      const vote = strategy === "text" ? 0 : 1 / captions.length;
+      const supportingImages = vote ? [{ imageId: image.id, caseId: image.caseId, similarity, weight: vote }] : [];
+      return {
+        text: c.text,
+        score: strategy === "text" ? similarity : vote,
+        similarity,
+        vote,
+        strategy,
+        supportingImages,
+        captionIds: [c.id],
+        imageIds: [image.id],
+        caseIds: [image.caseId],
+        model: this.model(),
+      };
     });
+  }
+
+  captioningDefaults(): CaptioningSettings {
+    return { strategy: "fused", neighbours: 10, temperature: 0.05, weight: 0.5, consensus: null };
   }
 
   async searchImages(text: string, options: { k: number; filter?: SearchFilter }): Promise<ImageMatch[]> {

@@ -1,4 +1,5 @@
 import { notFound } from "../../core/errors.js";
+import { captioningFromArgs } from "../captioning.input.js";
 import type { Resolvers } from "../resolvers.generated.js";
 import { actor } from "./catalog.resolvers.js";
 
@@ -11,7 +12,8 @@ export const operationsResolvers: Resolvers = {
   },
   Mutation: {
     reindex: (_, { modelVersionId }, ctx) => ctx.services.models.requestReindex(modelVersionId, actor(ctx)),
-    runEvaluation: (_, args, ctx) => ctx.services.models.requestEvaluation(args, actor(ctx)),
+    runEvaluation: (_, { protocol, split, modelVersionId, ...knobs }, ctx) =>
+      ctx.services.models.requestEvaluation({ protocol, split, modelVersionId, captioning: captioningFromArgs(knobs) }, actor(ctx)),
     activateModelVersion: (_, { id }, ctx) => ctx.services.models.activate(id, actor(ctx)),
   },
   Health: {

@@ -2,6 +2,9 @@
 import type { CaptionModel } from "@medcap/db";
 import { notFound } from "../../core/errors.js";
 import { toSearchFilter } from "../../curation/query.service.js";
+import type { CaptionStrategy } from "../../search/caption.strategy.js";
+import { formatConsensus } from "../../search/consensus.rerank.js";
+import { captioningFromArgs } from "../captioning.input.js";
 import type { GraphQLContext } from "../graphql.context.js";
 import { readImageInput } from "../image.input.js";
 import type { Resolvers } from "../resolvers.generated.js";
@@ -14,11 +17,18 @@ async function imageOf(ctx: GraphQLContext, imageId: string) {
 
 export const searchResolvers: Resolvers = {
   Query: {
-    captionImage: async (_, { image, k, filter }, ctx) => {
+    captioningDefaults: (_, __, ctx) => {
+      const d = ctx.services.search.captioningDefaults();
+      if (!d) return null;
+      const strategy = d.strategy.toUpperCase() as Uppercase<CaptionStrategy>;
+      return { ...d, strategy, consensus: formatConsensus(d.consensus) };
+    },
+    captionImage: async (_, { image, k, filter, strategy, neighbours, temperature, weight, consensus }, ctx) => {
       const search = ctx.services.search;
       const size = search.checkK(k, 5);
+      const captioning = captioningFromArgs({ strategy, neighbours, temperature, weight, consensus });
       const query = await readImageInput(image, search.limits);
-      return search.captionImage(query, size, toSearchFilter(filter));
+      return search.captionImage(query, size, toSearchFilter(filter), captioning);
     },
     searchImages: (_, { text, k, filter }, ctx) => {
       const search = ctx.services.search;
@@ -39,6 +49,11 @@ export const searchResolvers: Resolvers = {
       (await ctx.loaders.caption.loadMany(m.captionIds)).filter((c): c is CaptionModel => c !== null && !(c instanceof Error)),
     provenance: (m) => [...new Set(m.imageIds)].map((imageId) => ({ imageId })),
     modelVersion: (m) => m.model,
+    strategy: (m) => m.strategy.toUpperCase() as Uppercase<CaptionStrategy>,
+  },
+  SupportingImage: {
+    image: (s, _, ctx) => imageOf(ctx, s.imageId),
+    provenance: (s) => ({ imageId: s.imageId, caseId: s.caseId }),
   },
   ImageMatch: {
     image: (m, _, ctx) => imageOf(ctx, m.imageId),

@@ -3,6 +3,7 @@ import { attempt } from "../../../components/states";
 import { can } from "../../../lib/roles";
 import { query, requireSession } from "../../../lib/session";
 import { CaseFacetsDocument } from "../../../operations/cases.operations";
+import { CaptioningDefaultsDocument } from "../../../operations/search.operations";
 import { SearchPlayground } from "./search-playground";
 
 export const metadata: Metadata = { title: "Search" };
@@ -11,6 +12,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const session = await requireSession();
   const facets = await attempt(() => query(CaseFacetsDocument, {}));
+  const captioning = await attempt(() => query(CaptioningDefaultsDocument, {}));
   const imageId = typeof params.imageId === "string" ? params.imageId : "";
   const mode =
     params.mode === "caption" || params.mode === "similar" || params.mode === "text" ? params.mode : imageId ? "similar" : "text";
@@ -29,6 +31,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
         initialMode={mode}
         initialImageId={imageId}
         canFlag={can.flag(session.role)}
+        defaultStrategy={captioning.data?.captioningDefaults?.strategy ?? null}
       />
     </>
   );

@@ -18,11 +18,14 @@ export function SearchPlayground({
   initialMode,
   initialImageId,
   canFlag,
+  defaultStrategy,
 }: {
   datasets: string[];
   initialMode: SearchMode;
   initialImageId: string;
   canFlag: boolean;
+  /** The served model's cross-validated ranking, when the API says. */
+  defaultStrategy: string | null;
 }) {
   const [mode, setMode] = useState<SearchMode>(initialMode);
   const [state, action, pending] = useActionState<SearchState, FormData>(searchAction, null);
@@ -91,6 +94,17 @@ export function SearchPlayground({
                   placeholder="image id"
                   className="mono"
                 />
+                {mode === "caption" ? (
+                  <div className="field">
+                    <label htmlFor={`${ids}-strategy`}>Ranking</label>
+                    <select id={`${ids}-strategy`} name="strategy" defaultValue="">
+                      <option value="">Model default{defaultStrategy ? ` (${humanize(defaultStrategy)})` : ""}</option>
+                      <option value="TEXT">Text: caption cosine</option>
+                      <option value="IMAGES">Images: votes of similar images</option>
+                      <option value="FUSED">Fused: cosine and votes</option>
+                    </select>
+                  </div>
+                ) : null}
                 {mode === "similar" ? (
                   <label className="row small">
                     <input type="checkbox" name="excludeSameCase" defaultChecked /> Leave out images of the same case (image id only)
@@ -171,7 +185,8 @@ function Results({ state, canFlag }: { state: SearchState; canFlag: boolean }) {
       <div className="card" data-testid="caption-results">
         <div className="card-head">
           <h2>Top {out.captions.length} captions</h2>
-          <span className="muted small">
+          <span className="muted small" data-testid="caption-strategy">
+            {out.captions[0] ? `${humanize(out.captions[0].strategy)} ranking · ` : ""}
             {model ? `${model.name} ${model.version} · ` : ""}
             {out.tookMs} ms
           </span>
@@ -183,11 +198,20 @@ function Results({ state, canFlag }: { state: SearchState; canFlag: boolean }) {
                 <span className="caption-text">
                   <span className="muted">{i + 1}.</span> {c.text}
                 </span>
-                <span className="pill pill-accent mono" title="cosine similarity">
+                <span
+                  className="pill pill-accent mono"
+                  title={`score of the ${c.strategy.toLowerCase()} ranking; cosine ${formatScore(c.similarity)}, vote ${formatScore(c.vote)}`}
+                >
                   {formatScore(c.score)}
                 </span>
               </div>
               <div className="row small muted" style={{ marginTop: 4 }}>
+                {c.supportingImages.length ? (
+                  <span>
+                    {c.supportingImages.length === 1 ? "1 similar image votes" : `${c.supportingImages.length} similar images vote`} for it
+                    ({Math.round(c.vote * 100)} % of the vote);
+                  </span>
+                ) : null}
                 <span>{c.captions.length === 1 ? "1 image carries" : `${c.captions.length} images carry`} this text:</span>
                 {c.provenance.slice(0, 6).map((p) => (
                   <Link key={p.image.id} href={`/cases/${p.case.id}#image-${p.image.id}`} className="pill">
