@@ -504,6 +504,8 @@ export type ImageMatch = {
 
 /** A unit of background work run by the Postgres-backed queue. */
 export type Job = {
+  /** How many times a worker started it. A job whose worker died is re-queued (its message says so) until MEDCAP_JOB_MAX_ATTEMPTS, then FAILED. */
+  attempts: Scalars['Int']['output'];
   /** When it was queued. */
   createdAt: Scalars['DateTime']['output'];
   /** Who queued it. */
@@ -617,7 +619,11 @@ export type Mutation = {
   revokeApiKey: ApiKey;
   /** Queues an evaluation run (CURATOR). */
   runEvaluation: Job;
-  /** Writes a new caption revision and re-indexes the caption (CURATOR). */
+  /**
+   * Writes a new caption revision and re-indexes the caption (CURATOR). Concurrent edits are applied one
+   * after another; pass `expectedRevision` to be refused with `CONFLICT` instead when someone else
+   * changed the caption since you read it.
+   */
   updateCaption: Caption;
   /** Changes a case's fields (CURATOR). */
   updateCase: Case;
@@ -694,6 +700,7 @@ export type MutationRunEvaluationArgs = {
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationUpdateCaptionArgs = {
   comment?: InputMaybe<Scalars['String']['input']>;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
   text: Scalars['String']['input'];
 };
