@@ -90,7 +90,8 @@ export class MicroBatcher<I, O> {
     const keys = this.queues.size + (this.queues.has(key) ? 0 : 1);
     // Round-robin gives each waiting key about maxSize / keys places per batch.
     const share = Math.max(1, Math.floor(this.options.maxSize / keys));
-    const batchesAhead = Math.floor(own / share) + (this.inFlightBatches.size >= this.concurrency ? 1 : 0);
+    // A running batch is on average half done.
+    const batchesAhead = Math.floor(own / share) + (this.inFlightBatches.size >= this.concurrency ? 0.5 : 0);
     return (batchesAhead * this.batchMs) / this.concurrency;
   }
 
