@@ -130,8 +130,13 @@ export class EncoderService {
     const size = image.size;
     // A smooth ramp, not zeros: an all-zero input can legitimately normalise to NaN (0/0).
     const ramp = Float32Array.from({ length: 3 * size * size }, (_, i) => ((i % (size * size)) / (size * size)) * 2 - 1);
+    let t0 = performance.now();
     const [imageProbe] = await this.runImages([ramp]);
+    // A one-item run is the floor of a batch's time: the load-shedding estimate starts from it.
+    this.imageBatcher.primeBatchTime(performance.now() - t0);
+    t0 = performance.now();
     const [textProbe] = await this.runTexts([this.tokenizer.encode("probe")]);
+    this.textBatcher.primeBatchTime(performance.now() - t0);
     for (const [label, vector] of [
       [image.file, imageProbe],
       [text.file, textProbe],

@@ -83,6 +83,11 @@ export class MicroBatcher<I, O> {
     return this.pendingCount;
   }
 
+  /** Seeds the batch-time estimate (e.g. from a start-up probe) so the wait bound holds from the first burst on. */
+  primeBatchTime(ms: number): void {
+    if (this.batchMs === undefined && Number.isFinite(ms) && ms > 0) this.batchMs = ms;
+  }
+
   /** Expected wait (ms) before an item submitted now by `key` starts running; 0 before any batch ran. */
   expectedWaitMs(key: string = ANONYMOUS): number {
     if (this.batchMs === undefined) return 0;

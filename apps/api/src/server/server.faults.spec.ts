@@ -345,6 +345,35 @@ describe("encoder cost and fairness", () => {
   });
 });
 
+describe("load shedding", () => {
+  it("a burst beyond the encoder queue is refused early with OVERLOADED and Retry-After, and refused requests leave nothing queued", async () => {
+    const query = `query($t: String!) { ${Array.from({ length: MAX_ENCODES }, (_, i) => `a${i}: searchImages(text: $t, k: 1) { score }`).join(" ")} }`;
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => {
+        const t0 = performance.now();
+        const r = await gql("flood", query, { t: `burst ${i}` });
+        return { r, ms: performance.now() - t0 };
+      }),
+    );
+    const refused = results.filter(({ r }) => codes(r).includes("OVERLOADED"));
+    const accepted = results.filter(({ r }) => !r.errors);
+    const p99 = (xs: number[]) => xs.sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.99) - 1)] ?? 0;
+    console.log(
+      `[faults] burst of 64 × ${MAX_ENCODES} encodes: ${accepted.length} answered (p99 ${p99(accepted.map((x) => x.ms)).toFixed(0)} ms), ` +
+        `${refused.length} refused OVERLOADED (p99 ${p99(refused.map((x) => x.ms)).toFixed(0)} ms), total ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const { r } of refused) {
+      expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(r.errors?.find((e) => e.extensions?.code === "OVERLOADED")?.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    }
+    // Every refused request's other encodes were dropped from the queue, not run for nobody.
+    expect(retrieval.encoder.queueDepth.text).toBe(0);
+  });
+});
+
 describe("exposure", () => {
   it("sets security headers, answers unknown routes with JSON 404 and suggests no field names", async () => {
     const health = await fetch(`${origin}/healthz`);
