@@ -176,7 +176,6 @@ export class EncoderService {
   async encodeImageWithInfo(bytes: Uint8Array): Promise<{ embedding: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
     const scope = currentRequestScope();
-    scope?.countEncode();
     return this.cancelSiblingsOnOverload(async () => {
       if (scope?.signal.aborted) throw scope.signal.reason;
       const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
@@ -188,7 +187,6 @@ export class EncoderService {
     this.assertOpen();
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
     const scope = currentRequestScope();
-    scope?.countEncode();
     const row = this.tokenizer.encode(text);
     return this.cancelSiblingsOnOverload(() => this.textBatcher.submit(row, { key: scope?.key, signal: scope?.signal }));
   }

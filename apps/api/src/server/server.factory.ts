@@ -164,7 +164,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       maxFiles: 2,
       maxFieldSize: jsonLimit,
     }),
-    requestScope(config.limits.maxEncodesPerRequest),
+    requestScope(),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const l = locals(res);
