@@ -1,18 +1,16 @@
 // What the encoders need to know about the API request they work for, without every layer between
 // (resolver → service → search) passing it along: whose request it is (fair queueing per API key),
-// whether it is still wanted (a client gone or a request failed: drop its queued encodes), and how
-// many encodes it has caused (a per-request cap, behind the static count in the cost model).
+// and whether it is still wanted (a client gone or a request failed: drop its queued encodes). How many
+// encodes a request may cause is decided before it runs, by the cost model (query.limits.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
-import { MedcapError } from "./errors.js";
+import type { MedcapError } from "./errors.js";
 
 export class RequestScope {
   private readonly controller = new AbortController();
-  private encodes = 0;
 
   constructor(
     /** The fairness key: `key:<api key id>` or `ip:<address>`. */
     readonly key: string,
-    readonly maxEncodes: number,
   ) {}
 
   get signal(): AbortSignal {
@@ -22,16 +20,6 @@ export class RequestScope {
   /** Drops the request's queued work; later submits are refused with `reason`. */
   cancel(reason: MedcapError): void {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
-  }
-
-  /** Counts one encode; BAD_USER_INPUT beyond the request's cap. */
-  countEncode(): void {
-    this.encodes++;
-    if (this.encodes > this.maxEncodes) {
-      throw new MedcapError("BAD_USER_INPUT", `this request needs more than ${this.maxEncodes} encodes, the limit per request`, {
-        maxEncodes: this.maxEncodes,
-      });
-    }
   }
 }
 

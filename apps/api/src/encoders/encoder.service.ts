@@ -142,8 +142,13 @@ export class EncoderService {
     const size = image.size;
     // A smooth ramp, not zeros: an all-zero input can legitimately normalise to NaN (0/0).
     const ramp = Float32Array.from({ length: 3 * size * size }, (_, i) => ((i % (size * size)) / (size * size)) * 2 - 1);
+    let t0 = performance.now();
     const [imageProbe] = await this.runImages([ramp]);
+    // A one-item run is the floor of a batch's time: the load-shedding estimate starts from it.
+    this.imageBatcher.primeBatchTime(performance.now() - t0);
+    t0 = performance.now();
     const [textProbe] = await this.runTexts([this.tokenizer.encode("probe")]);
+    this.textBatcher.primeBatchTime(performance.now() - t0);
     for (const [label, vector] of [
       [image.file, imageProbe],
       [text.file, textProbe],
@@ -184,7 +189,6 @@ export class EncoderService {
   async encodeImageWithInfo(bytes: Uint8Array): Promise<{ embedding: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
     const scope = currentRequestScope();
-    scope?.countEncode();
     return this.cancelSiblingsOnOverload(async () => {
       if (scope?.signal.aborted) throw scope.signal.reason;
       const { tensor, ...rest } = await timed("decodePreprocess", () =>
@@ -202,7 +206,6 @@ export class EncoderService {
     this.assertOpen();
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
     const scope = currentRequestScope();
-    scope?.countEncode();
     return this.cancelSiblingsOnOverload(() =>
       timed("encode", () =>
         this.textCache.get(text, (t) => this.textBatcher.submit(this.tokenizer.encode(t), { key: scope?.key, signal: scope?.signal })),

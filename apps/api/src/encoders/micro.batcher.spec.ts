@@ -218,6 +218,20 @@ describe("MicroBatcher fairness, cancellation and load shedding", () => {
     expect(refused).toMatchObject({ code: "OVERLOADED", details: { retryAfterSeconds: 1 } });
     // Refused by the wait bound long before the 1000-item queue bound: about 250 ms of 2-item batches.
     expect(b.queueDepth).toBeLessThanOrEqual(6);
+    // Primed with a start-up probe's time, a fresh batcher bounds the wait from its first burst on.
+    const primed = new MicroBatcher<number, number>({
+      run: async (x) => x,
+      maxSize: 2,
+      maxWaitMs: 1000,
+      maxQueue: 1000,
+      maxQueueWaitMs: 250,
+    });
+    primed.primeBatchTime(100);
+    const burst = Array.from({ length: 20 }, (_, i) => primed.submit(i, { key: "a" }).catch((e: unknown) => e));
+    expect(primed.queueDepth).toBeLessThanOrEqual(6);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await Promise.all(burst)).filter((x) => x instanceof MedcapError).length).toBeGreaterThan(10);
+    await primed.close();
     // Another key still gets in: its item goes in the next batch, whatever key a has queued.
     expect(b.expectedWaitMs("b")).toBeLessThanOrEqual(250);
     await vi.advanceTimersByTimeAsync(2000);

@@ -83,6 +83,11 @@ export class MicroBatcher<I, O> {
     return this.pendingCount;
   }
 
+  /** Seeds the batch-time estimate (e.g. from a start-up probe) so the wait bound holds from the first burst on. */
+  primeBatchTime(ms: number): void {
+    if (this.batchMs === undefined && Number.isFinite(ms) && ms > 0) this.batchMs = ms;
+  }
+
   /** Expected wait (ms) before an item submitted now by `key` starts running; 0 before any batch ran. */
   expectedWaitMs(key: string = ANONYMOUS): number {
     if (this.batchMs === undefined) return 0;
@@ -90,7 +95,8 @@ export class MicroBatcher<I, O> {
     const keys = this.queues.size + (this.queues.has(key) ? 0 : 1);
     // Round-robin gives each waiting key about maxSize / keys places per batch.
     const share = Math.max(1, Math.floor(this.options.maxSize / keys));
-    const batchesAhead = Math.floor(own / share) + (this.inFlightBatches.size >= this.concurrency ? 1 : 0);
+    // A running batch is on average half done.
+    const batchesAhead = Math.floor(own / share) + (this.inFlightBatches.size >= this.concurrency ? 0.5 : 0);
     return (batchesAhead * this.batchMs) / this.concurrency;
   }
 

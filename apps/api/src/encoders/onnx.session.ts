@@ -12,6 +12,7 @@
 // CUDA 12 + cuDNN 9 runtime in the image, then set MEDCAP_PROVIDERS=cuda,cpu. The repository's
 // default stays CPU (`onnxruntime-node-install=skip`, MEDCAP_PROVIDERS=cpu) so a fresh clone needs no
 // GPU and no download.
+import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -53,31 +54,104 @@ function nestConfigEntries(entries: Readonly<Record<string, string>>): Record<st
 
 export type Feeds = Record<string, ort.Tensor>;
 
-/** One loaded graph. Sessions are created once and reused: creation costs far more than a run. */
+const WORKER_URL = new URL("./onnx.worker.mjs", import.meta.url);
+
+interface WorkerReply {
+  id?: number;
+  ready?: boolean;
+  inputNames?: string[];
+  outputNames?: string[];
+  error?: string;
+  missing?: boolean;
+  released?: boolean;
+  type?: ort.Tensor.Type;
+  data?: ort.Tensor.DataType;
+  dims?: number[];
+}
+
+/**
+ * One loaded graph, run on its own worker thread (see onnx.worker.mjs: ORT's run is synchronous and
+ * would otherwise block the event loop for every batch). Sessions are created once and reused:
+ * creation costs far more than a run.
+ */
 export class OnnxSession {
-  constructor(
-    private readonly session: ort.InferenceSession,
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (err: Error) => void }>();
+  private dead: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
     readonly provider: string,
     readonly label: string,
-  ) {}
-
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
+  ) {
+    // The thread keeps the process alive only while a run is pending, as ORT on the main thread
+    // never did: a CLI command that forgets to close its encoders still exits.
+    worker.unref();
+    worker.on("message", (reply: WorkerReply) => {
+      const waiter = reply.id === undefined ? undefined : this.waiting.get(reply.id);
+      if (!waiter) return;
+      this.waiting.delete(reply.id!);
+      if (this.waiting.size === 0) worker.unref();
+      waiter.resolve(reply);
+    });
+    const fail = (err: Error) => {
+      this.dead ??= err;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`${label}: ONNX worker exited (${code})`)));
   }
 
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
+  /** Starts a worker and loads the graph in it; rejects with ORT's message when it cannot. */
+  static async open(model: Uint8Array | string, options: ort.InferenceSession.SessionOptions, provider: string, label: string) {
+    const worker = new Worker(WORKER_URL, { workerData: { model, options } });
+    let onExit: ((code: number) => void) | undefined;
+    let onError: ((err: Error) => void) | undefined;
+    const ready = await new Promise<WorkerReply>((resolve, reject) => {
+      onError = reject;
+      onExit = (code) => reject(new Error(`ONNX worker exited (${code}) while loading ${label}`));
+      worker.once("message", resolve);
+      worker.once("error", onError);
+      worker.once("exit", onExit);
+    }).finally(() => {
+      // Only our own listeners: Worker keeps internal ones that ref its message port.
+      worker.off("error", onError!);
+      worker.off("exit", onExit!);
+    });
+    if (!ready.ready) {
+      await worker.terminate();
+      throw new Error(ready.error ?? `could not load ${label}`);
+    }
+    return new OnnxSession(worker, ready.inputNames ?? [], ready.outputNames ?? [], provider, label);
+  }
+
+  private request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id }, transfer);
+    });
   }
 
   async run(feeds: Feeds, output: string): Promise<ort.Tensor> {
-    const result = await this.session.run(feeds, [output]);
-    const tensor = result[output];
-    if (!tensor) throw new MedcapError("MODEL_MISMATCH", `${this.label} produced no output named ${output}`);
-    return tensor;
+    const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { type: t.type, data: t.data, dims: [...t.dims] }]));
+    const reply = await this.request({ feeds: wire, output });
+    if (reply.error) throw new Error(`${this.label}: ${reply.error}`);
+    if (reply.missing || !reply.type || !reply.data || !reply.dims) {
+      throw new MedcapError("MODEL_MISMATCH", `${this.label} produced no output named ${output}`);
+    }
+    return new ort.Tensor(reply.type, reply.data as never, reply.dims);
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    if (!this.dead) await this.request({ release: true }).catch(() => {});
+    this.dead ??= new Error(`${this.label}: session released`);
+    await this.worker.terminate();
   }
 }
 
@@ -112,13 +186,10 @@ export class OnnxSessionFactory {
     for (const provider of this.providers) {
       if (this.failed.has(provider)) continue;
       try {
-        const session =
-          typeof model === "string"
-            ? await ort.InferenceSession.create(model, { ...base, executionProviders: [provider] })
-            : await ort.InferenceSession.create(model, { ...base, executionProviders: [provider] });
+        const session = await OnnxSession.open(model, { ...base, executionProviders: [provider] }, provider, label);
         this.active = provider;
         this.options.logger.info({ model: label, provider, threads: threads || "default" }, "onnx session created");
-        return new OnnxSession(session, provider, label);
+        return session;
       } catch (err) {
         const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 300);
         // CPU is always built in, so its failure means the graph itself is unusable.

@@ -92,10 +92,10 @@ export function sendError(res: Response, status: number, code: string, message: 
  * its work under the caller's key, and drop what is still queued once the response is gone, whether
  * the client hung up or the answer was sent without it.
  */
-export function requestScope(maxEncodes: number) {
+export function requestScope() {
   return (req: Request, res: Response, next: NextFunction) => {
     const l = locals(res);
-    const scope = new RequestScope(l.principal ? `key:${l.principal.keyId}` : `ip:${req.ip ?? "unknown"}`, maxEncodes);
+    const scope = new RequestScope(l.principal ? `key:${l.principal.keyId}` : `ip:${req.ip ?? "unknown"}`);
     res.once("close", () => {
       scope.cancel(new MedcapError("OVERLOADED", res.writableFinished ? "the request has been answered" : "the client went away"));
     });

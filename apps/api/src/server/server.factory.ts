@@ -183,7 +183,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       maxFiles: 2,
       maxFieldSize: jsonLimit,
     }),
-    requestScope(config.limits.maxEncodesPerRequest),
+    requestScope(),
     (_req: Request, res: Response, next: NextFunction) => {
       const timing = locals(res).timing;
       if (!timing) return next();
