@@ -37,8 +37,17 @@ export interface OnnxSessionFactoryOptions {
  * constant DequantizeLinear nodes into float32 weights once at load: cosine 1.0000 against the
  * fixtures and, measured on 2 CPU cores, ~8 ms instead of ~18 ms per short text (more RAM: the
  * weights live as float32 in memory; the files stay small).
+ *
+ * Spinning is off: by default ORT's pool threads busy-wait after every run, and on a 2-core machine
+ * they took the CPU from Postgres and the event loop between micro-batches. Measured with `medcap
+ * bench` (README, Speed, issue #14), `searchImages` with uncached texts at concurrency 8 went from
+ * 12–17 to ~48 req/s, and image hydration from ~18 ms to ~9 ms, with encoder latency unchanged.
  */
-export const DEFAULT_SESSION_CONFIG: Readonly<Record<string, string>> = { "session.disable_quant_qdq": "1" };
+export const DEFAULT_SESSION_CONFIG: Readonly<Record<string, string>> = {
+  "session.disable_quant_qdq": "1",
+  "session.intra_op.allow_spinning": "0",
+  "session.inter_op.allow_spinning": "0",
+};
 
 /** onnxruntime-node takes config entries as a nested `extra` object and joins the keys with dots. */
 function nestConfigEntries(entries: Readonly<Record<string, string>>): Record<string, unknown> {

@@ -10,19 +10,16 @@
 // The store is always exact. usearch's HNSW graph was measured and left out (README, Speed): building
 // it over 100k 256-d vectors took minutes on two shared cores, on the event loop, and its recall@10
 // on unstructured vectors was far below 0.98. Past ~1M vectors per kind, use Qdrant.
-import type { EmbeddingKind, ModalityType, Split } from "@medcap/db";
 import { createRequire } from "node:module";
-import type * as UsearchModule from "usearch";
-
-// The CommonJS build: usearch's ES module finds its prebuilt binary by walking up from the caller's
-// file name, which is a file:// URL under plain Node ESM (and some test runners), and then fails
-// with "Could not find native build for usearch"; the CommonJS build starts from its own __dirname.
-const usearch = createRequire(import.meta.url)("usearch") as typeof UsearchModule;
+import type { EmbeddingKind, ModalityType, Split } from "@medcap/db";
+import type * as Usearch from "usearch";
 import { MedcapError } from "../core/errors.js";
 import type { SearchFilter } from "../search/search.types.js";
 import { pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";
 
-const { exactSearch, MetricKind } = usearch;
+// The CommonJS build finds its prebuilt binary from __dirname; the ESM build guesses its own path from
+// a stack trace, which fails under some module runners (vitest: "Could not find native build").
+const { exactSearch, MetricKind } = createRequire(import.meta.url)("usearch") as typeof Usearch;
 
 export interface EmbeddedStoreOptions {
   /** Threads for one exact scan; 1 keeps one request on one core and lets requests run side by side. */
