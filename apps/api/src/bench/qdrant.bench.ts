@@ -248,8 +248,9 @@ export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, optio
       await qdrant.dropCollection(mv);
       await qdrant.ensureCollection(mv, dim);
       physical = await physicalOf();
-      // Qdrant's bulk-load advice: no HNSW while loading, one indexing pass afterwards.
-      await optimizers({ indexing_threshold: 0 });
+      // Segments are indexed one by one as they pass the threshold; merges of indexed segments are
+      // capped (KB of vectors), as Qdrant 1.14.1's merge-and-reindex stalled here on 2 cores.
+      await optimizers({ max_segment_size: 24_000 });
       t0 = performance.now();
       let generating = 0;
       const BATCH = 2048;
@@ -270,7 +271,6 @@ export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, optio
         pointsPerSecond: Math.round(size / seconds),
         note: "QdrantVectorStore.upsert (256-point requests, wait=true), 4 batches of 2048 in flight, generation excluded",
       };
-      await optimizers({ indexing_threshold: 20_000 });
     } else {
       entry.qdrantUpsert = { reused: true };
       physical = await physicalOf();

@@ -75,6 +75,12 @@ export function isUnavailable(err: unknown): boolean {
   return status === undefined || status >= 500;
 }
 
+/** undici's errors for a pooled connection the server had already closed (not a refused or timed-out one). */
+function isStaleSocket(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } } | null)?.cause?.code;
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_CLOSED";
+}
+
 const unavailable = (what: string, err: unknown) =>
   new MedcapError(
     "SERVICE_UNAVAILABLE",
@@ -124,10 +130,14 @@ export class QdrantVectorStore implements VectorStore {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw domainError(what, err);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        // A keep-alive connection the server closed as we reused it: the request never ran; send it again.
+        if (attempt < 3 && isStaleSocket(err)) continue;
+        throw domainError(what, err);
+      }
     }
   }
 
