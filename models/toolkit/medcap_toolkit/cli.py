@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--medpix")
     f.add_argument("--skip-train", action="store_true", help="export an existing <run>/best.pt")
     args = p.parse_args(argv)
+    if args.cmd in ("cv", "final"):
+        import os
+
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("MEDCAP_THREADS", "1")))
 
     if args.cmd == "train":
         from .train import load_config, run_training

@@ -226,11 +226,7 @@ class FoldData:
         rng = np.random.default_rng(0)
         groups = self.cap[self.test]
         rand_lib = [self.lib_texts[i] for i in rng.integers(0, len(self.lib_texts), size=len(self.refs))]
-        lib_tok = [metrics.caption_tokens(c).split() for c in self.lib_texts]
-        oracle = []
-        for ref in self.refs:
-            rt = metrics.caption_tokens(ref).split()
-            oracle.append(self.lib_texts[max(range(len(lib_tok)), key=lambda k: metrics.sentence_rouge_l(lib_tok[k], rt))])
+        oracle = [self.lib_texts[k] for k in oracle_picks(self.lib_texts, self.refs)]
         pool_texts = [text_cache.texts[c] for c in self.pool]
         rand_tmp = [pool_texts[i] for i in rng.integers(0, len(pool_texts), size=len(self.tmp_refs))]
         rr = metrics.random_retrieval_floor(groups)
@@ -241,6 +237,38 @@ class FoldData:
         cache_dir.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps(out))
         return out
+
+
+def _f_rouge(lcs: int, n_cand: int, n_ref: int, beta: float = 1.2) -> float:
+    if lcs == 0 or not n_cand or not n_ref:
+        return 0.0
+    p, r = lcs / n_cand, lcs / n_ref
+    return ((1 + beta**2) * p * r) / (r + beta**2 * p)
+
+
+def oracle_picks(library: list[str], refs: list[str]) -> list[int]:
+    """For each reference, the library index with the best sentence ROUGE-L (lowest index on ties):
+    the same answer as an exhaustive max, but candidates are visited in order of an upper bound
+    (LCS <= bag-of-words overlap) and the search stops once the bound falls below the best."""
+    from collections import Counter
+
+    lib_tok = [metrics.caption_tokens(c).split() for c in library]
+    lib_bag = [Counter(t) for t in lib_tok]
+    out = []
+    for ref in refs:
+        rt = metrics.caption_tokens(ref).split()
+        rb = Counter(rt)
+        ub = np.array([_f_rouge(sum((b & rb).values()), len(t), len(rt)) for b, t in zip(lib_bag, lib_tok)])
+        order = np.lexsort((np.arange(len(ub)), -ub))
+        best, best_k = -1.0, 0
+        for k in order:
+            if ub[k] < best:
+                break
+            f = metrics.sentence_rouge_l(lib_tok[k], rt)
+            if f > best or (f == best and k < best_k):
+                best, best_k = f, int(k)
+        out.append(best_k)
+    return out
 
 
 def evaluate_fold(img: np.ndarray, txt: np.ndarray, fd: FoldData, strategies: list[captioning.Strategy]) -> dict:
@@ -287,11 +315,14 @@ def summarise(per_fold: list[dict]) -> dict:
 class CVContext:
     """Everything a CV run shares: records, folds, text cache, MiniLM, per-fold floors."""
 
-    def __init__(self, k: int = 5, medpix_dir=None, limit_cases=None, cache_dir: Path = features.CACHE_DIR, log=print):
+    def __init__(self, k: int = 5, medpix_dir=None, limit_cases=None, cache_dir: Path = features.CACHE_DIR, log=print,
+                 text_hidden: bool = False):
         self.records = features.all_records(medpix_dir, limit_cases)
         self.folds = assign_folds([r.case_id for r in self.records], k)
         self.k, self.cache_dir, self.log = k, cache_dir, log
-        tc = features.cache_text(self.records, {"embed_dim": 256, "text": dict(TEXT_CFG, trainable_layers=2)}, cache_dir, log)
+        # text_layers > 0 settings need the hidden-state cache (hidden=True); the CPU grid uses frozen text
+        tc = features.cache_text(self.records, {"embed_dim": 256, "text": dict(TEXT_CFG, trainable_layers=2)}, cache_dir,
+                                 log, hidden=text_hidden)
         self.text_cache = TextCache(tc)
         TEXTS_OF[0] = self.text_cache.texts
         self.bert = build_bert(TEXT_CFG)
@@ -341,7 +372,7 @@ class CVContext:
         feats = F.normalize(img_cache["pooled"][0], dim=-1).numpy()
         per_fold = []
         for fd in self.fold_data:
-            picks = captioning.rank(feats[fd.test], np.zeros((len(fd.lib_caps), 1)), feats[fd.train],
+            picks = captioning.rank(feats[fd.test], np.zeros((len(fd.lib_caps), feats.shape[1])), feats[fd.train],
                                     fd.lib_caption_of_image, captioning.Strategy("images", neighbours=1, temperature=1.0))[:, 0]
             sc = metrics.caption_scores([fd.lib_texts[p] for p in picks], [[r] for r in fd.refs])
             per_fold.append({"CIDEr": sc["CIDEr"], "BLEU_4": sc["BLEU_4"], "ROUGE_L": sc["ROUGE_L"]})
@@ -405,7 +436,7 @@ def run_cv(grid: dict, out_file: Path, medpix_dir=None, log=print) -> dict:
         out_file.write_text(json.dumps(partial, indent=1) + "\n")
 
     result = {"about": "case-grouped k-fold CV over MedPix 2.0 train+dev; mean ± sd over folds",
-              "k": ctx.k, "foldSeed": FOLD_SEED, "images": len(ctx.records), "cases": len(ctx.folds),
+              "k": ctx.k, "foldSeed": FOLD_SEED, "limitCases": grid.get("limit_cases"), "images": len(ctx.records), "cases": len(ctx.folds),
               "foldSizes": [{"images": len(fd.test), "cases": len({ctx.records[i].case_id for i in fd.test})}
                             for fd in ctx.fold_data],
               "selection": "0.5 * (i2t R@10 + t2i R@10) + caption-library CIDEr-D of "

@@ -102,7 +102,8 @@ def cache_trunk(records, arch: str, size: int, views: int = 2, tail_blocks: int 
                 if k % 320 == 0:
                     log(f"{arch}@{size} view {v}: {k}/{gray.shape[0]} ({time.time() - t0:.0f}s)")
             part = {"trunk": trunk, "pooled": pooled, "seconds": round(time.time() - t0)}
-            torch.save(part, file)
+            torch.save(part, file.with_suffix(".tmp"))
+            file.with_suffix(".tmp").rename(file)  # atomic: a concurrent reader never sees half a file
             log(f"{arch}@{size} view {v}: cached {tuple(trunk.shape)} in {part['seconds']}s")
         trunks.append(part["trunk"])
         pooleds.append(part["pooled"])
@@ -111,32 +112,55 @@ def cache_trunk(records, arch: str, size: int, views: int = 2, tail_blocks: int 
 
 
 @torch.no_grad()
-def cache_text(records, cfg: dict, cache_dir: Path = CACHE_DIR, log=print) -> dict:
-    """Hidden states of MiniLM's frozen layers for every caption and template (+ frozen sentence vectors)."""
+def cache_text(records, cfg: dict, cache_dir: Path = CACHE_DIR, log=print, hidden: bool | None = None) -> dict:
+    """Frozen sentence vectors (mean-pooled last MiniLM layer = all-MiniLM-L6-v2's own embedding) of every
+    caption and template; with `hidden` (default: trainable_layers > 0) also the hidden states after the
+    frozen bottom layers, for training the top layers on the cache."""
+    from .bert import mean_pool
     from .model import TextEncoder, build_bert
 
     texts = sorted({r.caption for r in records} | {r.template() for r in records})
     split = cfg["text"].get("trainable_layers", 2)
-    file = cache_dir / f"text-{hashlib.sha256(chr(10).join(texts).encode()).hexdigest()[:16]}-t{split}.pt"
+    hidden = bool(split) if hidden is None else hidden
+    tag = f"t{split}" if hidden else "frozen"
+    file = cache_dir / f"text-{hashlib.sha256(chr(10).join(texts).encode()).hexdigest()[:16]}-{tag}.pt"
     if file.exists():
         return torch.load(file)
     t0 = time.time()
     tokenizer = make_tokenizer(cfg)
     enc = TextEncoder(cfg["text"], cfg["embed_dim"], build_bert(cfg["text"])).eval()
     bank = TextBank(texts, tokenizer)
-    bank.cache_hidden(enc, "cpu")
-    # fully frozen sentence vectors: mean-pooled last layer (all-MiniLM-L6-v2's own embedding)
-    from .bert import mean_pool
+    if hidden:
+        bank.cache_hidden(enc, "cpu")
 
+    class Pooled(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, ids, mask):
+            return mean_pool(self.bert(ids, mask), mask)
+
+    # through onnxruntime: several times faster than Debian's torch build here
+    import onnxruntime as ort
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path = cache_dir / "_text-frozen.onnx"
+    ids0 = torch.ones(2, 8, dtype=torch.long)
+    torch.onnx.export(Pooled(enc.bert), (ids0, torch.ones_like(ids0)), str(onnx_path), input_names=["ids", "mask"],
+                      output_names=["v"], dynamic_axes={"ids": {0: "b", 1: "l"}, "mask": {0: "b", 1: "l"}}, opset_version=17)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = torch.get_num_threads()
+    sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
     frozen = np.zeros((len(texts), enc.bert.config.hidden_size), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(bank.ids[i]))
-    for k in range(0, len(order), 64):
-        rows = order[k : k + 64]
+    for k in range(0, len(order), 32):
+        rows = order[k : k + 32]
         ids, mask = bank.batch_ids(rows, "cpu")
-        frozen[rows] = mean_pool(enc.bert(ids, mask), mask).numpy()
-    out = {"texts": texts, "ids": bank.ids, "hidden": bank.hidden, "split_layer": enc.split_layer,
-           "frozen": torch.from_numpy(frozen), "seconds": round(time.time() - t0)}
-    cache_dir.mkdir(parents=True, exist_ok=True)
+        frozen[rows] = sess.run(["v"], {"ids": ids.numpy(), "mask": mask.numpy()})[0]
+    out = {"texts": texts, "ids": bank.ids, "hidden": bank.hidden if hidden else None,
+           "split_layer": enc.split_layer if hidden else None, "frozen": torch.from_numpy(frozen),
+           "seconds": round(time.time() - t0)}
     torch.save(out, file)
-    log(f"text: {len(texts)} texts cached (split layer {enc.split_layer}) in {out['seconds']}s")
+    log(f"text: {len(texts)} texts cached ({'hidden + ' if hidden else ''}frozen vectors) in {out['seconds']}s")
     return out

@@ -55,17 +55,11 @@ def train_final(cv_file: Path, out_dir: Path, name: str = "medcap-base-v2", medp
     res = json.loads(Path(cv_file).read_text())
     s = dict(res["chosen"]["setting"])
     epoch = int(res["chosen"]["epoch"])
-    ctx = cv.CVContext(res["k"], medpix_dir, log=log)
+    ctx = cv.CVContext(res["k"], medpix_dir, res.get("limitCases"), log=log)
     img_cache = ctx.image_cache(s)
-    holder = {}
-
-    def grab(model, e):
-        holder["model"] = copy.deepcopy(model)
-        return None
-
-    _, _ = cv.train_cached(dict(s, eval_epochs=[epoch]), np.arange(len(ctx.records)), ctx.records, img_cache,
-                           ctx.text_cache, ctx.bert, grab, log)
-    trained = holder["model"]
+    # same schedule as in CV (spans `epochs`), stopped after the CV-chosen epoch
+    trained, _ = cv.train_cached(dict(s, eval_epochs=[epoch]), np.arange(len(ctx.records)), ctx.records, img_cache,
+                                 ctx.text_cache, ctx.bert, None, log)
     dual, cfg = to_dual_encoder(trained, s, name)
     cfg["_config_file"] = str(cv_file)
     # the exported graph must reproduce the cached path (view 0) it was trained and evaluated on

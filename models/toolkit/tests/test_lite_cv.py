@@ -114,3 +114,15 @@ def test_cached_training_matches_the_exported_encoder(tmp_path, medpix_dir, tiny
     ids, mask = tc.bank.batch_ids([0, 1], "cpu")
     with torch.no_grad():
         assert np.allclose(dual.text(ids, mask).numpy(), txt_c[:2], atol=1e-4)
+
+
+def test_pruned_oracle_equals_the_exhaustive_max(medpix_dir):
+    from medcap_toolkit import metrics
+
+    recs = features.all_records(medpix_dir, limit_cases=12)
+    library = sorted({r.caption for r in recs[: len(recs) // 2]})
+    refs = [r.caption for r in recs[len(recs) // 2 :]] + ["", "no overlap whatsoever zzz"]
+    toks = [metrics.caption_tokens(c).split() for c in library]
+    slow = [max(range(len(toks)), key=lambda k: metrics.sentence_rouge_l(toks[k], metrics.caption_tokens(r).split()))
+            for r in refs]
+    assert cv.oracle_picks(library, refs) == slow
