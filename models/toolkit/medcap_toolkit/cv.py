@@ -217,6 +217,8 @@ class FoldData:
         self.pool = np.array(sorted(set(self.tmp[self.test].tolist())))
         self.tmp_refs = [records[i].template() for i in self.test]
         self.floors = self._floors(cache_dir, text_cache)
+        self.cider = metrics.CiderD(self.refs)
+        self.tmp_cider = metrics.CiderD(self.tmp_refs)
 
     def _floors(self, cache_dir: Path, text_cache: TextCache) -> dict:
         key = f"cv-floors-{len(self.test)}-{int(self.test.sum())}-{len(self.lib_caps)}.json"
@@ -271,8 +273,11 @@ def oracle_picks(library: list[str], refs: list[str]) -> list[int]:
     return out
 
 
-def evaluate_fold(img: np.ndarray, txt: np.ndarray, fd: FoldData, strategies: list[captioning.Strategy]) -> dict:
-    """img: embeddings of every record (rows = record index); txt: of every cached text."""
+def evaluate_fold(img: np.ndarray, txt: np.ndarray, fd: FoldData, strategies: list[captioning.Strategy],
+                  full: set[str] | None = None) -> dict:
+    """img: embeddings of every record (rows = record index); txt: of every cached text. Caption-library
+    CIDEr-D for every strategy (fast, cached references); BLEU-4/ROUGE-L (pycocoevalcap) for the labels
+    in `full` (all when None)."""
     q = img[fd.test]
     groups = fd.cap[fd.test]
     ret = metrics.retrieval(q, txt[groups], groups)
@@ -282,14 +287,17 @@ def evaluate_fold(img: np.ndarray, txt: np.ndarray, fd: FoldData, strategies: li
     caps = {}
     for st in strategies:
         picks = captioning.rank(q, lib_txt, lib_img, fd.lib_caption_of_image, st, top=1, texts=fd.lib_texts)[:, 0]
-        sc = metrics.caption_scores([fd.lib_texts[p] for p in picks], [[r] for r in fd.refs])
-        caps[st.label()] = {"CIDEr": sc["CIDEr"], "BLEU_4": sc["BLEU_4"], "ROUGE_L": sc["ROUGE_L"]}
+        preds = [fd.lib_texts[p] for p in picks]
+        caps[st.label()] = {"CIDEr": fd.cider.corpus(preds)}
+        if full is None or st.label() in full:
+            sc = metrics.caption_scores(preds, [[r] for r in fd.refs])
+            caps[st.label()].update(BLEU_4=sc["BLEU_4"], ROUGE_L=sc["ROUGE_L"])
     out["captionLibrary"] = caps
     out["captionCIDEr"] = caps[strategies[0].label()]["CIDEr"]
     pool_picks = (q @ txt[fd.pool].T).argmax(axis=1)
-    st = metrics.caption_scores([data.normalise_ws(fd_text) for fd_text in
-                                 [TEXTS_OF[0][fd.pool[p]] for p in pool_picks]], [[r] for r in fd.tmp_refs])
-    out["templateBLEU_4"], out["templateCIDEr"] = st["BLEU_4"], st["CIDEr"]
+    preds = [TEXTS_OF[0][fd.pool[p]] for p in pool_picks]
+    out["templateBLEU_4"] = metrics.caption_scores_bleu(preds, [[r] for r in fd.tmp_refs])
+    out["templateCIDEr"] = fd.tmp_cider.corpus(preds)
     return out
 
 
@@ -307,7 +315,8 @@ SUMMARY_KEYS = ["i2tR@10", "t2iR@10", "i2tMRR", "t2iMRR", "captionCIDEr", "templ
 def summarise(per_fold: list[dict]) -> dict:
     out = {k: mean_sd([f[k] for f in per_fold]) for k in SUMMARY_KEYS}
     labels = per_fold[0]["captionLibrary"].keys()
-    out["captionLibrary"] = {lab: {m: mean_sd([f["captionLibrary"][lab][m] for f in per_fold]) for m in ("CIDEr", "BLEU_4", "ROUGE_L")}
+    out["captionLibrary"] = {lab: {m: mean_sd([f["captionLibrary"][lab][m] for f in per_fold])
+                                   for m in ("CIDEr", "BLEU_4", "ROUGE_L") if m in per_fold[0]["captionLibrary"][lab]}
                              for lab in labels}
     return out
 
@@ -350,7 +359,7 @@ class CVContext:
             def eval_fn(model, epoch, fd=fd):
                 img, txt = embed_all(model, img_cache, self.text_cache)
                 embs[epoch].append((img, txt))
-                return evaluate_fold(img, txt, fd, strategies)
+                return evaluate_fold(img, txt, fd, strategies, full=set())
             _, res = train_cached(s, fd.train, self.records, img_cache, self.text_cache, self.bert, eval_fn, self.log)
             for e, r in res.items():
                 per_epoch[e].append(r)
@@ -368,7 +377,7 @@ class CVContext:
 
     def frozen_baseline(self, arch: str, size: int) -> dict:
         """No training: caption = caption of the nearest library image by raw pooled Lite features."""
-        img_cache = self.image_cache(dict(BASE_SETTING, arch=arch, size=size))
+        img_cache = self.image_cache(dict(BASE_SETTING, arch=arch, size=size, views=1))
         feats = F.normalize(img_cache["pooled"][0], dim=-1).numpy()
         per_fold = []
         for fd in self.fold_data:
@@ -466,11 +475,18 @@ def run_cv(grid: dict, out_file: Path, medpix_dir=None, log=print) -> dict:
     epoch = chosen["bestEpoch"]
     # strategy grid on the chosen setting, stopped at its chosen epoch
     strategies = strategy_grid(grid.get("strategies", {}))
+    fold_embs = ctx.embeddings[final_key][epoch]
     per_fold = []
-    for fd, (img, txt) in zip(ctx.fold_data, ctx.embeddings[final_key][epoch]):
-        per_fold.append(evaluate_fold(img, txt, fd, strategies))
-        log(f"strategy grid ({len(strategies)} strategies) fold {fd.fold} done")
+    for fd, (img, txt) in zip(ctx.fold_data, fold_embs):
+        per_fold.append(evaluate_fold(img, txt, fd, strategies, full=set()))
+        log(f"strategy grid ({len(strategies)} strategies, CIDEr-D) fold {fd.fold} done")
     table = summarise(per_fold)["captionLibrary"]
+    # BLEU-4 / ROUGE-L (pycocoevalcap, slower) for the best dozen and the plain baselines
+    top = sorted(table, key=lambda lab: -table[lab]["CIDEr"]["mean"])[:12]
+    full = set(top) | {st.label() for st in strategies if st.strategy == "text"}
+    per_fold = [evaluate_fold(img, txt, fd, [st for st in strategies if st.label() in full], full=full)
+                for fd, (img, txt) in zip(ctx.fold_data, fold_embs)]
+    table.update(summarise(per_fold)["captionLibrary"])
     winner = max(table, key=lambda lab: table[lab]["CIDEr"]["mean"])
     win = next(st for st in strategies if st.label() == winner)
     result["chosen"] = {"name": chosen["name"], "setting": current, "epoch": epoch,

@@ -126,3 +126,14 @@ def test_pruned_oracle_equals_the_exhaustive_max(medpix_dir):
     slow = [max(range(len(toks)), key=lambda k: metrics.sentence_rouge_l(toks[k], metrics.caption_tokens(r).split()))
             for r in refs]
     assert cv.oracle_picks(library, refs) == slow
+
+
+def test_cached_cider_equals_pycocoevalcap(medpix_dir):
+    from medcap_toolkit import metrics
+
+    recs = features.all_records(medpix_dir, limit_cases=12)
+    refs = [r.caption for r in recs]
+    preds = [recs[(i * 7) % len(recs)].caption for i in range(len(recs))] [:-1] + ["", ]
+    want = metrics.caption_scores(preds, [[r] for r in refs])["CIDEr"]
+    got = metrics.CiderD(refs).corpus(preds)
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12) and want > 0
