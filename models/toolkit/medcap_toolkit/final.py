@@ -21,8 +21,8 @@ def model_config(s: dict, name: str) -> dict:
     return {
         "name": name, "seed": s["seed"], "embed_dim": s["embed_dim"], "epochs": s["epochs"],
         "image": {"arch": s["arch"], "size": s["size"], "weights": "package", "tail_blocks": max(1, s["finetune_blocks"]),
-                  "mean": LITE_MEAN, "std": LITE_STD},
-        "text": dict(cv.TEXT_CFG, trainable_layers=s["text_layers"]),
+                  "mean": LITE_MEAN, "std": LITE_STD, "head": s.get("head", "linear")},
+        "text": dict(cv.TEXT_CFG, trainable_layers=s["text_layers"], head=s.get("head", "linear")),
         "extra_texts": {"template": s["template"]}, "aux_weight": s["aux"],
         "train_split": "train+dev", "selection_split": "5-fold CV over train+dev",
         "cachedTraining": {k: s[k] for k in ("views", "finetune_blocks", "text_layers", "batch_size", "lr_heads",
@@ -105,5 +105,13 @@ def export_v2(checkpoint: Path, cv_file: Path, out: Path, name: str = "medcap-ba
             "floors": {k: {"mean": v["mean"], "sd": v["sd"]} for k, v in res["floors"].items()},
         },
     }
+    # optional side grids rendered in the card (e.g. frozen vs fine-tuned tail, text encoder variants)
+    side = {}
+    ft = Path(cv_file).with_name(Path(cv_file).stem + "_finetune.json")
+    if ft.exists():
+        side["finetune"] = json.loads(ft.read_text())
+    tv = Path(cv_file).with_name("text_variants.json")
+    if tv.exists():
+        side["textVariants"] = json.loads(tv.read_text())
     return export_model(checkpoint, out, quantize="int8-weights", evaluate_dev=False, name=name, version=version,
-                        extra_manifest=extra, card_writer=lambda d, m, c: write_card_v2(d, m, c, res))
+                        extra_manifest=extra, card_writer=lambda d, m, c: write_card_v2(d, m, c, res, side))

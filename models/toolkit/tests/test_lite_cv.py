@@ -59,10 +59,11 @@ def test_packaged_imagenet_weights_resolve_and_load():
     assert not net.training and not net.head[1].training  # BN statistics stay frozen
 
 
-def test_tiny_random_lite_exports_with_parity(tmp_path, tiny_bert_dir):
+@pytest.mark.parametrize("head", ["linear", "mlp"])
+def test_tiny_random_lite_exports_with_parity(tmp_path, tiny_bert_dir, head):
     cfg = {"embed_dim": 16, "image": {"arch": "efficientnet-lite0", "size": 64, "weights": None,
-                                      "mean": LITE_MEAN, "std": LITE_STD},
-           "text": {"pretrained": str(tiny_bert_dir), "trainable_layers": 1, "max_length": 24}}
+                                      "mean": LITE_MEAN, "std": LITE_STD, "head": head},
+           "text": {"pretrained": str(tiny_bert_dir), "trainable_layers": 1, "max_length": 24, "head": head}}
     torch.manual_seed(0)
     model = DualEncoder(cfg).eval()
     img, txt = exporter.export_onnx(model, tmp_path, 64)
