@@ -28,7 +28,25 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--out", help="write metrics JSON here")
     v.add_argument("--medpix")
     v.add_argument("--no-meteor", action="store_true")
+    c = sub.add_parser("cv", help="case-grouped k-fold CV grid over train+dev on cached features")
+    c.add_argument("--grid", required=True, help="grid JSON (configs/cv_v2.json)")
+    c.add_argument("--out", required=True, help="results JSON (results/cv_v2.json)")
+    c.add_argument("--medpix")
+    f = sub.add_parser("final", help="train the CV-selected setting on train+dev and export it")
+    f.add_argument("--cv", required=True, help="results JSON written by `cv`")
+    f.add_argument("--run", required=True, help="run folder for best.pt")
+    f.add_argument("--out", required=True, help="model folder to export into")
+    f.add_argument("--name", default="medcap-base-v2")
+    f.add_argument("--version", default="2.0.0")
+    f.add_argument("--medpix")
+    f.add_argument("--skip-train", action="store_true", help="export an existing <run>/best.pt")
     args = p.parse_args(argv)
+    if args.cmd in ("cv", "final"):
+        import os
+
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("MEDCAP_THREADS", "1")))
 
     if args.cmd == "train":
         from .train import load_config, run_training
@@ -44,6 +62,18 @@ def main(argv: list[str] | None = None) -> int:
 
         export_model(args.checkpoint, args.out, quantize=args.quantize, metrics_file=args.metrics,
                      ablation_file=args.ablation, medpix_dir=args.medpix)
+    elif args.cmd == "cv":
+        from .cv import run_cv
+
+        run_cv(json.loads(Path(args.grid).read_text()), Path(args.out), args.medpix, log=lambda m: print(m, flush=True))
+    elif args.cmd == "final":
+        from .final import export_v2, train_final
+
+        run = Path(args.run)
+        ckpt = run / "best.pt"
+        if not args.skip_train:
+            ckpt = train_final(Path(args.cv), run, args.name, args.medpix, log=lambda m: print(m, flush=True))
+        export_v2(ckpt, Path(args.cv), Path(args.out), args.name, args.version)
     elif args.cmd == "eval":
         from .evaluate import evaluate
 

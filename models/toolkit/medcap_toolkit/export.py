@@ -200,7 +200,9 @@ def write_parity(out_dir: Path, size: int, mean, std, tokenizer: WordPieceTokeni
 
 def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "int8-weights", metrics_file=None,
                  ablation_file=None, medpix_dir=None, evaluate_dev: bool = True, name: str | None = None,
-                 version: str = "1.0.0") -> dict:
+                 version: str = "1.0.0", extra_manifest: dict | None = None, card_writer=None) -> dict:
+    """`extra_manifest` keys are merged into the manifest (e.g. `captioning`, `crossValidation`);
+    `card_writer(out_dir, manifest, ckpt)` replaces the v1 card (which reports dev numbers)."""
     import onnxruntime as ort
 
     from .train import load_checkpoint
@@ -252,10 +254,14 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "int8-
     if quant_effect is not None and dev is not None:
         quant_effect[quantize] = summarise(dev)
         manifest["quantizationEffect"] = quant_effect
+    manifest.update(extra_manifest or {})
     ablation = json.loads(Path(ablation_file).read_text()) if ablation_file else None
-    from .card import write_model_card
+    if card_writer is not None:
+        card_writer(out_dir, manifest, ckpt)
+    else:
+        from .card import write_model_card
 
-    write_model_card(out_dir, manifest, ckpt, ablation)
+        write_model_card(out_dir, manifest, ckpt, ablation)
     manifest["files"] = {p.relative_to(out_dir).as_posix(): sha256_file(p)
                          for p in sorted(out_dir.rglob("*")) if p.is_file() and p.name != "manifest.json"}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

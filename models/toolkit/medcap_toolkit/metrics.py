@@ -71,6 +71,20 @@ def caption_scores(predictions: list[str], references: list[list[str]], meteor: 
     return caption_scores_tokenized(res, gts, meteor)
 
 
+def caption_scores_bleu(predictions: list[str], references: list[list[str]]) -> float:
+    """BLEU-4 alone (pycocoevalcap), for loops that must not pay for CIDEr/ROUGE."""
+    import contextlib
+    import io
+
+    from pycocoevalcap.bleu.bleu import Bleu
+
+    gts = {i: [caption_tokens(r) or "empty" for r in refs] for i, refs in enumerate(references)}
+    res = {i: [caption_tokens(p) or "empty"] for i, p in enumerate(predictions)}
+    with contextlib.redirect_stdout(io.StringIO()):
+        bleu, _ = Bleu(4).compute_score(gts, res)
+    return float(bleu[3])
+
+
 def caption_scores_tokenized(res: dict, gts: dict, meteor: bool = False) -> dict:
     import contextlib
     import io
@@ -146,3 +160,57 @@ def seed_template(img: np.ndarray, pool_txt: np.ndarray, pool: list[str], refere
         "random": caption_scores(rand, refs, meteor=meteor),
         "seedNotebook": {"BLEU_1": 0.567, "BLEU_4": 0.347, "METEOR": 0.267, "ROUGE_L": 0.582, "CIDEr": 0.428},
     }
+
+
+class CiderD:
+    """pycocoevalcap's `Cider` (CIDEr-D: n = 1..4, sigma = 6, clipped, x10, document frequencies from the
+    references), with the references cooked once so that many candidate captionings of the same
+    references (a strategy grid) cost a dictionary lookup each. Scores equal `Cider().compute_score`
+    for one reference per item (checked in tests/test_lite_cv.py)."""
+
+    def __init__(self, references: list[str], n: int = 4, sigma: float = 6.0) -> None:
+        from pycocoevalcap.cider.cider_scorer import precook
+
+        self.n, self.sigma, self._precook = n, sigma, precook
+        refs = [precook(caption_tokens(r) or "empty", n) for r in references]
+        self.df: dict = {}
+        for cnt in refs:
+            for g in cnt:
+                self.df[g] = self.df.get(g, 0.0) + 1.0
+        self.ref_len = np.log(float(len(refs)))
+        self.refs = [self._vec(c) for c in refs]
+        self._hyp: dict[str, tuple] = {}
+        self._memo: dict[tuple[int, str], float] = {}
+
+    def _vec(self, cnts):
+        vec = [dict() for _ in range(self.n)]
+        norm = [0.0] * self.n
+        length = 0
+        for g, tf in cnts.items():
+            df = np.log(max(1.0, self.df.get(g, 0.0)))
+            k = len(g) - 1
+            vec[k][g] = float(tf) * (self.ref_len - df)
+            norm[k] += vec[k][g] ** 2
+            if k == 1:  # (sic) pycocoevalcap counts bigrams as the length
+                length += tf
+        return vec, [np.sqrt(v) for v in norm], length
+
+    def score(self, i: int, hypothesis: str) -> float:
+        key = (i, hypothesis)
+        if key not in self._memo:
+            if hypothesis not in self._hyp:
+                self._hyp[hypothesis] = self._vec(self._precook(caption_tokens(hypothesis) or "empty", self.n))
+            vh, nh, lh = self._hyp[hypothesis]
+            vr, nr, lr = self.refs[i]
+            pen = np.e ** (-(float(lh - lr) ** 2) / (2 * self.sigma**2))
+            val = 0.0
+            for k in range(self.n):
+                v = sum(min(w, vr[k].get(g, 0.0)) * vr[k].get(g, 0.0) for g, w in vh[k].items())
+                if nh[k] != 0 and nr[k] != 0:
+                    v /= nh[k] * nr[k]
+                val += v * pen
+            self._memo[key] = val / self.n * 10.0
+        return self._memo[key]
+
+    def corpus(self, hypotheses: list[str]) -> float:
+        return float(np.mean([self.score(i, h) for i, h in enumerate(hypotheses)]))

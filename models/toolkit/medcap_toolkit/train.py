@@ -150,11 +150,13 @@ def embed_images(model: DualEncoder, gray: torch.Tensor, mean, std, device, batc
 def embed_texts(model: DualEncoder, texts: list[str], tokenizer: WordPieceTokenizer, device, batch: int = 64) -> np.ndarray:
     model.eval()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), model.text.proj.out_features), dtype=np.float32)
+    out = None
     for k in range(0, len(order), batch):
         rows = order[k : k + batch]
         ids, mask = tokenizer.batch([texts[r] for r in rows])
         emb = model.text(torch.tensor(ids, device=device), torch.tensor(mask, device=device)).float().cpu().numpy()
+        if out is None:
+            out = np.zeros((len(texts), emb.shape[1]), dtype=np.float32)
         out[rows] = emb
     return out
 
