@@ -292,6 +292,9 @@ describe("encoder cost and fairness", () => {
   const aliased = (n: number) =>
     `query($t: String!) { ${Array.from({ length: n }, (_, i) => `a${i}: searchImages(text: $t, k: 1) { score }`).join(" ")} }`;
 
+  const aliasedDistinct = (count: number, i: number) =>
+    `{ ${Array.from({ length: count }, (_, j) => `a${j}: searchImages(text: "flood ${i} alias ${j}", k: 1) { score }`).join(" ")} }`;
+
   it("counts encodes in the cost model: more aliased searches than the per-request cap are refused before any encode", async () => {
     const ok = await gql("viewer", aliased(MAX_ENCODES), { t: "axial CT of the liver" });
     expect(ok.errors).toBeUndefined();
@@ -302,13 +305,18 @@ describe("encoder cost and fairness", () => {
 
   it("an aliased flood from one key leaves other keys' throughput within 2× of their solo value", async () => {
     // Four ordinary clients, each with its own key, one request at a time (the issue's "normal clients").
+    // Every text is new, for victims and flood alike: the embedding cache would otherwise answer them
+    // without the encoder queue whose fairness this measures.
+    let n = 0;
     const victimRun = async (ms: number) => {
       const until = performance.now() + ms;
       let ok = 0;
       await Promise.all(
         Array.from({ length: 4 }, async (_, c) => {
           while (performance.now() < until) {
-            const r = await gql(`victim${c}`, "query($t: String!) { searchImages(text: $t, k: 1) { score } }", { t: "chest radiograph" });
+            const r = await gql(`victim${c}`, "query($t: String!) { searchImages(text: $t, k: 1) { score } }", {
+              t: `chest radiograph ${n++}`,
+            });
             if (!r.errors) ok++;
           }
         }),
@@ -325,7 +333,7 @@ describe("encoder cost and fairness", () => {
     const flood = Promise.all(
       Array.from({ length: 3 }, async () => {
         while (flooding) {
-          const r = await gql("flood", aliased(MAX_ENCODES), { t: "a flood of aliased text searches" });
+          const r = await gql("flood", aliasedDistinct(MAX_ENCODES, n++));
           if (r.errors) floodRefused++;
           else floodOk++;
         }
@@ -347,12 +355,14 @@ describe("encoder cost and fairness", () => {
 
 describe("load shedding", () => {
   it("a burst beyond the encoder queue is refused early with OVERLOADED and Retry-After, and refused requests leave nothing queued", async () => {
-    const query = `query($t: String!) { ${Array.from({ length: MAX_ENCODES }, (_, i) => `a${i}: searchImages(text: $t, k: 1) { score }`).join(" ")} }`;
+    // Every alias a text of its own: the embedding cache must not answer (or merge) any of them.
+    const query = (i: number) =>
+      `{ ${Array.from({ length: MAX_ENCODES }, (_, j) => `a${j}: searchImages(text: "burst ${i} alias ${j}", k: 1) { score }`).join(" ")} }`;
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: 64 }, async (_, i) => {
         const t0 = performance.now();
-        const r = await gql("flood", query, { t: `burst ${i}` });
+        const r = await gql("flood", query(i));
         return { r, ms: performance.now() - t0 };
       }),
     );
