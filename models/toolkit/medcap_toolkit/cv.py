@@ -348,8 +348,23 @@ class CVContext:
                                                   cache_dir=self.cache_dir, log=self.log)
         return self._img[key]
 
+    def _row_files(self, s: dict) -> tuple[Path, Path]:
+        import hashlib
+
+        h = hashlib.sha256((setting_key(s) + f"|k{self.k}|{len(self.records)}").encode()).hexdigest()[:16]
+        return self.cache_dir / f"cv-row-{h}.json", self.cache_dir / f"cv-emb-{h}.pt"
+
     def run_setting(self, name: str, overrides: dict, strategies: list[captioning.Strategy] | None = None) -> dict:
+        """Trains and evaluates one setting on every fold. The row and the fold embeddings are stored in
+        the cache folder, so a rerun (or a parallel process running another option) reuses them."""
         s = dict(BASE_SETTING, **overrides)
+        row_file, emb_file = self._row_files(s)
+        if row_file.exists() and emb_file.exists():
+            row = json.loads(row_file.read_text())
+            self.embeddings[setting_key(s)] = {int(e): v for e, v in torch.load(emb_file).items()}
+            row["name"] = name
+            self.log(f"{name}: reused {row_file.name}")
+            return row
         strategies = strategies or [REFERENCE_STRATEGY, captioning.Strategy("text")]
         img_cache = self.image_cache(s)
         t0 = time.time()
@@ -369,6 +384,8 @@ class CVContext:
         best_e = max(by_epoch, key=lambda e: select_score(by_epoch[e]["summary"]))
         out = {"name": name, "setting": s, "byEpoch": by_epoch, "bestEpoch": int(best_e),
                "select": select_score(by_epoch[best_e]["summary"]), "seconds": round(time.time() - t0)}
+        torch.save(embs, emb_file)
+        row_file.write_text(json.dumps(out))
         sm = by_epoch[best_e]["summary"]
         self.log(f"{name}: best epoch {best_e}: i2t {sm['i2tR@10']['mean']:.3f}±{sm['i2tR@10']['sd']:.3f} "
                  f"t2i {sm['t2iR@10']['mean']:.3f}±{sm['t2iR@10']['sd']:.3f} cider {sm['captionCIDEr']['mean']:.3f}"

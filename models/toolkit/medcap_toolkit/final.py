@@ -110,6 +110,9 @@ def export_v2(checkpoint: Path, cv_file: Path, out: Path, name: str = "medcap-ba
     ft = Path(cv_file).with_name(Path(cv_file).stem + "_finetune.json")
     if ft.exists():
         side["finetune"] = json.loads(ft.read_text())
+    notes = Path(cv_file).with_name("card_v2_notes.md")
+    if notes.exists():
+        side["notes"] = notes.read_text()
     tv = Path(cv_file).with_name("text_variants.json")
     if tv.exists():
         side["textVariants"] = json.loads(tv.read_text())
