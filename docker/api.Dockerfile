@@ -41,7 +41,7 @@ COPY prisma prisma
 # Generates the Prisma client offline (the schema engine binary is not needed for generate).
 RUN npm run generate -w @medcap/db
 COPY apps/api apps/api
-COPY models/medcap-base-v1 models/medcap-base-v1
+COPY models/medcap-base-v2 models/medcap-base-v2
 RUN rm -rf apps/api/test apps/api/.medcap
 
 # GPU runtime (`--target runtime-gpu`, used by the compose `gpu` profile): same app on a CUDA base image.
