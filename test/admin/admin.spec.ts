@@ -45,7 +45,7 @@ describe("admin in a browser", () => {
       expect(await page.getByTestId("role").textContent()).toBe("curator");
       await page.getByRole("heading", { name: "Dashboard" }).waitFor();
       expect(await page.getByTestId("case-count").textContent()).toBe("12");
-      expect(await page.getByTestId("active-model").textContent()).toContain("medcap-base-v1");
+      expect(await page.getByTestId("active-model").textContent()).toContain("medcap-base-v2");
       expect(await page.getByTestId("provider").textContent()).toMatch(/on (CPU|CUDA)/);
       await screenshot(page, "02-dashboard-curator");
       // The key lives in an httpOnly cookie: page scripts cannot read it.
@@ -147,7 +147,7 @@ describe("admin in a browser", () => {
       const tiles = results.locator("a.image-tile");
       expect(await tiles.count()).toBeGreaterThan(0);
       expect(await tiles.first().textContent()).toMatch(/#1 · (CT|MR)/);
-      expect(await results.textContent()).toContain("medcap-base-v1");
+      expect(await results.textContent()).toContain("medcap-base-v2");
       await screenshot(page, "05-search-text");
       await tiles.first().click();
       await page.waitForURL(/\/cases\/[^/]+#image-/);

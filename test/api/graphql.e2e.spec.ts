@@ -112,7 +112,7 @@ describe("GraphQL over HTTP with the committed model", () => {
     );
     expect(data.searchImages).toHaveLength(5);
     for (const m of data.searchImages) {
-      expect(m.modelVersion.name).toBe("medcap-base-v1");
+      expect(m.modelVersion.name).toBe("medcap-base-v2");
       expect(m.provenance.dataset.name).toBe("medpix-slice");
       expect(typeof m.score).toBe("number");
     }

@@ -32,7 +32,7 @@ const schema = z.object({
   MEDCAP_PG_SYSTEM_DIR: z.string().default("/var/lib/medcap"),
   MEDPIX_DIR: z.string().optional(),
   MEDCAP_MEDPIX_DOWNLOAD_URL: z.string().default(MEDPIX_ARCHIVE_URL),
-  MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v1")),
+  MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v2")),
   MEDCAP_PROVIDERS: csv("cpu"),
   MEDCAP_ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   MEDCAP_BATCH_MAX: z.coerce.number().int().min(1).max(1024).default(16),
