@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { removeRelocatedCluster } from "@medcap/db";
 import { afterAll, expect, it } from "vitest";
 import { medcapJson, serve } from "./medcap.process.js";
 
@@ -13,7 +14,11 @@ afterAll(async () => {
 
 it("starts on an empty catalogue, ready, with a notice that names where it looked and MEDPIX_DIR", async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "medcap-first-"));
-  cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+  cleanup.push(async () => {
+    // As root under a private tmp folder the cluster lives outside the data folder: remove it too.
+    await removeRelocatedCluster(dataDir);
+    await rm(dataDir, { recursive: true, force: true });
+  });
   const missing = path.join(dataDir, "no-medpix-here");
   const env = {
     MEDCAP_DATA_DIR: dataDir,
