@@ -240,7 +240,8 @@ export async function startStack(): Promise<Stack> {
     api.stdout?.on("data", (d) => (apiLog += d));
     api.stderr?.on("data", (d) => (apiLog += d));
     const apiOrigin = `http://127.0.0.1:${apiPort}`;
-    await waitForHttp(`${apiOrigin}/healthz`, api, "medcap serve", 180_000, () => apiLog);
+    // Ready, not just alive: the API listens at once and answers 503 on /readyz while it starts.
+    await waitForHttp(`${apiOrigin}/readyz`, api, "medcap serve", 180_000, () => apiLog);
     for (const role of ["viewer", "annotator", "curator"] as const) {
       const body = await graphql<{ createApiKey: { secret: string } }>(
         `${apiOrigin}/graphql`,

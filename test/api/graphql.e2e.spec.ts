@@ -271,7 +271,8 @@ describe("medcap CLI against the same data", () => {
 
   it("bench --json measures every stage and reports the machine (small sizes; no thresholds)", async () => {
     // The served text graph as its own reference: the side-by-side path must report identical embeddings.
-    const textReference = fileURLToPath(new URL("../../models/medcap-base-v1/text_encoder.onnx", import.meta.url));
+    // The served (default) model's own text graph as the reference: the side-by-side run must see cosine 1.
+    const textReference = fileURLToPath(new URL("../../models/medcap-base-v2/text_encoder.onnx", import.meta.url));
     const r = await medcap(
       [
         "bench",
