@@ -8,6 +8,7 @@ import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import type { VectorPoint, VectorStore } from "../vectors/vector.store.js";
 import { STAGES, type StageTimes } from "../core/stage.timer.js";
 import { load, percentile, summarize, time } from "./latency.stats.js";
+import { seededRandom } from "../core/seeded.random.js";
 
 export interface BenchOptions {
   /** Vector counts for the store benchmark. */
@@ -35,14 +36,8 @@ export interface BenchOptions {
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 function randomUnit(dim: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const random = seededRandom(seed);
+  const rnd = () => random() - 0.5;
   const v = new Float32Array(dim);
   let n = 0;
   for (let i = 0; i < dim; i++) {

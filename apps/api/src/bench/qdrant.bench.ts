@@ -12,6 +12,7 @@ import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import type { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import type { PointPayload, VectorPoint } from "../vectors/vector.store.js";
 import { type LatencySummary, load, summarize } from "./latency.stats.js";
+import { seededRandom } from "../core/seeded.random.js";
 
 export interface QdrantBenchOptions {
   sizes: number[];
@@ -34,18 +35,6 @@ const FILTER: SearchFilter = { modalities: ["MR"], planes: ["Axial"] };
 const PLANES = ["Axial", "Coronal", "Sagittal", "Axial", "Axial"];
 const LOCATIONS = ["Brain and Neuro", "Chest, Pulmonary", "Abdomen", "Spine and Muscles", "Head and Neck", "Cardiovascular"];
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
 }
@@ -65,7 +54,7 @@ class Corpus {
     readonly dim: number,
     seed = 7,
   ) {
-    const rand = rng(seed);
+    const rand = seededRandom(seed);
     this.centroids = Array.from({ length: CLUSTERS }, () => normalise(Float32Array.from({ length: dim }, () => gaussian(rand))));
   }
 
@@ -78,7 +67,7 @@ class Corpus {
   }
 
   point(i: number): VectorPoint {
-    const rand = rng(i * 2654435761 + 1);
+    const rand = seededRandom(i * 2654435761 + 1);
     const cluster = Math.floor(rand() * CLUSTERS);
     const payload: PointPayload = {
       kind: "IMAGE",
@@ -99,7 +88,7 @@ class Corpus {
   }
 
   query(q: number): Float32Array {
-    const rand = rng(1e9 + q);
+    const rand = seededRandom(1e9 + q);
     return this.near(rand, Math.floor(rand() * CLUSTERS));
   }
 }

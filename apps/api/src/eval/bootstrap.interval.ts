@@ -1,3 +1,5 @@
+import { seededRandom } from "../core/seeded.random.js";
+
 /**
  * Seeded percentile bootstrap for a mean over per-query values (e.g. 0/1 hits for Recall@10).
  * Seeded so the interval printed next to a result is reproducible run to run.
@@ -16,18 +18,6 @@ export interface BootstrapOptions {
   samples?: number;
   seed?: number;
   level?: number;
-}
-
-/** mulberry32: tiny, fast and good enough for resampling indices; the seed fixes the stream. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Percentile of sorted values with linear interpolation (numpy's default method). */

@@ -4,25 +4,16 @@ import { describe, expect, it } from "vitest";
 import type { SearchFilter } from "../search/search.types.js";
 import { EmbeddedVectorStore } from "./embedded.store.js";
 import { matchesFilter, type PointPayload, type VectorPoint } from "./vector.store.js";
+import { seededRandom } from "../core/seeded.random.js";
 
 const dim = 24;
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function unit(r: () => number): Float32Array {
   const v = Float32Array.from({ length: dim }, () => r() - 0.5);
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
 }
 function points(n: number, seed = 1): VectorPoint[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   return Array.from({ length: n }, (_, i) => ({
     vector: unit(r),
     payload: {
@@ -64,7 +55,7 @@ describe("EmbeddedVectorStore", () => {
     const store = new EmbeddedVectorStore();
     await store.ensureCollection("mv", dim);
     await store.upsert("mv", all);
-    const r = rng(99);
+    const r = seededRandom(99);
     for (const filter of filters) {
       for (let t = 0; t < 5; t++) {
         const q = unit(r);
@@ -83,7 +74,7 @@ describe("EmbeddedVectorStore", () => {
     const store = new EmbeddedVectorStore();
     await store.ensureCollection("mv", dim);
     await store.upsert("mv", all);
-    const r = rng(7);
+    const r = seededRandom(7);
     // Update a few in place (new vector and payload), delete others (the last rows move into their slots).
     const updated = [10, 500, 1199].map((i) => ({
       vector: unit(r),

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../bootstrap.interval.js";
+import { seededRandom } from "../../core/seeded.random.js";
 import { CAPTION_METRICS_FIXTURE, REPO_ROOT, SHARED_DIR } from "../fixture.paths.js";
 import { CAPTION_METRIC_NAMES, type CaptionItem, scoreCaptions } from "./caption.scorer.js";
 import { meteorNormalize } from "./meteor.metric.js";
