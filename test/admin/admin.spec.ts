@@ -353,6 +353,30 @@ describe("admin in a browser", () => {
       await login(page, stack.keys.viewer);
       expect(await page.getByTestId("role").textContent()).toBe("viewer");
       expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).count()).toBe(0);
+      // `?` lists the shortcuts for this role (no `g k` for a viewer); Esc closes the list.
+      const help = page.getByTestId("shortcuts-help");
+      await page.keyboard.press("?");
+      await help.getByRole("heading", { name: "Keyboard shortcuts" }).waitFor();
+      const listed = (await help.textContent()) ?? "";
+      expect(listed).toContain("Cases");
+      expect(listed).toContain("Review queue");
+      expect(listed).not.toContain("API keys");
+      await page.keyboard.press("Escape");
+      await help.waitFor({ state: "hidden" });
+      // `g c` goes to the cases, `/` focuses their search field, `g k` is no page for a viewer.
+      await page.keyboard.press("g");
+      await page.keyboard.press("c");
+      await page.waitForURL((url) => url.pathname === "/cases");
+      await page.keyboard.press("/");
+      expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("q");
+      await page.evaluate("document.activeElement?.blur()");
+      await page.keyboard.press("g");
+      await page.keyboard.press("k");
+      await page.keyboard.press("g");
+      await page.keyboard.press("s");
+      await page.waitForURL((url) => url.pathname === "/search");
+      await page.goBack();
+      await page.waitForURL((url) => url.pathname === "/cases");
       await page.goto(`/cases?q=${encodeURIComponent(stack.sample.title)}`);
       await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
       await page.locator("article.case-image").first().waitFor();
