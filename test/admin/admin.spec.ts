@@ -120,6 +120,20 @@ describe("admin in a browser", () => {
       expect(res.status()).toBe(200);
       expect(res.headers()["content-type"]).toBe("image/png");
       await screenshot(page, "04-case-detail");
+      // A click opens the large view in place; → steps to the next image; Esc closes it.
+      const lightbox = page.getByTestId("lightbox");
+      await page.locator("[data-testid=lightbox][data-ready]").waitFor({ state: "attached" });
+      await first.locator("a[data-lightbox]").click();
+      await lightbox.getByRole("img").waitFor();
+      expect(await lightbox.getByRole("img").getAttribute("src")).toBe(src?.replace("size=512", "size=1024"));
+      expect(await lightbox.textContent()).toContain(`1 of ${await images.count()}`);
+      if ((await images.count()) > 1) {
+        await page.keyboard.press("ArrowRight");
+        await lightbox.getByText(`2 of ${await images.count()}`).waitFor();
+      }
+      await page.keyboard.press("Escape");
+      await lightbox.waitFor({ state: "hidden" });
+      expect(new URL(page.url()).pathname).toMatch(/^\/cases\//);
 
       // "Pick one": from a case image straight into the search playground.
       await first.getByRole("link", { name: "Caption it" }).click();
@@ -355,8 +369,9 @@ describe("admin in a browser", () => {
       expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).count()).toBe(0);
       // `?` lists the shortcuts for this role (no `g k` for a viewer); Esc closes the list.
       const help = page.getByTestId("shortcuts-help");
+      await page.locator("[data-testid=shortcuts-help][data-ready]").waitFor({ state: "attached" });
       await page.keyboard.press("?");
-      await help.getByRole("heading", { name: "Keyboard shortcuts" }).waitFor();
+      await help.getByRole("heading", { name: "Shortcuts" }).waitFor();
       const listed = (await help.textContent()) ?? "";
       expect(listed).toContain("Cases");
       expect(listed).toContain("Review queue");
@@ -367,6 +382,7 @@ describe("admin in a browser", () => {
       await page.keyboard.press("g");
       await page.keyboard.press("c");
       await page.waitForURL((url) => url.pathname === "/cases");
+      await page.getByLabel("Title or diagnosis").waitFor();
       await page.keyboard.press("/");
       expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("q");
       await page.evaluate("document.activeElement?.blur()");

@@ -18,6 +18,13 @@ const PAGE_KEYS: [string, [string, string][]][] = [
     ],
   ],
   [
+    "Case page (click an image for the large view)",
+    [
+      ["← / →", "previous / next image"],
+      ["Esc", "close the large view"],
+    ],
+  ],
+  [
     "Forms (edit caption, flag, resolve)",
     [
       ["Ctrl / ⌘ + Enter", "send"],
@@ -40,7 +47,8 @@ export function ShortcutsHelp({ role }: { role: Role }) {
     // Capture phase: the shell decides before a page's own window listener (the review queue's `r` must not
     // see the `r` of `g r`).
     function onKey(e: KeyboardEvent) {
-      if (dialog.current?.open) return;
+      // An open dialog (this list, a large image) owns the keyboard until it closes.
+      if (document.querySelector("dialog[open]")) return;
       const afterG = e.timeStamp - gAt < 1500;
       const intent = shellIntent({ ...keyOf(e), typing: isTyping(e.target as HTMLElement | null) }, afterG, items);
       if (intent.type === "prefix") gAt = e.timeStamp;
@@ -54,6 +62,8 @@ export function ShortcutsHelp({ role }: { role: Role }) {
       else field?.focus();
     }
     window.addEventListener("keydown", onKey, true);
+    // Says the keys work from now on (tests wait for it instead of racing hydration).
+    dialog.current?.setAttribute("data-ready", "");
     return () => window.removeEventListener("keydown", onKey, true);
   }, [router, itemsKey]);
 
@@ -70,7 +80,7 @@ export function ShortcutsHelp({ role }: { role: Role }) {
       </button>
       <dialog ref={dialog} className="modal" aria-labelledby="shortcuts-title" data-testid="shortcuts-help">
         <div className="card-head">
-          <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+          <h2 id="shortcuts-title">Shortcuts</h2>
           <button type="button" className="btn btn-ghost btn-sm" onClick={() => dialog.current?.close()}>
             Close <kbd>Esc</kbd>
           </button>

@@ -17,3 +17,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/models", label: "Models", min: "VIEWER", key: "m" },
   { href: "/keys", label: "API keys", min: "ADMIN", key: "k" },
 ];
+
+/** The index `delta` steps from `index` in a list of `length`, wrapping at both ends (a lightbox's ←/→). */
+export function stepIndex(index: number, delta: number, length: number): number {
+  if (length <= 0) return 0;
+  return (((index + delta) % length) + length) % length;
+}
