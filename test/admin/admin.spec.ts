@@ -473,6 +473,12 @@ describe("admin in a browser", () => {
     try {
       await login(page, stack.keys.admin);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
+      // A blank label passes `required` but not the action: the refusal shows in place with its code.
+      await page.getByLabel("Label").fill("   ");
+      await page.getByRole("button", { name: "Create key" }).click();
+      const refused = page.getByRole("alert").filter({ hasText: "Give the key a label" });
+      await refused.waitFor();
+      expect(await refused.getAttribute("data-code")).toBe("BAD_USER_INPUT");
       await page.getByLabel("Label").fill("e2e frontend team");
       await page.getByLabel("Role").selectOption("VIEWER");
       await page.getByRole("button", { name: "Create key" }).click();
