@@ -120,6 +120,20 @@ describe("admin in a browser", () => {
       expect(res.status()).toBe(200);
       expect(res.headers()["content-type"]).toBe("image/png");
       await screenshot(page, "04-case-detail");
+      // A click opens the large view in place; → steps to the next image; Esc closes it.
+      const lightbox = page.getByTestId("lightbox");
+      await page.locator("[data-testid=lightbox][data-ready]").waitFor({ state: "attached" });
+      await first.locator("a[data-lightbox]").click();
+      await lightbox.getByRole("img").waitFor();
+      expect(await lightbox.getByRole("img").getAttribute("src")).toBe(src?.replace("size=512", "size=1024"));
+      expect(await lightbox.textContent()).toContain(`1 of ${await images.count()}`);
+      if ((await images.count()) > 1) {
+        await page.keyboard.press("ArrowRight");
+        await lightbox.getByText(`2 of ${await images.count()}`).waitFor();
+      }
+      await page.keyboard.press("Escape");
+      await lightbox.waitFor({ state: "hidden" });
+      expect(new URL(page.url()).pathname).toMatch(/^\/cases\//);
 
       // "Pick one": from a case image straight into the search playground.
       await first.getByRole("link", { name: "Caption it" }).click();
@@ -307,12 +321,32 @@ describe("admin in a browser", () => {
       await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
       const second = page.locator("article.case-image").nth(1);
       await second.waitFor();
-      await second.getByRole("button", { name: /Edit caption/ }).click();
-      await second
-        .getByLabel("Caption", { exact: true })
-        .fill("Axial CT: thick-walled bladder with a small right posterolateral diverticulum.");
+      const edit = second.getByRole("button", { name: /Edit caption/ });
+      const form = second.getByRole("form", { name: "Edit caption" });
+      const caption = second.getByLabel("Caption", { exact: true });
+      const focused = () => page.evaluate<string | undefined>("document.activeElement?.textContent ?? undefined");
+      // Opening focuses the first field; Esc closes and gives focus back to the button.
+      await edit.click();
+      await form.waitFor();
+      expect(await page.evaluate<string | undefined>("document.activeElement?.tagName")).toBe("TEXTAREA");
+      await page.keyboard.press("Escape");
+      await form.waitFor({ state: "detached" });
+      expect(await focused()).toContain("Edit caption");
+      // Blanks pass `required` but not the action: the error shows in place with its code, the text stays.
+      await edit.click();
+      await caption.fill("   ");
+      await page.keyboard.press("Control+Enter");
+      const refused = form.getByRole("alert");
+      await refused.waitFor();
+      expect(await refused.getAttribute("data-code")).toBe("BAD_USER_INPUT");
+      expect(await refused.textContent()).toContain("The caption cannot be empty.");
+      expect(await caption.inputValue()).toBe("   ");
+      await caption.fill("Axial CT: thick-walled bladder with a small right posterolateral diverticulum.");
       await second.getByLabel(/Why/).fill("spelling and laterality");
-      await second.getByRole("button", { name: "Save revision" }).click();
+      // Ctrl+Enter sends from the textarea too.
+      await caption.focus();
+      await page.keyboard.press("Control+Enter");
+      await form.waitFor({ state: "detached" });
       await second.getByText("revision 2").first().waitFor();
       expect(await second.getByTestId("caption-text").textContent()).toBe(
         "Axial CT: thick-walled bladder with a small right posterolateral diverticulum.",
@@ -333,6 +367,32 @@ describe("admin in a browser", () => {
       await login(page, stack.keys.viewer);
       expect(await page.getByTestId("role").textContent()).toBe("viewer");
       expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).count()).toBe(0);
+      // `?` lists the shortcuts for this role (no `g k` for a viewer); Esc closes the list.
+      const help = page.getByTestId("shortcuts-help");
+      await page.locator("[data-testid=shortcuts-help][data-ready]").waitFor({ state: "attached" });
+      await page.keyboard.press("?");
+      await help.getByRole("heading", { name: "Shortcuts" }).waitFor();
+      const listed = (await help.textContent()) ?? "";
+      expect(listed).toContain("Cases");
+      expect(listed).toContain("Review queue");
+      expect(listed).not.toContain("API keys");
+      await page.keyboard.press("Escape");
+      await help.waitFor({ state: "hidden" });
+      // `g c` goes to the cases, `/` focuses their search field, `g k` is no page for a viewer.
+      await page.keyboard.press("g");
+      await page.keyboard.press("c");
+      await page.waitForURL((url) => url.pathname === "/cases");
+      await page.getByLabel("Title or diagnosis").waitFor();
+      await page.keyboard.press("/");
+      expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("q");
+      await page.evaluate("document.activeElement?.blur()");
+      await page.keyboard.press("g");
+      await page.keyboard.press("k");
+      await page.keyboard.press("g");
+      await page.keyboard.press("s");
+      await page.waitForURL((url) => url.pathname === "/search");
+      await page.goBack();
+      await page.waitForURL((url) => url.pathname === "/cases");
       await page.goto(`/cases?q=${encodeURIComponent(stack.sample.title)}`);
       await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
       await page.locator("article.case-image").first().waitFor();
@@ -413,6 +473,12 @@ describe("admin in a browser", () => {
     try {
       await login(page, stack.keys.admin);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
+      // A blank label passes `required` but not the action: the refusal shows in place with its code.
+      await page.getByLabel("Label").fill("   ");
+      await page.getByRole("button", { name: "Create key" }).click();
+      const refused = page.getByRole("alert").filter({ hasText: "Give the key a label" });
+      await refused.waitFor();
+      expect(await refused.getAttribute("data-code")).toBe("BAD_USER_INPUT");
       await page.getByLabel("Label").fill("e2e frontend team");
       await page.getByLabel("Role").selectOption("VIEWER");
       await page.getByRole("button", { name: "Create key" }).click();

@@ -2,30 +2,15 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { NAV_ITEMS } from "../lib/navigation";
 import { atLeast, type Role } from "../lib/roles";
-
-interface NavItem {
-  href: string;
-  label: string;
-  min: Role;
-}
-
-const ITEMS: NavItem[] = [
-  { href: "/", label: "Dashboard", min: "VIEWER" },
-  { href: "/cases", label: "Cases", min: "VIEWER" },
-  { href: "/search", label: "Search", min: "VIEWER" },
-  { href: "/review", label: "Review queue", min: "VIEWER" },
-  { href: "/evaluations", label: "Evaluations", min: "VIEWER" },
-  { href: "/models", label: "Models", min: "VIEWER" },
-  { href: "/keys", label: "API keys", min: "ADMIN" },
-];
 
 export function SideNav({ role, openFlags }: { role: Role; openFlags?: number | undefined }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="side-nav">
       <ul>
-        {ITEMS.filter((item) => atLeast(role, item.min)).map((item) => {
+        {NAV_ITEMS.filter((item) => atLeast(role, item.min)).map((item) => {
           const active = item.href === "/" ? pathname === "/" : pathname === item.href || pathname.startsWith(`${item.href}/`);
           return (
             <li key={item.href}>

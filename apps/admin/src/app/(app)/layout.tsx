@@ -1,6 +1,7 @@
 import { unstable_rethrow } from "next/navigation";
 import type { ReactNode } from "react";
 import { ErrorState } from "../../components/states";
+import { ShortcutsHelp } from "../../components/shortcuts-help";
 import { SideNav } from "../../components/side-nav";
 import { query, requireSession, type Session } from "../../lib/session";
 import { OpenFlagCountDocument } from "../../operations/dashboard.operations";
@@ -49,6 +50,7 @@ export default async function AppShell({ children }: { children: ReactNode }) {
           MedCap <span className="brand-sub">admin</span>
         </div>
         <div className="topbar-user">
+          <ShortcutsHelp role={session.role} />
           <span className="who" title={`key ${session.keyId}`}>
             {session.label}
           </span>

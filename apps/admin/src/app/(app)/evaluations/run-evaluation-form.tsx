@@ -1,8 +1,9 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useState } from "react";
 import { runEvaluationAction } from "../../../actions/operations.actions";
 import { JobProgress } from "../../../components/job-progress";
+import { FormError, useFormAction } from "../../../components/popover-form";
 
 const PROTOCOLS = [
   ["CAPTION_LIBRARY", "caption-library"],
@@ -12,8 +13,7 @@ const PROTOCOLS = [
 
 export function RunEvaluationForm({ models }: { models: { id: string; label: string }[] }) {
   const [jobs, setJobs] = useState<{ id: string; label: string }[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, start] = useTransition();
+  const queue = useFormAction();
   return (
     <section className="card" aria-labelledby="run-eval" style={{ marginBottom: 14 }}>
       <div className="card-head">
@@ -22,20 +22,15 @@ export function RunEvaluationForm({ models }: { models: { id: string; label: str
       </div>
       <form
         className="card-body stack"
-        action={(form) =>
-          start(async () => {
-            setError(null);
-            const protocol = String(form.get("protocol"));
-            const split = String(form.get("split"));
-            const result = await runEvaluationAction({ protocol, split, modelVersionId: String(form.get("model") ?? "") || undefined });
-            if (result.ok)
-              setJobs((j) => [
-                { id: result.data.jobId, label: `${protocol.toLowerCase().replace("_", "-")} on ${split.toLowerCase()}` },
-                ...j,
-              ]);
-            else setError(result.error);
-          })
-        }
+        action={(form) => {
+          const protocol = String(form.get("protocol"));
+          const split = String(form.get("split"));
+          queue.run(
+            () => runEvaluationAction({ protocol, split, modelVersionId: String(form.get("model") ?? "") || undefined }),
+            (data) =>
+              setJobs((j) => [{ id: data.jobId, label: `${protocol.toLowerCase().replace("_", "-")} on ${split.toLowerCase()}` }, ...j]),
+          );
+        }}
       >
         <div className="row" style={{ alignItems: "flex-end" }}>
           <div className="field">
@@ -67,15 +62,11 @@ export function RunEvaluationForm({ models }: { models: { id: string; label: str
               ))}
             </select>
           </div>
-          <button type="submit" className="btn btn-primary" disabled={pending}>
-            {pending ? "Queuing…" : "Run evaluation"}
+          <button type="submit" className="btn btn-primary" disabled={queue.pending}>
+            {queue.pending ? "Queuing…" : "Run evaluation"}
           </button>
         </div>
-        {error ? (
-          <p className="alert alert-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={queue.error} />
         {jobs.map((j) => (
           <JobProgress key={j.id} jobId={j.id} label={j.label} />
         ))}

@@ -1,8 +1,9 @@
 "use client";
 
-import { useActionState, useState, useTransition } from "react";
-import { createApiKeyAction, revokeApiKeyAction } from "../../../actions/operations.actions";
+import { useActionState, useState } from "react";
 import type { ActionResult } from "../../../actions/action.result";
+import { createApiKeyAction, revokeApiKeyAction } from "../../../actions/operations.actions";
+import { FormError, useFormAction } from "../../../components/popover-form";
 import { ROLES } from "../../../lib/roles";
 
 type Created = ActionResult<{ secret: string; label: string; role: string }> | null;
@@ -35,11 +36,7 @@ export function CreateKeyForm() {
             {pending ? "Creating…" : "Create key"}
           </button>
         </div>
-        {state && !state.ok ? (
-          <p className="alert alert-error" role="alert">
-            {state.error}
-          </p>
-        ) : null}
+        <FormError error={state && !state.ok ? { message: state.error, code: state.code } : null} />
         {state?.ok ? (
           <div className="alert alert-ok" role="status">
             <p>
@@ -70,30 +67,25 @@ export function CreateKeyForm() {
 }
 
 export function RevokeButton({ id, label }: { id: string; label: string }) {
-  const [pending, start] = useTransition();
-  const [error, setError] = useState<string | null>(null);
+  const revoke = useFormAction();
   return (
-    <span className="row">
+    <div className="row">
       <button
         type="button"
         className="btn btn-sm btn-danger-outline"
-        disabled={pending}
+        disabled={revoke.pending}
         aria-label={`Revoke key ${label}`}
         onClick={() => {
           if (!window.confirm(`Revoke the key “${label}”? Requests with it fail from now on.`)) return;
-          start(async () => {
-            const r = await revokeApiKeyAction(id);
-            if (!r.ok) setError(r.error);
-          });
+          revoke.run(
+            () => revokeApiKeyAction(id),
+            () => undefined,
+          );
         }}
       >
-        {pending ? "Revoking…" : "Revoke"}
+        {revoke.pending ? "Revoking…" : "Revoke"}
       </button>
-      {error ? (
-        <span className="small" role="alert" style={{ color: "var(--danger)" }}>
-          {error}
-        </span>
-      ) : null}
-    </span>
+      <FormError error={revoke.error} />
+    </div>
   );
 }

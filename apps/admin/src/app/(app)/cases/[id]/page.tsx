@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CaptionEditor } from "../../../../components/caption-editor";
 import { FlagButton } from "../../../../components/flag-button";
+import { ImageLightbox } from "../../../../components/image-lightbox";
 import { ImageThumb } from "../../../../components/image-thumb";
 import { ErrorState, attempt } from "../../../../components/states";
 import { formatDate, humanize } from "../../../../lib/format";
@@ -110,7 +111,7 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
           return (
             <article key={img.id} id={`image-${img.id}`} className="case-image" aria-label={`Image ${idx + 1}`}>
               <div>
-                <a href={`/images/${img.id}`} target="_blank" rel="noreferrer" title="Open full resolution">
+                <a href={`/images/${img.id}`} target="_blank" rel="noreferrer" title="Open the large view" data-lightbox={idx}>
                   <ImageThumb
                     id={img.id}
                     size={512}
@@ -224,6 +225,13 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
           );
         })}
       </section>
+      <ImageLightbox
+        images={c.images.map((img, idx) => ({
+          id: img.id,
+          alt: img.caption?.text ?? `Image ${idx + 1} of ${c.externalId}`,
+          label: `Image ${idx + 1} · ${img.externalId}`,
+        }))}
+      />
     </>
   );
 }
