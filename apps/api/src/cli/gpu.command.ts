@@ -14,7 +14,7 @@ const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 function installer(opts: { wheels?: string; python?: string }, quiet: boolean) {
   const config = loadConfig();
   return new GpuInstaller({
-    dataDir: config.dataDir,
+    gpuDir: config.gpuDir,
     wheelCache: path.resolve(opts.wheels ?? defaultWheelCache()),
     python: opts.python ?? "python3",
     log: (line) => process.stderr.write(`gpu: ${line}\n`),

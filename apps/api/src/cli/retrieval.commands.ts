@@ -162,7 +162,7 @@ export function registerRetrievalCommands(program: Command) {
           model: { name: info.name, version: r.model.version, dim: info.dim, folder: ctx.config.modelDir },
           provider: info.provider,
           unavailableProviders: info.unavailableProviders,
-          providers: providerReport(ctx.config.providers, info, ctx.config.dataDir),
+          providers: providerReport(ctx.config.providers, info, ctx.config.gpuDir),
           vectorStore: r.store.name,
           vectors: {
             images: await r.store.count(r.model.modelVersionId, "IMAGE"),

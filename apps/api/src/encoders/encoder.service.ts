@@ -26,8 +26,8 @@ export interface EncoderConfig {
   limits: { maxUploadBytes: number; maxPixels: number };
   /** Entries of the LRU cache of request text embeddings (encodeText); 0 or absent = off. */
   textCacheSize?: number;
-  /** The data folder; where `medcap gpu install` put the CUDA libraries (`<dataDir>/gpu/cuda13/lib`). */
-  dataDir?: string;
+  /** Where `medcap gpu install` put the CUDA libraries (`<gpuDir>/cuda13/lib`); loaded before a cuda session. */
+  gpuDir?: string;
 }
 
 export interface EncoderInfo {
@@ -106,7 +106,7 @@ export class EncoderService {
       providers: config.providers,
       threads: config.onnxThreads,
       logger: log,
-      ...(config.dataDir ? gpuProviderHooks(config.dataDir) : {}),
+      ...(config.gpuDir ? gpuProviderHooks(config.gpuDir) : {}),
     });
     const imageSession = await factory.create(model.imageModel, model.manifest.image.file);
     let textSession: OnnxSession;

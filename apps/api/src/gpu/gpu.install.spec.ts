@@ -15,7 +15,7 @@ let tmp: string;
 const logs: string[] = [];
 const installer = (over: Partial<ConstructorParameters<typeof GpuInstaller>[0]> = {}) =>
   new GpuInstaller({
-    dataDir: path.join(tmp, "data"),
+    gpuDir: path.join(tmp, "data"),
     wheelCache: path.join(tmp, "wheels"),
     python: "python3",
     log: (l) => logs.push(l),

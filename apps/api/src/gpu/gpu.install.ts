@@ -28,7 +28,7 @@ import {
 import { lddMissing } from "./gpu.runtime.js";
 
 export interface GpuInstallOptions {
-  dataDir: string;
+  gpuDir: string;
   /** Where downloaded wheels are kept (default ~/.cache/medcap/wheels). */
   wheelCache: string;
   /** The Python whose pip downloads (default python3). */
@@ -154,7 +154,7 @@ export class GpuInstaller {
     const wheels = this.pinned();
     const requirementsSha256 = await sha256File(this.requirementsFile);
     const providerDir = ortBinDir();
-    const libDir = cudaLibDir(this.opts.dataDir);
+    const libDir = cudaLibDir(this.opts.gpuDir);
     const ortVersion = onnxruntimeNode().version;
 
     const record = await this.readRecord();
@@ -172,7 +172,7 @@ export class GpuInstaller {
     const files = await downloadWheels(wheels, this.opts);
 
     // Unpack into staging folders first, so a failure leaves any earlier install as it was.
-    const home = gpuHome(this.opts.dataDir);
+    const home = gpuHome(this.opts.gpuDir);
     const staging = path.join(home, "staging");
     await rm(staging, { recursive: true, force: true });
     const jobs = files.map(({ wheel, file }) =>
@@ -232,7 +232,7 @@ export class GpuInstaller {
         removed.push(file);
       }
     }
-    const home = gpuHome(this.opts.dataDir);
+    const home = gpuHome(this.opts.gpuDir);
     if (existsSync(home)) {
       await rm(home, { recursive: true, force: true });
       removed.push(home);
@@ -263,7 +263,7 @@ export class GpuInstaller {
 
   private async readRecord(): Promise<InstallRecord | undefined> {
     try {
-      return JSON.parse(await readFile(path.join(gpuHome(this.opts.dataDir), "installed.json"), "utf8")) as InstallRecord;
+      return JSON.parse(await readFile(path.join(gpuHome(this.opts.gpuDir), "installed.json"), "utf8")) as InstallRecord;
     } catch {
       return undefined;
     }

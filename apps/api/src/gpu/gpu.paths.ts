@@ -1,6 +1,7 @@
 // Where the GPU pieces live. onnxruntime-node's libonnxruntime.so.1 loads its execution-provider
 // libraries from its own folder (ORT looks beside itself), so the two provider libraries go there; the
-// CUDA user-space libraries (1.7 GB unpacked) go under the data folder, which persists across installs.
+// CUDA user-space libraries (1.8 GB unpacked) go under the data folder (MEDCAP_GPU_DIR, default
+// <MEDCAP_DATA_DIR>/gpu), which persists across `npm ci`.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -19,13 +20,13 @@ export const PROVIDER_LIBS = ["libonnxruntime_providers_shared.so", "libonnxrunt
 
 export const CUDA_PROVIDER_LIB = "libonnxruntime_providers_cuda.so";
 
-/** `<dataDir>/gpu/cuda13`: the install record and, under lib/, the CUDA libraries. */
-export function gpuHome(dataDir: string): string {
-  return path.join(dataDir, "gpu", `cuda${CUDA_MAJOR}`);
+/** `<gpuDir>/cuda13` (gpuDir: MEDCAP_GPU_DIR, default <MEDCAP_DATA_DIR>/gpu): the install record and, under lib/, the CUDA libraries. */
+export function gpuHome(gpuDir: string): string {
+  return path.join(gpuDir, `cuda${CUDA_MAJOR}`);
 }
 
-export function cudaLibDir(dataDir: string): string {
-  return path.join(gpuHome(dataDir), "lib");
+export function cudaLibDir(gpuDir: string): string {
+  return path.join(gpuHome(gpuDir), "lib");
 }
 
 /** Where pip keeps the downloaded wheels: outside the checkout, so reinstalls and CI reruns are offline. */

@@ -89,7 +89,7 @@ export function nvidiaDriverVersion(): string | undefined {
  * Why the CUDA provider cannot load here, or undefined when every library it needs is found (then
  * only creating a session tells: a driver too old for CUDA 13 fails there).
  */
-export function cudaUnavailableReason(dataDir: string): string | undefined {
+export function cudaUnavailableReason(gpuDir: string): string | undefined {
   let binDir: string;
   try {
     binDir = ortBinDir();
@@ -98,7 +98,7 @@ export function cudaUnavailableReason(dataDir: string): string | undefined {
   }
   const provider = path.join(binDir, CUDA_PROVIDER_LIB);
   if (!existsSync(provider)) return `${CUDA_PROVIDER_LIB} not installed (run \`medcap gpu install\`)`;
-  const libDir = cudaLibDir(dataDir);
+  const libDir = cudaLibDir(gpuDir);
   const missing = lddMissing(provider, existsSync(libDir) ? libDir : undefined);
   if (missing === null) return undefined;
   // The driver comes first: without it nothing else matters, and it is the one the install cannot bring.
@@ -109,17 +109,17 @@ export function cudaUnavailableReason(dataDir: string): string | undefined {
 }
 
 /** Hooks for OnnxSessionFactory: preload before a CUDA session, explain a failure in one line. */
-export function gpuProviderHooks(dataDir: string) {
+export function gpuProviderHooks(gpuDir: string) {
   return {
     beforeProvider(provider: string) {
       if (provider === "cuda" || provider === "tensorrt") {
-        const libDir = cudaLibDir(dataDir);
+        const libDir = cudaLibDir(gpuDir);
         if (existsSync(libDir)) preloadCudaLibraries(libDir);
       }
     },
     explainFailure(provider: string, message: string): string {
       if (provider !== "cuda") return message;
-      const reason = cudaUnavailableReason(dataDir);
+      const reason = cudaUnavailableReason(gpuDir);
       return reason ?? message;
     },
   };

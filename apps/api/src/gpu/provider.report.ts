@@ -21,7 +21,7 @@ export interface ProviderReport {
 export function providerReport(
   requested: readonly string[],
   encoder: { provider: string; unavailableProviders: Record<string, string> },
-  dataDir: string,
+  gpuDir: string,
 ): ProviderReport {
   const names = [...new Set([...requested.map((p) => p.trim().toLowerCase()).filter(Boolean), "cuda"])];
   const providers = names.map((name): ProviderStatus => {
@@ -29,7 +29,7 @@ export function providerReport(
     const failed = encoder.unavailableProviders[name];
     if (failed) return { name, status: "unavailable", reason: failed };
     if (name === "cuda") {
-      const reason = cudaUnavailableReason(dataDir);
+      const reason = cudaUnavailableReason(gpuDir);
       return reason ? { name, status: "unavailable", reason } : { name, status: requested.includes("cuda") ? "not tried" : "available" };
     }
     if (name === "cpu") return { name, status: "available" };
