@@ -45,7 +45,7 @@ export function registerGpuCommands(program: Command) {
     .command("install")
     .description(
       "download (pip, hash-pinned: apps/api/gpu/requirements-cuda13.txt) onnxruntime-gpu of onnxruntime-node's exact version and NVIDIA's CUDA 13 + cuDNN 9 wheels; " +
-        "put the provider libraries beside onnxruntime-node's libonnxruntime.so.1 and the CUDA libraries under <MEDCAP_DATA_DIR>/gpu/cuda13/lib. Idempotent.",
+        "put the provider libraries beside onnxruntime-node's libonnxruntime.so.1 and the CUDA libraries in <MEDCAP_GPU_DIR>/cuda13/lib (default <MEDCAP_DATA_DIR>/gpu). Idempotent.",
     )
     .option("--wheels <dir>", "wheel cache folder (default ~/.cache/medcap/wheels; a warm cache needs no network)")
     .option("--python <bin>", "the Python whose pip downloads (any version: the wheels are fetched for a fixed platform tag)", "python3")
@@ -58,7 +58,7 @@ export function registerGpuCommands(program: Command) {
 
   gpu
     .command("remove")
-    .description("remove the provider libraries from onnxruntime-node and <MEDCAP_DATA_DIR>/gpu/cuda13 (the wheel cache stays)")
+    .description("remove the provider libraries from onnxruntime-node and <MEDCAP_GPU_DIR>/cuda13 (the wheel cache stays)")
     .action(async () => {
       const { removed } = await installer({}, true).remove();
       process.stdout.write(removed.length ? `removed ${removed.join(", ")}\n` : "nothing to remove\n");
