@@ -33,7 +33,7 @@ const providerWasInstalled = existsSync(path.join(ortBinDir(), CUDA_PROVIDER_LIB
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "medcap-gpu-"));
   await chmod(dataDir, 0o755); // the embedded server runs as the postgres user when tests run as root
-  env = { MEDCAP_DATA_DIR: dataDir, MEDCAP_PROVIDERS: "cuda,cpu", MEDCAP_ONNX_THREADS: "1" };
+  env = { MEDCAP_DATA_DIR: dataDir, MEDCAP_GPU_DIR: path.join(dataDir, "gpu"), MEDCAP_PROVIDERS: "cuda,cpu", MEDCAP_ONNX_THREADS: "1" };
 });
 
 afterAll(async () => {
