@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MedcapError } from "../core/errors.js";
-import { downloadWheels, GpuInstaller } from "./gpu.install.js";
+import { GpuInstaller } from "./gpu.install.js";
+import { downloadWheels } from "./gpu.wheels.js";
 import { onnxruntimeNode, REQUIREMENTS_FILE, readPinnedWheels, wheelFilePrefix } from "./gpu.paths.js";
 import { describeMissing } from "./gpu.runtime.js";
 import pino from "pino";
@@ -83,6 +84,26 @@ describe("GpuInstaller refusals", () => {
     expect(err.code).toBe("PREREQUISITE_MISSING");
     expect(err.message).toContain("has no pip (No module named pip)");
   });
+
+  it("says the download failed when no registry answers (DOWNLOAD_FAILED), naming the wheel and pip's reason", async () => {
+    const runtime = readPinnedWheels().find((w) => w.name === "nvidia-cuda-runtime")!;
+    const saved = { ...process.env };
+    // A registry on a closed local port, no other source, no retries: what an offline machine sees.
+    Object.assign(process.env, { PIP_INDEX_URL: "http://127.0.0.1:9/simple", PIP_FIND_LINKS: "", PIP_RETRIES: "0", PIP_TIMEOUT: "2" });
+    try {
+      const err = await failure(
+        downloadWheels([runtime], { wheelCache: path.join(tmp, "wheels-offline"), python: "python3", log: () => {} }),
+      );
+      expect(err.code).toBe("DOWNLOAD_FAILED");
+      expect(err.message).toMatch(/^pip could not download nvidia-cuda-runtime==13\.0\.96 \(no network, or no such wheel/);
+      expect(err.message).toMatch(/No matching distribution|Could not find a version|Connection refused/i);
+    } finally {
+      for (const k of ["PIP_INDEX_URL", "PIP_FIND_LINKS", "PIP_RETRIES", "PIP_TIMEOUT"]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  }, 60_000);
 
   // Talks to PyPI (a 2.2 MB wheel): pip itself refuses a file whose sha256 is not the pinned one.
   it("refuses a downloaded wheel whose sha256 is not the pinned one (INTEGRITY_MISMATCH) and keeps nothing", async () => {
