@@ -4,7 +4,7 @@
 // asked for cuda,cpu falls back to CPU and says why in /readyz and `medcap info`.
 //
 // Wheels: ~1.43 GB, kept in ~/.cache/medcap/wheels (outside the checkout), so only the first run on a
-// machine downloads (measured here: ~35 s from PyPI); later runs hash and unpack them (~40 s on 2 cores).
+// machine downloads (a cold install took 126 s here, most of it pip); later runs hash and unpack (~40 s).
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
