@@ -1,19 +1,15 @@
 # syntax=docker/dockerfile:1.7
 # MedCap API + medcap CLI. Build from the repository root:
 #   docker build -f docker/api.Dockerfile .                                   (CPU)
-#   docker build -f docker/api.Dockerfile --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 --target runtime-gpu .   (GPU)
+#   docker build -f docker/api.Dockerfile --target runtime-gpu .              (GPU: CUDA provider from PyPI)
 
 ARG NODE_IMAGE=node:24-bookworm-slim
-# The CUDA execution provider needs the CUDA 12 runtime and cuDNN 9 beside it; Node comes from NODE_IMAGE.
-ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# `skip` installs onnxruntime-node's CPU build; `cuda12` lets its install script fetch the CUDA provider.
-ARG ONNXRUNTIME_NODE_INSTALL=skip
-ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL} \
-    npm_config_onnxruntime_node_install=${ONNXRUNTIME_NODE_INSTALL} \
-    CHECKPOINT_DISABLE=1 \
+# onnxruntime-node's CPU build: its install script (which would fetch a CUDA provider from NuGet) stays
+# denied in the root package.json; the GPU target gets the provider from PyPI instead (`medcap gpu install`).
+ENV CHECKPOINT_DISABLE=1 \
     PRISMA_HIDE_UPDATE_MESSAGE=1 \
     NEXT_TELEMETRY_DISABLED=1 \
     TURBO_TELEMETRY_DISABLED=1
@@ -26,14 +22,6 @@ COPY apps/admin/package.json apps/admin/
 COPY models/package.json models/
 COPY test/package.json test/
 RUN npm ci --workspace @medcap/api --workspace @medcap/db --include-workspace-root=false --no-fund --no-audit
-# npm 11 blocks install scripts unless approved; onnxruntime-node's script is what fetches the CUDA
-# provider, so on a GPU build approve it and run it now. The root package.json denies it explicitly
-# (the CPU build needs no script), and npm refuses to approve a denied package until the entry is gone.
-RUN if [ "$ONNXRUNTIME_NODE_INSTALL" != "skip" ]; then \
-      npm pkg delete allowScripts.onnxruntime-node \
-      && npm install-scripts approve onnxruntime-node \
-      && npm rebuild onnxruntime-node --foreground-scripts; \
-    fi
 
 FROM deps AS build
 COPY tsconfig.base.json ./
@@ -45,17 +33,33 @@ COPY models/medcap-base-v2 models/medcap-base-v2
 # Production runs compiled JavaScript: the API and @medcap/db bundled into apps/api/dist/medcap.js.
 RUN rm -rf apps/api/dist && npm run build -w @medcap/api && rm -rf apps/api/test apps/api/.medcap
 
-# GPU runtime (`--target runtime-gpu`, used by the compose `gpu` profile): same app on a CUDA base image.
-FROM ${CUDA_IMAGE} AS runtime-gpu
+# The CUDA execution provider from the package registries alone: `medcap gpu install` downloads the
+# hash-pinned onnxruntime-gpu (onnxruntime-node's exact version) and NVIDIA CUDA 13 + cuDNN 9 wheels
+# with pip (Debian's python3-pip), puts the provider beside libonnxruntime.so.1 and the CUDA libraries
+# in MEDCAP_GPU_DIR (outside the /data volume, so a mounted volume does not hide them). No CUDA base
+# image and no NuGet: the driver's libcuda.so.1 is the one thing the host adds (NVIDIA Container Toolkit).
+FROM build AS gpu-libs
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3-pip \
+ && rm -rf /var/lib/apt/lists/*
+ENV MEDCAP_GPU_DIR=/opt/medcap/gpu
+RUN --mount=type=cache,target=/root/.cache/medcap/wheels node apps/api/bin/medcap.mjs gpu install
+
+# GPU runtime (`--target runtime-gpu`, used by the compose `gpu` profile): the same app plus the
+# provider and CUDA libraries; needs an NVIDIA driver for CUDA 13 (580+) on the host.
+FROM ${NODE_IMAGE} AS runtime-gpu
 WORKDIR /app
-COPY --from=deps /usr/local/bin/node /usr/local/bin/node
 ENV NODE_ENV=production \
     MEDCAP_HOST=0.0.0.0 \
     PORT=4000 \
     MEDCAP_DATA_DIR=/data \
+    MEDCAP_GPU_DIR=/opt/medcap/gpu \
     MEDCAP_PROVIDERS=cuda,cpu \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility \
     CHECKPOINT_DISABLE=1
-COPY --from=build /app /app
+COPY --from=gpu-libs /app /app
+COPY --from=gpu-libs /opt/medcap/gpu /opt/medcap/gpu
 RUN mkdir -p /data \
  && groupadd --system medcap && useradd --system --gid medcap --home-dir /app --no-create-home medcap \
  && chown -R medcap:medcap /data

@@ -161,7 +161,8 @@ describe("docker-compose.yml", () => {
       expect.arrayContaining([expect.objectContaining({ driver: "nvidia", capabilities: expect.arrayContaining(["gpu"]) })]),
     );
     expect(envValue(gpu, "MEDCAP_PROVIDERS")).toBe("cuda,cpu");
-    expect((gpu.build as Build).args?.ONNXRUNTIME_NODE_INSTALL).toBe("cuda12");
+    // The CUDA provider comes from PyPI in the Dockerfile (`medcap gpu install`), not from a build arg.
+    expect((gpu.build as Build).args?.ONNXRUNTIME_NODE_INSTALL).toBeUndefined();
     for (const [name, service] of services)
       if (name !== "api-gpu") expect(service.deploy?.resources?.reservations?.devices, name).toBeUndefined();
   });
@@ -185,12 +186,15 @@ describe("Dockerfiles", () => {
     expect(readFileSync(path.join(root, "apps/api/bin/medcap.mjs"), "utf8")).not.toMatch(/\btsx\b/);
   });
 
-  it("approves onnxruntime-node's install script for the CUDA build (npm 11 blocks it otherwise)", () => {
-    // The root package.json denies it; npm will not approve a denied package until that entry is removed.
-    expect(api).toMatch(/npm pkg delete allowScripts\.onnxruntime-node\s*\\\s*&& npm install-scripts approve onnxruntime-node/);
-    expect(api).toMatch(/npm rebuild onnxruntime-node/);
-    expect(api).toMatch(/ONNXRUNTIME_NODE_INSTALL/);
-    expect(api).toMatch(/npm_config_onnxruntime_node_install/);
+  it("installs the CUDA provider from PyPI in the GPU target (medcap gpu install), never from onnxruntime-node's NuGet route", () => {
+    const gpu = api.slice(api.indexOf(" AS gpu-libs"));
+    expect(gpu).toMatch(/apt-get install -y --no-install-recommends python3-pip/);
+    expect(gpu).toMatch(/^RUN .*node apps\/api\/bin\/medcap\.mjs gpu install$/m);
+    expect(gpu).toMatch(/^COPY --from=gpu-libs \/opt\/medcap\/gpu \/opt\/medcap\/gpu$/m);
+    expect(gpu).toMatch(/MEDCAP_GPU_DIR=\/opt\/medcap\/gpu/);
+    expect(api).not.toMatch(/cuda12|install-scripts approve onnxruntime-node/);
+    // onnxruntime-node's install script stays denied (the CPU build needs none; the GPU one uses pip).
+    expect(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).allowScripts["onnxruntime-node"]).toBe(false);
   });
 
   it("ships the admin as Next's standalone server", () => {

@@ -284,6 +284,8 @@ describe("medcap CLI against the same data", () => {
         "6",
         "--concurrency",
         "1,4",
+        "--image-batches",
+        "8,40",
         "--text-reference",
         textReference,
         "--json",
@@ -295,6 +297,9 @@ describe("medcap CLI against the same data", () => {
     expect(out.machine).toMatchObject({ provider: "cpu" });
     expect(out.machine.cores).toBeGreaterThan(0);
     expect(out.imageEncoding.batch1.endToEndMs.n).toBe(40);
+    // A batch larger than the 32 preprocessed samples still holds that many images (the GPU check asks for 256).
+    expect(Object.keys(out.imageEncoding.throughput)).toEqual(["batch8", "batch40"]);
+    expect(out.imageEncoding.throughput.batch40.onnxOnlyImagesPerSecond).toBeGreaterThan(0);
     expect(out.vectorSearch["1000"].exactMs.n).toBe(3);
     expect(out.vectorSearch["1000"].exactOverCopyFloor).toBeGreaterThan(0);
     expect(out.textEncoding.reference.cosineMin).toBeGreaterThan(0.99999);

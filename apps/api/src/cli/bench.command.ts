@@ -33,6 +33,7 @@ interface BenchCliOptions {
   queries: string;
   requests: string;
   concurrency: string;
+  imageBatches: string;
   http: boolean;
   textReference?: string;
   baselineModel?: string;
@@ -54,6 +55,7 @@ export function registerBenchCommand(program: Command) {
     .option("--requests <n>", "HTTP requests per operation and concurrency", "200")
     .option("--concurrency <list>", "HTTP concurrency levels", "1,8,32")
     .option("--no-http", "skip the end-to-end HTTP benchmark")
+    .option("--image-batches <list>", "image encoder throughput batch sizes (e.g. 8,32,256 on a GPU)", "8,32")
     .option("--text-reference <file>", "another text encoder ONNX file (e.g. the fp32 export) to measure side by side with the served one")
     .option("--baseline-model <folder>", "also time batch-1 image encoding against this model folder (e.g. the previous default)")
     .option("--json", "print one JSON object")
@@ -103,6 +105,10 @@ export function registerBenchCommand(program: Command) {
       let baseline: EncoderService | undefined;
       try {
         if (opts.baselineModel) baseline = await EncoderService.load(path.resolve(opts.baselineModel), config, ctx.logger);
+        const imageBatches = opts.imageBatches
+          .split(",")
+          .map(Number)
+          .filter((n) => Number.isInteger(n) && n > 0);
         const sizes = opts.sizes
           .split(",")
           .map(Number)
@@ -157,6 +163,7 @@ export function registerBenchCommand(program: Command) {
               queries: Number(opts.queries),
               log,
               textReference: opts.textReference,
+              imageBatches,
               baseline,
               http: {
                 takeStageTimes: () => {
@@ -212,6 +219,7 @@ export function registerBenchCommand(program: Command) {
               queries: Number(opts.queries),
               log,
               textReference: opts.textReference,
+              imageBatches,
               baseline,
             });
           } finally {

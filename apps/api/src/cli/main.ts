@@ -5,6 +5,7 @@ import { ConfigError } from "../config/config.js";
 import { isMedcapError } from "../core/errors.js";
 import { registerBenchCommand } from "./bench.command.js";
 import { registerEvalCommands } from "./eval.commands.js";
+import { registerGpuCommands } from "./gpu.command.js";
 import { registerImportCommands } from "./import.command.js";
 import { registerMigrateCommand } from "./migrate.command.js";
 import { registerRetrievalCommands } from "./retrieval.commands.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRetrievalCommands(program);
   registerEvalCommands(program);
   registerBenchCommand(program);
+  registerGpuCommands(program);
   return program;
 }
 

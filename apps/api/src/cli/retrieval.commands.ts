@@ -11,6 +11,7 @@ import type { ImageQuery, SearchFilter } from "../search/search.types.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
+import { providerReport, providerSummary } from "../gpu/provider.report.js";
 
 async function withRetrieval<T>(
   fn: (ctx: AppContext, r: Retrieval) => Promise<T>,
@@ -161,6 +162,7 @@ export function registerRetrievalCommands(program: Command) {
           model: { name: info.name, version: r.model.version, dim: info.dim, folder: ctx.config.modelDir },
           provider: info.provider,
           unavailableProviders: info.unavailableProviders,
+          providers: providerReport(ctx.config.providers, info, ctx.config.gpuDir),
           vectorStore: r.store.name,
           vectors: {
             images: await r.store.count(r.model.modelVersionId, "IMAGE"),
@@ -173,7 +175,9 @@ export function registerRetrievalCommands(program: Command) {
         if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
         else {
           process.stdout.write(`model      ${out.model.name} ${out.model.version} (${out.model.dim}-d) from ${out.model.folder}\n`);
-          process.stdout.write(`provider   ${out.provider}\n`);
+          process.stdout.write(`provider   ${providerSummary(info)}\n`);
+          for (const p of out.providers.providers)
+            process.stdout.write(`  ${p.name.padEnd(9)}${p.status}${p.reason ? `: ${p.reason}` : ""}\n`);
           process.stdout.write(`store      ${out.vectorStore}: ${out.vectors.images} image and ${out.vectors.captions} caption vectors\n`);
           if (out.qdrant)
             process.stdout.write(

@@ -34,6 +34,7 @@ const schema = z.object({
   MEDCAP_MEDPIX_DOWNLOAD_URL: z.string().default(MEDPIX_ARCHIVE_URL),
   MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v2")),
   MEDCAP_PROVIDERS: csv("cpu"),
+  MEDCAP_GPU_DIR: z.string().optional(),
   MEDCAP_ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   MEDCAP_BATCH_MAX: z.coerce.number().int().min(1).max(1024).default(16),
   MEDCAP_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(4),
@@ -87,6 +88,8 @@ export interface Config {
   medpixDownloadUrl: string | undefined;
   modelDir: string;
   providers: string[];
+  /** `medcap gpu install`'s CUDA libraries live in <gpuDir>/cuda13/lib (MEDCAP_GPU_DIR, default <dataDir>/gpu). */
+  gpuDir: string;
   onnxThreads: number;
   /** maxQueueWaitMs: an encode whose expected wait in the queue is longer is refused early (OVERLOADED). */
   batch: { maxSize: number; maxWaitMs: number; maxQueue: number; maxQueueWaitMs: number };
@@ -146,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     medpixDir: e.MEDPIX_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDPIX_DIR) : undefined,
     modelDir: path.resolve(e.MEDCAP_MODEL_DIR),
     providers: e.MEDCAP_PROVIDERS,
+    gpuDir: e.MEDCAP_GPU_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDCAP_GPU_DIR) : path.join(dataDir, "gpu"),
     onnxThreads: e.MEDCAP_ONNX_THREADS,
     batch: {
       maxSize: e.MEDCAP_BATCH_MAX,

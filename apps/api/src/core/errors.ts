@@ -11,6 +11,14 @@ export type ErrorCode =
   | "CONFLICT"
   | "UNSUPPORTED_MEDIA"
   | "MODEL_MISMATCH"
+  /** A tool this command needs (pip, for `medcap gpu install`) is not installed. */
+  | "PREREQUISITE_MISSING"
+  /** A package registry could not be reached or did not have the pinned file. */
+  | "DOWNLOAD_FAILED"
+  /** A downloaded file's sha256 is not the pinned one. */
+  | "INTEGRITY_MISMATCH"
+  /** Two pieces that must be the same version are not (onnxruntime-node vs the pinned onnxruntime-gpu). */
+  | "VERSION_MISMATCH"
   | "SERVICE_UNAVAILABLE"
   | "INTERNAL_SERVER_ERROR";
 

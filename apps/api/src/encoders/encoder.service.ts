@@ -13,6 +13,7 @@ import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
 import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
+import { gpuProviderHooks } from "../gpu/gpu.runtime.js";
 import { timed } from "../core/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
@@ -25,6 +26,8 @@ export interface EncoderConfig {
   limits: { maxUploadBytes: number; maxPixels: number };
   /** Entries of the LRU cache of request text embeddings (encodeText); 0 or absent = off. */
   textCacheSize?: number;
+  /** Where `medcap gpu install` put the CUDA libraries (`<gpuDir>/cuda13/lib`); loaded before a cuda session. */
+  gpuDir?: string;
 }
 
 export interface EncoderInfo {
@@ -99,7 +102,12 @@ export class EncoderService {
    */
   static async create(model: ModelFolder, config: EncoderConfig, logger: Logger, hooks: EncoderHooks = {}): Promise<EncoderService> {
     const log = logger.child({ component: "encoders", model: `${model.manifest.name}@${model.manifest.version}` });
-    const factory = new OnnxSessionFactory({ providers: config.providers, threads: config.onnxThreads, logger: log });
+    const factory = new OnnxSessionFactory({
+      providers: config.providers,
+      threads: config.onnxThreads,
+      logger: log,
+      ...(config.gpuDir ? gpuProviderHooks(config.gpuDir) : {}),
+    });
     const imageSession = await factory.create(model.imageModel, model.manifest.image.file);
     let textSession: OnnxSession;
     try {

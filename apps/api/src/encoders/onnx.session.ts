@@ -6,12 +6,10 @@
 // share it, so the second one does not retry a provider known to fail) and the next one is tried.
 // A session created with a GPU provider still runs unsupported nodes on CPU inside ORT.
 //
-// Getting CUDA in the GPU image: install onnxruntime-node with its CUDA 12 provider libraries, i.e.
-// `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` (or `npm ci --onnxruntime-node-install=cuda12`, or
-// `onnxruntime-node-install=cuda12` in that image's .npmrc) on a host that can reach NuGet, with the
-// CUDA 12 + cuDNN 9 runtime in the image, then set MEDCAP_PROVIDERS=cuda,cpu. The repository's
-// default stays CPU (`onnxruntime-node-install=skip`, MEDCAP_PROVIDERS=cpu) so a fresh clone needs no
-// GPU and no download.
+// Getting CUDA: `medcap gpu install` (src/gpu/) puts onnxruntime-gpu's provider libraries beside
+// onnxruntime-node's and the CUDA libraries under the data folder, from PyPI; then set
+// MEDCAP_PROVIDERS=cuda,cpu. The repository's default stays CPU (MEDCAP_PROVIDERS=cpu) so a fresh
+// clone needs no GPU and no download.
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { MedcapError } from "../core/errors.js";
@@ -25,6 +23,10 @@ export interface OnnxSessionFactoryOptions {
   logger: Logger;
   /** ORT session config entries ("session.x": "v"); defaults to DEFAULT_SESSION_CONFIG. */
   configEntries?: Readonly<Record<string, string>>;
+  /** Called before a session is tried with `provider` (the GPU hooks load the CUDA libraries here). */
+  beforeProvider?: (provider: string) => void;
+  /** Turns ORT's failure message into the reason reported (ORT says only "Failed to load shared library"). */
+  explainFailure?: (provider: string, message: string) => string;
 }
 
 /**
@@ -195,6 +197,7 @@ export class OnnxSessionFactory {
     for (const provider of this.providers) {
       if (this.failed.has(provider)) continue;
       try {
+        this.options.beforeProvider?.(provider);
         const session = await OnnxSession.open(model, { ...base, executionProviders: [provider] }, provider, label);
         this.active = provider;
         this.options.logger.info({ model: label, provider, threads: threads || "default" }, "onnx session created");
@@ -210,9 +213,9 @@ export class OnnxSessionFactory {
             { cause: err },
           );
         }
-        this.failed.set(provider, reason);
+        this.failed.set(provider, this.options.explainFailure?.(provider, reason) ?? reason);
         this.options.logger.warn(
-          { model: label, provider, reason },
+          { model: label, provider, reason: this.failed.get(provider) },
           `onnx execution provider ${provider} unavailable, trying the next one`,
         );
       }

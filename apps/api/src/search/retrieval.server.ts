@@ -11,6 +11,7 @@ import type { AppContext } from "../core/app.context.js";
 import type { Logger } from "../core/logger.js";
 import { MedcapError } from "../core/errors.js";
 import { EvaluationService, PROTOCOLS, type Protocol } from "../eval/evaluation.service.js";
+import { providerSummary } from "../gpu/provider.report.js";
 import { ImportService } from "../ingest/import.service.js";
 import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
@@ -155,7 +156,10 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     close: () => r.close(),
     prepare: (signal) => bootstrap(ctx, r, boot, signal),
     readiness: [
-      { name: "model", check: async () => ({ ok: true, detail: `${r.model.name} ${r.model.version} on ${r.encoder.info().provider}` }) },
+      {
+        name: "model",
+        check: async () => ({ ok: true, detail: `${r.model.name} ${r.model.version} on ${providerSummary(r.encoder.info())}` }),
+      },
       vectorStoreReadiness({ store: r.store, indexer: r.indexer, model: r.model, logger: ctx.logger }),
     ],
   };
