@@ -152,6 +152,7 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     reindexCaption: (id) => r.search.reindexCaption(id),
     indexImage: (id) => r.search.indexImage(id),
     captioningDefaults: () => r.search.captioningDefaults(),
+    explainMatch: (q, t, o) => r.search.explainMatch(q, t, o),
     close: () => r.close(),
     prepare: (signal) => bootstrap(ctx, r, boot, signal),
     readiness: [
