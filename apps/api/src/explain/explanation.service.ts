@@ -4,6 +4,7 @@
 // Every encode goes through the encoders' request batchers under the caller's key, in windows of one
 // batch: an explanation never holds more than a batch of queue places, so it cannot trip the queue's
 // wait bound by itself and other keys keep their round-robin share while it runs.
+import { getMaxListeners, setMaxListeners } from "node:events";
 import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import { currentRequestScope } from "../core/request.scope.js";
@@ -214,6 +215,8 @@ export class ExplanationService {
   private async encodeInWindows(tensors: Float32Array[]): Promise<Float32Array[]> {
     const window = Math.max(1, this.deps.encoder.batchSize);
     const signal = currentRequestScope()?.signal;
+    // Each queued item listens for the request's abort until dispatched: a window is that many listeners.
+    if (signal) setMaxListeners(Math.max(getMaxListeners(signal), window + 16), signal);
     const out: Float32Array[] = [];
     for (let i = 0; i < tensors.length; i += window) {
       signal?.throwIfAborted();
