@@ -307,12 +307,32 @@ describe("admin in a browser", () => {
       await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
       const second = page.locator("article.case-image").nth(1);
       await second.waitFor();
-      await second.getByRole("button", { name: /Edit caption/ }).click();
-      await second
-        .getByLabel("Caption", { exact: true })
-        .fill("Axial CT: thick-walled bladder with a small right posterolateral diverticulum.");
+      const edit = second.getByRole("button", { name: /Edit caption/ });
+      const form = second.getByRole("form", { name: "Edit caption" });
+      const caption = second.getByLabel("Caption", { exact: true });
+      const focused = () => page.evaluate<string | undefined>("document.activeElement?.textContent ?? undefined");
+      // Opening focuses the first field; Esc closes and gives focus back to the button.
+      await edit.click();
+      await form.waitFor();
+      expect(await page.evaluate<string | undefined>("document.activeElement?.tagName")).toBe("TEXTAREA");
+      await page.keyboard.press("Escape");
+      await form.waitFor({ state: "detached" });
+      expect(await focused()).toContain("Edit caption");
+      // Blanks pass `required` but not the action: the error shows in place with its code, the text stays.
+      await edit.click();
+      await caption.fill("   ");
+      await page.keyboard.press("Control+Enter");
+      const refused = form.getByRole("alert");
+      await refused.waitFor();
+      expect(await refused.getAttribute("data-code")).toBe("BAD_USER_INPUT");
+      expect(await refused.textContent()).toContain("The caption cannot be empty.");
+      expect(await caption.inputValue()).toBe("   ");
+      await caption.fill("Axial CT: thick-walled bladder with a small right posterolateral diverticulum.");
       await second.getByLabel(/Why/).fill("spelling and laterality");
-      await second.getByRole("button", { name: "Save revision" }).click();
+      // Ctrl+Enter sends from the textarea too.
+      await caption.focus();
+      await page.keyboard.press("Control+Enter");
+      await form.waitFor({ state: "detached" });
       await second.getByText("revision 2").first().waitFor();
       expect(await second.getByTestId("caption-text").textContent()).toBe(
         "Axial CT: thick-walled bladder with a small right posterolateral diverticulum.",

@@ -1,6 +1,14 @@
 "use server";
 
-import type { CaptionImageQuery, CaptionStrategy, ImageInput, Modality, SearchFilter, SearchImagesQuery, Split } from "../gql/graphql";
+import type {
+  CaptionImageQuery,
+  CaptionStrategy,
+  ImageInput,
+  ImageMatchFieldsFragment,
+  Modality,
+  SearchFilter,
+  Split,
+} from "../gql/graphql";
 import { MODALITIES, SPLITS } from "../lib/format";
 import { query } from "../lib/session";
 import { CaptionImageDocument, SearchImagesDocument, SimilarImagesDocument } from "../operations/search.operations";
@@ -10,7 +18,7 @@ export type SearchMode = "caption" | "text" | "similar";
 
 export type SearchOutcome =
   | { mode: "caption"; captions: CaptionImageQuery["captionImage"]; tookMs: number }
-  | { mode: "text" | "similar"; images: SearchImagesQuery["searchImages"]; tookMs: number };
+  | { mode: "text" | "similar"; images: ImageMatchFieldsFragment[]; tookMs: number };
 
 export type SearchState = ActionResult<SearchOutcome> | null;
 

@@ -922,6 +922,10 @@ export type UpdateCaseInput = {
   topicTitle?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CaseRefFragment = { id: string, externalId: string, title: string | null };
+
+export type ImageFacetsFragment = { id: string, modality: Modality, plane: string | null, locationCategory: string | null };
+
 export type CaseFacetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -934,14 +938,16 @@ export type CasesQueryVariables = Exact<{
 }>;
 
 
-export type CasesQuery = { cases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, externalId: string, split: Split, title: string | null, caseDiagnosis: string | null, category: string | null, dataset: { name: string }, images: Array<{ id: string, modality: Modality, plane: string | null, locationCategory: string | null, thumbnailUrl: string }> } }> } };
+export type CasesQuery = { cases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { split: Split, caseDiagnosis: string | null, category: string | null, id: string, externalId: string, title: string | null, dataset: { name: string }, images: Array<{ thumbnailUrl: string, id: string, modality: Modality, plane: string | null, locationCategory: string | null }> } }> } };
 
 export type CaseQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type CaseQuery = { case: { id: string, externalId: string, split: Split, title: string | null, history: string | null, exam: string | null, findings: string | null, differentialDiagnosis: string | null, caseDiagnosis: string | null, diagnosisBy: string | null, topicTitle: string | null, diseaseDiscussion: string | null, acrCode: string | null, category: string | null, createdAt: string, updatedAt: string, dataset: { id: string, name: string, source: string, licence: string | null, citation: string | null }, images: Array<{ id: string, externalId: string, width: number, height: number, format: string, modality: Modality, modalityDetail: string | null, plane: string | null, location: string | null, locationCategory: string | null, patientAge: number | null, patientSex: string | null, acrCodes: string | null, figurePart: string | null, caption: { id: string, text: string, source: CaptionSource, revision: number, updatedAt: string, revisions: Array<{ id: string, revision: number, text: string, source: CaptionSource, author: string, comment: string | null, createdAt: string }>, flags: Array<{ id: string, reason: FlagReason, note: string | null, status: FlagStatus, raisedBy: string, resolvedBy: string | null, resolutionComment: string | null, correctedText: string | null, createdAt: string, resolvedAt: string | null }> } | null }> } | null };
+export type CaseQuery = { case: { split: Split, history: string | null, exam: string | null, findings: string | null, differentialDiagnosis: string | null, caseDiagnosis: string | null, diagnosisBy: string | null, topicTitle: string | null, diseaseDiscussion: string | null, acrCode: string | null, category: string | null, createdAt: string, updatedAt: string, id: string, externalId: string, title: string | null, dataset: { id: string, name: string, source: string, licence: string | null, citation: string | null }, images: Array<{ externalId: string, width: number, height: number, format: string, modalityDetail: string | null, location: string | null, patientAge: number | null, patientSex: string | null, acrCodes: string | null, figurePart: string | null, id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string, source: CaptionSource, revision: number, updatedAt: string, revisions: Array<{ id: string, revision: number, text: string, source: CaptionSource, author: string, comment: string | null, createdAt: string }>, flags: Array<{ id: string, reason: FlagReason, note: string | null, status: FlagStatus, raisedBy: string, resolvedBy: string | null, resolutionComment: string | null, correctedText: string | null, createdAt: string, resolvedAt: string | null }> } | null }> } | null };
+
+export type FlagFieldsFragment = { id: string, reason: FlagReason, note: string | null, status: FlagStatus, raisedBy: string, resolvedBy: string | null, resolutionComment: string | null, correctedText: string | null, createdAt: string, resolvedAt: string | null };
 
 export type FlagQueueQueryVariables = Exact<{
   status?: InputMaybe<FlagStatus>;
@@ -950,7 +956,7 @@ export type FlagQueueQueryVariables = Exact<{
 }>;
 
 
-export type FlagQueueQuery = { flags: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, reason: FlagReason, note: string | null, status: FlagStatus, raisedBy: string, resolvedBy: string | null, resolutionComment: string | null, correctedText: string | null, createdAt: string, resolvedAt: string | null, caption: { id: string, text: string, source: CaptionSource, revision: number, image: { id: string, width: number, height: number, modality: Modality, modalityDetail: string | null, plane: string | null, location: string | null, locationCategory: string | null, case: { id: string, externalId: string, title: string | null, caseDiagnosis: string | null } } } } }> } };
+export type FlagQueueQuery = { flags: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, reason: FlagReason, note: string | null, status: FlagStatus, raisedBy: string, resolvedBy: string | null, resolutionComment: string | null, correctedText: string | null, createdAt: string, resolvedAt: string | null, caption: { id: string, text: string, source: CaptionSource, revision: number, image: { width: number, height: number, modalityDetail: string | null, location: string | null, id: string, modality: Modality, plane: string | null, locationCategory: string | null, case: { caseDiagnosis: string | null, id: string, externalId: string, title: string | null } } } } }> } };
 
 export type FlagCaptionMutationVariables = Exact<{
   captionId: Scalars['ID']['input'];
@@ -983,17 +989,21 @@ export type UpdateCaptionMutation = { updateCaption: { id: string, text: string,
 export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardQuery = { health: { status: string, database: boolean, retrieval: boolean, uptimeSeconds: number }, datasets: Array<{ id: string, name: string, source: string, caseCount: number }>, all: { totalCount: number }, train: { totalCount: number }, dev: { totalCount: number }, test: { totalCount: number }, ct: { totalCount: number }, mr: { totalCount: number }, xr: { totalCount: number }, us: { totalCount: number }, otherModality: { totalCount: number }, openFlags: { totalCount: number, edges: Array<{ node: { id: string, reason: FlagReason, raisedBy: string, createdAt: string, caption: { id: string, text: string, image: { id: string, case: { id: string, externalId: string } } } } }> }, modelVersions: Array<{ id: string, name: string, version: string, embeddingDim: number, active: boolean, createdAt: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string } }> };
+export type DashboardQuery = { health: { status: string, database: boolean, retrieval: boolean, uptimeSeconds: number }, datasets: Array<{ id: string, name: string, source: string, caseCount: number }>, all: { totalCount: number }, train: { totalCount: number }, dev: { totalCount: number }, test: { totalCount: number }, ct: { totalCount: number }, mr: { totalCount: number }, xr: { totalCount: number }, us: { totalCount: number }, otherModality: { totalCount: number }, openFlags: { totalCount: number, edges: Array<{ node: { id: string, reason: FlagReason, raisedBy: string, createdAt: string, caption: { id: string, text: string, image: { id: string, case: { id: string, externalId: string } } } } }> }, modelVersions: Array<{ embeddingDim: number, active: boolean, createdAt: string, id: string, name: string, version: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string } }> };
 
 export type OpenFlagCountQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type OpenFlagCountQuery = { flags: { totalCount: number } };
 
+export type ModelVersionRefFragment = { id: string, name: string, version: string };
+
+export type JobStartedFragment = { id: string, kind: JobKind, status: JobStatus, progress: number };
+
 export type EvaluationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EvaluationsQuery = { modelVersions: Array<{ id: string, name: string, version: string, active: boolean }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, params: unknown, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string }, job: { id: string, status: JobStatus } | null }> };
+export type EvaluationsQuery = { modelVersions: Array<{ active: boolean, id: string, name: string, version: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, params: unknown, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string }, job: { id: string, status: JobStatus } | null }> };
 
 export type RunEvaluationMutationVariables = Exact<{
   protocol: EvaluationProtocol;
@@ -1050,6 +1060,10 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, revoked: boolean } };
 
+export type ModelRefFieldsFragment = { id: string, name: string, version: string };
+
+export type ImageMatchFieldsFragment = { score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } };
+
 export type CaptionImageQueryVariables = Exact<{
   image: ImageInput;
   k?: InputMaybe<Scalars['Int']['input']>;
@@ -1058,7 +1072,7 @@ export type CaptionImageQueryVariables = Exact<{
 }>;
 
 
-export type CaptionImageQuery = { captionImage: Array<{ text: string, score: number, similarity: number, vote: number, strategy: CaptionStrategy, supportingImages: Array<{ similarity: number, weight: number, image: { id: string } }>, modelVersion: { id: string, name: string, version: string }, captions: Array<{ id: string }>, provenance: Array<{ image: { id: string, modality: Modality, plane: string | null }, case: { id: string, externalId: string, title: string | null }, dataset: { name: string } }> }> };
+export type CaptionImageQuery = { captionImage: Array<{ text: string, score: number, similarity: number, vote: number, strategy: CaptionStrategy, supportingImages: Array<{ similarity: number, weight: number, image: { id: string } }>, modelVersion: { id: string, name: string, version: string }, captions: Array<{ id: string }>, provenance: Array<{ image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null }, case: { id: string, externalId: string, title: string | null }, dataset: { name: string } }> }> };
 
 export type SearchImagesQueryVariables = Exact<{
   text: Scalars['String']['input'];
@@ -1107,7 +1121,95 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const FlagFieldsFragmentDoc = new TypedDocumentString(`
+    fragment FlagFields on Flag {
+  id
+  reason
+  note
+  status
+  raisedBy
+  resolvedBy
+  resolutionComment
+  correctedText
+  createdAt
+  resolvedAt
+}
+    `, {"fragmentName":"FlagFields"}) as unknown as TypedDocumentString<FlagFieldsFragment, unknown>;
+export const ModelVersionRefFragmentDoc = new TypedDocumentString(`
+    fragment ModelVersionRef on ModelVersion {
+  id
+  name
+  version
+}
+    `, {"fragmentName":"ModelVersionRef"}) as unknown as TypedDocumentString<ModelVersionRefFragment, unknown>;
+export const JobStartedFragmentDoc = new TypedDocumentString(`
+    fragment JobStarted on Job {
+  id
+  kind
+  status
+  progress
+}
+    `, {"fragmentName":"JobStarted"}) as unknown as TypedDocumentString<JobStartedFragment, unknown>;
+export const ModelRefFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}
+    `, {"fragmentName":"ModelRefFields"}) as unknown as TypedDocumentString<ModelRefFieldsFragment, unknown>;
+export const ImageFacetsFragmentDoc = new TypedDocumentString(`
+    fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}
+    `, {"fragmentName":"ImageFacets"}) as unknown as TypedDocumentString<ImageFacetsFragment, unknown>;
+export const CaseRefFragmentDoc = new TypedDocumentString(`
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+    `, {"fragmentName":"CaseRef"}) as unknown as TypedDocumentString<CaseRefFragment, unknown>;
+export const ImageMatchFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ImageMatchFields on ImageMatch {
+  score
+  modelVersion {
+    ...ModelRefFields
+  }
+  image {
+    ...ImageFacets
+    caption {
+      id
+      text
+    }
+  }
+  provenance {
+    case {
+      ...CaseRef
+    }
+    dataset {
+      name
+    }
+  }
+}
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}
+fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}`, {"fragmentName":"ImageMatchFields"}) as unknown as TypedDocumentString<ImageMatchFieldsFragment, unknown>;
 export const CaseFacetsDocument = new TypedDocumentString(`
     query CaseFacets {
   datasets {
@@ -1127,34 +1229,37 @@ export const CasesDocument = new TypedDocumentString(`
     edges {
       cursor
       node {
-        id
-        externalId
+        ...CaseRef
         split
-        title
         caseDiagnosis
         category
         dataset {
           name
         }
         images {
-          id
-          modality
-          plane
-          locationCategory
+          ...ImageFacets
           thumbnailUrl(size: 96)
         }
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<CasesQuery, CasesQueryVariables>;
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}`) as unknown as TypedDocumentString<CasesQuery, CasesQueryVariables>;
 export const CaseDocument = new TypedDocumentString(`
     query Case($id: ID!) {
   case(id: $id) {
-    id
-    externalId
+    ...CaseRef
     split
-    title
     history
     exam
     findings
@@ -1175,16 +1280,13 @@ export const CaseDocument = new TypedDocumentString(`
       citation
     }
     images {
-      id
+      ...ImageFacets
       externalId
       width
       height
       format
-      modality
       modalityDetail
-      plane
       location
-      locationCategory
       patientAge
       patientSex
       acrCodes
@@ -1205,22 +1307,35 @@ export const CaseDocument = new TypedDocumentString(`
           createdAt
         }
         flags {
-          id
-          reason
-          note
-          status
-          raisedBy
-          resolvedBy
-          resolutionComment
-          correctedText
-          createdAt
-          resolvedAt
+          ...FlagFields
         }
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<CaseQuery, CaseQueryVariables>;
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}
+fragment FlagFields on Flag {
+  id
+  reason
+  note
+  status
+  raisedBy
+  resolvedBy
+  resolutionComment
+  correctedText
+  createdAt
+  resolvedAt
+}`) as unknown as TypedDocumentString<CaseQuery, CaseQueryVariables>;
 export const FlagQueueDocument = new TypedDocumentString(`
     query FlagQueue($status: FlagStatus, $first: Int, $after: String) {
   flags(status: $status, first: $first, after: $after) {
@@ -1232,34 +1347,20 @@ export const FlagQueueDocument = new TypedDocumentString(`
     edges {
       cursor
       node {
-        id
-        reason
-        note
-        status
-        raisedBy
-        resolvedBy
-        resolutionComment
-        correctedText
-        createdAt
-        resolvedAt
+        ...FlagFields
         caption {
           id
           text
           source
           revision
           image {
-            id
+            ...ImageFacets
             width
             height
-            modality
             modalityDetail
-            plane
             location
-            locationCategory
             case {
-              id
-              externalId
-              title
+              ...CaseRef
               caseDiagnosis
             }
           }
@@ -1268,7 +1369,29 @@ export const FlagQueueDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<FlagQueueQuery, FlagQueueQueryVariables>;
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}
+fragment FlagFields on Flag {
+  id
+  reason
+  note
+  status
+  raisedBy
+  resolvedBy
+  resolutionComment
+  correctedText
+  createdAt
+  resolvedAt
+}`) as unknown as TypedDocumentString<FlagQueueQuery, FlagQueueQueryVariables>;
 export const FlagCaptionDocument = new TypedDocumentString(`
     mutation FlagCaption($captionId: ID!, $reason: FlagReason!, $note: String) {
   flagCaption(captionId: $captionId, reason: $reason, note: $note) {
@@ -1369,9 +1492,7 @@ export const DashboardDocument = new TypedDocumentString(`
     }
   }
   modelVersions {
-    id
-    name
-    version
+    ...ModelVersionRef
     embeddingDim
     active
     createdAt
@@ -1384,13 +1505,15 @@ export const DashboardDocument = new TypedDocumentString(`
     startedAt
     finishedAt
     modelVersion {
-      id
-      name
-      version
+      ...ModelVersionRef
     }
   }
 }
-    `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+    fragment ModelVersionRef on ModelVersion {
+  id
+  name
+  version
+}`) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const OpenFlagCountDocument = new TypedDocumentString(`
     query OpenFlagCount {
   flags(status: OPEN, first: 1) {
@@ -1401,9 +1524,7 @@ export const OpenFlagCountDocument = new TypedDocumentString(`
 export const EvaluationsDocument = new TypedDocumentString(`
     query Evaluations {
   modelVersions {
-    id
-    name
-    version
+    ...ModelVersionRef
     active
   }
   evaluationRuns {
@@ -1415,9 +1536,7 @@ export const EvaluationsDocument = new TypedDocumentString(`
     startedAt
     finishedAt
     modelVersion {
-      id
-      name
-      version
+      ...ModelVersionRef
     }
     job {
       id
@@ -1425,7 +1544,11 @@ export const EvaluationsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<EvaluationsQuery, EvaluationsQueryVariables>;
+    fragment ModelVersionRef on ModelVersion {
+  id
+  name
+  version
+}`) as unknown as TypedDocumentString<EvaluationsQuery, EvaluationsQueryVariables>;
 export const RunEvaluationDocument = new TypedDocumentString(`
     mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {
   runEvaluation(
@@ -1433,13 +1556,15 @@ export const RunEvaluationDocument = new TypedDocumentString(`
     split: $split
     modelVersionId: $modelVersionId
   ) {
-    id
-    kind
-    status
-    progress
+    ...JobStarted
   }
 }
-    `) as unknown as TypedDocumentString<RunEvaluationMutation, RunEvaluationMutationVariables>;
+    fragment JobStarted on Job {
+  id
+  kind
+  status
+  progress
+}`) as unknown as TypedDocumentString<RunEvaluationMutation, RunEvaluationMutationVariables>;
 export const JobDocument = new TypedDocumentString(`
     query Job($id: ID!) {
   job(id: $id) {
@@ -1488,13 +1613,15 @@ export const ActivateModelVersionDocument = new TypedDocumentString(`
 export const ReindexDocument = new TypedDocumentString(`
     mutation Reindex($modelVersionId: ID) {
   reindex(modelVersionId: $modelVersionId) {
-    id
-    kind
-    status
-    progress
+    ...JobStarted
   }
 }
-    `) as unknown as TypedDocumentString<ReindexMutation, ReindexMutationVariables>;
+    fragment JobStarted on Job {
+  id
+  kind
+  status
+  progress
+}`) as unknown as TypedDocumentString<ReindexMutation, ReindexMutationVariables>;
 export const ApiKeysDocument = new TypedDocumentString(`
     query ApiKeys {
   apiKeys {
@@ -1546,23 +1673,17 @@ export const CaptionImageDocument = new TypedDocumentString(`
       }
     }
     modelVersion {
-      id
-      name
-      version
+      ...ModelRefFields
     }
     captions {
       id
     }
     provenance {
       image {
-        id
-        modality
-        plane
+        ...ImageFacets
       }
       case {
-        id
-        externalId
-        title
+        ...CaseRef
       }
       dataset {
         name
@@ -1570,39 +1691,65 @@ export const CaptionImageDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CaptionImageQuery, CaptionImageQueryVariables>;
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}
+fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}`) as unknown as TypedDocumentString<CaptionImageQuery, CaptionImageQueryVariables>;
 export const SearchImagesDocument = new TypedDocumentString(`
     query SearchImages($text: String!, $k: Int, $filter: SearchFilter) {
   searchImages(text: $text, k: $k, filter: $filter) {
-    score
-    modelVersion {
-      id
-      name
-      version
-    }
-    image {
-      id
-      modality
-      plane
-      locationCategory
-      caption {
-        id
-        text
-      }
-    }
-    provenance {
-      case {
-        id
-        externalId
-        title
-      }
-      dataset {
-        name
-      }
-    }
+    ...ImageMatchFields
   }
 }
-    `) as unknown as TypedDocumentString<SearchImagesQuery, SearchImagesQueryVariables>;
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}
+fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}
+fragment ImageMatchFields on ImageMatch {
+  score
+  modelVersion {
+    ...ModelRefFields
+  }
+  image {
+    ...ImageFacets
+    caption {
+      id
+      text
+    }
+  }
+  provenance {
+    case {
+      ...CaseRef
+    }
+    dataset {
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<SearchImagesQuery, SearchImagesQueryVariables>;
 export const SimilarImagesDocument = new TypedDocumentString(`
     query SimilarImages($image: ImageInput!, $k: Int, $filter: SearchFilter, $excludeSameCase: Boolean) {
   similarImages(
@@ -1611,35 +1758,46 @@ export const SimilarImagesDocument = new TypedDocumentString(`
     filter: $filter
     excludeSameCase: $excludeSameCase
   ) {
-    score
-    modelVersion {
-      id
-      name
-      version
-    }
-    image {
-      id
-      modality
-      plane
-      locationCategory
-      caption {
-        id
-        text
-      }
-    }
-    provenance {
-      case {
-        id
-        externalId
-        title
-      }
-      dataset {
-        name
-      }
-    }
+    ...ImageMatchFields
   }
 }
-    `) as unknown as TypedDocumentString<SimilarImagesQuery, SimilarImagesQueryVariables>;
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}
+fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}
+fragment ImageMatchFields on ImageMatch {
+  score
+  modelVersion {
+    ...ModelRefFields
+  }
+  image {
+    ...ImageFacets
+    caption {
+      id
+      text
+    }
+  }
+  provenance {
+    case {
+      ...CaseRef
+    }
+    dataset {
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<SimilarImagesQuery, SimilarImagesQueryVariables>;
 export const CaptioningDefaultsDocument = new TypedDocumentString(`
     query CaptioningDefaults {
   captioningDefaults {

@@ -1,5 +1,24 @@
 import { graphql } from "../gql";
 
+/** How a case is named wherever a result links to it. */
+export const CaseRefFragment = graphql(`
+  fragment CaseRef on Case {
+    id
+    externalId
+    title
+  }
+`);
+
+/** The facets an image is filtered and labelled by, in lists, search results and the review queue. */
+export const ImageFacetsFragment = graphql(`
+  fragment ImageFacets on Image {
+    id
+    modality
+    plane
+    locationCategory
+  }
+`);
+
 export const CaseFacetsDocument = graphql(`
   query CaseFacets {
     datasets {
@@ -20,20 +39,15 @@ export const CasesDocument = graphql(`
       edges {
         cursor
         node {
-          id
-          externalId
+          ...CaseRef
           split
-          title
           caseDiagnosis
           category
           dataset {
             name
           }
           images {
-            id
-            modality
-            plane
-            locationCategory
+            ...ImageFacets
             thumbnailUrl(size: 96)
           }
         }
@@ -45,10 +59,8 @@ export const CasesDocument = graphql(`
 export const CaseDocument = graphql(`
   query Case($id: ID!) {
     case(id: $id) {
-      id
-      externalId
+      ...CaseRef
       split
-      title
       history
       exam
       findings
@@ -69,16 +81,13 @@ export const CaseDocument = graphql(`
         citation
       }
       images {
-        id
+        ...ImageFacets
         externalId
         width
         height
         format
-        modality
         modalityDetail
-        plane
         location
-        locationCategory
         patientAge
         patientSex
         acrCodes
@@ -99,16 +108,7 @@ export const CaseDocument = graphql(`
             createdAt
           }
           flags {
-            id
-            reason
-            note
-            status
-            raisedBy
-            resolvedBy
-            resolutionComment
-            correctedText
-            createdAt
-            resolvedAt
+            ...FlagFields
           }
         }
       }

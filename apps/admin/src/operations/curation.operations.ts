@@ -1,5 +1,21 @@
 import { graphql } from "../gql";
 
+/** A flag and its resolution, as the case page's flag list and the review queue show it. */
+export const FlagFieldsFragment = graphql(`
+  fragment FlagFields on Flag {
+    id
+    reason
+    note
+    status
+    raisedBy
+    resolvedBy
+    resolutionComment
+    correctedText
+    createdAt
+    resolvedAt
+  }
+`);
+
 export const FlagQueueDocument = graphql(`
   query FlagQueue($status: FlagStatus, $first: Int, $after: String) {
     flags(status: $status, first: $first, after: $after) {
@@ -11,34 +27,20 @@ export const FlagQueueDocument = graphql(`
       edges {
         cursor
         node {
-          id
-          reason
-          note
-          status
-          raisedBy
-          resolvedBy
-          resolutionComment
-          correctedText
-          createdAt
-          resolvedAt
+          ...FlagFields
           caption {
             id
             text
             source
             revision
             image {
-              id
+              ...ImageFacets
               width
               height
-              modality
               modalityDetail
-              plane
               location
-              locationCategory
               case {
-                id
-                externalId
-                title
+                ...CaseRef
                 caseDiagnosis
               }
             }

@@ -65,9 +65,7 @@ export const DashboardDocument = graphql(`
       }
     }
     modelVersions {
-      id
-      name
-      version
+      ...ModelVersionRef
       embeddingDim
       active
       createdAt
@@ -80,9 +78,7 @@ export const DashboardDocument = graphql(`
       startedAt
       finishedAt
       modelVersion {
-        id
-        name
-        version
+        ...ModelVersionRef
       }
     }
   }

@@ -1,11 +1,28 @@
 import { graphql } from "../gql";
 
+/** How a model version is named next to an evaluation or in a list of versions. */
+export const ModelVersionRefFragment = graphql(`
+  fragment ModelVersionRef on ModelVersion {
+    id
+    name
+    version
+  }
+`);
+
+/** A job just queued: enough for the progress bar to start polling it. */
+export const JobStartedFragment = graphql(`
+  fragment JobStarted on Job {
+    id
+    kind
+    status
+    progress
+  }
+`);
+
 export const EvaluationsDocument = graphql(`
   query Evaluations {
     modelVersions {
-      id
-      name
-      version
+      ...ModelVersionRef
       active
     }
     evaluationRuns {
@@ -17,9 +34,7 @@ export const EvaluationsDocument = graphql(`
       startedAt
       finishedAt
       modelVersion {
-        id
-        name
-        version
+        ...ModelVersionRef
       }
       job {
         id
@@ -32,10 +47,7 @@ export const EvaluationsDocument = graphql(`
 export const RunEvaluationDocument = graphql(`
   mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {
     runEvaluation(protocol: $protocol, split: $split, modelVersionId: $modelVersionId) {
-      id
-      kind
-      status
-      progress
+      ...JobStarted
     }
   }
 `);
@@ -91,10 +103,7 @@ export const ActivateModelVersionDocument = graphql(`
 export const ReindexDocument = graphql(`
   mutation Reindex($modelVersionId: ID) {
     reindex(modelVersionId: $modelVersionId) {
-      id
-      kind
-      status
-      progress
+      ...JobStarted
     }
   }
 `);

@@ -1,5 +1,43 @@
 import { graphql } from "../gql";
 
+// Fragments: the selections several operations share, so a field added once reaches every result that shows it.
+// Fragment masking is off (codegen.ts): a spread's fields sit in the operation's own result type, and the
+// fragment's type (e.g. ImageMatchFieldsFragment) names the shape components take.
+
+/** The model version that scored a match, as every search result names it. */
+export const ModelRefFieldsFragment = graphql(`
+  fragment ModelRefFields on ModelRef {
+    id
+    name
+    version
+  }
+`);
+
+/** One image match: what the search playground shows for text-to-image and similar-image results. */
+export const ImageMatchFieldsFragment = graphql(`
+  fragment ImageMatchFields on ImageMatch {
+    score
+    modelVersion {
+      ...ModelRefFields
+    }
+    image {
+      ...ImageFacets
+      caption {
+        id
+        text
+      }
+    }
+    provenance {
+      case {
+        ...CaseRef
+      }
+      dataset {
+        name
+      }
+    }
+  }
+`);
+
 export const CaptionImageDocument = graphql(`
   query CaptionImage($image: ImageInput!, $k: Int, $filter: SearchFilter, $strategy: CaptionStrategy) {
     captionImage(image: $image, k: $k, filter: $filter, strategy: $strategy) {
@@ -16,23 +54,17 @@ export const CaptionImageDocument = graphql(`
         }
       }
       modelVersion {
-        id
-        name
-        version
+        ...ModelRefFields
       }
       captions {
         id
       }
       provenance {
         image {
-          id
-          modality
-          plane
+          ...ImageFacets
         }
         case {
-          id
-          externalId
-          title
+          ...CaseRef
         }
         dataset {
           name
@@ -45,32 +77,7 @@ export const CaptionImageDocument = graphql(`
 export const SearchImagesDocument = graphql(`
   query SearchImages($text: String!, $k: Int, $filter: SearchFilter) {
     searchImages(text: $text, k: $k, filter: $filter) {
-      score
-      modelVersion {
-        id
-        name
-        version
-      }
-      image {
-        id
-        modality
-        plane
-        locationCategory
-        caption {
-          id
-          text
-        }
-      }
-      provenance {
-        case {
-          id
-          externalId
-          title
-        }
-        dataset {
-          name
-        }
-      }
+      ...ImageMatchFields
     }
   }
 `);
@@ -78,32 +85,7 @@ export const SearchImagesDocument = graphql(`
 export const SimilarImagesDocument = graphql(`
   query SimilarImages($image: ImageInput!, $k: Int, $filter: SearchFilter, $excludeSameCase: Boolean) {
     similarImages(image: $image, k: $k, filter: $filter, excludeSameCase: $excludeSameCase) {
-      score
-      modelVersion {
-        id
-        name
-        version
-      }
-      image {
-        id
-        modality
-        plane
-        locationCategory
-        caption {
-          id
-          text
-        }
-      }
-      provenance {
-        case {
-          id
-          externalId
-          title
-        }
-        dataset {
-          name
-        }
-      }
+      ...ImageMatchFields
     }
   }
 `);

@@ -1,8 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState, useTransition } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { resolveFlagAction } from "../../../actions/curation.actions";
+import { ActionForm, useFormAction } from "../../../components/popover-form";
 import type { FlagQueueQuery } from "../../../gql/graphql";
 import { formatDate, humanize } from "../../../lib/format";
 
@@ -27,9 +28,9 @@ export function ReviewQueue({
 }) {
   const [resolved, setResolved] = useState<Set<string>>(new Set());
   const [index, setIndex] = useState(0);
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ text: string; caseId: string; imageId: string } | null>(null);
-  const [pending, start] = useTransition();
+  const resolve = useFormAction();
+  const { pending, run, fail, clear } = resolve;
   const textRef = useRef<HTMLTextAreaElement>(null);
   const commentRef = useRef<HTMLInputElement>(null);
 
@@ -41,7 +42,7 @@ export function ReviewQueue({
   useEffect(() => {
     if (textRef.current && current) textRef.current.value = current.caption.text;
     if (commentRef.current) commentRef.current.value = "";
-    setError(null);
+    clear();
   }, [current?.id]);
 
   const move = useCallback(
@@ -56,31 +57,29 @@ export function ReviewQueue({
       const correctedText = decision === "ACCEPT" && edited && edited !== current.caption.text.trim() ? edited : undefined;
       const comment = commentRef.current?.value.trim() || undefined;
       if (decision === "REJECT" && !comment) {
-        setError("Say why the flag is rejected: the annotator sees this comment.");
+        fail("Say why the flag is rejected: the annotator sees this comment.");
         commentRef.current?.focus();
         return;
       }
-      start(async () => {
-        const result = await resolveFlagAction({ id: current.id, decision, correctedText, comment });
-        if (!result.ok) {
-          setError(result.error);
-          return;
-        }
-        setNotice({
-          text:
-            decision === "ACCEPT"
-              ? correctedText
-                ? `Accepted. The caption is now at revision ${result.data.revision}.`
-                : "Accepted without changing the caption."
-              : "Rejected. The caption stays as it was.",
-          caseId: current.caption.image.case.id,
-          imageId: current.caption.image.id,
-        });
-        // The action revalidates /review, so the queue's data refreshes with the action's own response.
-        setResolved((s) => new Set(s).add(current.id));
-      });
+      run(
+        () => resolveFlagAction({ id: current.id, decision, correctedText, comment }),
+        (data) => {
+          setNotice({
+            text:
+              decision === "ACCEPT"
+                ? correctedText
+                  ? `Accepted. The caption is now at revision ${data.revision}.`
+                  : "Accepted without changing the caption."
+                : "Rejected. The caption stays as it was.",
+            caseId: current.caption.image.case.id,
+            imageId: current.caption.image.id,
+          });
+          // The action revalidates /review, so the queue's data refreshes with the action's own response.
+          setResolved((s) => new Set(s).add(current.id));
+        },
+      );
     },
-    [current, canResolve, pending],
+    [current, canResolve, pending, run, fail],
   );
 
   useEffect(() => {
@@ -210,13 +209,22 @@ export function ReviewQueue({
               </p>
             ) : null}
             {canResolve ? (
-              <form
-                className="stack"
-                aria-label="Resolve flag"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  decide("ACCEPT");
-                }}
+              // Esc is left to the queue's own handler, which leaves the field so j/k/a/r work again.
+              <ActionForm
+                label="Resolve flag"
+                state={resolve}
+                onSubmit={() => decide("ACCEPT")}
+                actions={
+                  <>
+                    <button type="submit" className="btn btn-primary" disabled={pending}>
+                      Accept <kbd>a</kbd>
+                    </button>
+                    <button type="button" className="btn btn-danger" disabled={pending} onClick={() => decide("REJECT")}>
+                      Reject <kbd>r</kbd>
+                    </button>
+                    {pending ? <span className="small muted">Saving…</span> : null}
+                  </>
+                }
               >
                 <div className="field">
                   <label htmlFor="corrected">Corrected caption (accept writes a new revision when changed)</label>
@@ -226,21 +234,7 @@ export function ReviewQueue({
                   <label htmlFor="comment">Comment</label>
                   <input id="comment" ref={commentRef} type="text" placeholder="Required to reject; optional to accept" />
                 </div>
-                {error ? (
-                  <p className="alert alert-error" role="alert">
-                    {error}
-                  </p>
-                ) : null}
-                <div className="row">
-                  <button type="submit" className="btn btn-primary" disabled={pending}>
-                    Accept <kbd>a</kbd>
-                  </button>
-                  <button type="button" className="btn btn-danger" disabled={pending} onClick={() => decide("REJECT")}>
-                    Reject <kbd>r</kbd>
-                  </button>
-                  {pending ? <span className="small muted">Saving…</span> : null}
-                </div>
-              </form>
+              </ActionForm>
             ) : current.status !== "OPEN" ? (
               <div className="small">
                 <b>{humanize(current.status)}</b> by {current.resolvedBy ?? "—"}
