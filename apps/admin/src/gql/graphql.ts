@@ -608,7 +608,7 @@ export type MatchExplanation = {
   computeMs: Scalars['Float']['output'];
   /** The square the model sees (centred crop of the shorter-side resize), on the displayed image; the cells tile it. */
   crop: ImageRect;
-  /** Cells per side of the occlusion grid. */
+  /** Cells per side of the occlusion grid; the patch moves one cell at a time (the stride is 224 / grid pixels of the model's view). */
   grid: Scalars['Int']['output'];
   /** Image encodes the explanation took (grid² occluded copies + the original). */
   imageEncodes: Scalars['Int']['output'];
@@ -620,6 +620,8 @@ export type MatchExplanation = {
   modelVersion: ModelRef;
   /** The heat map as a PNG overlay. */
   overlay: HeatmapOverlay;
+  /** Side of the grey patch in cells (1 = the cell itself). */
+  patch: Scalars['Int']['output'];
   /** Cosine similarity of the unoccluded query image and the target. */
   similarity: Scalars['Float']['output'];
   /** The caption or image id the query was compared with. */
@@ -916,6 +918,7 @@ export type QueryExplainMatchArgs = {
   grid?: InputMaybe<Scalars['Int']['input']>;
   image: ImageInput;
   imageId?: InputMaybe<Scalars['ID']['input']>;
+  patch?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

@@ -70,9 +70,9 @@ async function gql(key: string | undefined, query: string, variables?: Record<st
 }
 const code = (r: GqlResult) => r.errors?.[0]?.extensions?.code;
 
-const EXPLAIN = `query($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {
-  explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid) {
-    grid targetKind targetId targetText similarity imageWidth imageHeight cached imageEncodes textEncodes computeMs
+const EXPLAIN = `query($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int, $patch: Int) {
+  explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid, patch: $patch) {
+    grid patch targetKind targetId targetText similarity imageWidth imageHeight cached imageEncodes textEncodes computeMs
     crop { x y width height }
     cells { row col drop heat rect { x y width height } }
     topCells { row col drop heat rect { x y width height } }
@@ -185,6 +185,8 @@ describe("cache", () => {
     expect(second.overlay.pngBase64).toBe(first.overlay.pngBase64);
     const other = (await gql("VIEWER", EXPLAIN, { ...vars, grid: 2 })).data!.explainMatch;
     expect(other.cached).toBe(false);
+    const wider = (await gql("VIEWER", EXPLAIN, { ...vars, patch: 2 })).data!.explainMatch;
+    expect([wider.cached, wider.patch, first.patch]).toEqual([false, 2, 1]);
   });
 });
 
@@ -193,6 +195,7 @@ describe("limits and errors", () => {
   it("refuses a grid outside 2..16, a missing or double target, unknown ids and two explanations per request", async () => {
     expect(code(await gql("VIEWER", EXPLAIN, { image: img(), imageId: ids.D_B, grid: 1 }))).toBe("BAD_USER_INPUT");
     expect(code(await gql("VIEWER", EXPLAIN, { image: img(), imageId: ids.D_B, grid: 17 }))).toBe("BAD_USER_INPUT");
+    expect(code(await gql("VIEWER", EXPLAIN, { image: img(), imageId: ids.D_B, patch: 5 }))).toBe("BAD_USER_INPUT");
     expect(code(await gql("VIEWER", EXPLAIN, { image: img() }))).toBe("BAD_USER_INPUT");
     expect(code(await gql("VIEWER", EXPLAIN, { image: img(), imageId: ids.D_B, captionId: ids["caption D_A"] }))).toBe("BAD_USER_INPUT");
     expect(code(await gql("VIEWER", EXPLAIN, { image: img(), captionId: "no-such-caption" }))).toBe("NOT_FOUND");

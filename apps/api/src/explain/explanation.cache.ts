@@ -12,10 +12,10 @@ export interface CacheStats {
 
 /**
  * Image content hash + target (caption id and a hash of its current text, or image id) + grid +
- * model identity (name@version#manifest hash).
+ * patch + model identity (name@version#manifest hash).
  */
-export function explanationKey(parts: { imageSha256: string; target: string; grid: number; model: string }): string {
-  return `${parts.model}|${parts.imageSha256}|${parts.target}|g${parts.grid}`;
+export function explanationKey(parts: { imageSha256: string; target: string; grid: number; patch: number; model: string }): string {
+  return `${parts.model}|${parts.imageSha256}|${parts.target}|g${parts.grid}p${parts.patch}`;
 }
 
 export class ExplanationCache<V> {

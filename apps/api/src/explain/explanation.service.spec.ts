@@ -77,10 +77,11 @@ describe("ExplanationService", () => {
     await svc.explain(query, { captionId: "c1" }, { grid: 2 });
     expect((await svc.explain(query, { captionId: "c1" }, { grid: 2 })).cached).toBe(true);
     expect((await svc.explain(query, { captionId: "c1" }, { grid: 3 })).cached).toBe(false);
+    expect((await svc.explain(query, { captionId: "c1" }, { grid: 3, patch: 2 })).cached).toBe(false);
     captions.set("c1", "a mass there");
     expect((await svc.explain(query, { captionId: "c1" }, { grid: 2 })).cached).toBe(false);
-    expect(svc.cacheStats()).toMatchObject({ hits: 1, misses: 3, size: 3 });
-    expect(windows.length).toBe(2 + 3 + 2);
+    expect(svc.cacheStats()).toMatchObject({ hits: 1, misses: 4, size: 4 });
+    expect(windows.length).toBe(2 + 3 + 3 + 2);
   });
 
   it("shares one computation between identical concurrent calls", async () => {
@@ -104,6 +105,9 @@ describe("ExplanationService", () => {
     expect(await code(svc.explain(query, { captionId: "c1" }, { grid: 1 }))).toBe("BAD_USER_INPUT");
     expect(await code(svc.explain(query, { captionId: "c1" }, { grid: 17 }))).toBe("BAD_USER_INPUT");
     expect(await code(svc.explain(query, { captionId: "c1" }, { grid: 2.5 }))).toBe("BAD_USER_INPUT");
+    expect(await code(svc.explain(query, { captionId: "c1" }, { grid: 8, patch: 0 }))).toBe("BAD_USER_INPUT");
+    expect(await code(svc.explain(query, { captionId: "c1" }, { grid: 8, patch: 5 }))).toBe("BAD_USER_INPUT");
+    expect(await code(svc.explain(query, { captionId: "c1" }, { grid: 2, patch: 2 }))).toBe("BAD_USER_INPUT");
     expect(await code(svc.explain(query, {}, {}))).toBe("BAD_USER_INPUT");
     expect(await code(svc.explain(query, { captionId: "c1", imageId: "i1" }, {}))).toBe("BAD_USER_INPUT");
     expect(await code(svc.explain(query, { captionId: "nope" }, {}))).toBe("NOT_FOUND");

@@ -14,7 +14,20 @@ import type { EmbeddingRepository } from "../search/embedding.repository.js";
 import type { ImageQuery, ModelRef } from "../search/search.types.js";
 import { type CacheStats, ExplanationCache, explanationKey } from "./explanation.cache.js";
 import { renderHeatmap } from "./heatmap.png.js";
-import { cellRects, cosine, DEFAULT_GRID, type DisplayRect, gridCells, heatFromDrops, MAX_GRID, MIN_GRID, occlude } from "./occlusion.js";
+import {
+  cellRects,
+  cosine,
+  DEFAULT_GRID,
+  type DisplayRect,
+  gridCells,
+  heatFromDrops,
+  MAX_GRID,
+  MAX_PATCH,
+  MIN_GRID,
+  MIN_PATCH,
+  occlude,
+  patchAround,
+} from "./occlusion.js";
 import { captionWords, leaveOneOutVariants, type WordWeight, wordWeights } from "./word-weights.js";
 
 /** How many of the hottest cells `topCells` lists. */
@@ -38,6 +51,8 @@ export interface ExplainedCell {
 
 export interface MatchExplanation {
   grid: number;
+  /** Side of the grey patch in cells. */
+  patch: number;
   target: { kind: "CAPTION" | "IMAGE"; id: string; text: string | null };
   /** cos(query image, target) without occlusion. */
   similarity: number;
@@ -85,6 +100,27 @@ export function checkGrid(grid: number | null | undefined): number {
   return g;
 }
 
+export function checkPatch(patch: number | null | undefined, grid: number): number {
+  const p = patch ?? MIN_PATCH;
+  const max = Math.min(MAX_PATCH, grid - 1);
+  if (!Number.isInteger(p) || p < MIN_PATCH || p > max) {
+    throw new MedcapError(
+      "BAD_USER_INPUT",
+      `patch must be an integer between ${MIN_PATCH} and ${max} cells for a ${grid}×${grid} grid (got ${p})`,
+      {
+        minPatch: MIN_PATCH,
+        maxPatch: max,
+      },
+    );
+  }
+  return p;
+}
+
+export interface ExplainOptions {
+  grid?: number | null;
+  patch?: number | null;
+}
+
 type Computed = Omit<MatchExplanation, "cached">;
 
 export class ExplanationService {
@@ -100,8 +136,9 @@ export class ExplanationService {
     return this.cache.stats();
   }
 
-  async explain(query: ImageQuery, target: ExplainTarget, options: { grid?: number | null } = {}): Promise<MatchExplanation> {
+  async explain(query: ImageQuery, target: ExplainTarget, options: ExplainOptions = {}): Promise<MatchExplanation> {
     const grid = checkGrid(options.grid);
+    const patch = checkPatch(options.patch, grid);
     const given = (["captionId", "imageId"] as const).filter((k) => target[k] != null);
     if (given.length !== 1) {
       throw new MedcapError("BAD_USER_INPUT", `set exactly one of captionId, imageId (got ${given.length ? given.join(", ") : "none"})`);
@@ -113,13 +150,14 @@ export class ExplanationService {
       imageSha256: sha256,
       target: resolved.key,
       grid,
+      patch,
       model: `${info.name}@${info.version}#${info.manifestSha256}`,
     });
     const hit = this.cache.get(key);
     if (hit) return { ...hit, cached: true };
     let running = this.inFlight.get(key);
     if (!running) {
-      running = this.compute(bytes, resolved, grid).finally(() => this.inFlight.delete(key));
+      running = this.compute(bytes, resolved, grid, patch).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, running);
     }
     const computed = await running;
@@ -151,7 +189,7 @@ export class ExplanationService {
     return { kind: "IMAGE", id: image.id, text: null, vector, key: `image:${image.id}:${image.sha256}` };
   }
 
-  private async compute(bytes: Uint8Array, target: ResolvedTarget, grid: number): Promise<Computed> {
+  private async compute(bytes: Uint8Array, target: ResolvedTarget, grid: number, patch: number): Promise<Computed> {
     const started = performance.now();
     const { encoder } = this.deps;
     const spec = encoder.imageSpec;
@@ -164,7 +202,7 @@ export class ExplanationService {
     const textVectors = target.kind === "CAPTION" ? await encoder.encodeTextsQueued([target.text, ...variants]) : [];
     const targetVector = target.kind === "CAPTION" ? (textVectors[0] as Float32Array) : target.vector;
 
-    const images = [prepared.tensor, ...cells.map((c) => occlude(prepared.tensor, spec, c))];
+    const images = [prepared.tensor, ...cells.map((c) => occlude(prepared.tensor, spec, patchAround(c, spec.size, grid, patch)))];
     const vectors = await this.encodeInWindows(images);
     const base = vectors[0] as Float32Array;
     const similarity = cosine(base, targetVector);
@@ -195,6 +233,7 @@ export class ExplanationService {
         : null;
     return {
       grid,
+      patch,
       target: { kind: target.kind, id: target.id, text: target.kind === "CAPTION" ? target.text : null },
       similarity,
       imageWidth: prepared.width,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellRects, cosine, gridCells, heatFromDrops, OCCLUDER_LUMINANCE, occlude } from "./occlusion.js";
+import { cellRects, cosine, gridCells, heatFromDrops, OCCLUDER_LUMINANCE, occlude, patchAround } from "./occlusion.js";
 
 const spec = { size: 10, mean: [0.5, 0.4, 0.3], std: [0.5, 0.25, 0.2] };
 
@@ -11,6 +11,16 @@ describe("gridCells", () => {
     for (const c of cells) for (let y = c.y0; y < c.y1; y++) for (let x = c.x0; x < c.x1; x++) covered[y * 10 + x]++;
     expect(covered.every((n) => n === 1)).toBe(true);
     expect(cells[4]).toMatchObject({ row: 1, col: 1, x0: 3, x1: 6, y0: 3, y1: 6 });
+  });
+});
+
+describe("patchAround", () => {
+  const cells = gridCells(40, 4); // cells of 10 px
+  it("is the cell itself for patch 1, centred for odd patches, right/down for even ones, clipped at the edges", () => {
+    expect(patchAround(cells[5]!, 40, 4, 1)).toBe(cells[5]);
+    expect(patchAround(cells[5]!, 40, 4, 3)).toEqual({ row: 1, col: 1, x0: 0, x1: 30, y0: 0, y1: 30 });
+    expect(patchAround(cells[5]!, 40, 4, 2)).toEqual({ row: 1, col: 1, x0: 10, x1: 30, y0: 10, y1: 30 });
+    expect(patchAround(cells[15]!, 40, 4, 3)).toEqual({ row: 3, col: 3, x0: 20, x1: 40, y0: 20, y1: 40 });
   });
 });
 

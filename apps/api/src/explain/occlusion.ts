@@ -8,6 +8,9 @@ import { shorterSideTarget } from "../encoders/image.preprocess.js";
 export const MIN_GRID = 2;
 export const MAX_GRID = 16;
 export const DEFAULT_GRID = 8;
+/** The grey patch's side in cells: 1 = the cell itself; larger patches overlap their neighbours. */
+export const MIN_PATCH = 1;
+export const MAX_PATCH = 4;
 /** Luminance of the occluding patch, before normalisation: mid grey, neither bright nor dark. */
 export const OCCLUDER_LUMINANCE = 0.5;
 
@@ -31,6 +34,23 @@ export function gridCells(size: number, grid: number): GridCell[] {
     }
   }
   return cells;
+}
+
+/**
+ * The region greyed out for `cell` with a patch of `patch` cells per side, centred on the cell
+ * (for even sizes, the extra cell goes right/down) and clipped to the grid. The stride stays one
+ * cell: the grid sets where patches start, `patch` how much each one hides.
+ */
+export function patchAround(cell: GridCell, size: number, grid: number, patch: number): GridCell {
+  if (patch <= 1) return cell;
+  const edge = (i: number) => Math.floor((i * size) / grid);
+  const before = Math.floor((patch - 1) / 2);
+  const after = patch - 1 - before;
+  const r0 = Math.max(0, cell.row - before);
+  const r1 = Math.min(grid - 1, cell.row + after);
+  const c0 = Math.max(0, cell.col - before);
+  const c1 = Math.min(grid - 1, cell.col + after);
+  return { row: cell.row, col: cell.col, x0: edge(c0), x1: edge(c1 + 1), y0: edge(r0), y1: edge(r1 + 1) };
 }
 
 /** A copy of the [3, S, S] tensor with `cell` set to the normalised mid grey in every channel. */

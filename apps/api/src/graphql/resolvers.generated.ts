@@ -638,7 +638,7 @@ export type MatchExplanation = {
   computeMs: Scalars['Float']['output'];
   /** The square the model sees (centred crop of the shorter-side resize), on the displayed image; the cells tile it. */
   crop: ImageRect;
-  /** Cells per side of the occlusion grid. */
+  /** Cells per side of the occlusion grid; the patch moves one cell at a time (the stride is 224 / grid pixels of the model's view). */
   grid: Scalars['Int']['output'];
   /** Image encodes the explanation took (grid² occluded copies + the original). */
   imageEncodes: Scalars['Int']['output'];
@@ -650,6 +650,8 @@ export type MatchExplanation = {
   modelVersion: ModelRef;
   /** The heat map as a PNG overlay. */
   overlay: HeatmapOverlay;
+  /** Side of the grey patch in cells (1 = the cell itself). */
+  patch: Scalars['Int']['output'];
   /** Cosine similarity of the unoccluded query image and the target. */
   similarity: Scalars['Float']['output'];
   /** The caption or image id the query was compared with. */
@@ -953,6 +955,7 @@ export type QueryExplainMatchArgs = {
   grid?: InputMaybe<Scalars['Int']['input']>;
   image: ImageInput;
   imageId?: InputMaybe<Scalars['ID']['input']>;
+  patch?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1513,6 +1516,7 @@ export type MatchExplanationResolvers<ContextType = GraphQLContext, ParentType e
   imageWidth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   modelVersion?: Resolver<ResolversTypes['ModelRef'], ParentType, ContextType>;
   overlay?: Resolver<ResolversTypes['HeatmapOverlay'], ParentType, ContextType>;
+  patch?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   targetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   targetKind?: Resolver<ResolversTypes['ExplanationTargetKind'], ParentType, ContextType>;
@@ -1587,7 +1591,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
   evaluationRuns?: Resolver<Array<ResolversTypes['EvaluationRun']>, ParentType, ContextType, Partial<QueryEvaluationRunsArgs>>;
-  explainMatch?: Resolver<ResolversTypes['MatchExplanation'], ParentType, ContextType, RequireFields<QueryExplainMatchArgs, 'grid' | 'image'>>;
+  explainMatch?: Resolver<ResolversTypes['MatchExplanation'], ParentType, ContextType, RequireFields<QueryExplainMatchArgs, 'grid' | 'image' | 'patch'>>;
   flags?: Resolver<ResolversTypes['FlagConnection'], ParentType, ContextType, RequireFields<QueryFlagsArgs, 'first'>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType, RequireFields<QueryImageArgs, 'id'>>;

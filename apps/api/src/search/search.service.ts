@@ -3,7 +3,7 @@ import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
-import type { ExplainTarget, ExplanationService, MatchExplanation } from "../explain/explanation.service.js";
+import type { ExplainOptions, ExplainTarget, ExplanationService, MatchExplanation } from "../explain/explanation.service.js";
 import type { VectorHit, VectorStore } from "../vectors/vector.store.js";
 import {
   type CaptioningOverrides,
@@ -53,7 +53,7 @@ export class SearchService implements RetrievalPort {
   ) {}
 
   /** "Why this match" for a query image and one target; OVERLOADED when this core was built without an explainer. */
-  explainMatch(query: ImageQuery, target: ExplainTarget, options: { grid?: number | null }): Promise<MatchExplanation> {
+  explainMatch(query: ImageQuery, target: ExplainTarget, options: ExplainOptions): Promise<MatchExplanation> {
     if (!this.explainer) throw new MedcapError("OVERLOADED", "explanations are not available on this server");
     return this.explainer.explain(query, target, options);
   }

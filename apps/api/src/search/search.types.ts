@@ -1,6 +1,6 @@
 // The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
 import type { ModalityType, Split } from "@medcap/db";
-import type { ExplainTarget, MatchExplanation } from "../explain/explanation.service.js";
+import type { ExplainOptions, ExplainTarget, MatchExplanation } from "../explain/explanation.service.js";
 import type { CaptioningOverrides, CaptioningSettings, CaptionStrategy, SupportingImage } from "./caption.strategy.js";
 
 /** Payload filters; every field is optional and fields combine with AND, values within a field with OR. */
@@ -59,5 +59,5 @@ export interface RetrievalPort {
   /** What captionImage uses when a call sets no knob: the served model's manifest, then MEDCAP_CAPTION_*. */
   captioningDefaults?(): CaptioningSettings;
   /** Occlusion map + word weights for a query image and one target (issue #17); absent = not offered. */
-  explainMatch?(query: ImageQuery, target: ExplainTarget, options: { grid?: number | null }): Promise<MatchExplanation>;
+  explainMatch?(query: ImageQuery, target: ExplainTarget, options: ExplainOptions): Promise<MatchExplanation>;
 }

@@ -6,12 +6,12 @@ import type { Resolvers } from "../resolvers.generated.js";
 
 export const explainResolvers: Resolvers = {
   Query: {
-    explainMatch: async (_, { image, captionId, imageId, grid }, ctx: GraphQLContext) => {
+    explainMatch: async (_, { image, captionId, imageId, grid, patch }, ctx: GraphQLContext) => {
       const search = ctx.services.search;
       // Grid and target are checked before the image is read: a bad argument costs no upload.
-      search.checkExplainArgs({ captionId, imageId }, grid);
+      search.checkExplainArgs({ captionId, imageId }, { grid, patch });
       const query = await readImageInput(image, search.limits);
-      return search.explainMatch(query, { captionId, imageId }, grid);
+      return search.explainMatch(query, { captionId, imageId }, { grid, patch });
     },
   },
   MatchExplanation: {
