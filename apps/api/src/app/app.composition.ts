@@ -109,6 +109,18 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
       this.inc({ result: "miss" }, s.misses);
     },
   });
+  new Counter({
+    name: "medcap_explanation_cache_requests_total",
+    help: "explainMatch results answered from the explanation cache (hit) or computed (miss)",
+    labelNames: ["result"],
+    registers: [metrics.registry],
+    collect() {
+      const s = r.search.explainCacheStats();
+      this.reset();
+      this.inc({ result: "hit" }, s?.hits ?? 0);
+      this.inc({ result: "miss" }, s?.misses ?? 0);
+    },
+  });
   const sameModel = (params: unknown) => {
     const id = (params as { modelVersionId?: string } | null)?.modelVersionId;
     if (id && id !== r.model.modelVersionId) {

@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openTestApp } from "../../test/app.fixture.js";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import type { AppContext } from "../core/app.context.js";
@@ -216,6 +216,41 @@ describe("limits and errors", () => {
     const r = await gql("VIEWER", EXPLAIN, { image: img(), imageId: ids.D_B, grid: 12 });
     expect(code(r)).toBe("BAD_USER_INPUT");
     expect(r.errors?.[0]?.message).toMatch(/encodes/);
+  });
+});
+
+describe("fairness", () => {
+  it("another key's image search is answered while an explanation runs, not after it", async () => {
+    const order: string[] = [];
+    let windowSent: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      windowSent = resolve;
+    });
+    const encoder = retrieval.encoder;
+    const original = encoder.encodeTensorsQueued.bind(encoder);
+    const spy = vi.spyOn(encoder, "encodeTensorsQueued").mockImplementation((tensors) => {
+      const out = original(tensors);
+      windowSent();
+      return out;
+    });
+    // A query no test used before, so the explanation is computed (65 image encodes in 5 windows).
+    const query = (await diskPng(110, 100, 13)).toString("base64");
+    const explanation = gql("VIEWER", EXPLAIN, { image: { base64: query }, imageId: ids.D_A }).then((r) => {
+      order.push("explanation");
+      return r;
+    });
+    // Search as another key once the explanation's first window has been handed to the encoder.
+    await started;
+    spy.mockRestore();
+    const other = (await diskPng(60, 60, 21)).toString("base64");
+    const search = gql("CURATOR", "query($b: String!) { similarImages(image: { base64: $b }, k: 1) { score } }", { b: other }).then((r) => {
+      order.push("search");
+      return r;
+    });
+    const [e, s] = await Promise.all([explanation, search]);
+    expect(e.errors).toBeUndefined();
+    expect(s.errors).toBeUndefined();
+    expect(order).toEqual(["search", "explanation"]);
   });
 });
 

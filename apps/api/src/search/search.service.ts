@@ -3,6 +3,7 @@ import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
+import type { CacheStats } from "../explain/explanation.cache.js";
 import type { ExplainOptions, ExplainTarget, ExplanationService, MatchExplanation } from "../explain/explanation.service.js";
 import type { VectorHit, VectorStore } from "../vectors/vector.store.js";
 import {
@@ -56,6 +57,11 @@ export class SearchService implements RetrievalPort {
   explainMatch(query: ImageQuery, target: ExplainTarget, options: ExplainOptions): Promise<MatchExplanation> {
     if (!this.explainer) throw new MedcapError("OVERLOADED", "explanations are not available on this server");
     return this.explainer.explain(query, target, options);
+  }
+
+  /** Hits and misses of the explanation cache (for /metrics); undefined without an explainer. */
+  explainCacheStats(): CacheStats | undefined {
+    return this.explainer?.cacheStats();
   }
 
   captioningDefaults(): CaptioningSettings {
