@@ -143,7 +143,7 @@ export class ExplanationService {
     if (given.length !== 1) {
       throw new MedcapError("BAD_USER_INPUT", `set exactly one of captionId, imageId (got ${given.length ? given.join(", ") : "none"})`);
     }
-    const { bytes, sha256 } = await this.queryBytes(query);
+    const { sha256, read } = await this.queryImage(query);
     const resolved = await this.resolveTarget(target);
     const info = this.deps.encoder.info();
     const key = explanationKey({
@@ -157,7 +157,9 @@ export class ExplanationService {
     if (hit) return { ...hit, cached: true };
     let running = this.inFlight.get(key);
     if (!running) {
-      running = this.compute(bytes, resolved, grid, patch).finally(() => this.inFlight.delete(key));
+      running = read()
+        .then((bytes) => this.compute(bytes, resolved, grid, patch))
+        .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, running);
     }
     const computed = await running;
@@ -165,11 +167,15 @@ export class ExplanationService {
     return { ...computed, cached: false };
   }
 
-  private async queryBytes(query: ImageQuery): Promise<{ bytes: Uint8Array; sha256: string }> {
-    if (query.imageId === undefined) return { bytes: query.bytes, sha256: sha256Hex(query.bytes) };
+  /** The query's content hash (the cache key) and how to get its bytes: a catalogue image is read only on a miss. */
+  private async queryImage(query: ImageQuery): Promise<{ sha256: string; read: () => Promise<Uint8Array> }> {
+    if (query.imageId === undefined) {
+      const bytes = query.bytes;
+      return { sha256: sha256Hex(bytes), read: async () => bytes };
+    }
     const image = await this.deps.prisma.image.findUnique({ where: { id: query.imageId }, select: { storedPath: true, sha256: true } });
     if (!image) throw notFound("image", query.imageId);
-    return { bytes: await this.deps.readImage(image.storedPath), sha256: image.sha256 };
+    return { sha256: image.sha256, read: () => this.deps.readImage(image.storedPath) };
   }
 
   private async resolveTarget(target: ExplainTarget): Promise<ResolvedTarget> {
