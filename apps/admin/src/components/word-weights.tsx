@@ -4,6 +4,8 @@ type Weight = NonNullable<Explanation["wordWeights"]>[number];
 
 /** A weight at or above this marks a "heavy" word (bold as well as shaded). */
 const HEAVY = 0.5;
+/** Below this weight a word is left unshaded: a wash of faint tints would hide the few words that matter. */
+const FAINT = 0.1;
 
 /**
  * The caption as written, each scored word shaded by how much the match drops without it (darker =
@@ -24,7 +26,7 @@ export function WordWeights({ text, weights }: { text: string; weights: readonly
         key={w.start}
         title={title}
         className={`word-weight${weight >= HEAVY ? " word-heavy" : ""}${weight < 0 ? " word-negative" : ""}`}
-        style={weight > 0 ? { backgroundColor: `rgba(220, 38, 38, ${(0.08 + 0.5 * weight).toFixed(2)})` } : undefined}
+        style={weight >= FAINT ? { backgroundColor: `rgba(220, 38, 38, ${(0.6 * weight).toFixed(2)})` } : undefined}
         data-weight={w.weight ?? ""}
       >
         {text.slice(w.start, w.start + w.word.length)}
