@@ -206,6 +206,35 @@ describe("admin in a browser", () => {
     }
   });
 
+  it("why? on a caption result draws the heat map over the query image and highlights the caption's words", async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await login(page, stack.keys.viewer);
+      await page.goto("/search");
+      await page.getByRole("tab", { name: "Image → captions" }).click();
+      await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles(stack.sample.imagePath);
+      await page.getByLabel("Top k").fill("2");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      const first = page.getByTestId("caption-results").locator("li").first();
+      await first.getByTestId("why-toggle").click();
+      await first.getByTestId("explain-heat").waitFor({ timeout: 120_000 });
+      const heat = await first.getByTestId("explain-heat").getAttribute("src");
+      expect(heat).toMatch(/^data:image\/png;base64,/);
+      expect(await first.getByTestId("word-weights").locator(".word-weight").count()).toBeGreaterThan(0);
+      await screenshot(page, "06b-search-why");
+      // Off and on again: answered from the tab's cache, the same map at once.
+      await first.getByTestId("why-toggle").click();
+      expect(await first.getByTestId("why-panel").count()).toBe(0);
+      await first.getByTestId("why-toggle").click();
+      expect(await first.getByTestId("explain-heat").getAttribute("src")).toBe(heat);
+    } catch (err) {
+      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
   it("an annotator flags captions; a curator accepts one with corrected text (sees the revision) and rejects one", async () => {
     const corrected = "Coronal CT: enlarged prostate with coarse calcifications; no dominant mass (curated in e2e).";
     const acceptNote = "Calcifications are in the prostate, not the bladder wall; say so.";
@@ -259,6 +288,13 @@ describe("admin in a browser", () => {
       expect(await card.textContent()).not.toBe(firstNote);
       await page.keyboard.press("k");
       await page.getByText("Flag 1 of 2").waitFor();
+      // w shows why the model matches the image and its caption; w again hides it.
+      await page.keyboard.press("w");
+      await card.getByTestId("explain-heat").waitFor({ timeout: 120_000 });
+      expect(await card.getByTestId("word-weights").locator(".word-weight").count()).toBeGreaterThan(0);
+      await screenshot(page, "10a-review-why");
+      await page.keyboard.press("w");
+      expect(await card.getByTestId("explain-heat").count()).toBe(0);
 
       for (let handled = 0; handled < 2; handled++) {
         await card.waitFor();

@@ -239,6 +239,32 @@ describe("GraphQL over HTTP with the committed model", () => {
     expect(await errorCode(wrong.request(gql`{ datasets { name } }`))).toBe("UNAUTHENTICATED");
   });
 
+  it("explains a match: occlusion cells, overlay and word weights, then the same answer from the cache", async () => {
+    const viewer = client("viewer");
+    const { cases } = await viewer.request<{
+      cases: { edges: { node: { images: { id: string; caption: { id: string; text: string } | null }[] } }[] };
+    }>(gql`{ cases(first: 1) { edges { node { images { id caption { id text } } } } } }`);
+    const image = cases.edges[0]!.node.images.find((i) => i.caption)!;
+    const explain = () =>
+      viewer.request<{
+        explainMatch: { cached: boolean; cells: { heat: number }[]; overlay: { pngBase64: string }; wordWeights: { word: string }[] };
+      }>(
+        gql`query ($id: ID!, $caption: ID!) {
+          explainMatch(image: { imageId: $id }, captionId: $caption, grid: 4) { cached cells { heat } overlay { pngBase64 } wordWeights { word } }
+        }`,
+        { id: image.id, caption: image.caption!.id },
+      );
+    const first = (await explain()).explainMatch;
+    expect(first.cached).toBe(false);
+    expect(first.cells).toHaveLength(16);
+    expect(Math.max(...first.cells.map((c) => c.heat))).toBe(1);
+    expect((await sharp(Buffer.from(first.overlay.pngBase64, "base64")).metadata()).format).toBe("png");
+    expect(first.wordWeights.map((w) => w.word)).toEqual(image.caption!.text.trim().split(/\s+/));
+    const second = (await explain()).explainMatch;
+    expect(second.cached).toBe(true);
+    expect(second.cells).toEqual(first.cells);
+  });
+
   it("serves liveness, readiness and Prometheus metrics", async () => {
     const base = server.url.replace(/\/graphql$/, "");
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -250,6 +276,8 @@ describe("GraphQL over HTTP with the committed model", () => {
     expect(metrics).toMatch(/medcap_encode_batch_size_bucket/);
     // searchImages ran above: its text went through the embedding cache.
     expect(metrics).toMatch(/medcap_text_embedding_cache_requests_total\{result="miss"\} [1-9]/);
+    // explainMatch ran twice above: one computed, one from the explanation cache.
+    expect(metrics).toMatch(/medcap_explanation_cache_requests_total\{result="hit"\} [1-9]/);
   });
 });
 
@@ -288,6 +316,8 @@ describe("medcap CLI against the same data", () => {
         "8,40",
         "--text-reference",
         textReference,
+        "--explain-images",
+        "2",
         "--json",
       ],
       env,
@@ -304,6 +334,7 @@ describe("medcap CLI against the same data", () => {
     expect(out.vectorSearch["1000"].exactOverCopyFloor).toBeGreaterThan(0);
     expect(out.textEncoding.reference.cosineMin).toBeGreaterThan(0.99999);
     expect(out.indexing.images).toBeGreaterThan(0);
+    expect(out.explanation).toMatchObject({ grid: "8x8", meanImageEncodes: 65, coldMs: { n: 2 }, cachedMs: { n: 8 } });
     for (const op of ["searchImages", "searchImagesDistinct", "captionImage"])
       for (const c of ["concurrency1", "concurrency4"]) expect(out.http[op][c]).toMatchObject({ n: 6, errors: 0 });
     // Stage timings reach the bench: distinct texts are encoded, uploads decoded, every search hits the store.

@@ -339,6 +339,13 @@ export type EvaluationRun = {
   startedAt: Scalars['DateTime']['output'];
 };
 
+/** What an explanation was computed against. */
+export type ExplanationTargetKind =
+  /** A library caption (captionId). */
+  | 'CAPTION'
+  /** A library image (imageId). */
+  | 'IMAGE';
+
 /** An annotator's report that a caption is wrong, resolved by a curator. */
 export type Flag = {
   /** The flagged caption. */
@@ -426,6 +433,22 @@ export type Health = {
   uptimeSeconds: Scalars['Float']['output'];
 };
 
+/**
+ * The heat map as a PNG to lay over the query image: same aspect ratio as the image (longer side at
+ * most 512 pixels; stretch it over the image's box), transparent where heat is 0 and outside the
+ * model's square crop, yellow to red and more opaque as heat rises (at most 65 % opacity).
+ */
+export type HeatmapOverlay = {
+  /** The same PNG as a `data:image/png;base64,…` URL, ready for an <img> src. */
+  dataUrl: Scalars['String']['output'];
+  /** Overlay height in pixels. */
+  height: Scalars['Int']['output'];
+  /** The PNG, base64-encoded. */
+  pngBase64: Scalars['String']['output'];
+  /** Overlay width in pixels. */
+  width: Scalars['Int']['output'];
+};
+
 /** One stored image file and its per-image metadata. */
 export type Image = {
   /** ACR codes of the image. */
@@ -502,6 +525,21 @@ export type ImageMatch = {
   score: Scalars['Float']['output'];
 };
 
+/**
+ * A rectangle on the query image as displayed (its original pixels, origin top left). Values may be
+ * fractional; scale them with the image.
+ */
+export type ImageRect = {
+  /** Height. */
+  height: Scalars['Float']['output'];
+  /** Width. */
+  width: Scalars['Float']['output'];
+  /** Left edge. */
+  x: Scalars['Float']['output'];
+  /** Top edge. */
+  y: Scalars['Float']['output'];
+};
+
 /** A unit of background work run by the Postgres-backed queue. */
 export type Job = {
   /** How many times a worker started it. A job whose worker died is re-queued (its message says so) until MEDCAP_JOB_MAX_ATTEMPTS, then FAILED. */
@@ -555,6 +593,50 @@ export type JobStatus =
   | 'RUNNING'
   /** Finished successfully; see `result`. */
   | 'SUCCEEDED';
+
+/**
+ * Why a query image matches a target, as THIS model sees it: occlusion sensitivity of the image and,
+ * for a caption target, the weight of each word. It measures what the model's similarity depends on,
+ * not clinical relevance: heat on burned-in text or a border is a finding about the model.
+ */
+export type MatchExplanation = {
+  /** True when answered from the explanation cache (same image bytes, target, grid and model version). */
+  cached: Scalars['Boolean']['output'];
+  /** All grid × grid cells, row-major. */
+  cells: Array<OcclusionCell>;
+  /** Milliseconds the computation took when it ran (a cached answer reports the original run's time). */
+  computeMs: Scalars['Float']['output'];
+  /** The square the model sees (centred crop of the shorter-side resize), on the displayed image; the cells tile it. */
+  crop: ImageRect;
+  /** Cells per side of the occlusion grid; the patch moves one cell at a time (the stride is 224 / grid pixels of the model's view). */
+  grid: Scalars['Int']['output'];
+  /** Image encodes the explanation took (grid² occluded copies + the original). */
+  imageEncodes: Scalars['Int']['output'];
+  /** Height of the query image as decoded, in pixels. */
+  imageHeight: Scalars['Int']['output'];
+  /** Width of the query image as decoded (the displayed image), in pixels. */
+  imageWidth: Scalars['Int']['output'];
+  /** The model version that was explained. */
+  modelVersion: ModelRef;
+  /** The heat map as a PNG overlay. */
+  overlay: HeatmapOverlay;
+  /** Side of the grey patch in cells (1 = the cell itself). */
+  patch: Scalars['Int']['output'];
+  /** Cosine similarity of the unoccluded query image and the target. */
+  similarity: Scalars['Float']['output'];
+  /** The caption or image id the query was compared with. */
+  targetId: Scalars['ID']['output'];
+  /** CAPTION or IMAGE. */
+  targetKind: ExplanationTargetKind;
+  /** The caption's text (CAPTION targets), else null. */
+  targetText: Maybe<Scalars['String']['output']>;
+  /** Text encodes it took (the caption + one per scored word; 0 for IMAGE targets). */
+  textEncodes: Scalars['Int']['output'];
+  /** The cells with the largest positive drop, largest first (at most 5). */
+  topCells: Array<OcclusionCell>;
+  /** Leave-one-word-out weights of the caption's words in order (CAPTION targets), else null. */
+  wordWeights: Maybe<Array<WordWeight>>;
+};
 
 /** Imaging modality of an image. */
 export type Modality =
@@ -712,6 +794,20 @@ export type MutationUpdateCaseArgs = {
   input: UpdateCaseInput;
 };
 
+/** One cell of the occlusion grid: what greying it out did to the match. */
+export type OcclusionCell = {
+  /** Column, 0 at the left of the model's square crop. */
+  col: Scalars['Int']['output'];
+  /** cos(query, target) − cos(query with this cell greyed out, target). Positive: the match leans on this region; negative: the region works against it. */
+  drop: Scalars['Float']['output'];
+  /** drop divided by the largest drop of the grid, clipped at 0: 0..1 (0 everywhere when no cell lowers the similarity). */
+  heat: Scalars['Float']['output'];
+  /** The cell on the displayed image. */
+  rect: ImageRect;
+  /** Row, 0 at the top of the model's square crop. */
+  row: Scalars['Int']['output'];
+};
+
 /** Where a page of a cursor connection ends. */
 export type PageInfo = {
   /** The cursor of the last edge of this page; pass it as `after` to get the next page. */
@@ -748,6 +844,14 @@ export type Query = {
   datasets: Array<Dataset>;
   /** Stored evaluations, newest first. */
   evaluationRuns: Array<EvaluationRun>;
+  /**
+   * Why a query image matches a library caption or image: a grey patch is slid over the model's view of
+   * the image on a grid × grid grid and every occluded copy is re-encoded (grid² + 1 image encodes, run
+   * in batch-sized windows through the shared encoder queue), and for a caption each word is left out
+   * once. Set exactly one of captionId and imageId. Counts ceil(grid² / 16) against the per-request
+   * encode limit, and at most one explanation may run per request. VIEWER and up.
+   */
+  explainMatch: MatchExplanation;
   /** Flags, newest first, optionally of one status. */
   flags: FlagConnection;
   /** Liveness and readiness of the service parts; needs no API key. */
@@ -805,6 +909,16 @@ export type QueryEvaluationRunsArgs = {
   modelVersionId?: InputMaybe<Scalars['ID']['input']>;
   protocol?: InputMaybe<EvaluationProtocol>;
   split?: InputMaybe<Split>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryExplainMatchArgs = {
+  captionId?: InputMaybe<Scalars['ID']['input']>;
+  grid?: InputMaybe<Scalars['Int']['input']>;
+  image: ImageInput;
+  imageId?: InputMaybe<Scalars['ID']['input']>;
+  patch?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -922,6 +1036,22 @@ export type UpdateCaseInput = {
   topicTitle?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * How much one word of the caption carries the match: the caption is re-encoded without the word
+ * (leave-one-word-out) and compared with the query image again. Words are the caption's
+ * whitespace-separated words as written, punctuation attached.
+ */
+export type WordWeight = {
+  /** cos(image, caption) − cos(image, caption without the word); null for words past the first 64, which are not scored. */
+  drop: Maybe<Scalars['Float']['output']>;
+  /** Character offset of the word in the caption text. */
+  start: Scalars['Int']['output'];
+  /** drop divided by the largest |drop| of the caption, −1..1: 1 = the word the match leans on most, negative = the match is closer without it; null when not scored. */
+  weight: Maybe<Scalars['Float']['output']>;
+  /** The word as written in the caption. */
+  word: Scalars['String']['output'];
+};
+
 export type CaseRefFragment = { id: string, externalId: string, title: string | null };
 
 export type ImageFacetsFragment = { id: string, modality: Modality, plane: string | null, locationCategory: string | null };
@@ -995,6 +1125,16 @@ export type OpenFlagCountQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type OpenFlagCountQuery = { flags: { totalCount: number } };
+
+export type ExplainMatchQueryVariables = Exact<{
+  image: ImageInput;
+  captionId?: InputMaybe<Scalars['ID']['input']>;
+  imageId?: InputMaybe<Scalars['ID']['input']>;
+  grid?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type ExplainMatchQuery = { explainMatch: { grid: number, targetKind: ExplanationTargetKind, targetId: string, targetText: string | null, similarity: number, imageWidth: number, imageHeight: number, cached: boolean, computeMs: number, imageEncodes: number, textEncodes: number, topCells: Array<{ row: number, col: number, drop: number, heat: number }>, overlay: { width: number, height: number, dataUrl: string }, wordWeights: Array<{ word: string, start: number, drop: number | null, weight: number | null }> | null, modelVersion: { id: string, name: string, version: string } } };
 
 export type ModelVersionRefFragment = { id: string, name: string, version: string };
 
@@ -1521,6 +1661,52 @@ export const OpenFlagCountDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<OpenFlagCountQuery, OpenFlagCountQueryVariables>;
+export const ExplainMatchDocument = new TypedDocumentString(`
+    query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {
+  explainMatch(
+    image: $image
+    captionId: $captionId
+    imageId: $imageId
+    grid: $grid
+  ) {
+    grid
+    targetKind
+    targetId
+    targetText
+    similarity
+    imageWidth
+    imageHeight
+    cached
+    computeMs
+    imageEncodes
+    textEncodes
+    topCells {
+      row
+      col
+      drop
+      heat
+    }
+    overlay {
+      width
+      height
+      dataUrl
+    }
+    wordWeights {
+      word
+      start
+      drop
+      weight
+    }
+    modelVersion {
+      ...ModelRefFields
+    }
+  }
+}
+    fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}`) as unknown as TypedDocumentString<ExplainMatchQuery, ExplainMatchQueryVariables>;
 export const EvaluationsDocument = new TypedDocumentString(`
     query Evaluations {
   modelVersions {

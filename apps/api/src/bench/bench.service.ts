@@ -7,6 +7,7 @@ import type { Retrieval } from "../search/retrieval.context.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import type { VectorPoint, VectorStore } from "../vectors/vector.store.js";
 import { STAGES, type StageTimes } from "../core/stage.timer.js";
+import { benchExplanations } from "./explain.bench.js";
 import { load, percentile, summarize, time } from "./latency.stats.js";
 import { seededRandom } from "../core/seeded.random.js";
 
@@ -31,6 +32,8 @@ export interface BenchOptions {
     takeStageTimes: () => StageTimes[];
   };
   log: (message: string) => void;
+  /** Query images for the explanation latency (8×8 grid, cold and cached); 0 = skip. */
+  explainImages?: number;
   /** Another model's encoders (e.g. the previous default) to time image encoding against, interleaved. */
   baseline?: EncoderService;
 }
@@ -437,6 +440,9 @@ export class BenchService {
     result.textEncoding = await this.textEncoding(options.log, options.textReference);
     result.vectorSearch = await this.vectorSearch(options.vectorSizes, options.queries, options.log, options.qdrant);
     result.indexing = await this.indexing(options.log);
+    if (options.explainImages !== 0) {
+      result.explanation = await benchExplanations(this.prisma, this.images, this.retrieval, options.explainImages ?? 5, options.log);
+    }
     if (options.http) result.http = await this.http(options.http, options.log);
     result.seconds = r2((Date.now() - started) / 1000);
     return result;

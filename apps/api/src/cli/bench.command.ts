@@ -8,12 +8,13 @@ import { BenchService } from "../bench/bench.service.js";
 import { loadConfig } from "../config/config.js";
 import { openAppContext } from "../core/app.context.js";
 import { retrievalTestImage } from "../bench/bench.inputs.js";
-import { makeServerRetrieval } from "../search/retrieval.server.js";
+import { makeServerRetrieval } from "../app/app.composition.js";
 import { openRetrieval } from "../search/retrieval.context.js";
 import { createServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";
 import type { StageTimes } from "../core/stage.timer.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import { benchExplanations } from "../bench/explain.bench.js";
 import { benchQdrantBesideEmbedded } from "../bench/qdrant.bench.js";
 import { MedcapError } from "../core/errors.js";
 import os from "node:os";
@@ -38,6 +39,8 @@ interface BenchCliOptions {
   textReference?: string;
   baselineModel?: string;
   json?: boolean;
+  explainImages: string;
+  explainOnly?: boolean;
   qdrantSizes: string;
   qdrantQueries: string;
   qdrantOnly?: boolean;
@@ -58,6 +61,8 @@ export function registerBenchCommand(program: Command) {
     .option("--image-batches <list>", "image encoder throughput batch sizes (e.g. 8,32,256 on a GPU)", "8,32")
     .option("--text-reference <file>", "another text encoder ONNX file (e.g. the fp32 export) to measure side by side with the served one")
     .option("--baseline-model <folder>", "also time batch-1 image encoding against this model folder (e.g. the previous default)")
+    .option("--explain-images <n>", "query images for the explanation latency (8×8 grid, cold then cached); 0 skips it", "5")
+    .option("--explain-only", "only the explanation latency (no HTTP server, vectors or indexing)")
     .option("--json", "print one JSON object")
     .option("--qdrant-sizes <list>", "with QDRANT_URL: vector counts for Qdrant beside the embedded store", "100000,1000000")
     .option("--qdrant-queries <n>", "with QDRANT_URL: queries per size and filter", "50")
@@ -114,7 +119,7 @@ export function registerBenchCommand(program: Command) {
           .map(Number)
           .filter((n) => n > 0);
         let result: Record<string, unknown>;
-        if (opts.http) {
+        if (opts.http && !opts.explainOnly) {
           const metrics = createServerMetrics();
           const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
           let stageTimes: StageTimes[] = [];
@@ -165,6 +170,7 @@ export function registerBenchCommand(program: Command) {
               textReference: opts.textReference,
               imageBatches,
               baseline,
+              explainImages: Number(opts.explainImages),
               http: {
                 takeStageTimes: () => {
                   const taken = stageTimes;
@@ -213,15 +219,22 @@ export function registerBenchCommand(program: Command) {
           }
         } else {
           const rr = await openRetrieval(ctx, { loadStore: false });
+          const bench = new BenchService(ctx.db.prisma, ctx.images, rr);
           try {
-            result = await new BenchService(ctx.db.prisma, ctx.images, rr).run({
-              vectorSizes: sizes,
-              queries: Number(opts.queries),
-              log,
-              textReference: opts.textReference,
-              imageBatches,
-              baseline,
-            });
+            result = opts.explainOnly
+              ? {
+                  machine: bench.machine(),
+                  explanation: await benchExplanations(ctx.db.prisma, ctx.images, rr, Number(opts.explainImages), log),
+                }
+              : await bench.run({
+                  vectorSizes: sizes,
+                  queries: Number(opts.queries),
+                  log,
+                  textReference: opts.textReference,
+                  imageBatches,
+                  baseline,
+                  explainImages: Number(opts.explainImages),
+                });
           } finally {
             await rr.close();
           }

@@ -3,6 +3,7 @@ import type { ModalityType, Split } from "@medcap/db";
 import { MedcapError, overloaded } from "../core/errors.js";
 import type { ImageLimits } from "./image.validation.js";
 import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
+import { checkGrid, checkPatch, type ExplainOptions, type ExplainTarget, type MatchExplanation } from "../explain/explanation.service.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
 
 export const MAX_QUERY_TEXT = 2000;
@@ -70,5 +71,20 @@ export class QueryService {
 
   similarImages(query: ImageQuery, k: number, filter: SearchFilter | undefined, excludeSameCase: boolean): Promise<ImageMatch[]> {
     return this.port().similarImages(query, { k, filter, excludeSameCase });
+  }
+
+  /** Grid range and exactly one target, checked before any image is read. */
+  checkExplainArgs(target: ExplainTarget, options: ExplainOptions): void {
+    checkPatch(options.patch, checkGrid(options.grid));
+    const given = (["captionId", "imageId"] as const).filter((k) => target[k] != null);
+    if (given.length !== 1) {
+      throw new MedcapError("BAD_USER_INPUT", `set exactly one of captionId, imageId (got ${given.length ? given.join(", ") : "none"})`);
+    }
+  }
+
+  explainMatch(query: ImageQuery, target: ExplainTarget, options: ExplainOptions): Promise<MatchExplanation> {
+    const port = this.port();
+    if (!port.explainMatch) throw overloaded("explanations are not available: the retrieval service does not offer them");
+    return port.explainMatch(query, target, options);
   }
 }

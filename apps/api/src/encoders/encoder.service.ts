@@ -9,7 +9,7 @@ import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { currentRequestScope } from "../core/request.scope.js";
 import type { DicomInfo } from "./dicom.decode.js";
-import { type ImageFormat, ImagePreprocessor } from "./image.preprocess.js";
+import { decodeImage, type ImageFormat, type ImagePreprocessSpec, ImagePreprocessor, luminanceToTensor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
 import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
@@ -313,6 +313,45 @@ export class EncoderService {
 
   private assertOpen(): void {
     if (this.closed) throw new MedcapError("OVERLOADED", "the encoders are shutting down");
+  }
+
+  /**
+   * Decode + preprocess in a decode slot, keeping the decoded size: occlusion maps (explain/) edit the
+   * model-input tensor and map its cells back onto the image as displayed.
+   */
+  preprocessWithSize(bytes: Uint8Array): Promise<{ tensor: Float32Array; width: number; height: number }> {
+    this.assertOpen();
+    return this.withDecodeSlot(async () => {
+      const { image } = await decodeImage(bytes, this.config.limits);
+      return { tensor: luminanceToTensor(image, this.preprocessor.spec), width: image.width, height: image.height };
+    });
+  }
+
+  /** Preprocessed tensors through the request batcher, under the caller's key and signal (fair share). */
+  encodeTensorsQueued(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
+    this.assertOpen();
+    const scope = currentRequestScope();
+    return this.cancelSiblingsOnOverload(() =>
+      Promise.all(tensors.map((t) => this.imageBatcher.submit(t, { key: scope?.key, signal: scope?.signal }))),
+    );
+  }
+
+  /** Texts through the request batcher but not the LRU cache: one-off variants would only evict real queries. */
+  encodeTextsQueued(texts: readonly string[]): Promise<Float32Array[]> {
+    this.assertOpen();
+    const scope = currentRequestScope();
+    return this.cancelSiblingsOnOverload(() =>
+      Promise.all(texts.map((t) => this.textBatcher.submit(this.tokenizer.encode(t), { key: scope?.key, signal: scope?.signal }))),
+    );
+  }
+
+  /** The model-input spec (size, mean, std) and the request batch size. */
+  get imageSpec(): ImagePreprocessSpec {
+    return this.preprocessor.spec;
+  }
+
+  get batchSize(): number {
+    return this.config.batch.maxSize;
   }
 
   /** Decode + preprocess only (no ONNX), for benchmarks that separate the two costs. */

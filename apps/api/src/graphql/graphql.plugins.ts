@@ -8,7 +8,7 @@ import { addStage, currentStageTimes } from "../core/stage.timer.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
 import { rejectNulCharacters } from "./input.hygiene.js";
-import { encodeCount, operationComplexity, type QueryLimits } from "./query.limits.js";
+import { encodeUsage, MAX_EXPLANATIONS_PER_REQUEST, operationComplexity, type QueryLimits } from "./query.limits.js";
 
 /**
  * The metric label is `<type>:<root fields>` (e.g. `query:searchImages`): bounded by the schema,
@@ -69,10 +69,16 @@ export function observabilityPlugin(
               extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
             });
           }
-          const encodes = encodeCount(operation, fragments);
+          const { encodes, explanations } = encodeUsage(operation, fragments, request.variables ?? {});
+          if (explanations > MAX_EXPLANATIONS_PER_REQUEST) {
+            throw new GraphQLError(
+              `this request asks for ${explanations} explanations; at most ${MAX_EXPLANATIONS_PER_REQUEST} may run per request (each runs grid² + 1 encodes)`,
+              { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } },
+            );
+          }
           if (encodes > maxEncodes) {
             throw new GraphQLError(
-              `this request runs ${encodes} encodes (each aliased search or image field counts one); the limit is ${maxEncodes} per request`,
+              `this request runs ${encodes} encodes (each aliased search or image field counts one, an explanation ceil(grid² / 16)); the limit is ${maxEncodes} per request`,
               { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } },
             );
           }

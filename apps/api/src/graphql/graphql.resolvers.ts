@@ -3,6 +3,7 @@ import { MUTATION_ACCESS, QUERY_ACCESS, guardRootFields } from "./operation.role
 import { authResolvers } from "./resolvers/auth.resolvers.js";
 import { catalogResolvers } from "./resolvers/catalog.resolvers.js";
 import { curationResolvers } from "./resolvers/curation.resolvers.js";
+import { explainResolvers } from "./resolvers/explain.resolvers.js";
 import { operationsResolvers } from "./resolvers/operations.resolvers.js";
 import { scalarResolvers } from "./resolvers/scalar.resolvers.js";
 import { searchResolvers } from "./resolvers/search.resolvers.js";
@@ -20,7 +21,15 @@ function merge(...parts: Resolvers[]): Resolvers {
 }
 
 export function buildResolvers(): Resolvers {
-  const merged = merge(scalarResolvers, catalogResolvers, searchResolvers, curationResolvers, operationsResolvers, authResolvers);
+  const merged = merge(
+    scalarResolvers,
+    catalogResolvers,
+    searchResolvers,
+    explainResolvers,
+    curationResolvers,
+    operationsResolvers,
+    authResolvers,
+  );
   merged.Query = guardRootFields(merged.Query ?? {}, QUERY_ACCESS);
   merged.Mutation = guardRootFields(merged.Mutation ?? {}, MUTATION_ACCESS);
   return merged;

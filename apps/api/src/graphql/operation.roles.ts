@@ -14,6 +14,7 @@ export const QUERY_ACCESS: Record<keyof QueryResolvers, Access> = {
   captionImage: "VIEWER",
   searchImages: "VIEWER",
   similarImages: "VIEWER",
+  explainMatch: "VIEWER",
   case: "VIEWER",
   cases: "VIEWER",
   image: "VIEWER",

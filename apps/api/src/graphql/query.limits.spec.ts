@@ -2,7 +2,7 @@
 import { type FragmentDefinitionNode, Kind, type OperationDefinitionNode, parse, specifiedRules, validate } from "graphql/index.js";
 import { describe, expect, it } from "vitest";
 import { buildSchemaFromSdl } from "./graphql.schema.js";
-import { depthLimitRule, operationComplexity } from "./query.limits.js";
+import { depthLimitRule, encodeUsage, operationComplexity } from "./query.limits.js";
 
 const schema = buildSchemaFromSdl();
 
@@ -41,5 +41,29 @@ describe("complexity", () => {
   it("assumes a size for unbounded lists and counts fragments", () => {
     expect(complexity("{ datasets { id } }")).toBe(1 + 10);
     expect(complexity("query { case(id: 1) { ...F } } fragment F on Case { images { id } }")).toBe(1 + (1 + 10));
+  });
+});
+
+describe("encode usage", () => {
+  const usage = (query: string, variables: Record<string, unknown> = {}) => {
+    const doc = parse(query);
+    const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+    const fragments = Object.fromEntries(
+      doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    return encodeUsage(op, fragments, variables);
+  };
+  it("counts an explanation as ceil(grid² / 16) from a literal, a variable or the default 8", () => {
+    expect(usage('{ explainMatch(image: { imageId: 1 }, captionId: 2) { grid } searchImages(text: "x") { score } }')).toEqual({
+      encodes: 4 + 1,
+      explanations: 1,
+    });
+    expect(usage("query($g: Int) { explainMatch(image: { imageId: 1 }, imageId: 2, grid: $g) { grid } }", { g: 16 }).encodes).toBe(16);
+    expect(usage("{ explainMatch(image: { imageId: 1 }, imageId: 2, grid: 3) { grid } }").encodes).toBe(1);
+  });
+  it("counts aliased explanations through fragments", () => {
+    const q =
+      "query { a: explainMatch(image: { imageId: 1 }, imageId: 2) { grid } ...F } fragment F on Query { b: explainMatch(image: { imageId: 1 }, imageId: 3) { grid } }";
+    expect(usage(q)).toEqual({ encodes: 8, explanations: 2 });
   });
 });

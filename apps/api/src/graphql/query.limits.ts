@@ -38,13 +38,39 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxComplexity: 
  */
 export const ENCODING_ROOT_FIELDS: ReadonlySet<string> = new Set(["captionImage", "searchImages", "similarImages", "addImage"]);
 
-/** How many encoding root fields (aliases included) the operation selects. */
-export function encodeCount(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): number {
+/**
+ * An explanation runs grid² + 1 image encodes (plus one text encode per caption word), in windows of
+ * one encoder batch. It counts as the number of 16-image batches its occluded copies fill: 4 for
+ * the default 8×8 grid, 16 (the default per-request limit) for the largest, 16×16.
+ */
+export const EXPLAIN_FIELD = "explainMatch";
+export const IMAGES_PER_ENCODE_UNIT = 16;
+export const MAX_EXPLANATIONS_PER_REQUEST = 1;
+
+export function explainEncodeUnits(grid: unknown): number {
+  const g = typeof grid === "number" && Number.isInteger(grid) && grid > 0 ? grid : 8;
+  return Math.max(1, Math.ceil((g * g) / IMAGES_PER_ENCODE_UNIT));
+}
+
+/**
+ * How many encodes the operation causes: one per encoding root field (aliases included), and
+ * explainEncodeUnits per explainMatch. `explanations` counts explainMatch fields alone.
+ */
+export function encodeUsage(
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown> = {},
+): { encodes: number; explanations: number } {
+  let explanations = 0;
   const count = (set: SelectionSetNode, seen: Set<string>): number => {
     let n = 0;
     for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) n += ENCODING_ROOT_FIELDS.has(sel.name.value) ? 1 : 0;
-      else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet, seen);
+      if (sel.kind === Kind.FIELD) {
+        if (sel.name.value === EXPLAIN_FIELD) {
+          explanations++;
+          n += explainEncodeUnits(argValue(sel, "grid", variables));
+        } else n += ENCODING_ROOT_FIELDS.has(sel.name.value) ? 1 : 0;
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet, seen);
       else {
         const fragment = fragments[sel.name.value];
         if (fragment && !seen.has(sel.name.value)) n += count(fragment.selectionSet, new Set([...seen, sel.name.value]));
@@ -52,7 +78,16 @@ export function encodeCount(operation: OperationDefinitionNode, fragments: Recor
     }
     return n;
   };
-  return count(operation.selectionSet, new Set());
+  return { encodes: count(operation.selectionSet, new Set()), explanations };
+}
+
+/** How many encoding root fields (aliases included) the operation selects, explanations weighted. */
+export function encodeCount(
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown> = {},
+): number {
+  return encodeUsage(operation, fragments, variables).encodes;
 }
 
 /** Lists without a size argument (a case's images, a caption's revisions) are assumed this long. */

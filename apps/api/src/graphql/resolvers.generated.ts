@@ -3,6 +3,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { DatasetModel, CaseModel, ImageModel, CaptionModel, CaptionRevisionModel, FlagModel, ModelVersionModel, EvaluationRunModel, ApiKeyModel, JobModel } from '@medcap/db';
 import type { ModelRef as RetrievalModelRef, CaptionMatch as RetrievalCaptionMatch, ImageMatch as RetrievalImageMatch } from '../search/search.types.js';
+import type { MatchExplanation as ExplanationSource } from '../explain/explanation.service.js';
+import type { OverlayImage } from '../explain/heatmap.png.js';
 import type { SupportingImage as RetrievalSupportingImage } from '../search/caption.strategy.js';
 import type { ProvenanceSource, HealthSource, CreatedApiKeySource, CaseConnectionSource, CaseEdgeSource, FlagConnectionSource, FlagEdgeSource } from './graphql.mappers.js';
 import type { GraphQLContext } from './graphql.context.js';
@@ -357,6 +359,13 @@ export type EvaluationRun = {
   startedAt: Scalars['DateTime']['output'];
 };
 
+/** What an explanation was computed against. */
+export type ExplanationTargetKind =
+  /** A library caption (captionId). */
+  | 'CAPTION'
+  /** A library image (imageId). */
+  | 'IMAGE';
+
 /** An annotator's report that a caption is wrong, resolved by a curator. */
 export type Flag = {
   __typename?: 'Flag';
@@ -448,6 +457,23 @@ export type Health = {
   uptimeSeconds: Scalars['Float']['output'];
 };
 
+/**
+ * The heat map as a PNG to lay over the query image: same aspect ratio as the image (longer side at
+ * most 512 pixels; stretch it over the image's box), transparent where heat is 0 and outside the
+ * model's square crop, yellow to red and more opaque as heat rises (at most 65 % opacity).
+ */
+export type HeatmapOverlay = {
+  __typename?: 'HeatmapOverlay';
+  /** The same PNG as a `data:image/png;base64,…` URL, ready for an <img> src. */
+  dataUrl: Scalars['String']['output'];
+  /** Overlay height in pixels. */
+  height: Scalars['Int']['output'];
+  /** The PNG, base64-encoded. */
+  pngBase64: Scalars['String']['output'];
+  /** Overlay width in pixels. */
+  width: Scalars['Int']['output'];
+};
+
 /** One stored image file and its per-image metadata. */
 export type Image = {
   __typename?: 'Image';
@@ -526,6 +552,22 @@ export type ImageMatch = {
   score: Scalars['Float']['output'];
 };
 
+/**
+ * A rectangle on the query image as displayed (its original pixels, origin top left). Values may be
+ * fractional; scale them with the image.
+ */
+export type ImageRect = {
+  __typename?: 'ImageRect';
+  /** Height. */
+  height: Scalars['Float']['output'];
+  /** Width. */
+  width: Scalars['Float']['output'];
+  /** Left edge. */
+  x: Scalars['Float']['output'];
+  /** Top edge. */
+  y: Scalars['Float']['output'];
+};
+
 /** A unit of background work run by the Postgres-backed queue. */
 export type Job = {
   __typename?: 'Job';
@@ -580,6 +622,51 @@ export type JobStatus =
   | 'RUNNING'
   /** Finished successfully; see `result`. */
   | 'SUCCEEDED';
+
+/**
+ * Why a query image matches a target, as THIS model sees it: occlusion sensitivity of the image and,
+ * for a caption target, the weight of each word. It measures what the model's similarity depends on,
+ * not clinical relevance: heat on burned-in text or a border is a finding about the model.
+ */
+export type MatchExplanation = {
+  __typename?: 'MatchExplanation';
+  /** True when answered from the explanation cache (same image bytes, target, grid and model version). */
+  cached: Scalars['Boolean']['output'];
+  /** All grid × grid cells, row-major. */
+  cells: Array<OcclusionCell>;
+  /** Milliseconds the computation took when it ran (a cached answer reports the original run's time). */
+  computeMs: Scalars['Float']['output'];
+  /** The square the model sees (centred crop of the shorter-side resize), on the displayed image; the cells tile it. */
+  crop: ImageRect;
+  /** Cells per side of the occlusion grid; the patch moves one cell at a time (the stride is 224 / grid pixels of the model's view). */
+  grid: Scalars['Int']['output'];
+  /** Image encodes the explanation took (grid² occluded copies + the original). */
+  imageEncodes: Scalars['Int']['output'];
+  /** Height of the query image as decoded, in pixels. */
+  imageHeight: Scalars['Int']['output'];
+  /** Width of the query image as decoded (the displayed image), in pixels. */
+  imageWidth: Scalars['Int']['output'];
+  /** The model version that was explained. */
+  modelVersion: ModelRef;
+  /** The heat map as a PNG overlay. */
+  overlay: HeatmapOverlay;
+  /** Side of the grey patch in cells (1 = the cell itself). */
+  patch: Scalars['Int']['output'];
+  /** Cosine similarity of the unoccluded query image and the target. */
+  similarity: Scalars['Float']['output'];
+  /** The caption or image id the query was compared with. */
+  targetId: Scalars['ID']['output'];
+  /** CAPTION or IMAGE. */
+  targetKind: ExplanationTargetKind;
+  /** The caption's text (CAPTION targets), else null. */
+  targetText?: Maybe<Scalars['String']['output']>;
+  /** Text encodes it took (the caption + one per scored word; 0 for IMAGE targets). */
+  textEncodes: Scalars['Int']['output'];
+  /** The cells with the largest positive drop, largest first (at most 5). */
+  topCells: Array<OcclusionCell>;
+  /** Leave-one-word-out weights of the caption's words in order (CAPTION targets), else null. */
+  wordWeights?: Maybe<Array<WordWeight>>;
+};
 
 /** Imaging modality of an image. */
 export type Modality =
@@ -740,6 +827,21 @@ export type MutationUpdateCaseArgs = {
   input: UpdateCaseInput;
 };
 
+/** One cell of the occlusion grid: what greying it out did to the match. */
+export type OcclusionCell = {
+  __typename?: 'OcclusionCell';
+  /** Column, 0 at the left of the model's square crop. */
+  col: Scalars['Int']['output'];
+  /** cos(query, target) − cos(query with this cell greyed out, target). Positive: the match leans on this region; negative: the region works against it. */
+  drop: Scalars['Float']['output'];
+  /** drop divided by the largest drop of the grid, clipped at 0: 0..1 (0 everywhere when no cell lowers the similarity). */
+  heat: Scalars['Float']['output'];
+  /** The cell on the displayed image. */
+  rect: ImageRect;
+  /** Row, 0 at the top of the model's square crop. */
+  row: Scalars['Int']['output'];
+};
+
 /** Where a page of a cursor connection ends. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -779,6 +881,14 @@ export type Query = {
   datasets: Array<Dataset>;
   /** Stored evaluations, newest first. */
   evaluationRuns: Array<EvaluationRun>;
+  /**
+   * Why a query image matches a library caption or image: a grey patch is slid over the model's view of
+   * the image on a grid × grid grid and every occluded copy is re-encoded (grid² + 1 image encodes, run
+   * in batch-sized windows through the shared encoder queue), and for a caption each word is left out
+   * once. Set exactly one of captionId and imageId. Counts ceil(grid² / 16) against the per-request
+   * encode limit, and at most one explanation may run per request. VIEWER and up.
+   */
+  explainMatch: MatchExplanation;
   /** Flags, newest first, optionally of one status. */
   flags: FlagConnection;
   /** Liveness and readiness of the service parts; needs no API key. */
@@ -836,6 +946,16 @@ export type QueryEvaluationRunsArgs = {
   modelVersionId?: InputMaybe<Scalars['ID']['input']>;
   protocol?: InputMaybe<EvaluationProtocol>;
   split?: InputMaybe<Split>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryExplainMatchArgs = {
+  captionId?: InputMaybe<Scalars['ID']['input']>;
+  grid?: InputMaybe<Scalars['Int']['input']>;
+  image: ImageInput;
+  imageId?: InputMaybe<Scalars['ID']['input']>;
+  patch?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -954,6 +1074,23 @@ export type UpdateCaseInput = {
   topicTitle?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * How much one word of the caption carries the match: the caption is re-encoded without the word
+ * (leave-one-word-out) and compared with the query image again. Words are the caption's
+ * whitespace-separated words as written, punctuation attached.
+ */
+export type WordWeight = {
+  __typename?: 'WordWeight';
+  /** cos(image, caption) − cos(image, caption without the word); null for words past the first 64, which are not scored. */
+  drop?: Maybe<Scalars['Float']['output']>;
+  /** Character offset of the word in the caption text. */
+  start: Scalars['Int']['output'];
+  /** drop divided by the largest |drop| of the caption, −1..1: 1 = the word the match leans on most, negative = the match is closer without it; null when not scored. */
+  weight?: Maybe<Scalars['Float']['output']>;
+  /** The word as written in the caption. */
+  word: Scalars['String']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1044,6 +1181,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EvaluationProtocol: EvaluationProtocol;
   EvaluationRun: ResolverTypeWrapper<EvaluationRunModel>;
+  ExplanationTargetKind: ExplanationTargetKind;
   Flag: ResolverTypeWrapper<FlagModel>;
   FlagConnection: ResolverTypeWrapper<FlagConnectionSource>;
   FlagDecision: FlagDecision;
@@ -1052,19 +1190,23 @@ export type ResolversTypes = {
   FlagStatus: FlagStatus;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Health: ResolverTypeWrapper<HealthSource>;
+  HeatmapOverlay: ResolverTypeWrapper<OverlayImage>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageModel>;
   ImageInput: ImageInput;
   ImageMatch: ResolverTypeWrapper<RetrievalImageMatch>;
+  ImageRect: ResolverTypeWrapper<ImageRect>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Job: ResolverTypeWrapper<JobModel>;
   JobKind: JobKind;
   JobStatus: JobStatus;
+  MatchExplanation: ResolverTypeWrapper<ExplanationSource>;
   Modality: Modality;
   ModelRef: ResolverTypeWrapper<RetrievalModelRef>;
   ModelVersion: ResolverTypeWrapper<ModelVersionModel>;
   Mutation: ResolverTypeWrapper<{}>;
+  OcclusionCell: ResolverTypeWrapper<OcclusionCell>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Provenance: ResolverTypeWrapper<ProvenanceSource>;
   Query: ResolverTypeWrapper<{}>;
@@ -1075,6 +1217,7 @@ export type ResolversTypes = {
   SupportingImage: ResolverTypeWrapper<RetrievalSupportingImage>;
   UpdateCaseInput: UpdateCaseInput;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
+  WordWeight: ResolverTypeWrapper<WordWeight>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1100,16 +1243,20 @@ export type ResolversParentTypes = {
   FlagEdge: FlagEdgeSource;
   Float: Scalars['Float']['output'];
   Health: HealthSource;
+  HeatmapOverlay: OverlayImage;
   ID: Scalars['ID']['output'];
   Image: ImageModel;
   ImageInput: ImageInput;
   ImageMatch: RetrievalImageMatch;
+  ImageRect: ImageRect;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Job: JobModel;
+  MatchExplanation: ExplanationSource;
   ModelRef: RetrievalModelRef;
   ModelVersion: ModelVersionModel;
   Mutation: {};
+  OcclusionCell: OcclusionCell;
   PageInfo: PageInfo;
   Provenance: ProvenanceSource;
   Query: {};
@@ -1118,6 +1265,7 @@ export type ResolversParentTypes = {
   SupportingImage: RetrievalSupportingImage;
   UpdateCaseInput: UpdateCaseInput;
   Upload: Scalars['Upload']['output'];
+  WordWeight: WordWeight;
 };
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
@@ -1285,6 +1433,14 @@ export type HealthResolvers<ContextType = GraphQLContext, ParentType extends Res
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type HeatmapOverlayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['HeatmapOverlay'] = ResolversParentTypes['HeatmapOverlay']> = {
+  dataUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pngBase64?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type ImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Image'] = ResolversParentTypes['Image']> = {
   acrCodes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   byteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1319,6 +1475,14 @@ export type ImageMatchResolvers<ContextType = GraphQLContext, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type ImageRectResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImageRect'] = ResolversParentTypes['ImageRect']> = {
+  height?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  x?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  y?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -1338,6 +1502,28 @@ export type JobResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   result?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MatchExplanationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MatchExplanation'] = ResolversParentTypes['MatchExplanation']> = {
+  cached?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  cells?: Resolver<Array<ResolversTypes['OcclusionCell']>, ParentType, ContextType>;
+  computeMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  crop?: Resolver<ResolversTypes['ImageRect'], ParentType, ContextType>;
+  grid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  imageEncodes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  imageHeight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  imageWidth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  modelVersion?: Resolver<ResolversTypes['ModelRef'], ParentType, ContextType>;
+  overlay?: Resolver<ResolversTypes['HeatmapOverlay'], ParentType, ContextType>;
+  patch?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  targetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  targetKind?: Resolver<ResolversTypes['ExplanationTargetKind'], ParentType, ContextType>;
+  targetText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  textEncodes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  topCells?: Resolver<Array<ResolversTypes['OcclusionCell']>, ParentType, ContextType>;
+  wordWeights?: Resolver<Maybe<Array<ResolversTypes['WordWeight']>>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1374,6 +1560,15 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateCase?: Resolver<ResolversTypes['Case'], ParentType, ContextType, RequireFields<MutationUpdateCaseArgs, 'id' | 'input'>>;
 };
 
+export type OcclusionCellResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OcclusionCell'] = ResolversParentTypes['OcclusionCell']> = {
+  col?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  drop?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  heat?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  rect?: Resolver<ResolversTypes['ImageRect'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1396,6 +1591,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
   evaluationRuns?: Resolver<Array<ResolversTypes['EvaluationRun']>, ParentType, ContextType, Partial<QueryEvaluationRunsArgs>>;
+  explainMatch?: Resolver<ResolversTypes['MatchExplanation'], ParentType, ContextType, RequireFields<QueryExplainMatchArgs, 'grid' | 'image' | 'patch'>>;
   flags?: Resolver<ResolversTypes['FlagConnection'], ParentType, ContextType, RequireFields<QueryFlagsArgs, 'first'>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType, RequireFields<QueryImageArgs, 'id'>>;
@@ -1418,6 +1614,14 @@ export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTyp
   name: 'Upload';
 }
 
+export type WordWeightResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WordWeight'] = ResolversParentTypes['WordWeight']> = {
+  drop?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  word?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   Caption?: CaptionResolvers<ContextType>;
@@ -1435,17 +1639,22 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FlagConnection?: FlagConnectionResolvers<ContextType>;
   FlagEdge?: FlagEdgeResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
+  HeatmapOverlay?: HeatmapOverlayResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
   ImageMatch?: ImageMatchResolvers<ContextType>;
+  ImageRect?: ImageRectResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Job?: JobResolvers<ContextType>;
+  MatchExplanation?: MatchExplanationResolvers<ContextType>;
   ModelRef?: ModelRefResolvers<ContextType>;
   ModelVersion?: ModelVersionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OcclusionCell?: OcclusionCellResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   SupportingImage?: SupportingImageResolvers<ContextType>;
   Upload?: GraphQLScalarType;
+  WordWeight?: WordWeightResolvers<ContextType>;
 };
 

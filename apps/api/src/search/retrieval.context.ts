@@ -1,6 +1,7 @@
 // Wires encoders, the vector store, indexing and search over an open AppContext.
 import type { AppContext } from "../core/app.context.js";
 import { EncoderService, type EncoderHooks } from "../encoders/encoder.service.js";
+import { ExplanationService } from "../explain/explanation.service.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { TimedVectorStore } from "../vectors/timed.store.js";
@@ -77,7 +78,15 @@ export async function openRetrieval(
     // Captioning defaults come from the model being served (its CV winner), then deployment config.
     const captioning = captioningDefaults(encoder.info().captioning, ctx.config.captioning);
     // Queries report their vector-search time to the request's stage timings (medcap bench).
-    const search = new SearchService(ctx.db.prisma, encoder, new TimedVectorStore(store), repo, indexer, model, captioning);
+    const explainer = new ExplanationService({
+      prisma: ctx.db.prisma,
+      encoder,
+      repo,
+      model,
+      readImage: (storedPath) => ctx.images.read(storedPath),
+      cacheSize: ctx.config.explainCacheSize,
+    });
+    const search = new SearchService(ctx.db.prisma, encoder, new TimedVectorStore(store), repo, indexer, model, captioning, explainer);
     return {
       encoder,
       store,

@@ -3,6 +3,8 @@ import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
+import type { CacheStats } from "../explain/explanation.cache.js";
+import type { ExplainOptions, ExplainTarget, ExplanationService, MatchExplanation } from "../explain/explanation.service.js";
 import type { VectorHit, VectorStore } from "../vectors/vector.store.js";
 import {
   type CaptioningOverrides,
@@ -47,7 +49,20 @@ export class SearchService implements RetrievalPort {
     readonly model: ModelRef,
     /** Applied to captionImage unless a call says otherwise (manifest `captioning`, then MEDCAP_CAPTION_*). */
     readonly captioning: CaptioningSettings = captioningDefaults(undefined),
+    /** Occlusion maps and word weights (explain/), built over the same encoder, store and model. */
+    private readonly explainer?: ExplanationService,
   ) {}
+
+  /** "Why this match" for a query image and one target; OVERLOADED when this core was built without an explainer. */
+  explainMatch(query: ImageQuery, target: ExplainTarget, options: ExplainOptions): Promise<MatchExplanation> {
+    if (!this.explainer) throw new MedcapError("OVERLOADED", "explanations are not available on this server");
+    return this.explainer.explain(query, target, options);
+  }
+
+  /** Hits and misses of the explanation cache (for /metrics); undefined without an explainer. */
+  explainCacheStats(): CacheStats | undefined {
+    return this.explainer?.cacheStats();
+  }
 
   captioningDefaults(): CaptioningSettings {
     return this.captioning;

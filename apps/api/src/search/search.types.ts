@@ -1,5 +1,6 @@
 // The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
 import type { ModalityType, Split } from "@medcap/db";
+import type { ExplainOptions, ExplainTarget, MatchExplanation } from "../explain/explanation.service.js";
 import type { CaptioningOverrides, CaptioningSettings, CaptionStrategy, SupportingImage } from "./caption.strategy.js";
 
 /** Payload filters; every field is optional and fields combine with AND, values within a field with OR. */
@@ -57,4 +58,6 @@ export interface RetrievalPort {
   indexImage(imageId: string): Promise<void>;
   /** What captionImage uses when a call sets no knob: the served model's manifest, then MEDCAP_CAPTION_*. */
   captioningDefaults?(): CaptioningSettings;
+  /** Occlusion map + word weights for a query image and one target (issue #17); absent = not offered. */
+  explainMatch?(query: ImageQuery, target: ExplainTarget, options: ExplainOptions): Promise<MatchExplanation>;
 }

@@ -3,7 +3,10 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { resolveFlagAction } from "../../../actions/curation.actions";
+import { ExplanationOverlay, ExplanationStatus } from "../../../components/explanation-overlay";
 import { ActionForm, useFormAction } from "../../../components/popover-form";
+import { useExplanation } from "../../../components/use-explanation";
+import { WordWeights } from "../../../components/word-weights";
 import type { FlagQueueQuery } from "../../../gql/graphql";
 import { formatDate, humanize } from "../../../lib/format";
 
@@ -36,6 +39,10 @@ export function ReviewQueue({
 
   const queue = flags.filter((f) => !resolved.has(f.id));
   const current = queue[Math.min(index, Math.max(0, queue.length - 1))];
+  // "why?" (w): the flagged image's heat map against its caption, and the caption's heavy words.
+  const [why, setWhy] = useState(false);
+  const explanation = useExplanation(why && current ? { imageId: current.caption.image.id, captionId: current.caption.id } : null);
+  const explained = why && explanation.status === "done" ? explanation.data : null;
 
   // Each flag starts from its caption's current text.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the flag shown changes.
@@ -89,7 +96,8 @@ export function ReviewQueue({
         if (e.key === "Escape") (e.target as HTMLElement).blur();
         return;
       }
-      if (e.key === "j") move(1);
+      if (e.key === "w") setWhy((v) => !v);
+      else if (e.key === "j") move(1);
       else if (e.key === "k") move(-1);
       else if (canResolve && e.key === "a") decide("ACCEPT");
       else if (canResolve && e.key === "r") {
@@ -155,6 +163,9 @@ export function ReviewQueue({
           <span>
             <kbd>j</kbd>/<kbd>k</kbd> next/previous
           </span>
+          <span>
+            <kbd>w</kbd> why?
+          </span>
           {canResolve ? (
             <>
               <span>
@@ -177,13 +188,28 @@ export function ReviewQueue({
       <article className="card" aria-label={`Flag ${position}`} data-testid="review-flag">
         <div className="case-image">
           <div>
-            {/* biome-ignore lint/performance/noImgElement: authenticated image through the admin's image route. */}
-            <img src={`/images/${img.id}?size=1024`} alt={current.caption.text} className="image-large" width={1024} height={1024} />
+            {why ? (
+              <ExplanationOverlay src={`/images/${img.id}?size=1024`} alt={current.caption.text} explanation={explained} />
+            ) : (
+              // biome-ignore lint/performance/noImgElement: authenticated image through the admin's image route.
+              <img src={`/images/${img.id}?size=1024`} alt={current.caption.text} className="image-large" width={1024} height={1024} />
+            )}
+            {why ? <ExplanationStatus state={explanation} encodes={65} /> : null}
             <div className="row small muted" style={{ marginTop: 6 }}>
               <span className="pill pill-accent">{img.modality}</span>
               {img.plane ? <span>{img.plane}</span> : null}
               {img.location ? <span>· {img.location}</span> : null}
               <Link href={`/cases/${img.case.id}#image-${img.id}`}>Case {img.case.externalId}</Link>
+              <button
+                type="button"
+                className={`btn btn-sm${why ? " btn-primary" : ""}`}
+                aria-pressed={why}
+                onClick={() => setWhy((v) => !v)}
+                title="Which regions of the image and which words of the caption the model's match leans on"
+                data-testid="why-toggle"
+              >
+                why? <kbd>w</kbd>
+              </button>
             </div>
           </div>
           <div className="stack" style={{ alignContent: "start" }}>
@@ -201,7 +227,13 @@ export function ReviewQueue({
               <div className="label">
                 Current caption <span className="muted">· revision {current.caption.revision}</span>
               </div>
-              <p className="caption-text">{current.caption.text}</p>
+              <p className="caption-text">
+                {explained?.wordWeights && explained.targetText === current.caption.text ? (
+                  <WordWeights text={explained.targetText} weights={explained.wordWeights} />
+                ) : (
+                  current.caption.text
+                )}
+              </p>
             </div>
             {img.case.caseDiagnosis ? (
               <p className="small">

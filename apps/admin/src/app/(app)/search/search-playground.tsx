@@ -5,6 +5,7 @@ import { startTransition, useActionState, useEffect, useId, useState } from "rea
 import { type SearchMode, type SearchState, searchAction } from "../../../actions/search.actions";
 import { FilterSelect } from "../../../components/filter-select";
 import { FlagButton } from "../../../components/flag-button";
+import { type QueryImage, WhyToggle } from "../../../components/why-toggle";
 import { LOCATION_CATEGORIES, MODALITIES, PLANES, SPLITS, formatScore, humanize } from "../../../lib/format";
 
 const MODES: { id: SearchMode; label: string; hint: string }[] = [
@@ -30,6 +31,8 @@ export function SearchPlayground({
   const [mode, setMode] = useState<SearchMode>(initialMode);
   const [state, action, pending] = useActionState<SearchState, FormData>(searchAction, null);
   const [preview, setPreview] = useState<string | null>(null);
+  // The query as submitted, for "why?" on its results (the form may change after the search).
+  const [lastQuery, setLastQuery] = useState<QueryImage | null>(null);
   const ids = useId();
 
   useEffect(() => () => (preview ? URL.revokeObjectURL(preview) : undefined), [preview]);
@@ -43,6 +46,9 @@ export function SearchPlayground({
         onSubmit={(e) => {
           e.preventDefault();
           const data = new FormData(e.currentTarget);
+          const file = data.get("file");
+          const image = { file: file instanceof File && file.size > 0 ? file : null, imageId: String(data.get("imageId") ?? "").trim() };
+          setLastQuery(mode === "text" ? null : image);
           startTransition(() => action(data));
         }}
       >
@@ -147,7 +153,7 @@ export function SearchPlayground({
       </form>
 
       <section aria-live="polite" aria-busy={pending} aria-label="Results">
-        {pending ? <ResultsSkeleton /> : <Results state={state} canFlag={canFlag} />}
+        {pending ? <ResultsSkeleton /> : <Results state={state} canFlag={canFlag} query={lastQuery} />}
       </section>
     </div>
   );
@@ -163,7 +169,7 @@ function ResultsSkeleton() {
   );
 }
 
-function Results({ state, canFlag }: { state: SearchState; canFlag: boolean }) {
+function Results({ state, canFlag, query }: { state: SearchState; canFlag: boolean; query: QueryImage | null }) {
   if (!state) return <p className="muted">Results appear here.</p>;
   if (!state.ok) {
     return (
@@ -227,6 +233,7 @@ function Results({ state, canFlag }: { state: SearchState; canFlag: boolean }) {
                   <FlagButton captionId={c.captions[0].id} />
                 </div>
               ) : null}
+              {c.captions[0] ? <WhyToggle query={query} captionId={c.captions[0].id} /> : null}
             </li>
           ))}
         </ol>
@@ -281,6 +288,7 @@ function Results({ state, canFlag }: { state: SearchState; canFlag: boolean }) {
                 {m.provenance.case.externalId} · {m.provenance.dataset.name}
               </span>
             </Link>
+            {out.mode === "similar" ? <WhyToggle query={query} targetImageId={m.image.id} /> : null}
           </li>
         ))}
       </ul>
