@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Split } from "@medcap/db";
-import { StatsService } from "../catalog/stats.service.js";
+import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
@@ -156,7 +156,7 @@ export function registerRetrievalCommands(program: Command) {
     .action(async (opts: { json?: boolean }) => {
       await withRetrieval(async (ctx, r) => {
         const info = r.encoder.info();
-        const stats = await new StatsService(ctx.db.prisma).stats();
+        const stats = await new CatalogStatsService(ctx.db.prisma).stats();
         const out = {
           model: { name: info.name, version: r.model.version, dim: info.dim, folder: ctx.config.modelDir },
           provider: info.provider,
