@@ -7,7 +7,7 @@
 // every measurement runs against it.
 import { readdir, readFile, readlink } from "node:fs/promises";
 import type { ModalityType, Split } from "@medcap/db";
-import type { SearchFilter } from "../search/search.types.js";
+import type { SearchFilter } from "../vectors/vector.store.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import type { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import type { PointPayload, VectorPoint } from "../vectors/vector.store.js";

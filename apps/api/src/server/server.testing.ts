@@ -9,7 +9,8 @@ import { type Config, loadConfig } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImageStore } from "../ingest/image.store.js";
 import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
-import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
+import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort } from "../search/search.types.js";
+import type { SearchFilter } from "../vectors/vector.store.js";
 
 export async function openTestAppContext(env: Record<string, string> = {}): Promise<AppContext> {
   const db = await openTestDatabase();

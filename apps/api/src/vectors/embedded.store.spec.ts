@@ -1,7 +1,7 @@
 // The embedded store against brute force on a few thousand random points: every filter column,
 // exclusions, scattered and contiguous filter runs, and deletes that move rows.
 import { describe, expect, it } from "vitest";
-import type { SearchFilter } from "../search/search.types.js";
+import type { SearchFilter } from "./vector.store.js";
 import { EmbeddedVectorStore } from "./embedded.store.js";
 import { matchesFilter, type PointPayload, type VectorPoint } from "./vector.store.js";
 import { seededRandom } from "../core/seeded.random.js";
