@@ -6,5 +6,3 @@ export { applyMigrations, diffDatabaseToSchema, migrationsDir, schemaPath } from
 export * from "../generated/client/enums.js";
 export { Prisma } from "../generated/client/client.js";
 export type * from "../generated/client/models.js";
-export { openTestDatabase, type TestDatabase } from "./testing.js";
-export { seedCase, type SeedImage } from "./fixtures.js";

@@ -1,5 +1,6 @@
 // The real server over real HTTP against embedded Postgres, with a recording fake retrieval port.
-import { type ApiKeyModel, type Role, seedCase } from "@medcap/db";
+import type { ApiKeyModel, Role } from "@medcap/db";
+import { seedCase } from "@medcap/db/testing";
 import { ClientError, GraphQLClient } from "graphql-request";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import type { AppContext } from "../core/app.context.js";
 import { MUTATION_ACCESS } from "../graphql/operation.roles.js";
 import { JobHandlerRegistry } from "../jobs/job.handlers.js";
 import { createServer, type MedcapServer } from "./server.factory.js";
-import { FakeRetrieval, openTestAppContext } from "./server.testing.js";
+import { FakeRetrieval, openTestAppContext } from "../../test/server.testing.js";
 
 const MAX_UPLOAD = 64 * 1024;
 const MAX_PIXELS = 1_000_000;
