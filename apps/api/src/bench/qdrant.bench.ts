@@ -13,7 +13,7 @@ import type { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import type { PointPayload, VectorPoint } from "../vectors/vector.store.js";
 import { type LatencySummary, load, summarize } from "./latency.stats.js";
 import { seededRandom } from "../core/seeded.random.js";
-import { randomUnitVector, unitVectorNear } from "../vectors/synthetic.vectors.js";
+import { isotropicUnitVector, unitVectorNear } from "../vectors/synthetic.vectors.js";
 
 export interface QdrantBenchOptions {
   sizes: number[];
@@ -44,7 +44,7 @@ class Corpus {
     seed = 7,
   ) {
     const rand = seededRandom(seed);
-    this.centroids = Array.from({ length: CLUSTERS }, () => randomUnitVector(rand, dim));
+    this.centroids = Array.from({ length: CLUSTERS }, () => isotropicUnitVector(rand, dim));
   }
 
   private near(rand: () => number, cluster: number): Float32Array {

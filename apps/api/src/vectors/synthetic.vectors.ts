@@ -1,6 +1,7 @@
-// Seeded synthetic embeddings, for the Qdrant benchmark and the vector-store tests: unit vectors in
-// random directions, and unit vectors scattered around a centre (clusters like image embeddings).
+// Seeded synthetic embeddings, for the benchmarks and the vector-store tests: random unit vectors,
+// and unit vectors scattered around a centre (clusters like image embeddings).
 // The same seed gives the same vectors, so runs are comparable.
+import { seededRandom } from "../core/seeded.random.js";
 
 /** A standard normal sample (Box-Muller) from a uniform stream. */
 export function gaussian(rand: () => number): number {
@@ -16,9 +17,19 @@ export function normalise(v: Float32Array): Float32Array {
   return v;
 }
 
-/** A unit vector in a uniformly random direction. */
-export function randomUnitVector(rand: () => number, dim: number): Float32Array {
+/** A unit vector in a uniformly random direction (isotropic: Gaussian coordinates, normalised). */
+export function isotropicUnitVector(rand: () => number, dim: number): Float32Array {
   return normalise(Float32Array.from({ length: dim }, () => gaussian(rand)));
+}
+
+/**
+ * A random unit vector, cheaply: uniform coordinates in [-0.5, 0.5), normalised (directions lean a
+ * little towards the cube's corners, which no exact search cares about). One uniform draw a coordinate.
+ */
+export function randomUnitVector(rand: () => number, dim: number): Float32Array {
+  const v = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) v[i] = rand() - 0.5;
+  return normalise(v);
 }
 
 /** A unit vector near `centre` (unit length): Gaussian noise of total norm about `noise`, renormalised. */
@@ -27,4 +38,11 @@ export function unitVectorNear(rand: () => number, centre: Float32Array, noise: 
   const v = new Float32Array(centre.length);
   for (let i = 0; i < centre.length; i++) v[i] = (centre[i] as number) + gaussian(rand) * sigma;
   return normalise(v);
+}
+
+/** `size` random unit vectors as the rows of one matrix; row i is randomUnitVector of seed i + 1. */
+export function randomUnitMatrix(dim: number, size: number): Float32Array {
+  const m = new Float32Array(size * dim);
+  for (let i = 0; i < size; i++) m.set(randomUnitVector(seededRandom(i + 1), dim), i * dim);
+  return m;
 }
