@@ -163,26 +163,15 @@ export function useHttpServer() {
         split: s.split,
         title: s.title,
         caseDiagnosis: s.caseDiagnosis,
-        images: [
-          {
-            externalId: `${s.externalId}_a`,
-            caption: `${s.title} image a`,
-            modality: s.modality,
-            plane: s.plane,
-            locationCategory: s.loc,
-            sha256: stored.sha256,
-            storedPath: stored.storedPath,
-          },
-          {
-            externalId: `${s.externalId}_b`,
-            caption: `${s.title} image b`,
-            modality: s.modality,
-            plane: s.plane,
-            locationCategory: s.loc,
-            sha256: stored.sha256,
-            storedPath: stored.storedPath,
-          },
-        ],
+        images: ["a", "b"].map((view) => ({
+          externalId: `${s.externalId}_${view}`,
+          caption: `${s.title} image ${view}`,
+          modality: s.modality,
+          plane: s.plane,
+          locationCategory: s.loc,
+          sha256: stored.sha256,
+          storedPath: stored.storedPath,
+        })),
       });
       caseIds.push(c.id);
     }
