@@ -42,3 +42,28 @@ it("starts on an empty catalogue, ready, with a notice that names where it looke
   const stats = await medcapJson<{ cases: number }>(["stats", "--json"], env);
   expect(stats.cases).toBe(0);
 }, 180_000);
+
+it("without MEDPIX_DIR looks for no local copy: the shared-folder default is npm start's, not the API's", async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "medcap-first-"));
+  cleanup.push(async () => {
+    await removeRelocatedCluster(dataDir);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  // An empty value counts as unset (CI sets MEDPIX_DIR for the other tests).
+  const env = {
+    MEDCAP_DATA_DIR: dataDir,
+    MEDCAP_AUTO_IMPORT: "true",
+    MEDPIX_DIR: "",
+    MEDCAP_MEDPIX_DOWNLOAD_URL: "http://127.0.0.1:9/medpix.tar.gz",
+  };
+  const server = await serve(env);
+  cleanup.push(async () => {
+    server.child.kill("SIGTERM");
+    await new Promise((r) => server.child.once("exit", r));
+  });
+  const body = (await (await fetch(new URL("/readyz", server.url))).json()) as { status: string; notices?: string[] };
+  const notices = body.notices?.join(" ") ?? "";
+  expect(notices).toContain("MEDPIX_DIR is not set");
+  expect(notices).not.toContain(path.join("shared", "data", "medpix-2.0"));
+  expect((await medcapJson<{ cases: number }>(["stats", "--json"], env)).cases).toBe(0);
+}, 180_000);

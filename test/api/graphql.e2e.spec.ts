@@ -1,7 +1,7 @@
 // The API as frontend teams meet it: `medcap serve` in its own process, the committed model,
 // embedded PostgreSQL, real MedPix images, a real GraphQL client over HTTP.
 import type { ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,8 +9,9 @@ import { type ClientError, GraphQLClient, gql } from "graphql-request";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Test-only: the encoders' byte-level DICOM writer, so the upload is a real Part 10 file.
-import { writeSyntheticDicom } from "../../apps/api/src/encoders/dicom.fixture.js";
+import { writeSyntheticDicom } from "@medcap/api/testing";
 import { medcap, medcapJson, medpixDir, serve } from "./medcap.process.js";
+import { importMedpixSlice, readMedpixDescriptions } from "./medpix.slice.js";
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -50,35 +51,10 @@ beforeAll(async () => {
   await chmod(dataDir, 0o755);
   env = { MEDCAP_DATA_DIR: dataDir, MEDCAP_MAX_UPLOAD_BYTES: "2000000" };
   // A real slice of MedPix 2.0: the first 14 cases of Descriptions.json, through the generic importer.
-  const root = path.join(medpixDir, "MedPix-2-0");
-  const descriptions = JSON.parse(await readFile(path.join(root, "Descriptions.json"), "utf8")) as {
-    U_id: string;
-    image: string;
-    Type: string;
-    Description: { Caption: string; Plane: string | null };
-  }[];
-  const uids = [...new Set(descriptions.map((d) => d.U_id))].slice(0, 14);
-  const lines = descriptions
-    .filter((d) => uids.includes(d.U_id))
-    .map((d) =>
-      JSON.stringify({
-        id: d.image,
-        image: path.join(root, "images", `${d.image}.png`),
-        caption: d.Description.Caption,
-        case: d.U_id,
-        modality: d.Type,
-        plane: d.Description.Plane,
-        split: uids.indexOf(d.U_id) % 5 === 4 ? "dev" : "train",
-        title: `MedPix ${d.U_id}`,
-      }),
-    );
-  await writeFile(path.join(dataDir, "slice.jsonl"), `${lines.join("\n")}\n`);
-  const imported = await medcapJson<{ cases: { imported: number } }>(
-    ["import", "jsonl", path.join(dataDir, "slice.jsonl"), "--dataset", "medpix-slice", "--json"],
-    env,
-  );
+  const descriptions = await readMedpixDescriptions();
+  const caseIds = [...new Set(descriptions.map((d) => d.U_id))].slice(0, 14);
+  const imported = await importMedpixSlice(dataDir, env, { descriptions, caseIds, devEvery: 5, title: (id) => `MedPix ${id}` });
   expect(imported.cases.imported).toBe(14);
-  await medcapJson(["index", "--json"], env);
   for (const role of ["viewer", "annotator", "curator", "admin"]) {
     keys[role] = (await medcapJson<{ secret: string }>(["keys", "create", "--role", role, "--label", `e2e ${role}`, "--json"], env)).secret;
   }

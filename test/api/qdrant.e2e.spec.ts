@@ -5,12 +5,13 @@
 // This file starts its own Qdrant from the provided binary rather than sharing the run's: it stops
 // and restarts it. Without the binary it is skipped, with the reason printed and in the suite name.
 import type { ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { qdrantBinary, type RunningQdrant, startQdrant } from "../../apps/api/test/qdrant.server.js";
-import { medcapJson, medpixDir, serve } from "./medcap.process.js";
+import { qdrantBinary, type RunningQdrant, startQdrant } from "@medcap/api/testing";
+import { medcapJson, serve } from "./medcap.process.js";
+import { importMedpixSlice, readMedpixDescriptions } from "./medpix.slice.js";
 
 const bin = qdrantBinary();
 const skipReason = bin.found ? "" : `no Qdrant binary at ${bin.path} (set MEDCAP_QDRANT_BIN)`;
@@ -67,33 +68,12 @@ describe.skipIf(!bin.found)(`medcap on Qdrant${skipReason ? ` [SKIPPED: ${skipRe
     qdrantDir = await mkdtemp(path.join(os.tmpdir(), "medcap-qdrant-e2e-store-"));
     env = { MEDCAP_DATA_DIR: dataDir };
     // A real slice of MedPix 2.0, indexed with the embedded store.
-    const root = path.join(medpixDir, "MedPix-2-0");
-    const descriptions = JSON.parse(await readFile(path.join(root, "Descriptions.json"), "utf8")) as {
-      U_id: string;
-      image: string;
-      Type: string;
-      Description: { Caption: string; Plane: string | null };
-    }[];
+    const descriptions = await readMedpixDescriptions();
     // Four CT and four MR cases, so a modality filter has something to leave out.
     const casesOf = (type: string) => [...new Set(descriptions.filter((d) => d.Type === type).map((d) => d.U_id))].slice(0, 4);
-    const uids = [...casesOf("CT"), ...casesOf("MR")];
+    const caseIds = [...casesOf("CT"), ...casesOf("MR")];
     modality = "MR";
-    const lines = descriptions
-      .filter((d) => uids.includes(d.U_id))
-      .map((d) =>
-        JSON.stringify({
-          id: d.image,
-          image: path.join(root, "images", `${d.image}.png`),
-          caption: d.Description.Caption,
-          case: d.U_id,
-          modality: d.Type,
-          plane: d.Description.Plane,
-          split: uids.indexOf(d.U_id) % 4 === 3 ? "dev" : "train",
-        }),
-      );
-    await writeFile(path.join(dataDir, "slice.jsonl"), `${lines.join("\n")}\n`);
-    await medcapJson(["import", "jsonl", path.join(dataDir, "slice.jsonl"), "--dataset", "medpix-slice", "--json"], env);
-    await medcapJson(["index", "--json"], env);
+    await importMedpixSlice(dataDir, env, { descriptions, caseIds, devEvery: 4 });
     key = (await medcapJson<{ secret: string }>(["keys", "create", "--role", "curator", "--label", "qdrant e2e", "--json"], env)).secret;
     qdrant = await startQdrant({ binary: bin.path, storageDir: qdrantDir });
     qenv = { ...env, MEDCAP_VECTOR_STORE: "qdrant", QDRANT_URL: qdrant.url };

@@ -5,9 +5,11 @@ import type { EncoderService } from "../encoders/encoder.service.js";
 import type { ImageStore } from "../ingest/image.store.js";
 import type { Retrieval } from "../search/retrieval.context.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
-import type { VectorPoint, VectorStore } from "../vectors/vector.store.js";
+import { randomUnitMatrix, randomUnitVector } from "../vectors/synthetic.vectors.js";
+import type { VectorStore } from "../vectors/vector.store.js";
 import { STAGES, type StageTimes } from "../core/stage.timer.js";
 import { benchExplanations } from "./explain.bench.js";
+import { syntheticPoints } from "./bench.inputs.js";
 import { load, percentile, summarize, time } from "./latency.stats.js";
 import { seededRandom } from "../core/seeded.random.js";
 
@@ -39,48 +41,6 @@ export interface BenchOptions {
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
-
-function randomUnit(dim: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
-  const rnd = () => random() - 0.5;
-  const v = new Float32Array(dim);
-  let n = 0;
-  for (let i = 0; i < dim; i++) {
-    v[i] = rnd();
-    n += (v[i] as number) ** 2;
-  }
-  n = Math.sqrt(n);
-  for (let i = 0; i < dim; i++) v[i] = (v[i] as number) / n;
-  return v;
-}
-
-const SPLITS = ["TRAIN", "DEV", "TEST"] as const;
-/** Points whose vectors are views of rows `from…` of `matrix` (the store copies them). */
-function syntheticPoints(matrix: Float32Array, dim: number, from: number, count: number): VectorPoint[] {
-  return Array.from({ length: count }, (_, j) => {
-    const i = from + j;
-    return {
-      vector: matrix.subarray(i * dim, (i + 1) * dim),
-      payload: {
-        kind: "IMAGE" as const,
-        targetId: `p${i}`,
-        imageId: `p${i}`,
-        caseId: `c${i >> 2}`,
-        dataset: "bench",
-        split: SPLITS[i % 3] as (typeof SPLITS)[number],
-        modality: i % 2 ? ("MR" as const) : ("CT" as const),
-        plane: "Axial",
-        locationCategory: "Head",
-      },
-    };
-  });
-}
-
-function syntheticMatrix(dim: number, size: number): Float32Array {
-  const m = new Float32Array(size * dim);
-  for (let i = 0; i < size; i++) m.set(randomUnit(dim, i + 1), i * dim);
-  return m;
-}
 
 /** The embedded store's scan before #14 (a scalar loop with a sorted top-k array), kept to compare against. */
 function legacyScalarScan(data: Float32Array, size: number, dim: number, q: Float32Array, k: number): number[] {
@@ -306,14 +266,14 @@ export class BenchService {
     const out: Record<string, Record<string, unknown>> = {};
     for (const size of sizes) {
       log(`vector search: ${size.toLocaleString("en")} vectors`);
-      const matrix = syntheticMatrix(dim, size);
+      const matrix = randomUnitMatrix(dim, size);
       const before = heapBytes();
       const store = new EmbeddedVectorStore();
       await store.ensureCollection("bench", dim);
       for (let from = 0; from < size; from += 50_000)
         await store.upsert("bench", syntheticPoints(matrix, dim, from, Math.min(50_000, size - from)));
       const storeBytes = heapBytes() - before;
-      const qs = Array.from({ length: queries }, (_, i) => randomUnit(dim, 1e9 + i));
+      const qs = Array.from({ length: queries }, (_, i) => randomUnitVector(seededRandom(1e9 + i), dim));
       // The memory-bound floor: one pass over the same matrix, copying it.
       const copy = new Float32Array(matrix.length);
       const floor = summarize(await time(Math.max(5, Math.min(queries, 15)), async () => copy.set(matrix), 1));
