@@ -3,7 +3,14 @@ import type { EvaluationRunModel, JobModel, ModelVersionModel, PrismaClient, Spl
 import { MedcapError, notFound } from "../core/errors.js";
 import type { JobQueue } from "../jobs/job.queue.js";
 import { type CaptioningOverrides, captioningToJson } from "../search/caption.strategy.js";
-import { writeAudit } from "./audit.writer.js";
+import { activateIndexedVersion, findModelVersion, incompleteIndexError, indexGap } from "../search/model.registry.js";
+
+/** What activation needs from a running server: switch what it serves, with the database flip in between. */
+export interface ModelSwitcher {
+  servedVersionId(): string;
+  /** Loads the version (CONFLICT when its folder is unknown or does not load), runs commit, then serves it. */
+  switchTo(modelVersionId: string, commit: () => Promise<void>): Promise<unknown>;
+}
 
 /** Protocol names as the evaluation code and stored runs spell them. */
 export const PROTOCOLS = { RETRIEVAL: "retrieval", CAPTION_LIBRARY: "caption-library", SEED_TEMPLATE: "seed-template" } as const;
@@ -14,6 +21,8 @@ export class ModelVersionService {
     private readonly prisma: PrismaClient,
     private readonly queue: JobQueue,
     private readonly onEnqueued: () => void = () => {},
+    /** The running server's model handle; without one (no retrieval core) activation only flips the flag. */
+    private readonly switcher?: ModelSwitcher,
   ) {}
 
   list(): Promise<ModelVersionModel[]> {
@@ -45,23 +54,28 @@ export class ModelVersionService {
     return version;
   }
 
+  /**
+   * Blue/green activation (ADMIN): refuses with CONFLICT while the version's index is incomplete (it
+   * says what is missing and how to index it) or, in a server, when its model folder cannot be found
+   * or loaded; otherwise the server loads it, the flag flips with an audit row, and searches answer
+   * from it. Other servers on the same database follow within MEDCAP_MODEL_POLL_MS.
+   */
   async activate(id: string, actor: string): Promise<ModelVersionModel> {
-    return this.prisma.$transaction(async (tx) => {
-      const target = await tx.modelVersion.findUnique({ where: { id } });
-      if (!target) throw notFound("model version", id);
-      const previous = await tx.modelVersion.findFirst({ where: { active: true } });
-      await tx.modelVersion.updateMany({ where: { active: true, id: { not: id } }, data: { active: false } });
-      const after = await tx.modelVersion.update({ where: { id }, data: { active: true } });
-      await writeAudit(tx, {
-        actor,
-        action: "modelVersion.activate",
-        targetType: "ModelVersion",
-        targetId: id,
-        before: { activeModelVersionId: previous?.id ?? null },
-        after: { activeModelVersionId: id },
-      });
-      return after;
-    });
+    const target = await findModelVersion(this.prisma, id);
+    if (target.active && this.switcher?.servedVersionId() !== id) {
+      // Active in the database but not served here (it failed to load): try again.
+      await this.switcher?.switchTo(id, async () => {});
+      return target;
+    }
+    if (target.active) return target;
+    const gap = await indexGap(this.prisma, id);
+    if (gap.images > 0 || gap.captions > 0) throw incompleteIndexError(target, gap);
+    const commit = async () => {
+      await activateIndexedVersion(this.prisma, id, actor);
+    };
+    if (this.switcher) await this.switcher.switchTo(id, commit);
+    else await commit();
+    return findModelVersion(this.prisma, id);
   }
 
   async requestReindex(modelVersionId: string | null | undefined, actor: string): Promise<JobModel> {
