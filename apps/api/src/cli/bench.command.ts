@@ -8,7 +8,7 @@ import { BenchService } from "../bench/bench.service.js";
 import { loadConfig } from "../config/config.js";
 import { openAppContext } from "../core/app.context.js";
 import { retrievalTestImage } from "../bench/bench.inputs.js";
-import { makeServerRetrieval } from "../search/retrieval.server.js";
+import { makeServerRetrieval } from "../app/app.composition.js";
 import { openRetrieval } from "../search/retrieval.context.js";
 import { createServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";

@@ -10,7 +10,7 @@ import { registerMigrateCommand } from "./migrate.command.js";
 import { registerRetrievalCommands } from "./retrieval.commands.js";
 import { registerStatsCommand } from "./stats.command.js";
 import { registerKeysCommands } from "./keys.command.js";
-import { makeServerRetrieval } from "../search/retrieval.server.js";
+import { makeServerRetrieval } from "../app/app.composition.js";
 import { registerServeCommand } from "./serve.command.js";
 
 export function buildProgram(): Command {

@@ -1,35 +1,15 @@
 import http from "node:http";
 import path from "node:path";
 import type { Command } from "commander";
+import type { RetrievalFactory, ServableRetrieval } from "../app/servable.retrieval.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
-import type { RetrievalPort } from "../search/search.types.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
-import type { ReadinessCheck } from "../server/health.routes.js";
 import { createServer, graphqlAddress, type MedcapServer } from "../server/server.factory.js";
-import { createServerMetrics, type ServerMetrics } from "../server/server.metrics.js";
+import { createServerMetrics } from "../server/server.metrics.js";
 import { startingHandler } from "../server/starting.handler.js";
-
-/** The retrieval core as the server runs it: the port, its shutdown, and what /readyz should check. */
-export interface ServableRetrieval extends RetrievalPort {
-  close(): Promise<void>;
-  /** E.g. "model loaded", "vector store loaded"; added to /readyz and the `health` query. */
-  readiness?: ReadinessCheck[];
-  /**
-   * Start-up work done while the server already answers (first import, index), reporting into the
-   * bootstrap state; stops early when the signal aborts (shutdown during start-up).
-   */
-  prepare?(signal: AbortSignal): Promise<void>;
-}
-
-/**
- * Builds the retrieval core for `medcap serve`. It receives the server's metrics so encoder batch
- * sizes and queue depth land on /metrics, and the bootstrap state to report its start-up into; it
- * is the place to call registerJobHandler for REINDEX and EVALUATION.
- */
-export type RetrievalFactory = (ctx: AppContext, deps: { metrics: ServerMetrics; bootstrap: BootstrapState }) => Promise<ServableRetrieval>;
 
 export interface ServeHooks {
   makeRetrieval?: RetrievalFactory;

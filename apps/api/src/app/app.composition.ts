@@ -1,11 +1,10 @@
-// The retrieval core as `medcap serve` runs it: encoders with their metrics, the vector store
+// The composition root: the retrieval core as `medcap serve` (and `medcap bench`) runs it: encoders with their metrics, the vector store
 // loaded from Postgres, the REINDEX and EVALUATION job handlers, readiness checks, and the start-up
 // work done while the server already answers: (with MEDCAP_AUTO_IMPORT) a first-start import of
 // MedPix 2.0, then indexing whatever is not yet encoded by the served model.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Counter, Gauge, Histogram } from "prom-client";
-import type { RetrievalFactory, ServableRetrieval } from "../cli/serve.command.js";
 import { repoRoot } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
 import type { Logger } from "../core/logger.js";
@@ -16,9 +15,10 @@ import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
 import { registerJobHandler } from "../jobs/job.handlers.js";
 import type { BootstrapState } from "../server/bootstrap.state.js";
-import { captioningFromJson } from "./caption.strategy.js";
-import { openRetrieval, type Retrieval } from "./retrieval.context.js";
-import { vectorStoreReadiness } from "./store.readiness.js";
+import type { RetrievalFactory, ServableRetrieval } from "./servable.retrieval.js";
+import { captioningFromJson } from "../search/caption.strategy.js";
+import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
+import { vectorStoreReadiness } from "../search/store.readiness.js";
 
 /** Where a first start looks for MedPix 2.0 locally: MEDPIX_DIR, then the shared copy beside the repo. */
 function medpixCandidates(ctx: AppContext): string[] {
