@@ -7,6 +7,7 @@ import { registerBenchCommand } from "./bench.command.js";
 import { registerEvalCommands } from "./eval.commands.js";
 import { registerImportCommands } from "./import.command.js";
 import { registerMigrateCommand } from "./migrate.command.js";
+import { registerModelCommands } from "./model.commands.js";
 import { registerRetrievalCommands } from "./retrieval.commands.js";
 import { registerStatsCommand } from "./stats.command.js";
 import { registerKeysCommands } from "./keys.command.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerKeysCommands(program);
   registerServeCommand(program, { makeRetrieval: makeServerRetrieval });
   registerRetrievalCommands(program);
+  registerModelCommands(program);
   registerEvalCommands(program);
   registerBenchCommand(program);
   return program;
