@@ -99,6 +99,27 @@ describe("ServedModel", () => {
     expect(served.current.id).toBe("C");
   });
 
+  it("never undoes a switch with an active-version read taken before it (reads and switches are queued together)", async () => {
+    const active: { id?: string } = { id: "A" };
+    const readGate = deferred();
+    const served = new ServedModel<FakeServed>(new FakeServed("A"), {
+      load: async (id) => new FakeServed(id),
+      activeVersionId: async () => {
+        const seen = active.id;
+        await readGate.promise;
+        return seen;
+      },
+      logger,
+    });
+    const following = served.follow();
+    const switching = served.switchTo("B", async () => {
+      active.id = "B";
+    });
+    readGate.resolve();
+    await Promise.all([following, switching]);
+    expect(served.current.id).toBe("B");
+  });
+
   it("follows the active version set elsewhere, and reports (without retrying) one it cannot load", async () => {
     const active: { id?: string } = { id: "A" };
     const { served, loaded } = handle(active, new Set(["gone"]));

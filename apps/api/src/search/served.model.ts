@@ -80,48 +80,57 @@ export class ServedModel<T extends Servable> {
    * it. When loading or commit fails nothing changes and the error is rethrown. Switches run one at a time.
    */
   switchTo(modelVersionId: string, commit: () => Promise<void> = async () => {}): Promise<T> {
-    const run = this.switching.then(async () => {
-      if (this.gen.value.model.modelVersionId === modelVersionId) {
-        await commit();
-        return this.gen.value;
-      }
-      const next = await this.options.load(modelVersionId);
-      try {
-        await commit();
-      } catch (err) {
-        await next.close().catch(() => {});
-        throw err;
-      }
-      const old = this.gen;
-      this.gen = { value: next, leases: 0, retired: false };
-      this.failure = undefined;
-      this.retire(old);
-      this.options.logger.info(
-        { from: `${old.value.model.name} ${old.value.model.version}`, to: `${next.model.name} ${next.model.version}` },
-        "now serving a new model version",
-      );
-      return next;
-    });
-    this.switching = run.catch(() => {});
-    return run;
+    return this.serialised(() => this.swap(modelVersionId, commit));
   }
 
   /**
    * Serves the active version when it is not the one served: picks up an activation made by another
-   * process (the CLI, another replica). A version that fails to load is reported, not retried until it changes.
+   * process (the CLI, another replica). Read and switch run in the switch queue, so a read taken just
+   * before another switch can never undo it. A version that fails to load is reported, not retried until it changes.
    */
-  async follow(): Promise<void> {
-    const active = await this.options.activeVersionId();
-    if (!active || active === this.gen.value.model.modelVersionId || this.failure?.modelVersionId === active) return;
-    try {
-      await this.switchTo(active);
-    } catch (err) {
-      this.failure = { modelVersionId: active, message: (err as Error).message };
-      this.options.logger.error(
-        { err, modelVersionId: active },
-        "the active model version cannot be served here; still serving the previous one",
-      );
+  follow(): Promise<void> {
+    return this.serialised(async () => {
+      const active = await this.options.activeVersionId();
+      if (!active || active === this.gen.value.model.modelVersionId || this.failure?.modelVersionId === active) return;
+      try {
+        await this.swap(active, async () => {});
+      } catch (err) {
+        this.failure = { modelVersionId: active, message: (err as Error).message };
+        this.options.logger.error(
+          { err, modelVersionId: active },
+          "the active model version cannot be served here; still serving the previous one",
+        );
+      }
+    });
+  }
+
+  private serialised<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.switching.then(fn);
+    this.switching = run.catch(() => {});
+    return run;
+  }
+
+  private async swap(modelVersionId: string, commit: () => Promise<void>): Promise<T> {
+    if (this.gen.value.model.modelVersionId === modelVersionId) {
+      await commit();
+      return this.gen.value;
     }
+    const next = await this.options.load(modelVersionId);
+    try {
+      await commit();
+    } catch (err) {
+      await next.close().catch(() => {});
+      throw err;
+    }
+    const old = this.gen;
+    this.gen = { value: next, leases: 0, retired: false };
+    this.failure = undefined;
+    this.retire(old);
+    this.options.logger.info(
+      { from: `${old.value.model.name} ${old.value.model.version}`, to: `${next.model.name} ${next.model.version}` },
+      "now serving a new model version",
+    );
+    return next;
   }
 
   /** Polls the active version every `ms` (0: never). */
