@@ -115,6 +115,8 @@ describe("ServedModel", () => {
     const switching = served.switchTo("B", async () => {
       active.id = "B";
     });
+    // The read answers only after the switch could have finished (were it not queued behind the read).
+    await new Promise((r) => setTimeout(r, 20));
     readGate.resolve();
     await Promise.all([following, switching]);
     expect(served.current.id).toBe("B");
