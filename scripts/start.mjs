@@ -68,6 +68,9 @@ process.on("exit", () => {
 });
 
 env.MEDCAP_AUTO_IMPORT ??= "true"; // first start: import MedPix and index it
+// Development default: a checkout beside the shared data folder imports the MedPix copy there. It
+// lives here, not in the API's configuration, so a deployment looks only where MEDPIX_DIR says.
+if (!env.MEDPIX_DIR) env.MEDPIX_DIR = path.join(root, "..", "shared", "data", "medpix-2.0");
 run("api", process.execPath, [path.join(root, "apps", "api", "bin", "medcap.mjs"), "serve", "--port", apiPort]);
 // Run Next's own entry with node (not through npx) so SIGTERM reaches the server itself.
 run("admin", process.execPath, [nextBin, "start", "-p", adminPort, "-H", adminHost], { cwd: adminDir });

@@ -3,11 +3,11 @@
 // pointed at that API, and Debian's Chromium driven by playwright-core.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { freePort } from "@medcap/db";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 const run = promisify(execFile);
@@ -31,17 +31,6 @@ export interface Stack {
   sample: { externalId: string; title: string; imagePath: string; caption: string };
   browser: Browser;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 interface Description {

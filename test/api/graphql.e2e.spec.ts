@@ -9,7 +9,7 @@ import { type ClientError, GraphQLClient, gql } from "graphql-request";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Test-only: the encoders' byte-level DICOM writer, so the upload is a real Part 10 file.
-import { writeSyntheticDicom } from "../../apps/api/src/encoders/dicom.fixture.js";
+import { writeSyntheticDicom } from "@medcap/api/testing";
 import { medcap, medcapJson, medpixDir, serve } from "./medcap.process.js";
 
 let dataDir: string;

@@ -30,9 +30,10 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
   return (await res.json()) as Gql<T>;
 }
 
-async function readyz(): Promise<{ status: number; body: { checks?: Record<string, { ok: boolean; detail?: string }> } }> {
+type Readiness = { checks?: Record<string, { ok: boolean; detail?: string }> };
+async function readyz(): Promise<{ status: number; body: Readiness }> {
   const res = await fetch(new URL("/readyz", server.url));
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Readiness };
 }
 
 async function eventually(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000) {

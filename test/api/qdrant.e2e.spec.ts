@@ -9,7 +9,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { qdrantBinary, type RunningQdrant, startQdrant } from "../../apps/api/test/qdrant.server.js";
+import { qdrantBinary, type RunningQdrant, startQdrant } from "@medcap/api/testing";
 import { medcapJson, medpixDir, serve } from "./medcap.process.js";
 
 const bin = qdrantBinary();

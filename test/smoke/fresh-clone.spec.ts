@@ -6,25 +6,14 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "@medcap/db";
 import { afterAll, describe, expect, it } from "vitest";
 import { medpixDir, repoRoot } from "../api/medcap.process.js";
 
 const README_FIRST_COMMAND = "npm ci && npm start";
 const STARTUP_TIMEOUT_MS = 20 * 60_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** The environment of a person at a shell: none of the outer npm/turbo/vitest run's variables. */
 function shellEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

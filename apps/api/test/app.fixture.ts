@@ -2,7 +2,7 @@
 import sharp from "sharp";
 
 /** One fixture for every medium test: the API's own (throwaway embedded PostgreSQL and data folder). */
-export { openTestAppContext as openTestApp } from "../src/server/server.testing.js";
+export { openTestAppContext as openTestApp } from "./server.testing.js";
 
 /** A small grayscale PNG with a recognisable pattern per seed. */
 export async function syntheticPng(seed: number, width = 64, height = 48): Promise<Buffer> {

@@ -1,6 +1,7 @@
 """MODEL_CARD.md rendered from the manifest, the checkpoint and the ablation results."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 
@@ -28,6 +29,25 @@ def _caption_table(block: dict, keys: list[str], rows: list[tuple[str, str]]) ->
         if name in block:
             lines.append(f"| {label} | " + " | ".join(_f(block[name].get(k)) for k in keys) + " |")
     return lines
+
+
+def write_card(out_dir: Path, lines: list[str]) -> None:
+    """Writes MODEL_CARD.md: the given sections, then the files of out_dir with their sizes and sha256
+    (every model card ends the same way, whichever selection produced the model)."""
+    L = lines + [
+        "## Files and hashes",
+        "",
+        "sha256 of every file is in `manifest.json` (`files`). `parity.json` holds reference embeddings for",
+        "synthetic images and texts so a port of the preprocessing/tokenizer can prove cosine ≥ 0.9999.",
+        "",
+        "| file | bytes | sha256 |",
+        "| --- | --- | --- |",
+    ]
+    for p in sorted(out_dir.glob("*")):
+        if p.is_file() and p.name not in ("MODEL_CARD.md", "manifest.json"):
+            L.append(f"| `{p.name}` | {p.stat().st_size} | `{hashlib.sha256(p.read_bytes()).hexdigest()}` |")
+    L.append("")
+    (out_dir / "MODEL_CARD.md").write_text("\n".join(L))
 
 
 def write_model_card(out_dir: Path, manifest: dict, ckpt: dict, ablation: dict | None) -> None:
@@ -136,18 +156,5 @@ def write_model_card(out_dir: Path, manifest: dict, ckpt: dict, ablation: dict |
         "- The text encoder is a general-domain sentence encoder (not clinical); clinical abbreviations may be poorly represented.",
         "- Not evaluated for bias across age, sex or scanner; not for diagnosis.",
         "",
-        "## Files and hashes",
-        "",
-        "sha256 of every file is in `manifest.json` (`files`). `parity.json` holds reference embeddings for",
-        "synthetic images and texts so a port of the preprocessing/tokenizer can prove cosine ≥ 0.9999.",
-        "",
-        "| file | bytes | sha256 |",
-        "| --- | --- | --- |",
     ]
-    import hashlib
-
-    for p in sorted(out_dir.glob("*")):
-        if p.is_file() and p.name not in ("MODEL_CARD.md", "manifest.json"):
-            L.append(f"| `{p.name}` | {p.stat().st_size} | `{hashlib.sha256(p.read_bytes()).hexdigest()}` |")
-    L.append("")
-    (out_dir / "MODEL_CARD.md").write_text("\n".join(L))
+    write_card(out_dir, L)

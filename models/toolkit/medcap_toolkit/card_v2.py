@@ -2,9 +2,10 @@
 case-grouped k-fold CV estimate over train+dev, rendered from results/cv_v2.json."""
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
+
+from .card import write_card
 
 TARGETS = {"i2tR@10": 0.35, "t2iR@10": 0.40, "captionCIDEr": 0.10, "templateBLEU_4": 0.40}
 
@@ -176,16 +177,5 @@ def write_card_v2(out_dir: Path, manifest: dict, ckpt: dict, cv: dict, extra: di
         "- The text encoder is a general-domain sentence encoder (not clinical).",
         "- Not evaluated for bias across age, sex or scanner; not for diagnosis.",
         "",
-        "## Files and hashes",
-        "",
-        "sha256 of every file is in `manifest.json` (`files`). `parity.json` holds reference embeddings for",
-        "synthetic images and texts so a port of the preprocessing/tokenizer can prove cosine ≥ 0.9999.",
-        "",
-        "| file | bytes | sha256 |",
-        "| --- | --- | --- |",
     ]
-    for p in sorted(out_dir.glob("*")):
-        if p.is_file() and p.name not in ("MODEL_CARD.md", "manifest.json"):
-            L.append(f"| `{p.name}` | {p.stat().st_size} | `{hashlib.sha256(p.read_bytes()).hexdigest()}` |")
-    L.append("")
-    (out_dir / "MODEL_CARD.md").write_text("\n".join(L))
+    write_card(out_dir, L)

@@ -5,11 +5,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Counter, Gauge, Histogram } from "prom-client";
-import { repoRoot } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
 import type { Logger } from "../core/logger.js";
 import { MedcapError } from "../core/errors.js";
-import { EvaluationService, PROTOCOLS, type Protocol } from "../eval/evaluation.service.js";
+import { PROTOCOLS, type Protocol } from "../eval/eval.protocols.js";
+import { EvaluationService } from "../eval/evaluation.service.js";
 import { ImportService } from "../ingest/import.service.js";
 import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
@@ -22,10 +22,13 @@ import type { Retrieval } from "../search/retrieval.context.js";
 import { vectorStoreReadiness } from "../search/store.readiness.js";
 import { onVersion, openServedModel } from "./served.retrieval.js";
 
-/** Where a first start looks for MedPix 2.0 locally: MEDPIX_DIR, then the shared copy beside the repo. */
+/**
+ * Where a first start looks for MedPix 2.0 locally: MEDPIX_DIR only. The development default (the
+ * shared copy beside the checkout) is applied by `npm start`, not here, so a deployment never looks
+ * outside the folders it is given.
+ */
 function medpixCandidates(ctx: AppContext): string[] {
-  if (ctx.config.medpixDir) return [path.resolve(ctx.config.medpixDir)];
-  return [path.join(repoRoot, "..", "shared", "data", "medpix-2.0")];
+  return ctx.config.medpixDir ? [path.resolve(ctx.config.medpixDir)] : [];
 }
 
 /** A local MedPix copy, else a download; undefined (with a notice saying where it looked) when neither works. */
@@ -37,7 +40,7 @@ async function findMedpix(ctx: AppContext, boot: BootstrapState, log: Logger): P
     return await downloadMedpix(ctx.config.dataDir, (m) => log.info(m), ctx.config.medpixDownloadUrl);
   } catch (err) {
     const notice =
-      `MedPix 2.0 was not found (looked in ${candidates.join(", ")}) and could not be downloaded (${(err as Error).message}). ` +
+      `MedPix 2.0 was not found (${candidates.length ? `looked in ${candidates.join(", ")}` : "MEDPIX_DIR is not set"}) and could not be downloaded (${(err as Error).message}). ` +
       "The catalogue starts empty; point MEDPIX_DIR at a copy and restart, or import one later with: npx medcap import medpix <dir>";
     boot.notice(notice);
     log.warn(notice);

@@ -2,7 +2,7 @@
 // service applies at once, one made elsewhere (CLI, another replica) once the TTL has passed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../core/app.context.js";
-import { openTestAppContext } from "../server/server.testing.js";
+import { openTestAppContext } from "../../test/server.testing.js";
 import { ApiKeyService } from "./api-key.service.js";
 
 let ctx: AppContext;

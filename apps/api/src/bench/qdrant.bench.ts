@@ -7,12 +7,13 @@
 // every measurement runs against it.
 import { readdir, readFile, readlink } from "node:fs/promises";
 import type { ModalityType, Split } from "@medcap/db";
-import type { SearchFilter } from "../search/search.types.js";
+import type { SearchFilter } from "../vectors/vector.store.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import type { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import type { PointPayload, VectorPoint } from "../vectors/vector.store.js";
 import { type LatencySummary, load, summarize } from "./latency.stats.js";
 import { seededRandom } from "../core/seeded.random.js";
+import { randomUnitVector, unitVectorNear } from "../vectors/synthetic.vectors.js";
 
 export interface QdrantBenchOptions {
   sizes: number[];
@@ -35,18 +36,6 @@ const FILTER: SearchFilter = { modalities: ["MR"], planes: ["Axial"] };
 const PLANES = ["Axial", "Coronal", "Sagittal", "Axial", "Axial"];
 const LOCATIONS = ["Brain and Neuro", "Chest, Pulmonary", "Abdomen", "Spine and Muscles", "Head and Neck", "Cardiovascular"];
 
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += (v[i] as number) ** 2;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / n;
-  return v;
-}
-
 /** The synthetic corpus: point i is reproducible from (seed, i) alone, so batches can be regenerated. */
 class Corpus {
   readonly centroids: Float32Array[];
@@ -55,15 +44,11 @@ class Corpus {
     seed = 7,
   ) {
     const rand = seededRandom(seed);
-    this.centroids = Array.from({ length: CLUSTERS }, () => normalise(Float32Array.from({ length: dim }, () => gaussian(rand))));
+    this.centroids = Array.from({ length: CLUSTERS }, () => randomUnitVector(rand, dim));
   }
 
   private near(rand: () => number, cluster: number): Float32Array {
-    const c = this.centroids[cluster] as Float32Array;
-    const sigma = NOISE / Math.sqrt(this.dim);
-    const v = new Float32Array(this.dim);
-    for (let i = 0; i < this.dim; i++) v[i] = (c[i] as number) + gaussian(rand) * sigma;
-    return normalise(v);
+    return unitVectorNear(rand, this.centroids[cluster] as Float32Array, NOISE);
   }
 
   point(i: number): VectorPoint {

@@ -2,14 +2,15 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Split } from "@medcap/db";
-import { StatsService } from "../catalog/stats.service.js";
+import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { findModelFolder } from "../search/model.catalog.js";
 import { activateIndexedVersion } from "../search/model.registry.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
-import type { ImageQuery, SearchFilter } from "../search/search.types.js";
+import type { ImageQuery } from "../search/search.types.js";
+import type { SearchFilter } from "../vectors/vector.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
@@ -172,7 +173,7 @@ export function registerRetrievalCommands(program: Command) {
     .action(async (opts: { json?: boolean }) => {
       await withRetrieval(async (ctx, r) => {
         const info = r.encoder.info();
-        const stats = await new StatsService(ctx.db.prisma).stats();
+        const stats = await new CatalogStatsService(ctx.db.prisma).stats();
         const out = {
           model: { name: info.name, version: r.model.version, dim: info.dim, folder: (await activeModelDir(ctx)) ?? ctx.config.modelDir },
           provider: info.provider,

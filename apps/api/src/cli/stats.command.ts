@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { StatsService } from "../catalog/stats.service.js";
+import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
 import { openAppContext } from "../core/app.context.js";
 
@@ -11,7 +11,7 @@ export function registerStatsCommand(program: Command) {
     .action(async (opts: { json?: boolean }) => {
       const ctx = await openAppContext(loadConfig());
       try {
-        const s = await new StatsService(ctx.db.prisma).stats();
+        const s = await new CatalogStatsService(ctx.db.prisma).stats();
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(s)}\n`);
           return;

@@ -1,8 +1,7 @@
-// Reads of the catalogue: case lists with filters and cursors, datasets.
+// Reads of the catalogue for clients: case lists with filters and cursors, datasets (counts: catalog-stats.service.ts).
 import type { CaseModel, DatasetModel, ModalityType, Prisma, PrismaClient, Split } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
-import type { ConnectionSource } from "../graphql/graphql.mappers.js";
-import { decodeCursor, pageSize, toConnection } from "./pagination.js";
+import { type CursorPage, decodeCursor, pageSize, toConnection } from "./pagination.js";
 
 export interface CaseFilter {
   datasets?: string[] | null;
@@ -52,7 +51,7 @@ export class CatalogService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Cases ordered by id (stable under inserts of any order), paged by cursor. */
-  async cases(args: { filter?: CaseFilter | null; first?: number | null; after?: string | null }): Promise<ConnectionSource<CaseModel>> {
+  async cases(args: { filter?: CaseFilter | null; first?: number | null; after?: string | null }): Promise<CursorPage<CaseModel>> {
     const size = pageSize(args.first);
     const where = caseWhere(args.filter);
     const afterId = args.after ? decodeCursor(args.after) : undefined;

@@ -2,11 +2,10 @@
 import type { FlagModel, FlagReason, FlagStatus, PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { ConnectionSource } from "../graphql/graphql.mappers.js";
 import type { RetrievalPort } from "../search/search.types.js";
 import { writeAudit } from "./audit.writer.js";
 import { reindexAfterCommit, reviseCaption } from "./caption.service.js";
-import { decodeCursor, pageSize, toConnection } from "./pagination.js";
+import { type CursorPage, decodeCursor, pageSize, toConnection } from "./pagination.js";
 
 const MAX_NOTE = 5000;
 
@@ -25,7 +24,7 @@ export class FlagService {
   ) {}
 
   /** Newest first; the cursor is the last flag's id and the order is (createdAt, id) descending. */
-  async list(args: { status?: FlagStatus | null; first?: number | null; after?: string | null }): Promise<ConnectionSource<FlagModel>> {
+  async list(args: { status?: FlagStatus | null; first?: number | null; after?: string | null }): Promise<CursorPage<FlagModel>> {
     const size = pageSize(args.first);
     const where = args.status ? { status: args.status } : {};
     const afterId = args.after ? decodeCursor(args.after) : undefined;

@@ -1,6 +1,7 @@
 // Model versions and their stored evaluations; activation and evaluation/re-index requests.
 import type { EvaluationRunModel, JobModel, ModelVersionModel, PrismaClient, Split } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
+import { PROTOCOL_BY_KEY, type ProtocolKey } from "../eval/eval.protocols.js";
 import type { JobQueue } from "../jobs/job.queue.js";
 import { type CaptioningOverrides, captioningToJson } from "../search/caption.strategy.js";
 import { activateIndexedVersion, findModelVersion, incompleteIndexError, indexGap } from "../search/model.registry.js";
@@ -11,10 +12,6 @@ export interface ModelSwitcher {
   /** Loads the version (CONFLICT when its folder is unknown or does not load), runs commit, then serves it. */
   switchTo(modelVersionId: string, commit: () => Promise<void>): Promise<unknown>;
 }
-
-/** Protocol names as the evaluation code and stored runs spell them. */
-export const PROTOCOLS = { RETRIEVAL: "retrieval", CAPTION_LIBRARY: "caption-library", SEED_TEMPLATE: "seed-template" } as const;
-export type ProtocolKey = keyof typeof PROTOCOLS;
 
 export class ModelVersionService {
   constructor(
@@ -37,7 +34,7 @@ export class ModelVersionService {
     return this.prisma.evaluationRun.findMany({
       where: {
         ...(filter.modelVersionId ? { modelVersionId: filter.modelVersionId } : {}),
-        ...(filter.protocol ? { protocol: PROTOCOLS[filter.protocol] } : {}),
+        ...(filter.protocol ? { protocol: PROTOCOL_BY_KEY[filter.protocol] } : {}),
         ...(filter.split ? { split: filter.split } : {}),
       },
       orderBy: [{ startedAt: "desc" }, { id: "desc" }],
@@ -98,7 +95,7 @@ export class ModelVersionService {
       this.queue.enqueue(tx, {
         kind: "EVALUATION",
         params: {
-          protocol: PROTOCOLS[input.protocol],
+          protocol: PROTOCOL_BY_KEY[input.protocol],
           split: input.split,
           modelVersionId: version.id,
           ...(Object.keys(captioning).length ? { captioning } : {}),

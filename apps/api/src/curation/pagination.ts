@@ -1,8 +1,20 @@
 // Opaque cursors over stable orderings: a cursor is the base64url of the last row's id.
 import { MedcapError } from "../core/errors.js";
-import type { ConnectionSource } from "../graphql/graphql.mappers.js";
 
 export const MAX_PAGE_SIZE = 100;
+
+/** One row of a page with the cursor that resumes after it. */
+export interface PageEdge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** A page of rows in cursor order (GraphQL serves it as a Relay-style connection). */
+export interface CursorPage<T> {
+  edges: PageEdge<T>[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
 
 export function encodeCursor(id: string): string {
   return Buffer.from(`c:${id}`, "utf8").toString("base64url");
@@ -23,7 +35,7 @@ export function pageSize(first: number | null | undefined, fallback = 20): numbe
 }
 
 /** Builds a connection from `size + 1` fetched rows (the extra row only says another page exists). */
-export function toConnection<T extends { id: string }>(rows: T[], size: number, totalCount: number): ConnectionSource<T> {
+export function toConnection<T extends { id: string }>(rows: T[], size: number, totalCount: number): CursorPage<T> {
   const page = rows.slice(0, size);
   const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };

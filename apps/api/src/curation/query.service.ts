@@ -3,7 +3,8 @@ import type { ModalityType, Split } from "@medcap/db";
 import { MedcapError, overloaded } from "../core/errors.js";
 import type { ImageLimits } from "./image.validation.js";
 import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
-import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
+import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort } from "../search/search.types.js";
+import type { SearchFilter } from "../vectors/vector.store.js";
 
 export const MAX_QUERY_TEXT = 2000;
 const MAX_FILTER_VALUES = 100;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MedcapError } from "../core/errors.js";
 import { decodeDicom, TRANSFER_SYNTAX } from "./dicom.decode.js";
 import { validateImageBytes } from "../curation/image.validation.js";
-import { writeDeflateBomb, writeSyntheticDicom } from "./dicom.fixture.js";
+import { writeDeflateBomb, writeSyntheticDicom } from "../../test/dicom.fixture.js";
 import { maxInflatedDicomBytes, prepareDicom } from "./dicom.inflate.js";
 import { decodeImage } from "./image.preprocess.js";
 

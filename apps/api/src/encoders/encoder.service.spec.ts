@@ -7,7 +7,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/config.js";
 import type { MedcapError } from "../core/errors.js";
-import { writeSyntheticDicom } from "./dicom.fixture.js";
+import { writeSyntheticDicom } from "../../test/dicom.fixture.js";
 import { type EncoderConfig, EncoderService } from "./encoder.service.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -9,13 +9,11 @@ import type { CaptioningOverrides } from "../search/caption.strategy.js";
 import { formatConsensus } from "../search/consensus.rerank.js";
 import { seededRandom } from "../core/seeded.random.js";
 import { bootstrapMeanInterval } from "./bootstrap.interval.js";
+import { PROTOCOLS, type Protocol } from "./eval.protocols.js";
 import { type CaptionItem, type CaptionScores, scoreCaptions } from "./metrics/caption.scorer.js";
 import { ptbTokenize } from "./metrics/ptb.tokenizer.js";
 import { sentenceRougeL } from "./metrics/rouge.metric.js";
 import { buildRelevance, hitsAt, normalizeCaptionText, ranksFromSimilarity, summarizeRanks } from "./retrieval.metric.js";
-
-export const PROTOCOLS = ["retrieval", "caption-library", "seed-template"] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
 
 /**
  * caption-library takes the captioning knobs of the shared spec (strategy, neighbours, temperature,

@@ -1,9 +1,9 @@
 // The raw-SQL image loader must give exactly the rows Prisma's findMany gives (types included), so a
 // schema change that the raw query would miss fails here.
-import { seedCase } from "@medcap/db";
+import { seedCase } from "@medcap/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../core/app.context.js";
-import { openTestAppContext } from "../server/server.testing.js";
+import { openTestAppContext } from "../../test/server.testing.js";
 import { createLoaders, imageRows } from "./graphql.loaders.js";
 
 let ctx: AppContext;

@@ -1,5 +1,6 @@
 // Backing types of GraphQL object types that are not Prisma models (see codegen.yml `mappers`).
 import type { ApiKeyModel, CaseModel, FlagModel } from "@medcap/db";
+import type { CursorPage, PageEdge } from "../curation/pagination.js";
 
 /** Provenance is resolved lazily from an image id (and its case id when the caller knows it). */
 export interface ProvenanceSource {
@@ -18,18 +19,7 @@ export interface CreatedApiKeySource {
   secret: string;
 }
 
-export interface EdgeSource<T> {
-  cursor: string;
-  node: T;
-}
-
-export interface ConnectionSource<T> {
-  edges: EdgeSource<T>[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
-}
-
-export type CaseEdgeSource = EdgeSource<CaseModel>;
-export type CaseConnectionSource = ConnectionSource<CaseModel>;
-export type FlagEdgeSource = EdgeSource<FlagModel>;
-export type FlagConnectionSource = ConnectionSource<FlagModel>;
+export type CaseEdgeSource = PageEdge<CaseModel>;
+export type CaseConnectionSource = CursorPage<CaseModel>;
+export type FlagEdgeSource = PageEdge<FlagModel>;
+export type FlagConnectionSource = CursorPage<FlagModel>;

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { openTestDatabase, type TestDatabase } from "@medcap/db";
+import { openTestDatabase, type TestDatabase } from "@medcap/db/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../core/logger.js";

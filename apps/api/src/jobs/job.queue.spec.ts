@@ -1,7 +1,7 @@
 import type { JobModel } from "@medcap/db";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "@medcap/db";
+import { openTestDatabase, type TestDatabase } from "@medcap/db/testing";
 import { JobHandlerRegistry } from "./job.handlers.js";
 import { JobQueue } from "./job.queue.js";
 import { JobWorker } from "./job.worker.js";

@@ -3,7 +3,7 @@ import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
-import type { VectorHit, VectorStore } from "../vectors/vector.store.js";
+import type { SearchFilter, VectorHit, VectorStore } from "../vectors/vector.store.js";
 import {
   type CaptioningOverrides,
   type CaptioningSettings,
@@ -17,7 +17,7 @@ import {
 import { type ConsensusSetting, rerankByConsensus } from "./consensus.rerank.js";
 import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { IndexService } from "./index.service.js";
-import type { CaptionMatch, ImageMatch, ImageQuery, ModelRef, RetrievalPort, SearchFilter } from "./search.types.js";
+import type { CaptionMatch, ImageMatch, ImageQuery, ModelRef, RetrievalPort } from "./search.types.js";
 
 export interface CaptionOptions extends CaptioningOverrides {
   k: number;

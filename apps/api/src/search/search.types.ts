@@ -1,17 +1,6 @@
 // The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
-import type { ModalityType, Split } from "@medcap/db";
+import type { SearchFilter } from "../vectors/vector.store.js";
 import type { CaptioningOverrides, CaptioningSettings, CaptionStrategy, SupportingImage } from "./caption.strategy.js";
-
-/** Payload filters; every field is optional and fields combine with AND, values within a field with OR. */
-export interface SearchFilter {
-  datasets?: string[];
-  splits?: Split[];
-  modalities?: ModalityType[];
-  planes?: string[];
-  locationCategories?: string[];
-  caseIds?: string[];
-  excludeCaseIds?: string[];
-}
 
 /** A query image: uploaded bytes, or an image already in the catalogue. */
 export type ImageQuery = { bytes: Uint8Array; imageId?: undefined } | { imageId: string; bytes?: undefined };

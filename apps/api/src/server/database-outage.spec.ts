@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import type { AppContext } from "../core/app.context.js";
 import { createServer, type MedcapServer } from "./server.factory.js";
-import { FakeRetrieval, openTestAppContext } from "./server.testing.js";
+import { FakeRetrieval, openTestAppContext } from "../../test/server.testing.js";
 
 let ctx: AppContext;
 let server: MedcapServer;

@@ -13,7 +13,7 @@ import { ApiKeyService } from "../auth/api-key.service.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { createServer, type MedcapServer } from "./server.factory.js";
-import { FakeRetrieval } from "./server.testing.js";
+import { FakeRetrieval } from "../../test/server.testing.js";
 
 let pgDir: string;
 let dataDir: string;

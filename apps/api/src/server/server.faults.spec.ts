@@ -6,15 +6,15 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { seedCase } from "@medcap/db";
+import { seedCase } from "@medcap/db/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import type { AppContext } from "../core/app.context.js";
 import { maxInflatedDicomBytes } from "../encoders/dicom.inflate.js";
-import { writeDeflateBomb, writeSyntheticDicom } from "../encoders/dicom.fixture.js";
+import { writeDeflateBomb, writeSyntheticDicom } from "../../test/dicom.fixture.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
 import { createServer, type MedcapServer } from "./server.factory.js";
-import { openTestAppContext } from "./server.testing.js";
+import { openTestAppContext } from "../../test/server.testing.js";
 
 const MAX_PIXELS = 1_000_000;
 const MAX_UPLOAD = 4 * 1024 * 1024;

@@ -1,17 +1,14 @@
 // The embedded store against brute force on a few thousand random points: every filter column,
 // exclusions, scattered and contiguous filter runs, and deletes that move rows.
 import { describe, expect, it } from "vitest";
-import type { SearchFilter } from "../search/search.types.js";
+import type { SearchFilter } from "./vector.store.js";
 import { EmbeddedVectorStore } from "./embedded.store.js";
 import { matchesFilter, type PointPayload, type VectorPoint } from "./vector.store.js";
 import { seededRandom } from "../core/seeded.random.js";
+import { randomUnitVector } from "./synthetic.vectors.js";
 
 const dim = 24;
-function unit(r: () => number): Float32Array {
-  const v = Float32Array.from({ length: dim }, () => r() - 0.5);
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-}
+const unit = (r: () => number) => randomUnitVector(r, dim);
 function points(n: number, seed = 1): VectorPoint[] {
   const r = seededRandom(seed);
   return Array.from({ length: n }, (_, i) => ({

@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import type { EmbeddingKind, ModalityType, Split } from "@medcap/db";
 import type * as Usearch from "usearch";
 import { MedcapError } from "../core/errors.js";
-import type { SearchFilter } from "../search/search.types.js";
+import type { SearchFilter } from "./vector.store.js";
 import { pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";
 
 // The CommonJS build finds its prebuilt binary from __dirname; the ESM build guesses its own path from

@@ -13,7 +13,7 @@ import path from "node:path";
 import type { EmbeddingKind } from "@medcap/db";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { MedcapError } from "../core/errors.js";
-import type { SearchFilter } from "../search/search.types.js";
+import type { SearchFilter } from "./vector.store.js";
 import { pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";
 
 const FILTER_FIELDS = ["kind", "targetId", "caseId", "dataset", "split", "modality", "plane", "locationCategory"] as const;

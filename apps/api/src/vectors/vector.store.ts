@@ -1,7 +1,6 @@
 // One interface for every vector store. Postgres (the Embedding table) is the source of truth;
 // a store is derived from it and can always be rebuilt.
 import type { EmbeddingKind, ModalityType, Split } from "@medcap/db";
-import type { SearchFilter } from "../search/search.types.js";
 
 export interface PointPayload {
   kind: EmbeddingKind;
@@ -14,6 +13,17 @@ export interface PointPayload {
   modality: ModalityType;
   plane: string | null;
   locationCategory: string | null;
+}
+
+/** Filters on a point's payload (what a search may return); every field is optional and fields combine with AND, values within a field with OR. */
+export interface SearchFilter {
+  datasets?: string[];
+  splits?: Split[];
+  modalities?: ModalityType[];
+  planes?: string[];
+  locationCategories?: string[];
+  caseIds?: string[];
+  excludeCaseIds?: string[];
 }
 
 export interface VectorPoint {

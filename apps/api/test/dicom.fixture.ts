@@ -1,7 +1,7 @@
 // Writes small, valid DICOM Part 10 files byte by byte, for tests (no DICOM writer dependency, and the
 // bytes are exactly what each test states: transfer syntax, bit depth, tags, identifying fields).
 import { constants, createDeflateRaw, deflateRawSync } from "node:zlib";
-import { TRANSFER_SYNTAX } from "./dicom.decode.js";
+import { TRANSFER_SYNTAX } from "../src/encoders/dicom.decode.js";
 
 export interface SyntheticDicomOptions {
   transferSyntax?: string;

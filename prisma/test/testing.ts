@@ -1,9 +1,9 @@
-// Test fixtures: a throwaway embedded PostgreSQL (or a fresh database on TEST_DATABASE_URL's server),
+// Test-only (the `@medcap/db/testing` export; never in the runtime image): a throwaway embedded PostgreSQL (or a fresh database on TEST_DATABASE_URL's server),
 // migrated the same way production is.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Database, openDatabase } from "./database.js";
+import { type Database, openDatabase } from "../src/database.js";
 
 export interface TestDatabase extends Database {
   dataDir: string;
@@ -22,3 +22,5 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+export { seedCase, type SeedImage } from "./fixtures.js";

@@ -3,13 +3,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { openTestDatabase, type PrismaClient } from "@medcap/db";
+import type { PrismaClient } from "@medcap/db";
+import { openTestDatabase } from "@medcap/db/testing";
 import pino from "pino";
-import { type Config, loadConfig } from "../config/config.js";
-import type { AppContext } from "../core/app.context.js";
-import { ImageStore } from "../ingest/image.store.js";
-import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
-import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort, SearchFilter } from "../search/search.types.js";
+import { type Config, loadConfig } from "../src/config/config.js";
+import type { AppContext } from "../src/core/app.context.js";
+import { ImageStore } from "../src/ingest/image.store.js";
+import type { CaptioningOverrides, CaptioningSettings } from "../src/search/caption.strategy.js";
+import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort } from "../src/search/search.types.js";
+import type { SearchFilter } from "../src/vectors/vector.store.js";
 
 export async function openTestAppContext(env: Record<string, string> = {}): Promise<AppContext> {
   const db = await openTestDatabase();

@@ -1,3 +1,4 @@
+// Counts over the catalogue (datasets, cases, images, current captions) by split, modality and dataset, for `medcap stats`.
 import type { PrismaClient } from "@medcap/db";
 
 export interface CatalogStats {
@@ -11,7 +12,7 @@ export interface CatalogStats {
   byDataset: Record<string, { cases: number; images: number }>;
 }
 
-export class StatsService {
+export class CatalogStatsService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async stats(): Promise<CatalogStats> {

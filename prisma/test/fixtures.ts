@@ -1,5 +1,5 @@
 // Seed functions that double as test fixtures, so tests build data the way the importer does.
-import type { PrismaClient } from "./client.js";
+import type { PrismaClient } from "../src/client.js";
 import type { ModalityType, Split } from "../generated/client/enums.js";
 
 export interface SeedImage {
