@@ -46,7 +46,7 @@ describe("the /readyz model check", () => {
     expect(before.detail).toContain(`${r.model.name} ${r.model.version}`);
     expect(before.detail).toContain("0 image and 0 caption vectors for 2 catalogue images");
     await r.indexer.indexAll(r.model);
-    expect(await check.check()).toEqual({ ok: true, detail: `${r.model.name} ${r.model.version} on cpu: 2 image and 2 caption vectors` });
+    expect(await check.check()).toEqual({ ok: true, detail: `${r.model.name} ${r.model.version}: 2 image and 2 caption vectors on cpu` });
   });
 
   it("is not ready when another version is active than the one served, naming both and why", async () => {

@@ -48,10 +48,11 @@ export function modelReadiness(deps: ModelReadinessDeps, probeCacheMs = 5000) {
         store.count(model.modelVersionId, "CAPTION"),
         deps.prisma.image.count(),
       ]);
-      const detail = `${name} on ${encoder.info().provider}: ${images} image and ${captions} caption vectors`;
-      if (!active) return { ok: false, detail: `${detail}; no model version is active` };
-      if (catalogue > 0 && images === 0) return { ok: false, detail: `${detail} for ${catalogue} catalogue images; index them first` };
-      return { ok: true, detail };
+      const counts = `${name}: ${images} image and ${captions} caption vectors`;
+      if (!active) return { ok: false, detail: `${counts}; no model version is active` };
+      if (catalogue > 0 && images === 0) return { ok: false, detail: `${counts} for ${catalogue} catalogue images; index them first` };
+      // Ends with "on <provider>": the admin's dashboard reads the execution provider from there.
+      return { ok: true, detail: `${counts} on ${encoder.info().provider}` };
     },
   };
 }
