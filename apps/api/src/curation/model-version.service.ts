@@ -5,6 +5,7 @@ import { PROTOCOL_BY_KEY, type ProtocolKey } from "../eval/eval.protocols.js";
 import type { JobQueue } from "../jobs/job.queue.js";
 import { type CaptioningOverrides, captioningToJson } from "../search/caption.strategy.js";
 import { activateIndexedVersion, findModelVersion, incompleteIndexError, indexGap } from "../search/model.registry.js";
+import { writeAudit } from "./audit.writer.js";
 
 /** What activation needs from a running server: switch what it serves, with the database flip in between. */
 export interface ModelSwitcher {
@@ -59,12 +60,16 @@ export class ModelVersionService {
    */
   async activate(id: string, actor: string): Promise<ModelVersionModel> {
     const target = await findModelVersion(this.prisma, id);
-    if (target.active && this.switcher?.servedVersionId() !== id) {
-      // Active in the database but not served here (it failed to load): try again.
-      await this.switcher?.switchTo(id, async () => {});
+    if (target.active) {
+      // Nothing to flip. A server that could not load it (its /readyz says why) tries again now.
+      if (this.switcher && this.switcher.servedVersionId() !== id) await this.switcher.switchTo(id, async () => {});
+      // Still an admin's decision on record, like every allowed mutation.
+      const same = { activeModelVersionId: id };
+      await this.prisma.$transaction((tx) =>
+        writeAudit(tx, { actor, action: "modelVersion.activate", targetType: "ModelVersion", targetId: id, before: same, after: same }),
+      );
       return target;
     }
-    if (target.active) return target;
     const gap = await indexGap(this.prisma, id);
     if (gap.images > 0 || gap.captions > 0) throw incompleteIndexError(target, gap);
     const commit = async () => {
