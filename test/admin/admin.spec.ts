@@ -486,7 +486,9 @@ describe("admin in a browser", () => {
       await screenshot(page, "14-evaluations");
 
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
-      await page.getByRole("button", { name: "Re-index" }).click();
+      // Every model folder beside MEDCAP_MODEL_DIR is listed; re-index the active version's card.
+      const activeModel = page.getByRole("region").filter({ has: page.getByText("active", { exact: true }) });
+      await activeModel.getByRole("button", { name: "Re-index" }).click();
       await page.locator('[data-testid="job-progress"][data-status="SUCCEEDED"]').waitFor({ timeout: 120_000 });
       await screenshot(page, "15-models-reindexed");
       // Curators re-index; only admins activate model versions.

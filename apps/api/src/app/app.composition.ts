@@ -10,7 +10,6 @@ import type { Logger } from "../core/logger.js";
 import { MedcapError } from "../core/errors.js";
 import { PROTOCOLS, type Protocol } from "../eval/eval.protocols.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
-import { providerSummary } from "../gpu/provider.report.js";
 import { ImportService } from "../ingest/import.service.js";
 import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
@@ -18,8 +17,10 @@ import { registerJobHandler } from "../jobs/job.handlers.js";
 import type { BootstrapState } from "../server/bootstrap.state.js";
 import type { RetrievalFactory, ServableRetrieval } from "./servable.retrieval.js";
 import { captioningFromJson } from "../search/caption.strategy.js";
-import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
+import { modelReadiness } from "../search/model.readiness.js";
+import type { Retrieval } from "../search/retrieval.context.js";
 import { vectorStoreReadiness } from "../search/store.readiness.js";
+import { onVersion, openServedModel } from "./served.retrieval.js";
 
 /**
  * Where a first start looks for MedPix 2.0 locally: MEDPIX_DIR only. The development default (the
@@ -58,10 +59,12 @@ function reporter(boot: BootstrapState, log: Logger, what: string) {
   };
 }
 
-async function bootstrap(ctx: AppContext, r: Retrieval, boot: BootstrapState, signal: AbortSignal) {
-  if (!ctx.config.autoImport) return; // `medcap serve` alone serves what is indexed; `npm start` sets it
+/** `replacing`: the served model stands in for an active version whose folder is gone; index it whatever the settings. */
+async function bootstrap(ctx: AppContext, r: Retrieval, boot: BootstrapState, signal: AbortSignal, replacing = false) {
+  // `medcap serve` alone serves what is indexed; `npm start` sets MEDCAP_AUTO_IMPORT.
+  if (!ctx.config.autoImport && !replacing) return;
   const log = ctx.logger.child({ component: "bootstrap" });
-  if ((await ctx.db.prisma.case.count()) === 0) {
+  if (ctx.config.autoImport && (await ctx.db.prisma.case.count()) === 0) {
     boot.enter("import", "looking for MedPix 2.0");
     const dir = await findMedpix(ctx, boot, log);
     if (dir && !signal.aborted) {
@@ -89,14 +92,14 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     buckets: [1, 2, 4, 8, 16, 32, 64],
     registers: [metrics.registry],
   });
-  const r = await openRetrieval(ctx, { hooks: { onBatch: (kind, o) => batchSize.observe({ encoder: kind }, o.size) } });
+  const { served, replacing } = await openServedModel(ctx, { onBatch: (kind, o) => batchSize.observe({ encoder: kind }, o.size) });
   new Gauge({
     name: "medcap_encode_queue_depth",
     help: "Encode requests waiting for a batch",
     labelNames: ["encoder"],
     registers: [metrics.registry],
     collect() {
-      const d = r.encoder.queueDepth;
+      const d = served.current.encoder.queueDepth;
       this.set({ encoder: "image" }, d.image);
       this.set({ encoder: "text" }, d.text);
     },
@@ -107,7 +110,7 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     labelNames: ["result"],
     registers: [metrics.registry],
     collect() {
-      const s = r.encoder.textCacheStats();
+      const s = served.current.encoder.textCacheStats();
       this.reset();
       this.inc({ result: "hit" }, s.hits);
       this.inc({ result: "miss" }, s.misses);
@@ -119,64 +122,67 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     labelNames: ["result"],
     registers: [metrics.registry],
     collect() {
-      const s = r.search.explainCacheStats();
+      const s = served.current.search.explainCacheStats();
       this.reset();
       this.inc({ result: "hit" }, s?.hits ?? 0);
       this.inc({ result: "miss" }, s?.misses ?? 0);
     },
   });
-  const sameModel = (params: unknown) => {
-    const id = (params as { modelVersionId?: string } | null)?.modelVersionId;
-    if (id && id !== r.model.modelVersionId) {
-      throw new MedcapError(
-        "BAD_USER_INPUT",
-        `this server runs model version ${r.model.modelVersionId}; start it with the folder of ${id} to work on that version`,
-      );
-    }
-  };
-  registerJobHandler("REINDEX", async (job, progress, signal) => {
-    sameModel(job.params);
-    return r.indexer.indexAll(
-      r.model,
-      (p) =>
-        void progress(
-          p.phase === "images" ? 0.5 * (p.done / Math.max(1, p.total)) : 0.5 + 0.5 * (p.done / Math.max(1, p.total)),
-          `${p.phase} ${p.done}/${p.total}`,
+  // Jobs name their version (the active one when enqueued); one the server does not serve runs on a temporary copy.
+  const versionOf = (params: unknown) => (params as { modelVersionId?: string } | null)?.modelVersionId;
+  registerJobHandler("REINDEX", async (job, progress, signal) =>
+    onVersion(
+      ctx,
+      served,
+      versionOf(job.params),
+      (r) =>
+        r.indexer.indexAll(
+          r.model,
+          (p) =>
+            void progress(
+              p.phase === "images" ? 0.5 * (p.done / Math.max(1, p.total)) : 0.5 + 0.5 * (p.done / Math.max(1, p.total)),
+              `${p.phase} ${p.done}/${p.total}`,
+            ),
+          signal,
         ),
-      signal,
-    );
-  });
+      { loadStore: false },
+    ),
+  );
   registerJobHandler("EVALUATION", async (job, progress) => {
-    sameModel(job.params);
     const params = job.params as { protocol?: string; split?: "TRAIN" | "DEV" | "TEST"; captioning?: unknown };
     if (!PROTOCOLS.includes(params.protocol as Protocol) || !params.split)
       throw new MedcapError("BAD_USER_INPUT", "evaluation job needs a protocol and a split");
-    const result = await new EvaluationService(ctx.db.prisma, r).run({
-      protocol: params.protocol as Protocol,
-      split: params.split,
-      ...captioningFromJson(params.captioning),
-      jobId: job.id,
-      onProgress: (f, m) => void progress(f, m),
-    });
+    const result = await onVersion(ctx, served, versionOf(job.params), (r) =>
+      new EvaluationService(ctx.db.prisma, r).run({
+        protocol: params.protocol as Protocol,
+        split: params.split as "TRAIN" | "DEV" | "TEST",
+        ...captioningFromJson(params.captioning),
+        jobId: job.id,
+        onProgress: (f, m) => void progress(f, m),
+      }),
+    );
     return { runId: result.runId, metrics: result.metrics };
   });
+  served.startFollowing(ctx.config.modelPollMs);
 
+  // Every call goes through the handle, so a request is answered by one model version from start to end.
   const servable: ServableRetrieval = {
-    captionImage: (q, o) => r.search.captionImage(q, o),
-    searchImages: (t, o) => r.search.searchImages(t, o),
-    similarImages: (q, o) => r.search.similarImages(q, o),
-    reindexCaption: (id) => r.search.reindexCaption(id),
-    indexImage: (id) => r.search.indexImage(id),
-    captioningDefaults: () => r.search.captioningDefaults(),
-    explainMatch: (q, t, o) => r.search.explainMatch(q, t, o),
-    close: () => r.close(),
-    prepare: (signal) => bootstrap(ctx, r, boot, signal),
+    captionImage: (q, o) => served.use((r) => r.search.captionImage(q, o)),
+    searchImages: (t, o) => served.use((r) => r.search.searchImages(t, o)),
+    similarImages: (q, o) => served.use((r) => r.search.similarImages(q, o)),
+    reindexCaption: (id) => served.use((r) => r.search.reindexCaption(id)),
+    indexImage: (id) => served.use((r) => r.search.indexImage(id)),
+    captioningDefaults: () => served.current.search.captioningDefaults(),
+    explainMatch: (q, t, o) => served.use((r) => r.search.explainMatch(q, t, o)),
+    close: () => served.close(),
+    prepare: (signal) => bootstrap(ctx, served.current, boot, signal, replacing),
+    models: {
+      servedVersionId: () => served.current.model.modelVersionId,
+      switchTo: (id, commit) => served.switchTo(id, commit),
+    },
     readiness: [
-      {
-        name: "model",
-        check: async () => ({ ok: true, detail: `${r.model.name} ${r.model.version} on ${providerSummary(r.encoder.info())}` }),
-      },
-      vectorStoreReadiness({ store: r.store, indexer: r.indexer, model: r.model, logger: ctx.logger }),
+      modelReadiness({ prisma: ctx.db.prisma, served: () => served.current, failure: () => served.failure }),
+      vectorStoreReadiness(() => ({ ...served.current, logger: ctx.logger })),
     ],
   };
   return servable;

@@ -2,6 +2,7 @@
 // with its shutdown, readiness checks and start-up work. Kept apart from the CLI so that nothing
 // below the CLI imports from it.
 import type { AppContext } from "../core/app.context.js";
+import type { ModelSwitcher } from "../curation/model-version.service.js";
 import type { RetrievalPort } from "../search/search.types.js";
 import type { BootstrapState } from "../server/bootstrap.state.js";
 import type { ReadinessCheck } from "../server/health.routes.js";
@@ -17,6 +18,8 @@ export interface ServableRetrieval extends RetrievalPort {
    * bootstrap state; stops early when the signal aborts (shutdown during start-up).
    */
   prepare?(signal: AbortSignal): Promise<void>;
+  /** The served-model handle that activateModelVersion switches (load, flip the flag, serve). */
+  models?: ModelSwitcher;
 }
 
 /**

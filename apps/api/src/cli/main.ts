@@ -8,6 +8,7 @@ import { registerEvalCommands } from "./eval.commands.js";
 import { registerGpuCommands } from "./gpu.command.js";
 import { registerImportCommands } from "./import.command.js";
 import { registerMigrateCommand } from "./migrate.command.js";
+import { registerModelCommands } from "./model.commands.js";
 import { registerRetrievalCommands } from "./retrieval.commands.js";
 import { registerStatsCommand } from "./stats.command.js";
 import { registerKeysCommands } from "./keys.command.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerKeysCommands(program);
   registerServeCommand(program, { makeRetrieval: makeServerRetrieval });
   registerRetrievalCommands(program);
+  registerModelCommands(program);
   registerEvalCommands(program);
   registerBenchCommand(program);
   registerGpuCommands(program);

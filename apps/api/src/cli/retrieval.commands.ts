@@ -6,6 +6,8 @@ import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
+import { findModelFolder } from "../search/model.catalog.js";
+import { activateIndexedVersion } from "../search/model.registry.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
 import type { ImageQuery } from "../search/search.types.js";
 import type { SearchFilter } from "../vectors/vector.store.js";
@@ -14,13 +16,21 @@ import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from 
 import { progressBar } from "./progress.js";
 import { providerReport, providerSummary } from "../gpu/provider.report.js";
 
+/** The folder of the active version when it can be found here (what servers answer with), else MEDCAP_MODEL_DIR. */
+async function activeModelDir(ctx: AppContext): Promise<string | undefined> {
+  const active = await ctx.db.prisma.modelVersion.findFirst({ where: { active: true } });
+  return active ? findModelFolder(ctx.config, active) : undefined;
+}
+
+/** `model`: a folder; default MEDCAP_MODEL_DIR, or with `active` the active version's folder. */
 async function withRetrieval<T>(
   fn: (ctx: AppContext, r: Retrieval) => Promise<T>,
-  opts: { model?: string; syncStore?: boolean } = {},
+  opts: { model?: string; syncStore?: boolean; active?: boolean } = { active: true },
 ): Promise<T> {
   const ctx = await openAppContext(loadConfig());
   try {
-    const r = await openRetrieval(ctx, { modelDir: opts.model, syncStore: opts.syncStore });
+    const modelDir = opts.model ?? (opts.active ? await activeModelDir(ctx) : undefined);
+    const r = await openRetrieval(ctx, { modelDir, syncStore: opts.syncStore });
     try {
       return await fn(ctx, r);
     } finally {
@@ -61,17 +71,23 @@ export function registerRetrievalCommands(program: Command) {
       "encode every image and current caption not yet embedded for the model, store the vectors, fill the vector store (resumable)",
     )
     .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)")
+    .option(
+      "--activate",
+      "then make this version the active one (what servers answer with); without it the active version is left alone, unless none is active yet",
+    )
     .option("--json", "print the report as JSON")
-    .action(async (opts: { model?: string; json?: boolean }) => {
+    .action(async (opts: { model?: string; activate?: boolean; json?: boolean }) => {
       await withRetrieval(
-        async (_ctx, r) => {
+        async (ctx, r) => {
           const bars = { store: progressBar("store   "), images: progressBar("images  "), captions: progressBar("captions") };
           const report = await r.indexer.indexAll(r.model, (p) => bars[p.phase].update(p.done, p.total));
           for (const bar of Object.values(bars)) bar.stop();
-          if (opts.json) process.stdout.write(`${JSON.stringify({ model: r.model, ...report })}\n`);
+          if (opts.activate) await activateIndexedVersion(ctx.db.prisma, r.model.modelVersionId, "cli:index");
+          const active = (await ctx.db.prisma.modelVersion.findUnique({ where: { id: r.model.modelVersionId } }))?.active ?? false;
+          if (opts.json) process.stdout.write(`${JSON.stringify({ model: r.model, active, ...report })}\n`);
           else
             process.stdout.write(
-              `${r.model.name} ${r.model.version}: ${report.images} images (${report.imagesPerSecond.toFixed(1)} images/s), ${report.captions} captions (${report.captionsReused} reused), ${report.restored} restored from Postgres into ${r.store.name}, ${report.removed} stale removed in ${report.seconds.toFixed(1)} s\n`,
+              `${r.model.name} ${r.model.version}${active ? " (active)" : ""}: ${report.images} images (${report.imagesPerSecond.toFixed(1)} images/s), ${report.captions} captions (${report.captionsReused} reused), ${report.restored} restored from Postgres into ${r.store.name}, ${report.removed} stale removed in ${report.seconds.toFixed(1)} s\n`,
             );
         },
         // indexAll restores the store itself, with its own progress bar.
@@ -153,14 +169,14 @@ export function registerRetrievalCommands(program: Command) {
 
   program
     .command("info")
-    .description("show the model, execution provider, vector store and counts")
+    .description("show the model (the active version, as servers answer with it), execution provider, vector store and counts")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       await withRetrieval(async (ctx, r) => {
         const info = r.encoder.info();
         const stats = await new CatalogStatsService(ctx.db.prisma).stats();
         const out = {
-          model: { name: info.name, version: r.model.version, dim: info.dim, folder: ctx.config.modelDir },
+          model: { name: info.name, version: r.model.version, dim: info.dim, folder: (await activeModelDir(ctx)) ?? ctx.config.modelDir },
           provider: info.provider,
           unavailableProviders: info.unavailableProviders,
           providers: providerReport(ctx.config.providers, info, ctx.config.gpuDir),

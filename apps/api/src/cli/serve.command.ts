@@ -92,6 +92,7 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
           retrieval,
           metrics,
           readiness: retrieval?.readiness,
+          models: retrieval?.models,
           onClose: core ? () => core.close() : undefined,
           httpServer: front,
           bootstrap: boot,

@@ -33,6 +33,8 @@ const schema = z.object({
   MEDPIX_DIR: z.string().optional(),
   MEDCAP_MEDPIX_DOWNLOAD_URL: z.string().default(MEDPIX_ARCHIVE_URL),
   MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v2")),
+  MEDCAP_MODELS_DIR: z.string().optional(),
+  MEDCAP_MODEL_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   MEDCAP_PROVIDERS: csv("cpu"),
   MEDCAP_GPU_DIR: z.string().optional(),
   MEDCAP_ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
@@ -88,6 +90,10 @@ export interface Config {
   /** Where MedPix 2.0 is downloaded from when no local copy is given; undefined = never download. */
   medpixDownloadUrl: string | undefined;
   modelDir: string;
+  /** Where the folders of other model versions are looked up (activation); default: beside modelDir. */
+  modelsDir: string;
+  /** How often a server checks which version is active (picks up an activation by another process); 0 = never. */
+  modelPollMs: number;
   providers: string[];
   /** `medcap gpu install`'s CUDA libraries live in <gpuDir>/cuda13/lib (MEDCAP_GPU_DIR, default <dataDir>/gpu). */
   gpuDir: string;
@@ -151,6 +157,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     medpixDownloadUrl: e.MEDCAP_MEDPIX_DOWNLOAD_URL === "off" ? undefined : e.MEDCAP_MEDPIX_DOWNLOAD_URL,
     medpixDir: e.MEDPIX_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDPIX_DIR) : undefined,
     modelDir: path.resolve(e.MEDCAP_MODEL_DIR),
+    modelsDir: path.resolve(e.MEDCAP_MODELS_DIR ?? path.dirname(path.resolve(e.MEDCAP_MODEL_DIR))),
+    modelPollMs: e.MEDCAP_MODEL_POLL_MS,
     providers: e.MEDCAP_PROVIDERS,
     gpuDir: e.MEDCAP_GPU_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDCAP_GPU_DIR) : path.join(dataDir, "gpu"),
     onnxThreads: e.MEDCAP_ONNX_THREADS,

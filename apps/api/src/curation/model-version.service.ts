@@ -4,13 +4,23 @@ import { MedcapError, notFound } from "../core/errors.js";
 import { PROTOCOL_BY_KEY, type ProtocolKey } from "../eval/eval.protocols.js";
 import type { JobQueue } from "../jobs/job.queue.js";
 import { type CaptioningOverrides, captioningToJson } from "../search/caption.strategy.js";
+import { activateIndexedVersion, findModelVersion, incompleteIndexError, indexGap } from "../search/model.registry.js";
 import { writeAudit } from "./audit.writer.js";
+
+/** What activation needs from a running server: switch what it serves, with the database flip in between. */
+export interface ModelSwitcher {
+  servedVersionId(): string;
+  /** Loads the version (CONFLICT when its folder is unknown or does not load), runs commit, then serves it. */
+  switchTo(modelVersionId: string, commit: () => Promise<void>): Promise<unknown>;
+}
 
 export class ModelVersionService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly queue: JobQueue,
     private readonly onEnqueued: () => void = () => {},
+    /** The running server's model handle; without one (no retrieval core) activation only flips the flag. */
+    private readonly switcher?: ModelSwitcher,
   ) {}
 
   list(): Promise<ModelVersionModel[]> {
@@ -42,23 +52,32 @@ export class ModelVersionService {
     return version;
   }
 
+  /**
+   * Blue/green activation (ADMIN): refuses with CONFLICT while the version's index is incomplete (it
+   * says what is missing and how to index it) or, in a server, when its model folder cannot be found
+   * or loaded; otherwise the server loads it, the flag flips with an audit row, and searches answer
+   * from it. Other servers on the same database follow within MEDCAP_MODEL_POLL_MS.
+   */
   async activate(id: string, actor: string): Promise<ModelVersionModel> {
-    return this.prisma.$transaction(async (tx) => {
-      const target = await tx.modelVersion.findUnique({ where: { id } });
-      if (!target) throw notFound("model version", id);
-      const previous = await tx.modelVersion.findFirst({ where: { active: true } });
-      await tx.modelVersion.updateMany({ where: { active: true, id: { not: id } }, data: { active: false } });
-      const after = await tx.modelVersion.update({ where: { id }, data: { active: true } });
-      await writeAudit(tx, {
-        actor,
-        action: "modelVersion.activate",
-        targetType: "ModelVersion",
-        targetId: id,
-        before: { activeModelVersionId: previous?.id ?? null },
-        after: { activeModelVersionId: id },
-      });
-      return after;
-    });
+    const target = await findModelVersion(this.prisma, id);
+    if (target.active) {
+      // Nothing to flip. A server that could not load it (its /readyz says why) tries again now.
+      if (this.switcher && this.switcher.servedVersionId() !== id) await this.switcher.switchTo(id, async () => {});
+      // Still an admin's decision on record, like every allowed mutation.
+      const same = { activeModelVersionId: id };
+      await this.prisma.$transaction((tx) =>
+        writeAudit(tx, { actor, action: "modelVersion.activate", targetType: "ModelVersion", targetId: id, before: same, after: same }),
+      );
+      return target;
+    }
+    const gap = await indexGap(this.prisma, id);
+    if (gap.images > 0 || gap.captions > 0) throw incompleteIndexError(target, gap);
+    const commit = async () => {
+      await activateIndexedVersion(this.prisma, id, actor);
+    };
+    if (this.switcher) await this.switcher.switchTo(id, commit);
+    else await commit();
+    return findModelVersion(this.prisma, id);
   }
 
   async requestReindex(modelVersionId: string | null | undefined, actor: string): Promise<JobModel> {

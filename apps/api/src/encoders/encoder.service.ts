@@ -147,11 +147,8 @@ export class EncoderService {
     };
     expectNames(this.imageSession, [image.input], image.output);
     expectNames(this.textSession, text.inputs, text.output);
-    const size = image.size;
-    // A smooth ramp, not zeros: an all-zero input can legitimately normalise to NaN (0/0).
-    const ramp = Float32Array.from({ length: 3 * size * size }, (_, i) => ((i % (size * size)) / (size * size)) * 2 - 1);
     let t0 = performance.now();
-    const [imageProbe] = await this.runImages([ramp]);
+    const [imageProbe] = await this.runImages([this.probeImage()]);
     // A one-item run is the floor of a batch's time: the load-shedding estimate starts from it.
     this.imageBatcher.primeBatchTime(performance.now() - t0);
     t0 = performance.now();
@@ -165,6 +162,24 @@ export class EncoderService {
         throw new MedcapError("MODEL_MISMATCH", `${label} produced non-finite values on a probe input`);
       }
     }
+  }
+
+  /** A smooth ramp, not zeros: an all-zero input can legitimately normalise to NaN (0/0). */
+  private probeImage(): Float32Array {
+    const size = this.model.manifest.image.size;
+    return Float32Array.from({ length: 3 * size * size }, (_, i) => ((i % (size * size)) / (size * size)) * 2 - 1);
+  }
+
+  /**
+   * Whether both ONNX sessions still answer (readiness): one tiny image and one short text, straight
+   * to the sessions so a full request queue cannot make a healthy model look dead. Throws when not.
+   */
+  async probe(): Promise<void> {
+    this.assertOpen();
+    const [image] = await this.runImages([this.probeImage()]);
+    const [text] = await this.runTexts([this.tokenizer.encode("probe")]);
+    if (!image?.every(Number.isFinite) || !text?.every(Number.isFinite))
+      throw new MedcapError("MODEL_MISMATCH", "the model produced non-finite values on a probe input");
   }
 
   get dim(): number {

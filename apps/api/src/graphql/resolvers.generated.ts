@@ -695,7 +695,7 @@ export type ModelRef = {
 /** A dual-encoder model known to the service. Vectors of different versions never mix. */
 export type ModelVersion = {
   __typename?: 'ModelVersion';
-  /** Whether this version answers searches. */
+  /** Whether this is the active version: the one every server answers searches with, and that `reindex` and `runEvaluation` default to. Exactly one version is active once any model has been loaded. */
   active: Scalars['Boolean']['output'];
   /** When the version was registered. */
   createdAt: Scalars['DateTime']['output'];
@@ -716,7 +716,14 @@ export type ModelVersion = {
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Makes a model version the one that answers searches (ADMIN). */
+  /**
+   * Makes a model version the active one, the one that answers searches (ADMIN). Blue/green: refused with
+   * `CONFLICT` while any image or current caption has no vector under it (the message says how many, and to
+   * run `reindex(modelVersionId)` or `medcap index --model <folder>` first), or when this server cannot find
+   * or load its model folder. Otherwise the server loads it, flips the flag (audited), and answers every later
+   * request with it; requests already running finish on the previous version. Other servers on the same
+   * database follow within `MEDCAP_MODEL_POLL_MS` (default 5 s).
+   */
   activateModelVersion: ModelVersion;
   /** Stores a new image with its caption and indexes it for search (CURATOR). */
   addImage: Image;
@@ -726,7 +733,7 @@ export type Mutation = {
   createCase: Case;
   /** Reports a wrong caption (ANNOTATOR). */
   flagCaption: Flag;
-  /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). */
+  /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). Indexing a version that is not active never activates it; a server indexes such a version on a temporary copy of its model folder. */
   reindex: Job;
   /** Accepts (optionally with corrected text, which writes and re-indexes a caption revision) or rejects an open flag (CURATOR). */
   resolveFlag: Flag;

@@ -1,8 +1,9 @@
-// Keeps the ModelVersion table in step with the model folder the encoders loaded.
+// The ModelVersion table: registering versions of model folders, and the one way to activate one.
 import type { PrismaClient } from "@medcap/db";
-import { MedcapError } from "../core/errors.js";
+import { MedcapError, notFound } from "../core/errors.js";
 import { writeAudit } from "../curation/audit.writer.js";
 import type { EncoderInfo } from "../encoders/encoder.service.js";
+import { EmbeddingRepository } from "./embedding.repository.js";
 import type { ModelRef } from "./search.types.js";
 
 /**
@@ -14,14 +15,14 @@ export function versionKey(info: Pick<EncoderInfo, "version" | "manifestSha256">
 }
 
 /**
- * Registers the loaded model's version. `activate`: "now" makes it the active version at once;
- * "when-indexed" (blue/green) leaves the previously active version active while the new one has
- * no complete index, unless no version is active at all (see activateModelVersion).
+ * Registers a model version (from a loaded encoder or a folder's manifest). It never switches the
+ * active version: "if-none-active" makes it active only when no version is active at all (a first
+ * start); switching is an explicit activation (activateIndexedVersion) and nothing else.
  */
 export async function registerModelVersion(
   prisma: PrismaClient,
-  info: EncoderInfo,
-  activate: boolean | "now" | "if-none-active" = true,
+  info: Pick<EncoderInfo, "name" | "version" | "manifestSha256" | "dim">,
+  activate: "if-none-active" | "never" = "if-none-active",
 ): Promise<ModelRef> {
   const version = versionKey(info);
   const existing = await prisma.modelVersion.findUnique({ where: { name_version: { name: info.name, version } } });
@@ -36,15 +37,51 @@ export async function registerModelVersion(
     (await prisma.modelVersion.create({
       data: { name: info.name, version, embeddingDim: info.dim, manifestSha256: info.manifestSha256 },
     }));
-  const noneActive = activate === "if-none-active" && (await prisma.modelVersion.count({ where: { active: true } })) === 0;
-  if ((activate === true || activate === "now" || noneActive) && !row.active)
-    await activateModelVersion(prisma, row.id, "system:model-load");
+  if (activate === "if-none-active" && !row.active && (await prisma.modelVersion.count({ where: { active: true } })) === 0)
+    await activateModelVersion(prisma, row.id, "system:first-model");
   return { name: row.name, version: row.version, modelVersionId: row.id };
 }
 
+/** Images and current captions of the catalogue that have no up-to-date vector under a version. */
+export async function indexGap(prisma: PrismaClient, modelVersionId: string): Promise<{ images: number; captions: number }> {
+  const repo = new EmbeddingRepository(prisma);
+  return { images: await repo.countPendingImages(modelVersionId), captions: await repo.countPendingCaptions(modelVersionId) };
+}
+
+/** The typed refusal to activate a version whose index is incomplete, saying how to complete it. */
+export function incompleteIndexError(version: { id: string; name: string; version: string }, gap: { images: number; captions: number }) {
+  return new MedcapError(
+    "CONFLICT",
+    `model version ${version.name} ${version.version} cannot be activated: ${gap.images} images and ${gap.captions} captions are not indexed under it yet; ` +
+      `index them first (the reindex mutation with modelVersionId ${version.id}, or: medcap index --model <its folder>), then activate it`,
+    { modelVersionId: version.id, missingImages: gap.images, missingCaptions: gap.captions },
+  );
+}
+
+/** The version row, or NOT_FOUND. */
+export async function findModelVersion(prisma: PrismaClient, id: string) {
+  const row = await prisma.modelVersion.findUnique({ where: { id } });
+  if (!row) throw notFound("model version", id);
+  return row;
+}
+
 /**
- * Makes one version the active one (the one reindex and evaluation default to, and the admin shows),
- * audited like a curator's activation. A no-op when it already is.
+ * Blue/green activation: refuses (CONFLICT) while anything in the catalogue lacks a vector under the
+ * version, else makes it the active one with an audit row. A no-op when it already is active.
+ */
+export async function activateIndexedVersion(prisma: PrismaClient, modelVersionId: string, actor: string) {
+  const row = await findModelVersion(prisma, modelVersionId);
+  if (row.active) return row;
+  const gap = await indexGap(prisma, modelVersionId);
+  if (gap.images > 0 || gap.captions > 0) throw incompleteIndexError(row, gap);
+  await activateModelVersion(prisma, modelVersionId, actor);
+  return findModelVersion(prisma, modelVersionId);
+}
+
+/**
+ * Makes one version the active one (the one servers answer with, and reindex and evaluation default
+ * to), audited like a curator's activation. A no-op when it already is. No completeness check: use
+ * activateIndexedVersion unless the caller has just checked it.
  */
 export async function activateModelVersion(prisma: PrismaClient, modelVersionId: string, actor: string): Promise<void> {
   await prisma.$transaction(async (tx) => {

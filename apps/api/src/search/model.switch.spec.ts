@@ -1,6 +1,6 @@
 // Medium test of a model switch (issue #11: v2 replaces v1 on a data folder indexed with v1): real
 // PostgreSQL, real ONNX sessions (the tiny fixture model, and a copy of it with a new version). The
-// new version is indexed beside the old one and becomes active only once complete (blue/green);
+// new version is indexed beside the old one and can be activated only once complete (blue/green);
 // flags, caption revisions, audit rows, evaluation runs and the old version's vectors all survive.
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { CaptionService } from "../curation/caption.service.js";
 import { FlagService } from "../curation/flag.service.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
 import { ImportService } from "../ingest/import.service.js";
+import { activateIndexedVersion } from "./model.registry.js";
 import { openRetrieval, type Retrieval } from "./retrieval.context.js";
 
 const tinyDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "encoders", "fixtures", "tiny-model");
@@ -86,7 +87,7 @@ describe("switching the served model to a new version", () => {
     await v2?.close();
   });
 
-  it("re-indexes everything under the new version, activates it only when complete, and loses nothing", async () => {
+  it("re-indexes everything under the new version, can be activated only when complete, and loses nothing", async () => {
     v1 = await openRetrieval(ctx);
     await v1.indexer.indexAll(v1.model);
     expect(await activeId()).toBe(v1.model.modelVersionId);
@@ -112,9 +113,17 @@ describe("switching the served model to a new version", () => {
     expect(v2.model.version).toMatch(/^0\.0\.2\+/);
     expect(await activeId()).toBe(v1.model.modelVersionId);
     expect(await v2.indexer.pending(v2.model)).toEqual({ images: 6, captions: 6 });
+    // Activation is refused while the new version's index is incomplete, saying what is missing.
+    await expect(activateIndexedVersion(ctx.db.prisma, v2.model.modelVersionId, "admin")).rejects.toMatchObject({
+      code: "CONFLICT",
+      details: { missingImages: 6, missingCaptions: 6 },
+    });
 
     const report = await v2.indexer.indexAll(v2.model);
     expect(report).toMatchObject({ images: 6, captions: 6 });
+    // Indexing alone never switches (issue #18 item 8): the old version answers until someone activates.
+    expect(await activeId()).toBe(v1.model.modelVersionId);
+    await activateIndexedVersion(ctx.db.prisma, v2.model.modelVersionId, "admin");
     expect(await activeId()).toBe(v2.model.modelVersionId);
     const versions = await ctx.db.prisma.modelVersion.findMany({ where: { active: true } });
     expect(versions).toHaveLength(1);

@@ -9,7 +9,7 @@ import type { VectorStore } from "../vectors/vector.store.js";
 import { captioningDefaults } from "./caption.strategy.js";
 import { EmbeddingRepository } from "./embedding.repository.js";
 import { type IndexProgress, IndexService } from "./index.service.js";
-import { activateModelVersion, registerModelVersion } from "./model.registry.js";
+import { activateIndexedVersion, registerModelVersion } from "./model.registry.js";
 import { SearchService } from "./search.service.js";
 import type { ModelRef } from "./search.types.js";
 
@@ -48,12 +48,17 @@ export async function openRetrieval(
     /** Rebuild an out-of-step Qdrant collection from Postgres here (default), or leave it to indexAll. */
     syncStore?: boolean;
     hooks?: EncoderHooks;
+    /**
+     * Activate this version once an index run leaves nothing pending (a server replacing a version
+     * whose folder is gone, or `medcap index --activate`). Default: never; activation is explicit.
+     */
+    activateWhenIndexed?: boolean;
   } = {},
 ): Promise<Retrieval> {
   const encoder = await EncoderService.load(options.modelDir ?? ctx.config.modelDir, ctx.config, ctx.logger, options.hooks);
   try {
-    // Blue/green: a new model version becomes active only once everything is indexed under it, so
-    // the previous version stays the active one (with all its vectors and evaluation runs) meanwhile.
+    // Blue/green: loading or indexing a version never makes it active (unless none is); the active
+    // version keeps answering, with all its vectors and evaluation runs, until someone activates another.
     const model = await registerModelVersion(ctx.db.prisma, encoder.info(), "if-none-active");
     const store = createVectorStore(ctx);
     const repo = new EmbeddingRepository(ctx.db.prisma);
@@ -61,7 +66,11 @@ export async function openRetrieval(
     if (stored !== undefined && stored !== encoder.dim) {
       throw new Error(`stored vectors of ${model.name} ${model.version} have ${stored} dimensions, the model ${encoder.dim}`);
     }
-    const activate = (m: ModelRef) => activateModelVersion(ctx.db.prisma, m.modelVersionId, "system:index");
+    const activate = options.activateWhenIndexed
+      ? async (m: ModelRef) => {
+          await activateIndexedVersion(ctx.db.prisma, m.modelVersionId, "system:index");
+        }
+      : undefined;
     const indexer = new IndexService(repo, store, encoder, ctx.images, ctx.logger, ctx.config.batch.maxSize, activate);
     await store.ensureCollection(model.modelVersionId, encoder.dim);
     // The embedded store lives in this process: fill it from Postgres. Qdrant already holds its data.
@@ -73,8 +82,6 @@ export async function openRetrieval(
       if (!v.compatible) ctx.logger.warn(v, "Qdrant server and client versions differ by more than one minor version; expect API errors");
       if (options.syncStore !== false && options.loadStore !== false) await indexer.syncStore(model, logProgress(ctx.logger));
     }
-    const pending = await indexer.pending(model);
-    if (pending.images === 0 && pending.captions === 0) await activate(model);
     // Captioning defaults come from the model being served (its CV winner), then deployment config.
     const captioning = captioningDefaults(encoder.info().captioning, ctx.config.captioning);
     // Queries report their vector-search time to the request's stage timings (medcap bench).

@@ -15,12 +15,14 @@ export interface StoreReadinessDeps {
   logger: Logger;
 }
 
-export function vectorStoreReadiness({ store, indexer, model, logger }: StoreReadinessDeps, graceMs = 10_000) {
+/** `deps` may be a getter: a server that switches models checks whichever one it serves now. */
+export function vectorStoreReadiness(deps: StoreReadinessDeps | (() => StoreReadinessDeps), graceMs = 10_000) {
   let healing: Promise<unknown> | undefined;
   let mismatch: { key: string; since: number } | undefined;
   return {
     name: "vectorStore",
     check: async (): Promise<{ ok: boolean; detail: string }> => {
+      const { store, indexer, model, logger } = typeof deps === "function" ? deps() : deps;
       if (!(await store.ready())) return { ok: false, detail: `${store.name}: unreachable` };
       if (indexer.activity === "rebuilding" || healing) return { ok: false, detail: `${store.name}: rebuilding from Postgres` };
       const state = await indexer.storeState(model);

@@ -4,6 +4,9 @@ import { seedCase } from "@medcap/db/testing";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { roleBelow } from "../auth/role.policy.js";
 import { MUTATION_ACCESS } from "../graphql/operation.roles.js";
+import { sha256Hex } from "../ingest/image.store.js";
+import { EmbeddingRepository } from "../search/embedding.repository.js";
+import { activateModelVersion } from "../search/model.registry.js";
 import type { Role } from "@medcap/db";
 import { describe, expect, it } from "vitest";
 import { ctx, fake, keyRows, modelVersionId, gql, upload, codeOf, pngOf, useHttpServer } from "../../test/http.harness.js";
@@ -236,12 +239,33 @@ describe("curation round trip", () => {
     expect(JSON.stringify(audit)).not.toContain(row.secretHash);
   });
 
-  it("activates a model version", async () => {
-    const other = await ctx.db.prisma.modelVersion.findFirstOrThrow({ where: { version: "2" } });
+  it("activates a model version only once everything is indexed under it", async () => {
+    const prisma = ctx.db.prisma;
+    const other = await prisma.modelVersion.findFirstOrThrow({ where: { version: "2" } });
+    const images = await prisma.image.findMany({ select: { id: true, sha256: true } });
+    const captions = await prisma.caption.findMany({ where: { isCurrent: true }, select: { id: true, text: true } });
+    const refused = await gql("ADMIN", "mutation($id: ID!) { activateModelVersion(id: $id) { id } }", { id: other.id });
+    expect(codeOf(refused)).toBe("CONFLICT");
+    expect(refused.errors?.[0]?.message).toContain(`${images.length} images and ${captions.length} captions are not indexed`);
+    expect((await prisma.modelVersion.findUniqueOrThrow({ where: { id: other.id } })).active).toBe(false);
+    // Index it (stand-in vectors: the fake model has no encoder), then activation goes through.
+    const repo = new EmbeddingRepository(prisma);
+    const v = new Float32Array([1, 0, 0, 0]);
+    await repo.save(
+      other.id,
+      "IMAGE",
+      images.map((i) => ({ targetId: i.id, contentSha256: i.sha256, vector: v })),
+    );
+    await repo.save(
+      other.id,
+      "CAPTION",
+      captions.map((c) => ({ targetId: c.id, contentSha256: sha256Hex(c.text), vector: v })),
+    );
     const r = await gql("ADMIN", "mutation($id: ID!) { activateModelVersion(id: $id) { id active } }", { id: other.id });
     expect(r.data?.activateModelVersion).toEqual({ id: other.id, active: true });
     const versions = await ctx.db.prisma.modelVersion.findMany({ where: { active: true } });
     expect(versions.map((v) => v.id)).toEqual([other.id]);
-    await gql("ADMIN", "mutation($id: ID!) { activateModelVersion(id: $id) { id } }", { id: modelVersionId });
+    // Back to the first version (its index is incomplete too): the flag is restored directly.
+    await activateModelVersion(prisma, modelVersionId, "test");
   });
 });

@@ -16,7 +16,7 @@ import { CaseService } from "../curation/case.service.js";
 import { CatalogService } from "../curation/catalog.service.js";
 import { FlagService } from "../curation/flag.service.js";
 import { ImageService } from "../curation/image.service.js";
-import { ModelVersionService } from "../curation/model-version.service.js";
+import { type ModelSwitcher, ModelVersionService } from "../curation/model-version.service.js";
 import { QueryService } from "../curation/query.service.js";
 import { databaseDownLog } from "../core/rate-limited.log.js";
 import { classifyError, formatError } from "../graphql/error.format.js";
@@ -56,6 +56,8 @@ export interface CreateServerOptions {
   retrieval: RetrievalPort | undefined;
   /** Extra readiness checks for /readyz and `health` (vector store loaded, model loaded…). */
   readiness?: ReadinessCheck[];
+  /** The served-model handle activateModelVersion switches; without it activation only flips the flag. */
+  models?: ModelSwitcher;
   /** Pass one to add retrieval metrics to the same registry before the server exists. */
   metrics?: ServerMetrics;
   /** The job worker: on by default with the process-wide handler registry; `false` turns it off. */
@@ -110,7 +112,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     captions: new CaptionService(prisma, retrieval, logger),
     flags: new FlagService(prisma, retrieval, logger),
     images: new ImageService(prisma, ctx.images, retrieval, imageLimits, logger),
-    models: new ModelVersionService(prisma, queue, () => worker?.wake()),
+    models: new ModelVersionService(prisma, queue, () => worker?.wake(), options.models),
     keys,
     jobs: queue,
     search: new QueryService(retrieval, config.limits.maxK, imageLimits),
