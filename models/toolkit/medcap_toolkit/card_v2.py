@@ -155,15 +155,7 @@ def write_card_v2(out_dir: Path, manifest: dict, ckpt: dict, cv: dict, extra: di
         ft = extra["finetune"]
         L += ["### Frozen vs fine-tuned image tail", "", ft.get("about", ""), ""] + cv_rows_table(ft) + [""]
     if extra.get("textVariants"):
-        tv = extra["textVariants"]
-        L += ["## Text encoder graph variants (onnxruntime, CPU)", "",
-              f"`{tv.get('command', 'scripts/text_variants.py')}`; cosine to fp32 over {tv['texts']} captions, each embedded alone "
-              "and in padded batches of 32; latency at batch 1 (24 tokens) and throughput at batch 32, one thread, on the shared CPU.", "",
-              "| variant | MB | batch-1 p50 ms | batch-32 texts/s | min cos alone | min cos batched |", "| --- | --- | --- | --- | --- | --- |"]
-        for name, v in tv["variants"].items():
-            L.append(f"| {name} | {v['bytes'] / 1e6:.1f} | {v['batch1p50ms']:.1f} | {v['batch32TextsPerS']:.0f} | "
-                     f"{v['minCosToFp32Alone']:.5f} | {v['minCosToFp32Batched']:.5f} |")
-        L += ["", tv.get("decision", ""), ""]
+        L += text_variants_lines(extra["textVariants"])
     if extra.get("notes"):
         L += [extra["notes"].rstrip(), ""]
     L += [
@@ -179,3 +171,19 @@ def write_card_v2(out_dir: Path, manifest: dict, ckpt: dict, cv: dict, extra: di
         "",
     ]
     write_card(out_dir, L)
+
+
+def text_variants_lines(tv: dict) -> list[str]:
+    """results/text_variants.json (scripts/text_variants.py) as a card section."""
+    L = ["## Text encoder graph variants (onnxruntime, CPU)", "",
+         f"`{tv.get('command', 'scripts/text_variants.py')}` (onnxruntime {tv.get('onnxruntime', '?')}, the service's session "
+         f"options, one thread, variants interleaved in one process on the shared CPU): cosine to the fp32 graph over the {tv['texts']} "
+         "MedPix dev captions, each embedded alone and in padded batches of 32; batch-1 p50 over dev captions one at a time; "
+         "throughput at batch 32. Ratios are to fp32 in the same run.", "",
+         "| variant | MB | batch-1 p50 ms (× fp32) | batch-32 texts/s (× fp32) | min cos alone | mean cos alone | min cos batched |",
+         "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, v in tv["variants"].items():
+        L.append(f"| {name} | {v['bytes'] / 1e6:.1f} | {v['batch1p50ms']:.1f} ({v.get('batch1RatioToFp32', 1):.2f}×) | "
+                 f"{v['batch32TextsPerS']:.1f} ({v.get('batch32RatioToFp32', 1):.2f}×) | {v['minCosToFp32Alone']:.5f} | "
+                 f"{v.get('meanCosToFp32Alone', float('nan')):.5f} | {v['minCosToFp32Batched']:.5f} |")
+    return L + ["", tv.get("decision", ""), ""]

@@ -1,4 +1,4 @@
-"""python -m medcap_toolkit {train,export,eval}"""
+"""python -m medcap_toolkit {train,export,eval,cv,final,quantize-text,text-fp32}"""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("export", help="export a checkpoint to an ONNX model folder")
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--out", required=True)
-    e.add_argument("--quantize", default="int8-weights", choices=["int8-weights", "int8-dynamic", "none"])
+    e.add_argument("--quantize", default="nbits8", choices=["nbits8", "int8-weights", "int8-dynamic", "none"],
+                   help="text encoder graph (nbits8: MatMulNBits 8-bit, int8 compute; see text_graph.py)")
     e.add_argument("--metrics", help="metrics.json from `eval` to embed in the manifest and card")
     e.add_argument("--ablation", help="ablation.json to render in the model card")
     e.add_argument("--medpix")
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--out", help="write metrics JSON here")
     v.add_argument("--medpix")
     v.add_argument("--no-meteor", action="store_true")
+    v.add_argument("--predictions", help="with --model-dir: write each query's caption-library prediction here "
+                                        "(the reference of apps/api/test/eval.agreement.spec.ts)")
     c = sub.add_parser("cv", help="case-grouped k-fold CV grid over train+dev on cached features")
     c.add_argument("--grid", required=True, help="grid JSON (configs/cv_v2.json)")
     c.add_argument("--out", required=True, help="results JSON (results/cv_v2.json)")
@@ -40,6 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--version", default="2.0.0")
     f.add_argument("--medpix")
     f.add_argument("--skip-train", action="store_true", help="export an existing <run>/best.pt")
+    q = sub.add_parser("quantize-text", help="fp32 text encoder graph → the served graph (MatMulNBits 8-bit)")
+    q.add_argument("--fp32", required=True, help="fp32 text_encoder ONNX file (export --quantize none, or text-fp32)")
+    q.add_argument("--out", required=True, help="quantised ONNX file to write")
+    q.add_argument("--block-size", type=int, default=32)
+    q.add_argument("--accuracy-level", type=int, default=4, help="4: int8 activations (VNNI); 0: fp32 compute")
+    r = sub.add_parser("text-fp32", help="a committed (nbits8 or int8-weights) text graph → its fp32 twin (pre-trained "
+                                         "tower weights restored exactly; the reference of medcap bench --text-reference)")
+    r.add_argument("--quantised", required=True, help="text encoder with MatMulNBits or DequantizeLinear weights")
+    r.add_argument("--out", required=True)
     args = p.parse_args(argv)
     if args.cmd in ("cv", "final"):
         import os
@@ -74,13 +86,41 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_train:
             ckpt = train_final(Path(args.cv), run, args.name, args.medpix, log=lambda m: print(m, flush=True))
         export_v2(ckpt, Path(args.cv), Path(args.out), args.name, args.version)
+    elif args.cmd == "quantize-text":
+        from .text_graph import quantize_nbits
+
+        print(json.dumps(quantize_nbits(Path(args.fp32), Path(args.out), args.block_size, args.accuracy_level)))
+    elif args.cmd == "text-fp32":
+        from .text_graph import to_fp32
+
+        print(json.dumps(to_fp32(Path(args.quantised), Path(args.out))))
     elif args.cmd == "eval":
         from .evaluate import evaluate
 
         res = evaluate(checkpoint=args.checkpoint, model_dir=args.model_dir, split=args.split,
                        medpix_dir=args.medpix, meteor=not args.no_meteor)
         text = json.dumps(res, indent=2)
+        if args.predictions:
+            write_predictions(args, res)
         if args.out:
             Path(args.out).write_text(text + "\n")
         print(text)
     return 0
+
+
+def write_predictions(args, res: dict) -> None:
+    """The toolkit's side of apps/api/test/eval.agreement.spec.ts: per-item caption-library picks of an
+    exported folder + the metrics the toolkit computed from the same run."""
+    from .evaluate import OnnxEmbedder, caption_predictions
+    from .export import sha256_file
+
+    if not args.model_dir:
+        raise SystemExit("--predictions needs --model-dir")
+    md = Path(args.model_dir)
+    preds = {"about": "python -m medcap_toolkit eval --model-dir <dir> --split <split> --no-meteor --predictions <file>: "
+                      "the plain nearest library (train) caption per query image, and the toolkit's metrics",
+             "model": json.loads((md / "manifest.json").read_text())["name"], "split": args.split,
+             "files": {f: sha256_file(md / f) for f in ("image_encoder.onnx", "text_encoder.onnx")},
+             "metrics": {k: res[k] for k in ("retrieval", "caption-library", "seed-template")},
+             "items": caption_predictions(OnnxEmbedder(md), args.split, args.medpix)}
+    Path(args.predictions).write_text(json.dumps(preds, indent=1, ensure_ascii=False) + "\n")

@@ -22,6 +22,9 @@ class OnnxEmbedder:
         self.manifest = json.loads((self.dir / "manifest.json").read_text())
         so = ort.SessionOptions()
         so.intra_op_num_threads = 2
+        # as the service does (encoders/onnx.session.ts): onnxruntime ≥ 1.20 would otherwise rewrite a
+        # weight-only DequantizeLinear → MatMul into an int8-compute kernel and move the embeddings
+        so.add_session_config_entry("session.disable_quant_qdq", "1")
         img, txt = self.manifest["image"], self.manifest["text"]
         self.image_sess = ort.InferenceSession(str(self.dir / img["file"]), so, providers=["CPUExecutionProvider"])
         self.text_sess = ort.InferenceSession(str(self.dir / (text_file or txt["file"])), so, providers=["CPUExecutionProvider"])
@@ -94,6 +97,21 @@ def evaluate_embedder(emb, split: str = "dev", medpix_dir=None, meteor: bool = T
     templates = [r.template() for r in records]
     pool = sorted(set(templates))
     out["seed-template"] = metrics.seed_template(img, emb.texts(pool), pool, templates, meteor=meteor)
+    return out
+
+
+def caption_predictions(emb, split: str = "dev", medpix_dir=None) -> list[dict]:
+    """Per query image of `split`: the plain nearest library (train) caption, as `caption_library`
+    picks it, with the two best cosines (a small margin is a near-tie that another float order may flip)."""
+    records = data.load_split(split, medpix_dir)
+    library = sorted({r.caption for r in data.load_split("train", medpix_dir)})
+    img = emb.images(data.build_image_cache(records, emb.size, data.TOOLKIT_DIR / "cache").numpy())
+    sims = img @ emb.texts(library).T
+    out = []
+    for r, row in zip(records, sims):
+        top = np.argsort(-row, kind="stable")[:2]
+        out.append({"imageId": r.image_id, "prediction": library[int(top[0])], "cosine": round(float(row[top[0]]), 6),
+                    "margin": round(float(row[top[0]] - row[top[1]]), 6)})
     return out
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 
 # (onnx itself is imported before torch in medcap_toolkit/__init__.py)
-from onnxruntime.quantization import QuantType, quantize_dynamic
 import torch
 
 from . import preprocess
@@ -121,6 +120,8 @@ def quantize_weights_int8(fp32_path: Path, out_path: Path, min_elements: int = 4
             axis = 0  # embedding table: one scale per row (token)
         elif kinds <= {("MatMul", 1)}:
             axis = 1  # [in, out]: one scale per output column
+        elif kinds <= {("Attention", 1)}:
+            axis = 1  # fused attention's packed [hidden, 3 * hidden] QKV weight: per output column
         elif kinds <= {("Gemm", 1)} and all(
                 any(a.name == "transB" and a.i == 1 for a in n.attribute) for n, _ in uses):
             axis = 0  # [out, in] with transB
@@ -149,10 +150,16 @@ def quantize_weights_int8(fp32_path: Path, out_path: Path, min_elements: int = 4
 
 
 def quantize_text(fp32_path: Path, out_path: Path, mode: str) -> None:
-    if mode == "int8-weights":
+    if mode == "nbits8":
+        from .text_graph import quantize_nbits
+
+        quantize_nbits(fp32_path, out_path)
+    elif mode == "int8-weights":
         quantize_weights_int8(fp32_path, out_path)
     elif mode == "int8-dynamic":
         # smaller/faster, but a text's embedding then depends on its batch: not used by default
+        from onnxruntime.quantization import QuantType, quantize_dynamic  # needs ml_dtypes (not pinned)
+
         quantize_dynamic(str(fp32_path), str(out_path), weight_type=QuantType.QInt8)
     elif mode == "fp16":
         raise NotImplementedError("fp16 export is not wired up; use int8-weights or none")
@@ -198,7 +205,7 @@ def write_parity(out_dir: Path, size: int, mean, std, tokenizer: WordPieceTokeni
     return parity
 
 
-def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "int8-weights", metrics_file=None,
+def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits8", metrics_file=None,
                  ablation_file=None, medpix_dir=None, evaluate_dev: bool = True, name: str | None = None,
                  version: str = "1.0.0", extra_manifest: dict | None = None, card_writer=None) -> dict:
     """`extra_manifest` keys are merged into the manifest (e.g. `captioning`, `crossValidation`);
@@ -238,6 +245,7 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "int8-
                 (out_dir / "_fp32_text.onnx").unlink()
             quant_effect = {"fp32": summarise(fp32)}
     so = ort.SessionOptions()
+    so.add_session_config_entry("session.disable_quant_qdq", "1")  # as the service (and OnnxEmbedder) do
     image_sess = ort.InferenceSession(str(out_dir / "image_encoder.onnx"), so, providers=["CPUExecutionProvider"])
     text_sess = ort.InferenceSession(str(out_dir / "text_encoder.onnx"), so, providers=["CPUExecutionProvider"])
     write_parity(out_dir, size, mean, std, tokenizer, image_sess, text_sess)

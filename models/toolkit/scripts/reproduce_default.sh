@@ -14,4 +14,4 @@ name="$(basename "$config" .json)"
 .venv/bin/python -m medcap_toolkit train --config "$config" --out "runs/$name"
 ablation=()
 [ -f results/ablation.json ] && ablation=(--ablation results/ablation.json)
-.venv/bin/python -m medcap_toolkit export --checkpoint "runs/$name/best.pt" --out ../medcap-base-v1 "${ablation[@]}"
+.venv/bin/python -m medcap_toolkit export --checkpoint "runs/$name/best.pt" --out ../medcap-base-v1 --quantize int8-weights "${ablation[@]}"

@@ -36,7 +36,7 @@ def test_training_logs_and_selects_on_dev(trained):
     assert model.text.split_layer == 1
 
 
-@pytest.mark.parametrize("quantize", ["none", "int8-weights"])
+@pytest.mark.parametrize("quantize", ["none", "int8-weights", "nbits8"])
 def test_export_folder_format_and_parity(trained, tmp_path, quantize):
     path, _ = trained
     out = tmp_path / "model"

