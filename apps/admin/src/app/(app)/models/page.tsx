@@ -24,7 +24,9 @@ export default async function ModelsPage() {
       </div>
       {models.length === 0 ? (
         <div className="card">
-          <p className="empty">No model version registered. The API registers MEDCAP_MODEL_DIR and the model folders beside it when it starts.</p>
+          <p className="empty">
+            No model version registered. The API registers MEDCAP_MODEL_DIR and the model folders beside it when it starts.
+          </p>
         </div>
       ) : (
         <div className="stack">
