@@ -2,6 +2,8 @@
 // explain.http.spec.ts): argument checks, batch-sized windows, the cache and its key.
 import type { PrismaClient } from "@medcap/db";
 import { describe, expect, it } from "vitest";
+import { MedcapError } from "../core/errors.js";
+import { RequestScope, runInRequestScope } from "../core/request.scope.js";
 import { ExplanationService, type ExplainEncoder } from "./explanation.service.js";
 
 const SIZE = 8;
@@ -93,6 +95,30 @@ describe("ExplanationService", () => {
     expect(windows).toEqual([5]);
     expect(a.words).toBeNull();
     expect(b.topCells[0]).toMatchObject({ row: 0, col: 0 });
+  });
+
+  it("a shared computation whose starting request is cancelled is redone for a caller still waiting", async () => {
+    const { svc, encoder, windows } = service(2);
+    const first = new RequestScope("key:a");
+    const encode = encoder.encodeTensorsQueued;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first window of the first call waits until the second call has joined it.
+    encoder.encodeTensorsQueued = async (tensors) => {
+      if (windows.length === 0) await gate;
+      return encode(tensors);
+    };
+    const a = runInRequestScope(first, () => svc.explain(query, { imageId: "i1" }, { grid: 2 }));
+    const b = runInRequestScope(new RequestScope("key:b"), () => svc.explain(query, { imageId: "i1" }, { grid: 2 }));
+    await new Promise((r) => setTimeout(r, 10));
+    first.cancel(new MedcapError("SERVICE_UNAVAILABLE", "client gone"));
+    release();
+    await expect(a).rejects.toThrow("client gone");
+    const answer = await b;
+    expect(answer.cached).toBe(false);
+    expect(answer.topCells[0]).toMatchObject({ row: 0, col: 0 });
   });
 
   it("refuses bad arguments with typed errors before encoding anything", async () => {

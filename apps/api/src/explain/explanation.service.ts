@@ -155,16 +155,32 @@ export class ExplanationService {
     });
     const hit = this.cache.get(key);
     if (hit) return { ...hit, cached: true };
-    let running = this.inFlight.get(key);
-    if (!running) {
-      running = read()
-        .then((bytes) => this.compute(bytes, resolved, grid, patch))
-        .finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, running);
-    }
-    const computed = await running;
+    const computed = await this.shared(key, () => read().then((bytes) => this.compute(bytes, resolved, grid, patch)));
     this.cache.set(key, computed);
     return { ...computed, cached: false };
+  }
+
+  /**
+   * Identical concurrent calls share one computation. It runs in the request scope of the call that
+   * started it, so if that request is cancelled (client gone, request failed) the others must not fail
+   * with it: a caller whose own request is still wanted starts the computation again itself.
+   */
+  private async shared(key: string, run: () => Promise<Computed>): Promise<Computed> {
+    for (;;) {
+      const joined = this.inFlight.get(key);
+      const running =
+        joined ??
+        run().finally(() => {
+          if (this.inFlight.get(key) === running) this.inFlight.delete(key);
+        });
+      if (!joined) this.inFlight.set(key, running);
+      try {
+        return await running;
+      } catch (err) {
+        if (!joined || currentRequestScope()?.signal.aborted) throw err;
+        if (this.inFlight.get(key) === joined) this.inFlight.delete(key);
+      }
+    }
   }
 
   /** The query's content hash (the cache key) and how to get its bytes: a catalogue image is read only on a miss. */
