@@ -9,6 +9,7 @@ import { EvaluationService } from "../eval/evaluation.service.js";
 import { runScoreCommand } from "../eval/score.command.js";
 import { ImportService } from "../ingest/import.service.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
+import { activeModelFolder } from "../search/model.catalog.js";
 import { openRetrieval } from "../search/retrieval.context.js";
 import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
@@ -32,7 +33,7 @@ export function registerEvalCommands(program: Command) {
       .requiredOption("--split <split>", "split to evaluate: dev, test or train (tune on dev only)")
       .option("--dataset-dir <dir>", "import this MedPix 2.0 copy first (idempotent); the evaluation covers that dataset")
       .option("--dataset <name>", "restrict to one dataset by name")
-      .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)"),
+      .option("--model <folder>", "model folder (default: the active version's folder, as servers answer with it; else MEDCAP_MODEL_DIR)"),
     "caption-library: ",
   )
     .option("--seed <n>", "seed for random baselines and bootstrap intervals", "13")
@@ -62,7 +63,7 @@ export function registerEvalCommands(program: Command) {
             await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(read, { actor: "cli:eval" });
             dataset ??= read.dataset.name;
           }
-          const r = await openRetrieval(ctx, { modelDir: opts.model });
+          const r = await openRetrieval(ctx, { modelDir: opts.model ?? (await activeModelFolder(ctx.db.prisma, ctx.config)) });
           try {
             const bar = progressBar(opts.protocol);
             const result = await new EvaluationService(ctx.db.prisma, r).run({

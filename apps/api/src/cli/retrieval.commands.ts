@@ -6,7 +6,7 @@ import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
-import { findModelFolder } from "../search/model.catalog.js";
+import { activeModelFolder } from "../search/model.catalog.js";
 import { activateIndexedVersion } from "../search/model.registry.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
 import type { ImageQuery } from "../search/search.types.js";
@@ -17,10 +17,7 @@ import { progressBar } from "./progress.js";
 import { providerReport, providerSummary } from "../gpu/provider.report.js";
 
 /** The folder of the active version when it can be found here (what servers answer with), else MEDCAP_MODEL_DIR. */
-async function activeModelDir(ctx: AppContext): Promise<string | undefined> {
-  const active = await ctx.db.prisma.modelVersion.findFirst({ where: { active: true } });
-  return active ? findModelFolder(ctx.config, active) : undefined;
-}
+const activeModelDir = (ctx: AppContext) => activeModelFolder(ctx.db.prisma, ctx.config);
 
 /** `model`: a folder; default MEDCAP_MODEL_DIR, or with `active` the active version's folder. */
 async function withRetrieval<T>(

@@ -69,6 +69,15 @@ export async function findModelFolder(
   return folders.find((f) => f.name === version.name && f.version === version.version)?.dir;
 }
 
+/** The folder of the active version when it can be found here (what servers answer with); undefined otherwise. */
+export async function activeModelFolder(
+  prisma: PrismaClient,
+  config: { modelDir: string; modelsDir: string },
+): Promise<string | undefined> {
+  const active = await prisma.modelVersion.findFirst({ where: { active: true } });
+  return active ? findModelFolder(config, active) : undefined;
+}
+
 /** Registers every visible model folder (never activating one), so each can be listed, indexed and activated. */
 export async function registerModelFolders(prisma: PrismaClient, config: { modelDir: string; modelsDir: string }) {
   const folders = await listModelFolders(config);
