@@ -1,6 +1,12 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
-import "./globals.css";
+// One stylesheet in six parts, imported in cascade order.
+import "./styles/base.css";
+import "./styles/shell.css";
+import "./styles/blocks.css";
+import "./styles/forms.css";
+import "./styles/content.css";
+import "./styles/features.css";
 
 export const metadata: Metadata = {
   title: { default: "MedCap admin", template: "%s · MedCap admin" },
