@@ -1,16 +1,20 @@
-"""Mixed-precision text graphs side by side (issue #14 item 1, second attempt).
+"""Mixed-precision text graphs side by side (issue #14 item 1, second attempt; results/text_mixed.md).
 
-Usage (models/toolkit): .venv/bin/python scripts/text_mixed.py --fp32 /tmp/te2/text_encoder.fp32.onnx \
-    --out runs/text-mixed --variants n4b32:qkvoif n4b16:qkvoif ...
-A variant is `<name>:<spec>` where spec assigns each per-layer MatMul kind a form; kinds are q, k, v
-(attention query/key/value), o (attention output), i (FFN input), f (FFN output). Forms per kind:
-`n4b32`/`n4b16` = MatMulNBits 4-bit (block 32/16, accuracy_level 4: int8 activations per row and block),
-`n8b32` = MatMulNBits 8-bit, `d` = quantize_dynamic int8 (per-tensor activation scale), `s` = SmoothQuant (per-channel migration of activation range into the weights, calibrated on
-train captions, `@alpha` after the spec) then `d`, `r` = int8 activations with one scale per token × per-column int8 weights (MatMulInteger),
-`h` = float16 MatMul between Casts, `w` = weight-only
-int8 folded to float32 at load, `x` = float32 kept. Syntax: `form=kinds,form=kinds`, e.g.
-`d=qko,w=vif`. Kinds not named stay `x`. The embedding table is weight-only int8 in every variant.
-Timing and cosine exactly as scripts/text_variants.py (service session options, 1 thread, interleaved).
+Usage (models/toolkit): .venv/bin/python scripts/text_mixed.py --fp32 text_encoder.fp32.onnx \
+    --out runs/text-mixed --variants int8-dynamic:d=qkvoif smooth:s=qkvoif@0.7 mix:d=qko,n8b32=vif
+The fp32 graph comes from `python -m medcap_toolkit text-fp32`. A variant is `<name>:<spec>`; the spec
+assigns each per-layer MatMul kind a form as `form=kinds,form=kinds[@alpha]`. Kinds: q, k, v (attention
+query/key/value), o (attention output), i (FFN input), f (FFN output); kinds not named stay `x`. Forms:
+  n4b32, n4b16, n8b32  MatMulNBits 4/8-bit, block 32/16, accuracy_level 4 (int8 activations per row/block)
+  d                    quantize_dynamic int8 (u8 activations, one scale per tensor)
+  s                    SmoothQuant then `d`: activation range migrated per input channel into the weights
+                       (calibrated on train captions; `@alpha` at the end of the spec, default 0.5)
+  r                    int8 activations with one scale per token x per-column int8 weights (MatMulInteger)
+  h                    float16 MatMul between Casts
+  w                    weight-only per-column int8, folded to float32 at load
+  x                    float32 kept
+The embedding table is weight-only int8 in every variant. Timing and cosine as scripts/text_variants.py
+(the service's session options, 1 thread, variants interleaved in one process).
 """
 from __future__ import annotations
 
