@@ -12,6 +12,7 @@ import { benchExplanations } from "./explain.bench.js";
 import { syntheticPoints } from "./bench.inputs.js";
 import { load, percentile, summarize, time } from "./latency.stats.js";
 import { seededRandom } from "../core/seeded.random.js";
+import { cosine } from "../core/cosine.js";
 
 export interface BenchOptions {
   /** Vector counts for the store benchmark. */
@@ -58,18 +59,6 @@ function legacyScalarScan(data: Float32Array, size: number, dim: number, q: Floa
     }
   }
   return best.map((b) => b.slot);
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 const heapBytes = () => {

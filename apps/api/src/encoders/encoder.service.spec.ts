@@ -9,6 +9,7 @@ import { loadConfig } from "../config/config.js";
 import type { MedcapError } from "../core/errors.js";
 import { writeSyntheticDicom } from "../../test/dicom.fixture.js";
 import { type EncoderConfig, EncoderService } from "./encoder.service.js";
+import { cosine } from "../core/cosine.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyDir = path.join(here, "fixtures", "tiny-model");
@@ -32,18 +33,6 @@ const config = (overrides: Partial<EncoderConfig> = {}): EncoderConfig => ({
 interface Parity {
   images: { file: string; embedding: number[] }[];
   texts: { text: string; inputIds: number[]; embedding: number[] }[];
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 /** Every parity fixture through both the request path and the bulk path; returns the worst cosines. */

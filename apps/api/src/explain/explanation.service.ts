@@ -13,10 +13,10 @@ import { sha256Hex } from "../ingest/image.store.js";
 import type { EmbeddingRepository } from "../search/embedding.repository.js";
 import type { ImageQuery, ModelRef } from "../search/search.types.js";
 import { type CacheStats, ExplanationCache, explanationKey } from "./explanation.cache.js";
+import { cosine } from "../core/cosine.js";
 import { renderHeatmap } from "./heatmap.png.js";
 import {
   cellRects,
-  cosine,
   DEFAULT_GRID,
   type DisplayRect,
   gridCells,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cellRects, cosine, gridCells, heatFromDrops, OCCLUDER_LUMINANCE, occlude, patchAround } from "./occlusion.js";
+import { cosine } from "../core/cosine.js";
+import { cellRects, gridCells, heatFromDrops, OCCLUDER_LUMINANCE, occlude, patchAround } from "./occlusion.js";
 
 const spec = { size: 10, mean: [0.5, 0.4, 0.3], std: [0.5, 0.25, 0.2] };
 

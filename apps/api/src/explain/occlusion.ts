@@ -66,18 +66,6 @@ export function occlude(tensor: Float32Array, spec: ImagePreprocessSpec, cell: G
   return out;
 }
 
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
-}
-
 /**
  * Heat per cell: the cosine drop scaled by the largest drop, clipped at 0. A cell whose occlusion
  * raises the similarity (negative drop) gets no heat; all heat 0 when no occlusion lowers it.

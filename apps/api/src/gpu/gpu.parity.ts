@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../core/logger.js";
 import { type EncoderConfig, EncoderService } from "../encoders/encoder.service.js";
+import { cosine } from "../core/cosine.js";
 
 export interface ParityItem {
   kind: "image" | "text";
@@ -30,18 +31,6 @@ export interface ParityReport {
 interface ParityFile {
   images: { file: string; embedding: number[] }[];
   texts: { text: string; embedding: number[] }[];
-}
-
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 export async function checkParity(modelDir: string, config: EncoderConfig, logger: Logger, minCosine = 0.999): Promise<ParityReport> {
