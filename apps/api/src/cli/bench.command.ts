@@ -119,6 +119,16 @@ export function registerBenchCommand(program: Command) {
           .map(Number)
           .filter((n) => n > 0);
         let result: Record<string, unknown>;
+        // What every full run measures; the HTTP run adds its server hooks.
+        const runOptions = {
+          vectorSizes: sizes,
+          queries: Number(opts.queries),
+          log,
+          textReference: opts.textReference,
+          imageBatches,
+          baseline,
+          explainImages: Number(opts.explainImages),
+        };
         if (opts.http && !opts.explainOnly) {
           const metrics = createServerMetrics();
           const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
@@ -164,13 +174,7 @@ export function registerBenchCommand(program: Command) {
           const bench = new BenchService(ctx.db.prisma, ctx.images, stages);
           try {
             result = await bench.run({
-              vectorSizes: sizes,
-              queries: Number(opts.queries),
-              log,
-              textReference: opts.textReference,
-              imageBatches,
-              baseline,
-              explainImages: Number(opts.explainImages),
+              ...runOptions,
               http: {
                 takeStageTimes: () => {
                   const taken = stageTimes;
@@ -226,15 +230,7 @@ export function registerBenchCommand(program: Command) {
                   machine: bench.machine(),
                   explanation: await benchExplanations(ctx.db.prisma, ctx.images, rr, Number(opts.explainImages), log),
                 }
-              : await bench.run({
-                  vectorSizes: sizes,
-                  queries: Number(opts.queries),
-                  log,
-                  textReference: opts.textReference,
-                  imageBatches,
-                  baseline,
-                  explainImages: Number(opts.explainImages),
-                });
+              : await bench.run(runOptions);
           } finally {
             await rr.close();
           }
