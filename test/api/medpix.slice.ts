@@ -17,15 +17,23 @@ export async function readMedpixDescriptions(): Promise<MedpixDescription[]> {
   return JSON.parse(await readFile(path.join(root, "Descriptions.json"), "utf8")) as MedpixDescription[];
 }
 
+/** What `medcap index --json` reports about the slice. */
+export interface SliceIndexReport {
+  images: number;
+  captions: number;
+  /** Whether the indexed version is the active one (the first index of a fresh database makes it so). */
+  active: boolean;
+}
+
 /**
  * Imports every image of the given cases as dataset `medpix-slice` into the data folder of `env`,
- * then indexes it. Case i (in the order given) goes to dev when i % devEvery === devEvery - 1.
+ * then indexes it (its report is returned). Case i (in the order given) goes to dev when i % devEvery === devEvery - 1.
  */
 export async function importMedpixSlice(
   dataDir: string,
   env: Record<string, string>,
   slice: { descriptions: MedpixDescription[]; caseIds: string[]; devEvery: number; title?: (caseId: string) => string },
-): Promise<{ cases: { imported: number } }> {
+): Promise<{ cases: { imported: number }; index: SliceIndexReport }> {
   const { caseIds, devEvery } = slice;
   const lines = slice.descriptions
     .filter((d) => caseIds.includes(d.U_id))
@@ -44,6 +52,6 @@ export async function importMedpixSlice(
   const file = path.join(dataDir, "slice.jsonl");
   await writeFile(file, `${lines.join("\n")}\n`);
   const imported = await medcapJson<{ cases: { imported: number } }>(["import", "jsonl", file, "--dataset", "medpix-slice", "--json"], env);
-  await medcapJson(["index", "--json"], env);
-  return imported;
+  const index = await medcapJson<SliceIndexReport>(["index", "--json"], env);
+  return { cases: imported.cases, index };
 }

@@ -4,11 +4,12 @@
 // job indexes B without activating it, activation switches what searches and /readyz report, the CLI
 // never changes the active version unless asked, and an activation by another process is followed.
 import type { ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { medcap, medcapJson, medpixDir, repoRoot, serve } from "./medcap.process.js";
+import { medcap, medcapJson, repoRoot, serve } from "./medcap.process.js";
+import { importMedpixSlice, readMedpixDescriptions } from "./medpix.slice.js";
 
 const modelsDir = path.join(repoRoot, "models");
 const dirA = path.join(modelsDir, "medcap-base-v1");
@@ -76,34 +77,13 @@ beforeAll(async () => {
   await chmod(dataDir, 0o755);
   // A short poll so the cross-process follow is quick to observe; the default is 5 s.
   env = { MEDCAP_DATA_DIR: dataDir, MEDCAP_MODEL_DIR: dirA, MEDCAP_MODELS_DIR: modelsDir, MEDCAP_MODEL_POLL_MS: "300" };
-  const root = path.join(medpixDir, "MedPix-2-0");
-  const descriptions = JSON.parse(await readFile(path.join(root, "Descriptions.json"), "utf8")) as {
-    U_id: string;
-    image: string;
-    Type: string;
-    Description: { Caption: string; Plane: string | null };
-  }[];
-  const uids = [...new Set(descriptions.map((d) => d.U_id))].slice(0, 5);
-  const rows = descriptions.filter((d) => uids.includes(d.U_id));
-  const lines = rows.map((d) =>
-    JSON.stringify({
-      id: d.image,
-      image: path.join(root, "images", `${d.image}.png`),
-      caption: d.Description.Caption,
-      case: d.U_id,
-      modality: d.Type,
-      plane: d.Description.Plane,
-      split: uids.indexOf(d.U_id) === 4 ? "dev" : "train",
-      title: `MedPix ${d.U_id}`,
-    }),
-  );
-  await writeFile(path.join(dataDir, "slice.jsonl"), `${lines.join("\n")}\n`);
-  await medcapJson(["import", "jsonl", path.join(dataDir, "slice.jsonl"), "--dataset", "medpix-slice", "--json"], env);
+  const descriptions = await readMedpixDescriptions();
+  const caseIds = [...new Set(descriptions.map((d) => d.U_id))].slice(0, 5);
+  const { index: indexed } = await importMedpixSlice(dataDir, env, { descriptions, caseIds, devEvery: 5, title: (id) => `MedPix ${id}` });
   // The first index of a fresh database: no version is active yet, so A becomes the active one.
-  const indexed = await medcapJson<{ active: boolean; images: number; captions: number }>(["index", "--json"], env);
   expect(indexed.active).toBe(true);
   catalogue = { images: indexed.images, captions: indexed.captions };
-  expect(catalogue.images).toBe(rows.length);
+  expect(catalogue.images).toBe(descriptions.filter((d) => caseIds.includes(d.U_id)).length);
   admin = (await medcapJson<{ secret: string }>(["keys", "create", "--role", "admin", "--label", "activation e2e", "--json"], env)).secret;
   server = await serve(env);
 }, 300_000);
