@@ -2,7 +2,7 @@
 // caption edits, role refusals, evaluations and re-index jobs, API keys. Screenshots: test-results/admin/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { type Stack, graphql, login, newPage, screenshot, startStack } from "./admin.harness.js";
+import { type Stack, graphql, login, withPage, screenshot, startStack } from "./admin.harness.js";
 
 let stack: Stack;
 
@@ -34,119 +34,112 @@ describe("admin in a browser: curation, roles, jobs and keys", () => {
     const corrected = "Coronal CT: enlarged prostate with coarse calcifications; no dominant mass (curated in e2e).";
     const acceptNote = "Calcifications are in the prostate, not the bladder wall; say so.";
     const rejectNote = "I think the plane is wrong here.";
-    const annotator = await newPage(stack);
-    try {
-      const { page } = annotator;
-      await login(page, stack.keys.annotator);
-      await page.goto(`/cases?q=${encodeURIComponent(stack.sample.title)}`);
-      await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
-      const images = page.locator("article.case-image");
-      await images.first().waitFor();
-      expect(await images.count()).toBeGreaterThanOrEqual(2);
-      // Annotators flag; they do not edit.
-      expect(await page.getByRole("button", { name: /Edit caption/ }).count()).toBe(0);
-      for (const [index, reason, note] of [
-        [0, "WRONG_FINDING", acceptNote],
-        [1, "WRONG_ANATOMY", rejectNote],
-      ] as const) {
-        const image = images.nth(index);
-        await image.getByRole("button", { name: /Flag caption/ }).click();
-        await image.getByLabel("Reason").selectOption(reason);
-        await image.getByLabel("Note for the curator").fill(note);
-        if (index === 0) await screenshot(page, "08-annotator-flag-form");
-        await image.getByRole("button", { name: "Submit flag" }).click();
-        await image.getByText("Flagged · a curator will review it").waitFor();
-      }
-      await page.reload();
-      await images.first().getByText("1 open flag").waitFor();
-      await screenshot(page, "09-annotator-flagged");
-    } catch (err) {
-      await screenshot(annotator.page, "FAILED-annotator-flag").catch(() => undefined);
-      throw err;
-    } finally {
-      await annotator.context.close();
-    }
-
-    const curator = await newPage(stack);
-    try {
-      const { page } = curator;
-      await login(page, stack.keys.curator);
-      await page.goto("/review");
-      const card = page.getByTestId("review-flag");
-      await card.waitFor();
-      await page.getByText("Flag 1 of 2").waitFor();
-      expect(await page.getByLabel("Keyboard shortcuts").textContent()).toMatch(/j.*k.*a.*r.*e/s);
-      // j/k move through the queue.
-      const firstNote = await card.textContent();
-      await page.keyboard.press("j");
-      await page.getByText("Flag 2 of 2").waitFor();
-      expect(await card.textContent()).not.toBe(firstNote);
-      await page.keyboard.press("k");
-      await page.getByText("Flag 1 of 2").waitFor();
-      // w shows why the model matches the image and its caption; w again hides it.
-      await page.keyboard.press("w");
-      await card.getByTestId("explain-heat").waitFor({ timeout: 120_000 });
-      expect(await card.getByTestId("word-weights").locator(".word-weight").count()).toBeGreaterThan(0);
-      await screenshot(page, "10a-review-why");
-      await page.keyboard.press("w");
-      expect(await card.getByTestId("explain-heat").count()).toBe(0);
-
-      for (let handled = 0; handled < 2; handled++) {
-        await card.waitFor();
-        const text = (await card.textContent()) ?? "";
-        if (text.includes(rejectNote)) {
-          // r without a comment asks for one; with it, rejects.
-          await page.keyboard.press("r");
-          expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("comment");
-          await page.getByLabel("Comment").fill("Plane matches the image; keeping the caption.");
-          await page.keyboard.press("Escape");
-          await page.keyboard.press("r");
-          await page.getByText("Rejected. The caption stays as it was.").waitFor();
-          await queueSettled(page);
-        } else {
-          expect(text).toContain(acceptNote);
-          // e focuses the editor; Esc leaves it; a accepts, all from the keyboard.
-          await page.keyboard.press("e");
-          expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("corrected");
-          await page.getByLabel(/Corrected caption/).fill(corrected);
-          await screenshot(page, "10-review-queue");
-          await page.keyboard.press("Escape");
-          await page.keyboard.press("a");
-          await page.getByText(/Accepted\. The caption is now at revision 2\./).waitFor();
-          await queueSettled(page);
+    await withPage(
+      stack,
+      async (page) => {
+        await login(page, stack.keys.annotator);
+        await page.goto(`/cases?q=${encodeURIComponent(stack.sample.title)}`);
+        await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
+        const images = page.locator("article.case-image");
+        await images.first().waitFor();
+        expect(await images.count()).toBeGreaterThanOrEqual(2);
+        // Annotators flag; they do not edit.
+        expect(await page.getByRole("button", { name: /Edit caption/ }).count()).toBe(0);
+        for (const [index, reason, note] of [
+          [0, "WRONG_FINDING", acceptNote],
+          [1, "WRONG_ANATOMY", rejectNote],
+        ] as const) {
+          const image = images.nth(index);
+          await image.getByRole("button", { name: /Flag caption/ }).click();
+          await image.getByLabel("Reason").selectOption(reason);
+          await image.getByLabel("Note for the curator").fill(note);
+          if (index === 0) await screenshot(page, "08-annotator-flag-form");
+          await image.getByRole("button", { name: "Submit flag" }).click();
+          await image.getByText("Flagged · a curator will review it").waitFor();
         }
-      }
-      await page.getByText("The queue is empty.").waitFor();
-      await page.getByRole("link", { name: "See it in the case" }).click();
-      await page.waitForURL(/\/cases\//);
-      const first = page.locator("article.case-image").first();
-      expect(await first.getByTestId("caption-text").textContent()).toBe(corrected);
-      const revisions = first.getByTestId("revisions");
-      await revisions.waitFor();
-      const text = (await revisions.textContent()) ?? "";
-      expect(text).toContain("r2");
-      expect(text).toContain(corrected);
-      expect(text).toContain("r1");
-      expect(await first.getByTestId("flags").textContent()).toContain("Accepted");
-      const second = page.locator("article.case-image").nth(1);
-      expect(await second.getByTestId("flags").textContent()).toContain("Rejected");
-      expect(await second.locator(".label").first().textContent()).toContain("revision 1");
-      await screenshot(page, "11-curator-sees-revision");
+        await page.reload();
+        await images.first().getByText("1 open flag").waitFor();
+        await screenshot(page, "09-annotator-flagged");
+      },
+      "annotator-flag",
+    );
 
-      await page.goto("/review?status=REJECTED");
-      await card.waitFor();
-      expect(await card.textContent()).toContain("Plane matches the image");
-    } catch (err) {
-      await screenshot(curator.page, "FAILED-curator-resolve").catch(() => undefined);
-      throw err;
-    } finally {
-      await curator.context.close();
-    }
+    await withPage(
+      stack,
+      async (page) => {
+        await login(page, stack.keys.curator);
+        await page.goto("/review");
+        const card = page.getByTestId("review-flag");
+        await card.waitFor();
+        await page.getByText("Flag 1 of 2").waitFor();
+        expect(await page.getByLabel("Keyboard shortcuts").textContent()).toMatch(/j.*k.*a.*r.*e/s);
+        // j/k move through the queue.
+        const firstNote = await card.textContent();
+        await page.keyboard.press("j");
+        await page.getByText("Flag 2 of 2").waitFor();
+        expect(await card.textContent()).not.toBe(firstNote);
+        await page.keyboard.press("k");
+        await page.getByText("Flag 1 of 2").waitFor();
+        // w shows why the model matches the image and its caption; w again hides it.
+        await page.keyboard.press("w");
+        await card.getByTestId("explain-heat").waitFor({ timeout: 120_000 });
+        expect(await card.getByTestId("word-weights").locator(".word-weight").count()).toBeGreaterThan(0);
+        await screenshot(page, "10a-review-why");
+        await page.keyboard.press("w");
+        expect(await card.getByTestId("explain-heat").count()).toBe(0);
+
+        for (let handled = 0; handled < 2; handled++) {
+          await card.waitFor();
+          const text = (await card.textContent()) ?? "";
+          if (text.includes(rejectNote)) {
+            // r without a comment asks for one; with it, rejects.
+            await page.keyboard.press("r");
+            expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("comment");
+            await page.getByLabel("Comment").fill("Plane matches the image; keeping the caption.");
+            await page.keyboard.press("Escape");
+            await page.keyboard.press("r");
+            await page.getByText("Rejected. The caption stays as it was.").waitFor();
+            await queueSettled(page);
+          } else {
+            expect(text).toContain(acceptNote);
+            // e focuses the editor; Esc leaves it; a accepts, all from the keyboard.
+            await page.keyboard.press("e");
+            expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("corrected");
+            await page.getByLabel(/Corrected caption/).fill(corrected);
+            await screenshot(page, "10-review-queue");
+            await page.keyboard.press("Escape");
+            await page.keyboard.press("a");
+            await page.getByText(/Accepted\. The caption is now at revision 2\./).waitFor();
+            await queueSettled(page);
+          }
+        }
+        await page.getByText("The queue is empty.").waitFor();
+        await page.getByRole("link", { name: "See it in the case" }).click();
+        await page.waitForURL(/\/cases\//);
+        const first = page.locator("article.case-image").first();
+        expect(await first.getByTestId("caption-text").textContent()).toBe(corrected);
+        const revisions = first.getByTestId("revisions");
+        await revisions.waitFor();
+        const text = (await revisions.textContent()) ?? "";
+        expect(text).toContain("r2");
+        expect(text).toContain(corrected);
+        expect(text).toContain("r1");
+        expect(await first.getByTestId("flags").textContent()).toContain("Accepted");
+        const second = page.locator("article.case-image").nth(1);
+        expect(await second.getByTestId("flags").textContent()).toContain("Rejected");
+        expect(await second.locator(".label").first().textContent()).toContain("revision 1");
+        await screenshot(page, "11-curator-sees-revision");
+
+        await page.goto("/review?status=REJECTED");
+        await card.waitFor();
+        expect(await card.textContent()).toContain("Plane matches the image");
+      },
+      "curator-resolve",
+    );
   });
 
   it("a curator edits a caption directly and the case shows the new revision with its comment", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.curator);
       await page.goto("/cases?q=" + encodeURIComponent(stack.sample.title));
       await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
@@ -184,17 +177,11 @@ describe("admin in a browser: curation, roles, jobs and keys", () => {
       );
       expect(await second.getByTestId("revisions").textContent()).toContain("spelling and laterality");
       await screenshot(page, "12-curator-edited-caption");
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("a viewer is refused: no curation controls, no key management, and the API says FORBIDDEN", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.viewer);
       expect(await page.getByTestId("role").textContent()).toBe("viewer");
       expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).count()).toBe(0);
@@ -245,17 +232,11 @@ describe("admin in a browser: curation, roles, jobs and keys", () => {
           id: captionId,
         }),
       ).rejects.toMatchObject({ code: "FORBIDDEN" });
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("a curator runs an evaluation and a re-index, watching job progress, then compares runs", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.curator);
       await page.goto("/evaluations");
       await page.getByLabel("Protocol").selectOption("RETRIEVAL");
@@ -293,17 +274,11 @@ describe("admin in a browser: curation, roles, jobs and keys", () => {
       await page.getByRole("heading", { name: "Trends" }).waitFor();
       expect(await page.getByRole("img", { name: /R@10 retrieval DEV/ }).count()).toBeGreaterThan(0);
       await screenshot(page, "16-dashboard-with-runs");
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   }, 240_000);
 
   it("an admin creates an API key, sees its secret once, and revokes it", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.admin);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
       // A blank label passes `required` but not the action: the refusal shows in place with its code.
@@ -331,11 +306,6 @@ describe("admin in a browser: curation, roles, jobs and keys", () => {
         .getByText(/^revoked/)
         .waitFor();
       await expect(graphql(stack.apiUrl, secret, "{ me { role } }")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort } from "@medcap/db";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 const run = promisify(execFile);
 
@@ -282,6 +283,26 @@ export async function newPage(stack: Stack): Promise<{ context: BrowserContext; 
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   return { context, page };
+}
+
+/**
+ * Runs `fn` on a fresh page in its own browser context. When it fails, a `FAILED-<name>` screenshot
+ * (by default the test's name) is saved before the error goes on; the context is closed either way.
+ */
+export async function withPage<T>(
+  stack: Stack,
+  fn: (page: Page, context: BrowserContext) => Promise<T>,
+  name: string = expect.getState().currentTestName ?? "test",
+): Promise<T> {
+  const { context, page } = await newPage(stack);
+  try {
+    return await fn(page, context);
+  } catch (err) {
+    await screenshot(page, `FAILED-${name}`).catch(() => undefined);
+    throw err;
+  } finally {
+    await context.close();
+  }
 }
 
 /** Signs in through the login form, as a person would. */

@@ -2,7 +2,7 @@
 // Postgres with a MedPix subset imported and indexed: sign-in, cases, search, captioning, why?. Screenshots: test-results/admin/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import sharp from "sharp";
-import { type Stack, login, newPage, screenshot, startStack } from "./admin.harness.js";
+import { type Stack, login, withPage, screenshot, startStack } from "./admin.harness.js";
 
 let stack: Stack;
 
@@ -16,8 +16,7 @@ afterAll(async () => {
 
 describe("admin in a browser: sign-in, browsing and search", () => {
   it("signs a curator in and out, and refuses a wrong key", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page, context) => {
       await page.goto("/");
       expect(new URL(page.url()).pathname).toBe("/login");
       await page.getByLabel("API key").fill("mcp_not-a-real-key");
@@ -46,17 +45,11 @@ describe("admin in a browser: sign-in, browsing and search", () => {
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.waitForURL((url) => url.pathname === "/cases" && url.searchParams.get("split") === "DEV");
       await page.getByText("2 cases match the filters").waitFor();
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("browses cases: paginated table, filters, case detail with every image", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.curator);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Cases" }).click();
       const table = page.getByRole("table", { name: "Cases" });
@@ -125,17 +118,11 @@ describe("admin in a browser: sign-in, browsing and search", () => {
       await page.getByRole("button", { name: "Search", exact: true }).click();
       await page.getByTestId("caption-results").waitFor();
       expect(await page.getByTestId("caption-results").locator("li").count()).toBeGreaterThan(0);
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("searches images by text and links results to their cases", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.viewer);
       await page.goto("/search");
       await page.getByLabel("Clinical phrase").fill("axial CT of the head");
@@ -149,17 +136,11 @@ describe("admin in a browser: sign-in, browsing and search", () => {
       await screenshot(page, "05-search-text");
       await tiles.first().click();
       await page.waitForURL(/\/cases\/[^/]+#image-/);
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("captions an uploaded image: top-k captions with scores and source cases", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.viewer);
       await page.goto("/search");
       await page.getByRole("tab", { name: "Image → captions" }).click();
@@ -182,17 +163,11 @@ describe("admin in a browser: sign-in, browsing and search", () => {
       await page.getByTestId("image-results").waitFor();
       expect(await page.getByTestId("image-results").locator("a.image-tile").count()).toBeGreaterThan(0);
       await screenshot(page, "07-search-similar");
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("why? on a caption result draws the heat map over the query image and highlights the caption's words", async () => {
-    const { context, page } = await newPage(stack);
-    try {
+    await withPage(stack, async (page) => {
       await login(page, stack.keys.viewer);
       await page.goto("/search");
       await page.getByRole("tab", { name: "Image → captions" }).click();
@@ -211,11 +186,6 @@ describe("admin in a browser: sign-in, browsing and search", () => {
       expect(await first.getByTestId("why-panel").count()).toBe(0);
       await first.getByTestId("why-toggle").click();
       expect(await first.getByTestId("explain-heat").getAttribute("src")).toBe(heat);
-    } catch (err) {
-      await screenshot(page, `FAILED-${expect.getState().currentTestName ?? "test"}`).catch(() => undefined);
-      throw err;
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
