@@ -76,6 +76,8 @@ export interface CreateServerOptions {
   bootstrap?: BootstrapState;
   /** Receives every request's stage timings (medcap bench); without it nothing is timed. */
   stageSink?: StageSink;
+  /** How often the `medcap_jobs` gauge re-counts jobs in Postgres (default 15 s; scrapes never query). */
+  jobGaugeRefreshMs?: number;
 }
 
 export interface MedcapServer {
@@ -127,7 +129,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     },
   };
 
-  const stopJobGauge = registerJobGauge(metrics, () => queue.countByStatus());
+  const stopJobGauge = registerJobGauge(metrics, () => queue.countByStatus(), options.jobGaugeRefreshMs);
 
   const app = express();
   app.disable("x-powered-by");

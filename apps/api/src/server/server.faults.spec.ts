@@ -135,7 +135,15 @@ beforeAll(async () => {
     secrets[name] = (await keys.create({ label: name, role }, "test")).secret;
   }
   retrieval = await openRetrieval(ctx);
-  server = await createServer({ ctx, retrieval: retrieval.search, worker: false, onClose: () => retrieval.close() });
+  server = await createServer({
+    ctx,
+    retrieval: retrieval.search,
+    worker: false,
+    onClose: () => retrieval.close(),
+    // Only the start-up count of the job gauge: its 15 s background refresh could otherwise land inside
+    // the metrics test's scrapes, which must cause no query of their own.
+    jobGaugeRefreshMs: 3_600_000,
+  });
   url = (await server.listen(0, "127.0.0.1")).url;
   origin = url.replace(/\/graphql$/, "");
 });
