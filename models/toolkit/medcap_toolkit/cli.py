@@ -43,12 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--version", default="2.0.0")
     f.add_argument("--medpix")
     f.add_argument("--skip-train", action="store_true", help="export an existing <run>/best.pt")
-    q = sub.add_parser("quantize-text", help="fp32 text encoder graph → the served graph (MatMulNBits 8-bit)")
+    q = sub.add_parser("quantize-text", help="fp32 text encoder graph → the served graph (MatMulNBits 8-bit), or the "
+                                             "faster int8-per-token graph (min cosine below 0.999, see results/text_q8.md)")
     q.add_argument("--fp32", required=True, help="fp32 text_encoder ONNX file (export --quantize none, or text-fp32)")
     q.add_argument("--out", required=True, help="quantised ONNX file to write")
     q.add_argument("--block-size", type=int, default=32)
     q.add_argument("--accuracy-level", type=int, default=4, help="4: int8 activations (VNNI); 0: fp32 compute")
-    r = sub.add_parser("text-fp32", help="a committed (nbits8 or int8-weights) text graph → its fp32 twin (pre-trained "
+    q.add_argument("--form", choices=("nbits8", "int8-per-token"), default="nbits8")
+    q.add_argument("--blocked", default="f", help="int8-per-token: kinds (i, f) quantised per token and block; '' = none")
+    q.add_argument("--medpix", help="int8-per-token: MedPix folder for the calibration captions")
+    r = sub.add_parser("text-fp32", help="a committed (nbits8, int8-per-token or int8-weights) text graph → its fp32 twin (pre-trained "
                                          "tower weights restored exactly; the reference of medcap bench --text-reference)")
     r.add_argument("--quantised", required=True, help="text encoder with MatMulNBits or DequantizeLinear weights")
     r.add_argument("--out", required=True)
@@ -87,9 +91,14 @@ def main(argv: list[str] | None = None) -> int:
             ckpt = train_final(Path(args.cv), run, args.name, args.medpix, log=lambda m: print(m, flush=True))
         export_v2(ckpt, Path(args.cv), Path(args.out), args.name, args.version)
     elif args.cmd == "quantize-text":
-        from .text_graph import quantize_nbits
+        if args.form == "int8-per-token":
+            from .text_q8 import build
 
-        print(json.dumps(quantize_nbits(Path(args.fp32), Path(args.out), args.block_size, args.accuracy_level)))
+            print(json.dumps(build(Path(args.fp32), Path(args.out), args.blocked, args.medpix)))
+        else:
+            from .text_graph import quantize_nbits
+
+            print(json.dumps(quantize_nbits(Path(args.fp32), Path(args.out), args.block_size, args.accuracy_level)))
     elif args.cmd == "text-fp32":
         from .text_graph import to_fp32
 

@@ -115,16 +115,19 @@ def _restore(w: np.ndarray, step: float, pretrained: dict[str, np.ndarray]) -> t
 
 
 def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarray] | None = None) -> dict:
-    """Weight-only int8 (DequantizeLinear) or nbits8 (MatMulNBits) text graph → float32 graph; see the
-    module doc. to_fp32 of the committed nbits8 graph gives back the graph it was quantised from."""
+    """Weight-only int8 (DequantizeLinear), nbits8 (MatMulNBits) or int8-per-token (text_q8) text graph →
+    float32 graph; see the module doc. to_fp32 of the committed nbits8 graph gives back the graph it was quantised from."""
     import onnx
     from onnx import helper, numpy_helper
+
+    from .text_q8 import weight_key
 
     pretrained = pretrained_weights() if pretrained is None else pretrained
     model = onnx.load(str(quantised_path))
     graph = model.graph
     inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     restored, folded, consumed, new_inits, nodes = [], [], set(), [], []
+    consumed.update(i for i in inits if "|q8" in i or i.startswith("q8|"))
 
     def weight(name: str, w: np.ndarray, step: float) -> None:
         key, w = _restore(w, step, pretrained)
@@ -140,6 +143,23 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
             w = (q.astype(np.float32) - zero.reshape(shape).astype(np.float32)) * scale.reshape(shape)
             weight(node.output[0], w.astype(np.float32), float(scale.max()))
             consumed.update(node.input[:3])
+        elif "|q8|" in node.name:  # text_q8.per_token_graph's block → one float32 MatMul
+            orig = node.name.split("|q8|")[0]
+            if not node.name.endswith("|q8|out"):
+                continue
+            mms = sorted((n for n in graph.node if n.op_type == "MatMulIntegerToFloat" and n.name.startswith(orig + "|q8|")),
+                         key=lambda n: n.name)
+            x = mms[0].input[0].split("|q8|")[0]
+            key = weight_key(orig)
+            if key in pretrained:  # GPTQ moved weights by more than half a step: restore by name, not value
+                w = np.ascontiguousarray(pretrained[key].T)
+            else:  # blocks stacked along K, smoothing divided back out
+                w = np.concatenate([inits[m.input[1]].astype(np.float32) * inits[m.input[3]] for m in mms])
+                if x + "|q8|inv_smooth" in inits:
+                    w = w * inits[x + "|q8|inv_smooth"][:, None]
+            new_inits.append(numpy_helper.from_array(w.astype(np.float32), orig + ".weight"))
+            (restored if key in pretrained else folded).append(orig)
+            nodes.append(helper.make_node("MatMul", [x, orig + ".weight"], list(node.output), name=orig))
         elif node.op_type == "MatMulNBits" and len(node.input) == 3 and node.input[1] in inits:
             attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
             if attrs.get("bits") != NBITS:
@@ -153,6 +173,8 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
         else:
             nodes.append(node)
     keep = [i for i in graph.initializer if i.name not in consumed]
+    for prop in [p for p in model.metadata_props if p.key.startswith("medcap.text.")]:
+        model.metadata_props.remove(prop)
     del graph.initializer[:]
     graph.initializer.extend(keep + new_inits)
     del graph.node[:]

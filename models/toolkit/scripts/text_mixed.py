@@ -22,7 +22,6 @@ import argparse
 import json
 import re
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,6 +30,7 @@ import numpy as np  # noqa: E402
 
 from medcap_toolkit import data  # noqa: E402
 from medcap_toolkit.export import quantize_weights_int8  # noqa: E402
+from medcap_toolkit.text_bench import compare  # noqa: E402
 from medcap_toolkit.tokenizer import WordPieceTokenizer  # noqa: E402
 
 KINDS = {"q": r"/self/query/MatMul$", "k": r"/self/key/MatMul$", "v": r"/self/value/MatMul$",
@@ -207,16 +207,6 @@ def build(fp32: Path, spec: str, out: Path, amax: dict | None = None, alpha: flo
     tmp.unlink()
 
 
-def session(path: Path):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.add_session_config_entry("session.disable_quant_qdq", "1")  # as the service does
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fp32", required=True)
@@ -252,42 +242,9 @@ def main() -> None:
     texts = sorted({r.caption for r in data.load_split(args.split)})
     if args.max_texts:
         texts = texts[:: max(1, len(texts) // args.max_texts)][: args.max_texts]
-
-    def feed(ts):
-        ids, mask = tok.batch(ts)
-        return {"input_ids": np.array(ids, dtype=np.int64), "attention_mask": np.array(mask, dtype=np.int64)}
-
-    sess = {n: session(p) for n, p in v.items()}
-    emb = {n: (np.concatenate([s.run(["embeddings"], feed([t]))[0] for t in texts]),
-               np.concatenate([s.run(["embeddings"], feed(texts[k:k + 32]))[0] for k in range(0, len(texts), 32)]))
-           for n, s in sess.items()}
-    ones = [feed([t]) for t in texts[:40]]
-    batches = [feed(texts[k:k + 32]) for k in range(0, 96, 32)]
-    lat, busy, names = {n: [] for n in v}, {n: 0.0 for n in v}, list(v)
-    for r in range(args.rounds):  # interleaved, so every variant sees the same machine load
-        for i, f in enumerate(ones):
-            for n in names if (i + r) % 2 else names[::-1]:
-                t = time.perf_counter()
-                sess[n].run(["embeddings"], f)
-                lat[n].append(time.perf_counter() - t)
-        for f in batches:
-            for n in names if r % 2 else names[::-1]:
-                t = time.perf_counter()
-                sess[n].run(["embeddings"], f)
-                busy[n] += time.perf_counter() - t
-    ref = emb["fp32"][0]
-    res = {}
-    for n in names:
-        alone, batched = emb[n]
-        res[n] = {"spec": specs[n], "bytes": v[n].stat().st_size,
-                  "batch1p50ms": float(np.median(lat[n][len(ones):]) * 1000),  # first round = warm-up
-                  "batch32TextsPerS": args.rounds * len(batches) * 32 / busy[n],
-                  "minCosAlone": float((alone * ref).sum(1).min()),
-                  "meanCosAlone": float((alone * ref).sum(1).mean()),
-                  "minCosBatched": float((batched * ref).sum(1).min())}
-    for n in names:
-        res[n]["batch1Ratio"] = res[n]["batch1p50ms"] / res["fp32"]["batch1p50ms"]
-        res[n]["batch32Ratio"] = res[n]["batch32TextsPerS"] / res["fp32"]["batch32TextsPerS"]
+    res = compare(v, tok, texts, rounds=args.rounds)
+    for n in res:
+        res[n]["spec"] = specs[n]
         print(n, json.dumps({k: (round(x, 5) if isinstance(x, float) else x) for k, x in res[n].items()}), flush=True)
     import onnxruntime
 

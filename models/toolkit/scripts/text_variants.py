@@ -16,26 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-
 from medcap_toolkit import data, text_graph  # noqa: E402
 from medcap_toolkit.export import quantize_weights_int8  # noqa: E402
+from medcap_toolkit.text_bench import compare  # noqa: E402
 from medcap_toolkit.tokenizer import WordPieceTokenizer  # noqa: E402
-
-
-def session(path: Path, threads: int = 1):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.add_session_config_entry("session.disable_quant_qdq", "1")  # as the service does
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 def main() -> None:
@@ -60,43 +48,12 @@ def main() -> None:
     tok = WordPieceTokenizer.from_vocab_file(md / "vocab.txt", max_length=128)
     texts = sorted({r.caption for r in data.load_split("dev")})
 
-    def feed(ts):
-        ids, mask = tok.batch(ts)
-        return {"input_ids": np.array(ids, dtype=np.int64), "attention_mask": np.array(mask, dtype=np.int64)}
-
-    sess = {n: session(p) for n, p in v.items()}
-    emb = {n: (np.concatenate([s.run(["embeddings"], feed([t]))[0] for t in texts]),
-               np.concatenate([s.run(["embeddings"], feed(texts[k:k + 32]))[0] for k in range(0, len(texts), 32)]))
-           for n, s in sess.items()}
-    ones = [feed([t]) for t in texts[:40]]
-    batches = [feed(texts[k:k + 32]) for k in range(0, 96, 32)]
-    lat = {n: [] for n in v}
-    busy = {n: 0.0 for n in v}
-    names = list(v)
-    for r in range(args.rounds):  # interleaved, so every variant sees the same machine load
-        for i, f in enumerate(ones):
-            for n in names if (i + r) % 2 else names[::-1]:
-                t = time.perf_counter()
-                sess[n].run(["embeddings"], f)
-                lat[n].append(time.perf_counter() - t)
-        for f in batches:
-            for n in names:
-                t = time.perf_counter()
-                sess[n].run(["embeddings"], f)
-                busy[n] += time.perf_counter() - t
-    ref_alone = emb["fp32"][0]
     res = {}
-    for n in names:
-        alone, batched = emb[n]
-        p50 = float(np.median(lat[n][len(ones):]) * 1000)  # first round = warm-up
-        res[n] = {"bytes": v[n].stat().st_size, "batch1p50ms": p50,
-                  "batch32TextsPerS": args.rounds * 96 / busy[n],
-                  "minCosToFp32Alone": float((alone * ref_alone).sum(1).min()),
-                  "meanCosToFp32Alone": float((alone * ref_alone).sum(1).mean()),
-                  "minCosToFp32Batched": float((batched * ref_alone).sum(1).min())}
-    for n in names:
-        res[n]["batch1RatioToFp32"] = res[n]["batch1p50ms"] / res["fp32"]["batch1p50ms"]
-        res[n]["batch32RatioToFp32"] = res[n]["batch32TextsPerS"] / res["fp32"]["batch32TextsPerS"]
+    for n, r in compare(v, tok, texts, rounds=args.rounds, batches=3).items():  # the card's key names
+        res[n] = {"bytes": r["bytes"], "batch1p50ms": r["batch1p50ms"], "batch32TextsPerS": r["batch32TextsPerS"],
+                  "minCosToFp32Alone": r["minCosAlone"], "meanCosToFp32Alone": r["meanCosAlone"],
+                  "minCosToFp32Batched": r["minCosBatched"], "batch1RatioToFp32": r["batch1Ratio"],
+                  "batch32RatioToFp32": r["batch32Ratio"]}
         print(n, json.dumps(res[n]), flush=True)
     import onnxruntime
 
