@@ -74,6 +74,23 @@ def quantize_nbits(fp32_path: Path, out_path: Path, block_size: int = BLOCK_SIZE
     return stats
 
 
+def quantize_dynamic_int8(fp32_path: Path, out_path: Path) -> None:
+    """onnxruntime's quantize_dynamic on every MatMul (per-column int8 weights, u8 activations with one
+    scale per tensor), then weight-only int8 for the embedding table as in the other forms. A comparison
+    point only (results/text_mixed.md, text_q8.md): fast, but cosine 0.98 and batch-dependent."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # needs ml_dtypes
+
+    from .export import quantize_weights_int8
+
+    tmp = Path(str(out_path) + ".dyn.tmp.onnx")
+    quantize_dynamic(str(fp32_path), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul"])
+    try:
+        quantize_weights_int8(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def nbits8_blocks(w: np.ndarray, block_size: int = BLOCK_SIZE) -> tuple[np.ndarray, np.ndarray]:
     """[K, N] float32 → (uint8 [N, K/block, block], float32 [N, K/block]): symmetric per block,
     q = round(w / scale) + 128 with scale = max|w| / 127 (MatMulNBits' default zero point is 128)."""
@@ -128,6 +145,10 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
     inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     restored, folded, consumed, new_inits, nodes = [], [], set(), [], []
     consumed.update(i for i in inits if "|q8" in i or i.startswith("q8|"))
+    q8_matmuls: dict[str, list] = {}  # original MatMul name → its int8 block(s), in block order
+    for n in sorted((n for n in graph.node if n.op_type == "MatMulIntegerToFloat" and "|q8|" in n.name),
+                    key=lambda n: n.name):
+        q8_matmuls.setdefault(n.name.split("|q8|")[0], []).append(n)
 
     def weight(name: str, w: np.ndarray, step: float) -> None:
         key, w = _restore(w, step, pretrained)
@@ -147,8 +168,7 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
             orig = node.name.split("|q8|")[0]
             if not node.name.endswith("|q8|out"):
                 continue
-            mms = sorted((n for n in graph.node if n.op_type == "MatMulIntegerToFloat" and n.name.startswith(orig + "|q8|")),
-                         key=lambda n: n.name)
+            mms = q8_matmuls[orig]
             x = mms[0].input[0].split("|q8|")[0]
             key = weight_key(orig)
             if key in pretrained:  # GPTQ moved weights by more than half a step: restore by name, not value

@@ -25,7 +25,6 @@ this graph (every added node is named `…|q8|…`).
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -38,8 +37,6 @@ from .text_bench import feed
 from .tokenizer import WordPieceTokenizer
 
 FORM = "int8-per-token"
-CASE_FIELDS = ("History", "Exam", "Findings", "Differential Diagnosis", "Case Diagnosis")
-TOPIC_FIELDS = ("Disease Discussion", "Treatment & Prognosis", "Title")
 SMOOTH_ALPHA = 0.5
 SMOOTH_KINDS = "qkvoi"  # not f: an extra pass over the wide GELU output costs more than it gains
 BLOCKED = "f"  # FFN output (GELU input): per-token scales per block of BLOCK channels
@@ -62,31 +59,11 @@ def kind_of(key: str) -> str:
     return KIND_OF[key.split(".", 3)[3].removesuffix(".weight")]
 
 
-# --- calibration text ----------------------------------------------------------------------------
+# --- calibration captions ----------------------------------------------------------------------------
 
-def sentences(split: str, base: str | Path | None = None, min_words: int = 3) -> list[str]:
-    """Sentences of one split's case text + its captions and templated captions, deduplicated, sorted."""
-    root = data.medpix_root(base)
-    out: set[str] = set()
-    with open(root / "splitted_dataset" / f"data_{split}.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            case = json.loads(line)
-            c, t = case.get("Case") or {}, case.get("Topic") or {}
-            for text in [c.get(k) for k in CASE_FIELDS] + [t.get(k) for k in TOPIC_FIELDS]:
-                for s in re.split(r"(?<=[.!?])\s+|\n+", text or ""):
-                    s = data.normalise_ws(s)
-                    if len(s.split()) >= min_words and s != "N/A":
-                        out.add(s)
-    for r in data.load_split(split, base):
-        out.update(x for x in (r.caption, r.template()) if x)
-    return sorted(out)
-
-
-def calibration_texts(base: str | Path | None = None, n: int = CALIBRATION_TEXTS, source: str = "captions") -> list[str]:
-    """Every n-th of the train split's distinct captions (source "captions") or case-text sentences."""
-    texts = sorted({r.caption for r in data.load_split("train", base)}) if source == "captions" else sentences("train", base)
+def calibration_texts(base: str | Path | None = None, n: int = CALIBRATION_TEXTS) -> list[str]:
+    """Every n-th of the train split's distinct captions."""
+    texts = sorted({r.caption for r in data.load_split("train", base)})
     return texts[:: max(1, len(texts) // n)][:n]
 
 

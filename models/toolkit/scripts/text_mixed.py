@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -31,15 +30,13 @@ import numpy as np  # noqa: E402
 from medcap_toolkit import data  # noqa: E402
 from medcap_toolkit.export import quantize_weights_int8  # noqa: E402
 from medcap_toolkit.text_bench import compare  # noqa: E402
+from medcap_toolkit.text_q8 import kind_of as key_kind, weight_key  # noqa: E402
 from medcap_toolkit.tokenizer import WordPieceTokenizer  # noqa: E402
 
-KINDS = {"q": r"/self/query/MatMul$", "k": r"/self/key/MatMul$", "v": r"/self/value/MatMul$",
-         "o": r"/attention/output/dense/MatMul$", "i": r"/intermediate/dense/MatMul$",
-         "f": r"layer\.\d+/output/dense/MatMul$"}
-
-
 def kind_of(name: str) -> str | None:
-    return next((k for k, rx in KINDS.items() if re.search(rx, name)), None)
+    """q k v o i f for a per-layer MatMul node of the text graph (text_q8's naming), else None."""
+    key = weight_key(name)
+    return key_kind(key) if key else None
 
 
 def nbits_blocks(w: np.ndarray, bits: int, block: int) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from medcap_toolkit import data, text_graph, text_q8  # noqa: E402
-from medcap_toolkit.export import quantize_weights_int8  # noqa: E402
 from medcap_toolkit.text_bench import compare  # noqa: E402
 from medcap_toolkit.tokenizer import WordPieceTokenizer  # noqa: E402
 
@@ -27,8 +26,6 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    from onnxruntime.quantization import QuantType, quantize_dynamic  # needs ml_dtypes
-
     md, out = Path(args.model_dir), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     g = {"fp32": out / "fp32.onnx", "nbits8": md / "text_encoder.onnx", "int8-dynamic": out / "int8-dynamic.onnx",
@@ -36,10 +33,7 @@ def main() -> None:
          "int8-per-token-8-outliers": out / "int8-per-token-o8.onnx",
          "int8-per-token-32-outliers": out / "int8-per-token-o32.onnx"}
     text_graph.to_fp32(md / "text_encoder.onnx", g["fp32"])
-    quantize_dynamic(str(g["fp32"]), str(out / "dyn.tmp.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"])
-    quantize_weights_int8(out / "dyn.tmp.onnx", g["int8-dynamic"])
-    (out / "dyn.tmp.onnx").unlink()
+    text_graph.quantize_dynamic_int8(g["fp32"], g["int8-dynamic"])
     builds = {"int8-per-token": text_q8.build(g["fp32"], g["int8-per-token"], blocked=""),
               "int8-per-token-f-blocked": text_q8.build(g["fp32"], g["int8-per-token-f-blocked"], blocked="f"),
               "int8-per-token-8-outliers": text_q8.build(g["fp32"], g["int8-per-token-8-outliers"], blocked="", outliers=8),

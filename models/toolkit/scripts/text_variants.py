@@ -32,18 +32,13 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    from onnxruntime.quantization import QuantType, quantize_dynamic  # needs ml_dtypes
-
     md, out = Path(args.model_dir), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     v = {name: out / f"{name}.onnx" for name in ("fp32", "int8-weights", "nbits8", "int8-dynamic")}
     text_graph.to_fp32(md / "text_encoder.onnx", v["fp32"])
     quantize_weights_int8(v["fp32"], v["int8-weights"])
     text_graph.quantize_nbits(v["fp32"], v["nbits8"])
-    quantize_dynamic(str(v["fp32"]), str(out / "dyn.tmp.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"])
-    quantize_weights_int8(out / "dyn.tmp.onnx", v["int8-dynamic"])  # the embedding table, as in the others
-    (out / "dyn.tmp.onnx").unlink()
+    text_graph.quantize_dynamic_int8(v["fp32"], v["int8-dynamic"])
 
     tok = WordPieceTokenizer.from_vocab_file(md / "vocab.txt", max_length=128)
     texts = sorted({r.caption for r in data.load_split("dev")})
