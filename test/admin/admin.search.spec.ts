@@ -1,10 +1,21 @@
 // The admin in a real browser (Debian's Chromium via playwright-core) against the real API on embedded
 // Postgres with a MedPix subset imported and indexed: sign-in, cases, search, captioning, why?. Screenshots: test-results/admin/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { type Stack, login, withPage, screenshot, startStack } from "./admin.harness.js";
 
 let stack: Stack;
+
+/** As a viewer: caption the sample image on the search page, asking for the top `k` captions. */
+async function captionSample(page: Page, k: number): Promise<void> {
+  await login(page, stack.keys.viewer);
+  await page.goto("/search");
+  await page.getByRole("tab", { name: "Image → captions" }).click();
+  await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles(stack.sample.imagePath);
+  await page.getByLabel("Top k").fill(String(k));
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+}
 
 beforeAll(async () => {
   stack = await startStack();
@@ -141,12 +152,7 @@ describe("admin in a browser: sign-in, browsing and search", () => {
 
   it("captions an uploaded image: top-k captions with scores and source cases", async () => {
     await withPage(stack, async (page) => {
-      await login(page, stack.keys.viewer);
-      await page.goto("/search");
-      await page.getByRole("tab", { name: "Image → captions" }).click();
-      await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles(stack.sample.imagePath);
-      await page.getByLabel("Top k").fill("3");
-      await page.getByRole("button", { name: "Search", exact: true }).click();
+      await captionSample(page, 3);
       const results = page.getByTestId("caption-results");
       await results.waitFor();
       const items = results.locator("li");
@@ -168,12 +174,7 @@ describe("admin in a browser: sign-in, browsing and search", () => {
 
   it("why? on a caption result draws the heat map over the query image and highlights the caption's words", async () => {
     await withPage(stack, async (page) => {
-      await login(page, stack.keys.viewer);
-      await page.goto("/search");
-      await page.getByRole("tab", { name: "Image → captions" }).click();
-      await page.getByLabel("Image file (PNG, JPEG or DICOM)").setInputFiles(stack.sample.imagePath);
-      await page.getByLabel("Top k").fill("2");
-      await page.getByRole("button", { name: "Search", exact: true }).click();
+      await captionSample(page, 2);
       const first = page.getByTestId("caption-results").locator("li").first();
       await first.getByTestId("why-toggle").click();
       await first.getByTestId("explain-heat").waitFor({ timeout: 120_000 });
