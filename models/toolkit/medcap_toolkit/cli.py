@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("export", help="export a checkpoint to an ONNX model folder")
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--out", required=True)
-    e.add_argument("--quantize", default="nbits8", choices=["nbits8", "int8-weights", "int8-dynamic", "none"],
-                   help="text encoder graph (nbits8: MatMulNBits 8-bit, int8 compute; see text_graph.py)")
+    e.add_argument("--quantize", default="nbits8", choices=["nbits8", "int8-per-token", "int8-weights", "int8-dynamic", "none"],
+                   help="text encoder graph (nbits8: MatMulNBits 8-bit, see text_graph.py; int8-per-token: the form v2 serves, for a frozen all-MiniLM-L6-v2 tower only, calibrated on MedPix train captions, see text_q8.py)")
     e.add_argument("--metrics", help="metrics.json from `eval` to embed in the manifest and card")
     e.add_argument("--ablation", help="ablation.json to render in the model card")
     e.add_argument("--medpix")
@@ -43,16 +43,25 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--version", default="2.0.0")
     f.add_argument("--medpix")
     f.add_argument("--skip-train", action="store_true", help="export an existing <run>/best.pt")
-    q = sub.add_parser("quantize-text", help="fp32 text encoder graph → the served graph (MatMulNBits 8-bit), or the "
-                                             "faster int8-per-token graph (min cosine below 0.999, see results/text_q8.md)")
+    q = sub.add_parser("quantize-text", help="fp32 text encoder graph → the served int8-per-token graph (per-token int8 "
+                                             "activations, Hadamard-rotated, GPTQ weights; results/text_q8.md) or the "
+                                             "earlier nbits8 graph (MatMulNBits 8-bit, no faster than fp32)")
     q.add_argument("--fp32", required=True, help="fp32 text_encoder ONNX file (export --quantize none, or text-fp32)")
     q.add_argument("--out", required=True, help="quantised ONNX file to write")
-    q.add_argument("--block-size", type=int, default=32)
-    q.add_argument("--accuracy-level", type=int, default=4, help="4: int8 activations (VNNI); 0: fp32 compute")
-    q.add_argument("--form", choices=("nbits8", "int8-per-token"), default="nbits8")
-    q.add_argument("--blocked", default="f", help="int8-per-token: kinds (i, f) quantised per token and block; '' = none")
+    q.add_argument("--block-size", type=int, default=32, help="nbits8: weights per scale block")
+    q.add_argument("--accuracy-level", type=int, default=4, help="nbits8: 4 = int8 activations (VNNI); 0 = fp32 compute")
+    q.add_argument("--form", choices=("nbits8", "int8-per-token"), default="int8-per-token")
+    q.add_argument("--blocked", default="", help="int8-per-token: kinds (i, f) quantised per token and block; '' = none")
+    q.add_argument("--rotate", type=int, default=16, help="int8-per-token: Hadamard block size (power of two; 0 = none)")
+    q.add_argument("--rotated", default="qkvif", help="int8-per-token: kinds whose inputs are rotated (q, k, v, o, i, f)")
+    q.add_argument("--smooth", default="qkvi", help="int8-per-token: kinds whose inputs get SmoothQuant factors")
     q.add_argument("--medpix", help="int8-per-token: MedPix folder for the calibration captions")
     q.add_argument("--outliers", type=int, default=0, help="int8-per-token: FFN-output input channels kept float32")
+    it = sub.add_parser("install-text", help="put a quantised text graph into a model folder: parity.json texts, "
+                                             "manifest quantization and file hashes follow (image encoder untouched)")
+    it.add_argument("--model-dir", required=True)
+    it.add_argument("--graph", help="the text encoder ONNX file (quantize-text output)")
+    it.add_argument("--hashes-only", action="store_true", help="only refresh the manifest's file hashes")
     r = sub.add_parser("text-fp32", help="a committed (nbits8, int8-per-token or int8-weights) text graph → its fp32 twin (pre-trained "
                                          "tower weights restored exactly; the reference of medcap bench --text-reference)")
     r.add_argument("--quantised", required=True, help="text encoder with MatMulNBits or DequantizeLinear weights")
@@ -95,11 +104,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.form == "int8-per-token":
             from .text_q8 import build
 
-            print(json.dumps(build(Path(args.fp32), Path(args.out), args.blocked, args.medpix, args.outliers)))
+            print(json.dumps(build(Path(args.fp32), Path(args.out), args.blocked, args.medpix, args.outliers,
+                                   rotate=args.rotate, rotated=args.rotated, smooth=args.smooth)))
         else:
             from .text_graph import quantize_nbits
 
             print(json.dumps(quantize_nbits(Path(args.fp32), Path(args.out), args.block_size, args.accuracy_level)))
+    elif args.cmd == "install-text":
+        from .export import install_text_graph, refresh_file_hashes
+
+        if args.hashes_only:
+            refresh_file_hashes(Path(args.model_dir))
+        elif not args.graph:
+            p.error("install-text needs --graph (or --hashes-only)")
+        else:
+            print(json.dumps(install_text_graph(Path(args.model_dir), Path(args.graph))))
     elif args.cmd == "text-fp32":
         from .text_graph import to_fp32
 

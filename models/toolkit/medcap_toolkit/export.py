@@ -149,8 +149,12 @@ def quantize_weights_int8(fp32_path: Path, out_path: Path, min_elements: int = 4
     return stats
 
 
-def quantize_text(fp32_path: Path, out_path: Path, mode: str) -> None:
-    if mode == "nbits8":
+def quantize_text(fp32_path: Path, out_path: Path, mode: str, medpix_dir=None) -> None:
+    if mode == "int8-per-token":  # calibrated on MedPix train captions; frozen pre-trained tower only
+        from .text_q8 import build
+
+        build(fp32_path, out_path, medpix_dir=medpix_dir)
+    elif mode == "nbits8":
         from .text_graph import quantize_nbits
 
         quantize_nbits(fp32_path, out_path)
@@ -165,6 +169,48 @@ def quantize_text(fp32_path: Path, out_path: Path, mode: str) -> None:
         raise NotImplementedError("fp16 export is not wired up; use int8-weights or none")
     else:
         shutil.copyfile(fp32_path, out_path)
+
+
+def install_text_graph(model_dir: Path, graph: Path) -> dict:
+    """Swap a model folder's text encoder for `graph` (same tower, another quantised form): rewrite the
+    text half of parity.json with it, set the manifest's `quantization` from the graph's
+    `medcap.text.form`, and refresh the file hashes. Returns the cosine of the new parity text
+    embeddings to the old ones. The image encoder, vocab and card are left as they are."""
+    import onnx
+    import onnxruntime as ort
+
+    model_dir = Path(model_dir)
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    form = {p.key: p.value for p in onnx.load(str(graph), load_external_data=False).metadata_props}.get("medcap.text.form")
+    if not form:
+        raise ValueError(f"{graph} has no medcap.text.form property (build it with quantize-text)")
+    tok_cfg = manifest["text"]["tokenizer"]
+    tokenizer = WordPieceTokenizer.from_vocab_file(model_dir / tok_cfg["vocab"], max_length=tok_cfg["maxLength"])
+    so = ort.SessionOptions()
+    so.add_session_config_entry("session.disable_quant_qdq", "1")  # as the service does
+    sess = ort.InferenceSession(str(graph), so, providers=["CPUExecutionProvider"])
+    parity = json.loads((model_dir / "parity.json").read_text())
+    cosines = []
+    for entry in parity["texts"]:
+        arr = np.array([entry["inputIds"]], dtype=np.int64)
+        emb = sess.run(["embeddings"], {"input_ids": arr, "attention_mask": np.ones_like(arr)})[0][0]
+        cosines.append(float(np.dot(emb, np.array(entry["embedding"], dtype=np.float32))))
+        entry["embedding"] = [float(v) for v in emb]
+    if graph.resolve() != (model_dir / "text_encoder.onnx").resolve():
+        shutil.copyfile(graph, model_dir / "text_encoder.onnx")
+    (model_dir / "parity.json").write_text(json.dumps(parity, indent=1) + "\n")
+    manifest["quantization"] = form
+    refresh_file_hashes(model_dir, manifest)
+    return {"quantization": form, "parityTexts": len(cosines), "minCosToPrevious": min(cosines)}
+
+
+def refresh_file_hashes(model_dir: Path, manifest: dict | None = None) -> None:
+    """manifest.json's `files` = sha256 of every other file in the folder (after a hand edit of the card)."""
+    model_dir = Path(model_dir)
+    manifest = manifest or json.loads((model_dir / "manifest.json").read_text())
+    manifest["files"] = {p.relative_to(model_dir).as_posix(): sha256_file(p)
+                         for p in sorted(model_dir.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def torch_vs_onnx(model, onnx_img: Path, onnx_txt: Path, size: int, tokenizer: WordPieceTokenizer) -> dict:
@@ -229,7 +275,7 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits
         img_path, fp32_txt = export_onnx(model, tmp, size)
         parity_check = torch_vs_onnx(model, img_path, fp32_txt, size, tokenizer)
         shutil.move(str(img_path), out_dir / "image_encoder.onnx")
-        quantize_text(fp32_txt, out_dir / "text_encoder.onnx", quantize)
+        quantize_text(fp32_txt, out_dir / "text_encoder.onnx", quantize, medpix_dir)
         manifest = build_manifest(ckpt, tokenizer, name or cfg.get("name", "medcap-model"), version, quantize)
         manifest["exportChecks"] = {"torchVsOnnxFp32": parity_check}
         (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))  # provisional, for the evaluator

@@ -116,5 +116,5 @@ def export_v2(checkpoint: Path, cv_file: Path, out: Path, name: str = "medcap-ba
     tv = Path(cv_file).with_name("text_variants.json")
     if tv.exists():
         side["textVariants"] = json.loads(tv.read_text())
-    return export_model(checkpoint, out, quantize="nbits8", evaluate_dev=False, name=name, version=version,
+    return export_model(checkpoint, out, quantize="int8-per-token", evaluate_dev=False, name=name, version=version,
                         extra_manifest=extra, card_writer=lambda d, m, c: write_card_v2(d, m, c, res, side))

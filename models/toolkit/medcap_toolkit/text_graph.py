@@ -164,7 +164,7 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
             w = (q.astype(np.float32) - zero.reshape(shape).astype(np.float32)) * scale.reshape(shape)
             weight(node.output[0], w.astype(np.float32), float(scale.max()))
             consumed.update(node.input[:3])
-        elif "|q8|" in node.name:  # text_q8.per_token_graph's block → one float32 MatMul
+        elif "|q8|" in node.name or node.name.startswith("q8|"):  # text_q8's nodes → one float32 MatMul per block
             orig = node.name.split("|q8|")[0]
             if not node.name.endswith("|q8|out"):
                 continue
@@ -175,6 +175,9 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
                 w = np.ascontiguousarray(pretrained[key].T)
             else:  # blocks stacked along K, smoothing divided back out
                 w = np.concatenate([inits[m.input[1]].astype(np.float32) * inits[m.input[3]] for m in mms])
+                if x + "|q8|rot" in inits:  # rotated basis → the tower's: W = R W'
+                    h = inits[x + "|q8|rot"]
+                    w = np.kron(np.eye(w.shape[0] // h.shape[0], dtype=np.float32), h) @ w
                 if x + "|q8|inv_smooth" in inits:
                     w = w * inits[x + "|q8|inv_smooth"][:, None]
                 if orig + "|q8|outliers" in inits:  # the float32 rows of the outlier split

@@ -54,8 +54,17 @@ def test_gptq_rounds_to_int8_on_its_scales_and_beats_plain_rounding(block):
     assert err_gptq < 0.8 * err_plain  # error compensation along K pays off on correlated inputs
 
 
-@pytest.mark.parametrize("block,outliers", [(0, 0), (16, 0), (0, 3)])
-def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path, block, outliers):
+def test_hadamard_is_orthonormal_and_symmetric():
+    h = text_q8.hadamard(16)
+    np.testing.assert_allclose(h @ h.T, np.eye(16), atol=1e-12)
+    np.testing.assert_array_equal(h, h.T)
+    assert set(np.unique(np.abs(h))) == {0.25}
+    with pytest.raises(ValueError):
+        text_q8.hadamard(12)
+
+
+@pytest.mark.parametrize("block,outliers,rotate", [(0, 0, 0), (16, 0, 0), (0, 3, 0), (0, 0, 16)])
+def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path, block, outliers, rotate):
     rng = np.random.default_rng(1)
     w = (rng.standard_normal((K, N)) / np.sqrt(K)).astype(np.float32)
     toy(tmp_path / "fp32.onnx", w)
@@ -65,14 +74,17 @@ def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path
         s[:] = 1.0  # text_q8 splits outliers only on the (unsmoothed) FFN output
     h = np.eye(K)
     h[idx, idx] = 0.0
-    q, scales = text_q8.gptq((w * s[:, None]).T, h, block)
+    r = np.kron(np.eye(K // rotate), text_q8.hadamard(rotate)) if rotate else np.eye(K)
+    q, scales = text_q8.gptq((w * s[:, None]).T @ r, r.T @ h @ r, block)  # X' = X diag(1/s) R, W' = R^T diag(s) W
     plan = {KEY: {"q": np.ascontiguousarray(q.T), "scale": np.ascontiguousarray(scales.T), "block": block,
                   "inv_smooth": (1 / s).astype(np.float32), "outliers": idx if outliers else None,
+                  "rotate": text_q8.hadamard(rotate).astype(np.float32) if rotate else None,
                   "outlier_w": np.ascontiguousarray(w[idx]) if outliers else None}}
     stats = text_q8.per_token_graph(tmp_path / "fp32.onnx", plan, tmp_path / "q8.onnx")
     assert stats["perTokenMatMuls"] == 1 and stats["quantisedInputs"] == 1
     model = onnx.load(str(tmp_path / "q8.onnx"))
     assert {n.op_type for n in model.graph.node} >= {"QuantizeLinear", "MatMulIntegerToFloat"}
+    assert sum(n.op_type == "MatMul" for n in model.graph.node) == bool(rotate) + bool(outliers)
     assert {p.key: p.value for p in model.metadata_props}["medcap.text.form"] == text_q8.FORM
 
     x = correlated(rng, 3 * 5).reshape(3, 5, K).astype(np.float32)
@@ -85,14 +97,14 @@ def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path
     alone = sess.run(["y"], {"x": x[:1]})[0]
     np.testing.assert_allclose(alone, got[:1], rtol=1e-6, atol=1e-6)
 
-    # the float32 twin: one MatMul again, with the int8 weights dequantised and the smoothing divided out
+    # the float32 twin: one MatMul again, with the int8 weights dequantised, un-rotated and the smoothing divided out
     info = text_graph.to_fp32(tmp_path / "q8.onnx", tmp_path / "back.onnx", pretrained={})
     assert info["dequantised"] == [NAME]
     back = onnx.load(str(tmp_path / "back.onnx"))
     assert [n.op_type for n in back.graph.node] == ["MatMul"] and not back.metadata_props
     w_back = numpy_helper.to_array(back.graph.initializer[0])
     col = np.repeat(scales, block, axis=1).T if block else scales[None, :]
-    expected = q.T * col / s[:, None]
+    expected = r @ (q.T * col) / s[:, None]
     expected[idx] = w[idx]  # the outlier rows come back from the float32 part, exactly
     np.testing.assert_allclose(w_back, expected, rtol=1e-5, atol=1e-6)
     # with the tower's float32 weights at hand, the twin takes them by name
@@ -101,19 +113,26 @@ def test_per_token_graph_matches_fp32_is_batch_invariant_and_folds_back(tmp_path
     np.testing.assert_allclose(session(tmp_path / "ref.onnx").run(["y"], {"x": x})[0], ref, rtol=1e-4, atol=1e-4)
 
 
-def test_plan_on_a_tiny_bert_shares_smoothing_across_qkv_and_blocks_the_ffn_output(tiny_bert_dir, monkeypatch):
+def test_plan_on_a_tiny_bert_shares_smoothing_and_rotation_across_qkv(tiny_bert_dir, monkeypatch):
     from medcap_toolkit.bert import load_bert_folder
     from medcap_toolkit.tokenizer import WordPieceTokenizer
 
     monkeypatch.setattr(text_q8, "BLOCK", 16)
     bert = load_bert_folder(tiny_bert_dir).eval()
     tok = WordPieceTokenizer.from_vocab_file(tiny_bert_dir / "vocab.txt", max_length=32)
-    plan = text_q8.plan(bert, tok, ["axial ct of the liver", "ring enhancing lesion in the left frontal lobe"])
+    texts = ["axial ct of the liver", "ring enhancing lesion in the left frontal lobe"]
+    plan = text_q8.plan(bert, tok, texts)  # the served defaults: rotate 16 on q/k/v, i, f; smooth q/k/v, i
     assert len(plan) == 6 * bert.config.num_hidden_layers
     layer = "encoder.layer.0"
     qkv = [plan[f"{layer}.attention.self.{p}.weight"]["inv_smooth"] for p in ("query", "key", "value")]
     assert all(np.array_equal(qkv[0], v) for v in qkv[1:])
-    assert plan[f"{layer}.output.dense.weight"]["inv_smooth"] is None  # f: not smoothed ...
-    assert plan[f"{layer}.output.dense.weight"]["block"] == 16  # ... but blocked
-    assert plan[f"{layer}.output.dense.weight"]["scale"].shape == (bert.config.intermediate_size // 16, 32)
-    assert plan[f"{layer}.intermediate.dense.weight"]["block"] == 0
+    assert all(np.array_equal(plan[f"{layer}.attention.self.{p}.weight"]["rotate"], text_q8.hadamard(16))
+               for p in ("query", "key", "value"))
+    f, o = plan[f"{layer}.output.dense.weight"], plan[f"{layer}.attention.output.dense.weight"]
+    assert f["inv_smooth"] is None and f["rotate"] is not None and f["block"] == 0  # f: rotated, not smoothed
+    assert o["inv_smooth"] is None and o["rotate"] is None  # o: plain per-token int8
+    # the blocked option: one scale per token and block of BLOCK channels on the FFN output
+    blocked = text_q8.plan(bert, tok, texts, blocked="f", rotate=0)
+    assert blocked[f"{layer}.output.dense.weight"]["block"] == 16
+    assert blocked[f"{layer}.output.dense.weight"]["scale"].shape == (bert.config.intermediate_size // 16, 32)
+    assert blocked[f"{layer}.intermediate.dense.weight"]["block"] == 0
