@@ -176,6 +176,8 @@ describe("EncoderService overload and start-up checks", () => {
 
   it("takes the application's Config as is", async () => {
     const appConfig = loadConfig({ MEDCAP_PROVIDERS: "cuda,cpu", MEDCAP_ONNX_THREADS: "1" });
+    expect(appConfig.textBuckets).toBe(true);
+    expect(loadConfig({ MEDCAP_TEXT_BUCKETS: "0" }).textBuckets).toBe(false);
     const service = await EncoderService.load(tinyDir, appConfig, logger);
     expect(service.info().provider).toBe("cpu");
     expect(Object.keys(service.info().unavailableProviders)).toEqual(["cuda"]);

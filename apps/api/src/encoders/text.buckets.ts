@@ -13,10 +13,13 @@
 /**
  * Estimated cost of one ONNX run, in token-equivalents: a group of n rows padded to L tokens costs
  * `perRun + n·L·(1 + attention·L/128)`. The n·L term is the MatMul work, the L² term the attention
- * scores and softmax. Measured on the served text graph (medcap-base-v2, CPU provider, 2 cores, default
- * threads), n ∈ {1,4,16,32} × L ∈ {8…128}, least squares on median times: 1.84 ms + 0.263 ms·nL +
- * 0.000278 ms·nL², i.e. a run's fixed cost ≈ 7 token-equivalents and attention = 0.135. Rounded up
- * (perRun 8, attention 0.125): an unneeded split costs more than a missed one (README, Speed).
+ * scores and softmax. Fitted (least squares on median times) on the served text graph, medcap-base-v2,
+ * CPU provider, default threads, 2 shared cores, n ∈ {1,4,16,32} × L ∈ {8…128}, two runs:
+ * 1.84 / 2.27 ms + 0.263 / 0.235 ms·nL + 0.00028 / 0.00035 ms·nL², i.e. perRun 7.0 / 9.7 and
+ * attention 0.135 / 0.188; rounded to 8 and 0.15. Throughput is flat near them: on 32-caption MedPix
+ * dev batches (maxRows 16, interleaved, two runs) perRun 0, 8 and 32 gave 87–92 / 68–71 texts/s, 128 gave
+ * 68 / 57, no buckets 34 / 26. On a GPU a run's fixed cost weighs more (unmeasured); MEDCAP_TEXT_BUCKETS=0
+ * turns the planner off.
  */
 export interface TextBucketCost {
   /** Fixed cost of one more run (worker round trip, ORT dispatch), in token-equivalents. */
@@ -25,7 +28,7 @@ export interface TextBucketCost {
   attention: number;
 }
 
-export const DEFAULT_TEXT_BUCKET_COST: Readonly<TextBucketCost> = { perRun: 8, attention: 0.125 };
+export const DEFAULT_TEXT_BUCKET_COST: Readonly<TextBucketCost> = { perRun: 8, attention: 0.15 };
 
 /** Estimated cost of running `n` rows padded to `length` tokens in one run. */
 export function bucketCost(n: number, length: number, cost: Readonly<TextBucketCost> = DEFAULT_TEXT_BUCKET_COST): number {
