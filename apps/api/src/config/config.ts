@@ -47,6 +47,7 @@ const schema = z.object({
   MEDCAP_METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   MEDCAP_VECTOR_STORE: z.enum(["embedded", "qdrant"]).default("embedded"),
   MEDCAP_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(4096),
+  MEDCAP_TEXT_BUCKETS: bool(true),
   MEDCAP_EXPLAIN_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(256),
   MEDCAP_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   QDRANT_URL: z.string().url().optional(),
@@ -111,6 +112,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** LRU entries of request text embeddings (0 = off). */
   textCacheSize: number;
+  /** Text batches split into length buckets before the ONNX runs (off: one run per maxSize chunk). */
+  textBuckets: boolean;
   /** LRU entries of finished match explanations (0 = off); one holds a ≤512-px overlay PNG and grid² cells. */
   explainCacheSize: number;
   /** How long the server trusts a resolved API key before asking Postgres again (0 = every request). */
@@ -171,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     vectorStore: e.MEDCAP_VECTOR_STORE,
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, exactMaxPoints: e.MEDCAP_QDRANT_EXACT_MAX_POINTS },
     textCacheSize: e.MEDCAP_TEXT_CACHE_SIZE,
+    textBuckets: e.MEDCAP_TEXT_BUCKETS,
     explainCacheSize: e.MEDCAP_EXPLAIN_CACHE_SIZE,
     http: { port: e.PORT, host: e.MEDCAP_HOST },
     limits: {

@@ -10,6 +10,7 @@ import type { MedcapError } from "../core/errors.js";
 import { writeSyntheticDicom } from "../../test/dicom.fixture.js";
 import { type EncoderConfig, EncoderService } from "./encoder.service.js";
 import { cosine } from "../core/cosine.js";
+import { planTextBuckets } from "./text.buckets.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyDir = path.join(here, "fixtures", "tiny-model");
@@ -175,6 +176,8 @@ describe("EncoderService overload and start-up checks", () => {
 
   it("takes the application's Config as is", async () => {
     const appConfig = loadConfig({ MEDCAP_PROVIDERS: "cuda,cpu", MEDCAP_ONNX_THREADS: "1" });
+    expect(appConfig.textBuckets).toBe(true);
+    expect(loadConfig({ MEDCAP_TEXT_BUCKETS: "0" }).textBuckets).toBe(false);
     const service = await EncoderService.load(tinyDir, appConfig, logger);
     expect(service.info().provider).toBe("cpu");
     expect(Object.keys(service.info().unavailableProviders)).toEqual(["cuda"]);
@@ -218,5 +221,38 @@ describe.each(committedModels)("EncoderService with the committed model models/%
     expect(service.info()).toMatchObject({ name: manifest.name, provider: "cpu" });
     // Visible in the test output so a retrained model's margin can be read without a debugger.
     console.info(`${folder} parity: min image cosine ${min.image.toFixed(7)}, min text cosine ${min.text.toFixed(7)}`);
+  });
+
+  it("gives every text of a mixed-length batch its embedding alone, in the caller's order, through length buckets", async () => {
+    const long = "axial contrast enhanced ct of the abdomen shows a large heterogeneous mass arising from the left kidney ";
+    const texts = [
+      "chest x-ray",
+      long.repeat(6),
+      "t2 mri of the brain",
+      "sagittal t1 of the lumbar spine with a compression fracture of l1",
+      "ct head",
+      long.repeat(2),
+      "ultrasound of the gallbladder with stones",
+      "axial flair",
+      "coronal ct of the sinuses",
+      long,
+      "pet",
+      "mra of the circle of willis showing an aneurysm of the anterior communicating artery",
+    ];
+    const lengths = texts.map((t) => service.tokenizer.encode(t).length);
+    // The batch really is split: more runs than the 2 maxSize (8) chunks it would take unplanned.
+    expect(planTextBuckets(lengths, 8).length).toBeGreaterThan(2);
+    const alone = await Promise.all(texts.map((t) => service.encodeTextsBatch([t])));
+    const unplanned = await EncoderService.load(dir, config({ onnxThreads: 0, textBuckets: false }), logger);
+    const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8"));
+    const reference = await service.textReference(path.join(dir, manifest.text.file));
+    try {
+      for (const batch of [await service.encodeTextsBatch(texts), await unplanned.encodeTextsBatch(texts), await reference.encode(texts)]) {
+        expect(batch).toHaveLength(texts.length);
+        for (const [i, vector] of batch.entries()) expect(cosine(vector, alone[i]![0]!), texts[i]).toBeGreaterThanOrEqual(0.99999);
+      }
+    } finally {
+      await Promise.all([unplanned.close(), reference.close()]);
+    }
   });
 });

@@ -12,10 +12,11 @@ import type { DicomInfo } from "./dicom.decode.js";
 import { decodeImage, type ImageFormat, type ImagePreprocessSpec, ImagePreprocessor, luminanceToTensor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
-import { type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
+import { embeddingRows, type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
 import { gpuProviderHooks } from "../gpu/gpu.runtime.js";
 import { timed } from "../core/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
+import { inOrderChunks, planTextBuckets, runInGroups } from "./text.buckets.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
 
 /** The slice of Config the encoders use; the app's Config satisfies it structurally. */
@@ -26,6 +27,8 @@ export interface EncoderConfig {
   limits: { maxUploadBytes: number; maxPixels: number };
   /** Entries of the LRU cache of request text embeddings (encodeText); 0 or absent = off. */
   textCacheSize?: number;
+  /** Split text batches into length buckets (text.buckets.ts); absent = on, false = one run per maxSize chunk. */
+  textBuckets?: boolean;
   /** Where `medcap gpu install` put the CUDA libraries (`<gpuDir>/cuda13/lib`); loaded before a cuda session. */
   gpuDir?: string;
 }
@@ -279,14 +282,10 @@ export class EncoderService {
     return out;
   }
 
+  /** Bulk path: runs of at most maxSize texts; with length buckets on, texts of similar length run together. */
   async encodeTextsBatch(texts: readonly string[]): Promise<Float32Array[]> {
     this.assertOpen();
-    const out: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += this.config.batch.maxSize) {
-      const rows = texts.slice(start, start + this.config.batch.maxSize).map((t) => this.tokenizer.encode(t));
-      out.push(...(await this.runTexts(rows)));
-    }
-    return out;
+    return this.runTexts(texts.map((t) => this.tokenizer.encode(t)));
   }
 
   async close(): Promise<void> {
@@ -387,7 +386,7 @@ export class EncoderService {
     const input = new Float32Array(tensors.length * plane);
     for (const [i, t] of tensors.entries()) input.set(t, i * plane);
     const feeds = { [image.input]: new ort.Tensor("float32", input, [tensors.length, 3, image.size, image.size]) };
-    return this.split(await this.imageSession.run(feeds, image.output), tensors.length, image.file);
+    return embeddingRows(await this.imageSession.run(feeds, image.output), tensors.length, this.dim, image.file);
   }
 
   /**
@@ -411,8 +410,18 @@ export class EncoderService {
     };
   }
 
+  /**
+   * Every text path (request batches, bulk, the benchmark's reference graph) comes here: runs of at most
+   * maxSize rows, planned by length unless textBuckets is false, results in the rows' order.
+   */
   private async runTexts(rows: number[][], session: OnnxSession = this.textSession): Promise<Float32Array[]> {
-    if (rows.length === 0) return [];
+    const { maxSize } = this.config.batch;
+    const lengths = rows.map((r) => r.length);
+    const groups = this.config.textBuckets === false ? inOrderChunks(rows.length, maxSize) : planTextBuckets(lengths, maxSize);
+    return runInGroups(rows, groups, (group) => this.runTextGroup(group, session));
+  }
+
+  private async runTextGroup(rows: number[][], session: OnnxSession): Promise<Float32Array[]> {
     const { text } = this.model.manifest;
     const batch = this.tokenizer.pad(rows);
     const shape = [batch.batchSize, batch.sequenceLength];
@@ -420,20 +429,6 @@ export class EncoderService {
       [text.inputs[0]]: new ort.Tensor("int64", batch.inputIds, shape),
       [text.inputs[1]]: new ort.Tensor("int64", batch.attentionMask, shape),
     };
-    return this.split(await session.run(feeds, text.output), rows.length, session.label);
-  }
-
-  private split(output: ort.Tensor, n: number, label: string): Float32Array[] {
-    const dim = this.dim;
-    if (output.type !== "float32" || output.dims.length !== 2 || output.dims[0] !== n || output.dims[1] !== dim) {
-      throw new MedcapError(
-        "MODEL_MISMATCH",
-        `${label} returned ${output.type} [${output.dims.join(", ")}], expected float32 [${n}, ${dim}] (manifest embeddingDim ${dim})`,
-        { expectedDim: dim, dims: [...output.dims] },
-      );
-    }
-    const data = output.data as Float32Array;
-    // Copies, so callers never hold views into ORT's output buffer.
-    return Array.from({ length: n }, (_, i) => data.slice(i * dim, (i + 1) * dim));
+    return embeddingRows(await session.run(feeds, text.output), rows.length, this.dim, session.label);
   }
 }

@@ -230,3 +230,19 @@ export class OnnxSessionFactory {
     );
   }
 }
+
+/**
+ * One copy per row of a [n, dim] float32 output, so callers never hold views into ORT's buffer; any
+ * other type or shape is MODEL_MISMATCH (a graph whose size disagrees with its manifest).
+ */
+export function embeddingRows(output: ort.Tensor, n: number, dim: number, label: string): Float32Array[] {
+  if (output.type !== "float32" || output.dims.length !== 2 || output.dims[0] !== n || output.dims[1] !== dim) {
+    throw new MedcapError(
+      "MODEL_MISMATCH",
+      `${label} returned ${output.type} [${output.dims.join(", ")}], expected float32 [${n}, ${dim}] (manifest embeddingDim ${dim})`,
+      { expectedDim: dim, dims: [...output.dims] },
+    );
+  }
+  const data = output.data as Float32Array;
+  return Array.from({ length: n }, (_, i) => data.slice(i * dim, (i + 1) * dim));
+}
