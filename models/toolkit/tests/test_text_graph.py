@@ -1,4 +1,5 @@
-"""text_graph: the nbits8 text encoder (MatMulNBits 8-bit, int8 compute) and its fp32 twin."""
+"""text_graph: the nbits8 text encoder (MatMulNBits 8-bit, int8 compute), the fp32 twin, and the committed v2 graph
+(int8-per-token, text_q8) rebuilt from its twin."""
 import json
 from pathlib import Path
 
@@ -76,15 +77,18 @@ def v2_fp32(tmp_path_factory):
     return out, stats
 
 
-def test_committed_v2_text_graph_is_reproduced_from_its_fp32_twin(v2_fp32, tmp_path):
-    """quantize-text(text-fp32(committed)) gives the committed file byte for byte; the fp32 twin has
-    the pre-trained tower's exact float32 weights (38 tensors); only the trained projection was rounded."""
+def test_committed_v2_text_graph_is_reproduced_from_its_fp32_twin(v2_fp32, tmp_path, medpix_dir):
+    """quantize-text(text-fp32(committed)) gives the committed int8-per-token file byte for byte (GPTQ and
+    the calibration on MedPix train captions are deterministic); the fp32 twin has the pre-trained tower's
+    exact float32 weights (38 tensors) and the trained projection as committed (kept float32)."""
+    from medcap_toolkit import text_q8
+
     fp32, stats = v2_fp32
-    assert stats == {"restoredPretrained": 38, "dequantised": ["enc.proj.weight"]}
-    text_graph.quantize_nbits(fp32, tmp_path / "again.onnx")
-    assert sha256_file(tmp_path / "again.onnx") == sha256_file(V2 / "text_encoder.onnx")
+    assert stats == {"restoredPretrained": 38, "dequantised": []}
     manifest = json.loads((V2 / "manifest.json").read_text())
-    assert manifest["quantization"] == "nbits8"
+    assert manifest["quantization"] == "int8-per-token"
+    text_q8.build(fp32, tmp_path / "again.onnx", medpix_dir=medpix_dir)  # calibration: 200 train captions
+    assert sha256_file(tmp_path / "again.onnx") == sha256_file(V2 / "text_encoder.onnx")
 
 
 def test_committed_v2_text_graph_keeps_the_fp32_embeddings(v2_fp32):
