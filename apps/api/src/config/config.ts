@@ -38,6 +38,7 @@ const schema = z.object({
   MEDCAP_PROVIDERS: csv("cpu"),
   MEDCAP_GPU_DIR: z.string().optional(),
   MEDCAP_ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  MEDCAP_TEXT_ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(1),
   MEDCAP_BATCH_MAX: z.coerce.number().int().min(1).max(1024).default(16),
   MEDCAP_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(4),
   MEDCAP_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
@@ -99,6 +100,7 @@ export interface Config {
   /** `medcap gpu install`'s CUDA libraries live in <gpuDir>/cuda13/lib (MEDCAP_GPU_DIR, default <dataDir>/gpu). */
   gpuDir: string;
   onnxThreads: number;
+  textOnnxThreads: number;
   /** maxQueueWaitMs: an encode whose expected wait in the queue is longer is refused early (OVERLOADED). */
   batch: { maxSize: number; maxWaitMs: number; maxQueue: number; maxQueueWaitMs: number };
   vectorStore: "embedded" | "qdrant";
@@ -165,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providers: e.MEDCAP_PROVIDERS,
     gpuDir: e.MEDCAP_GPU_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.MEDCAP_GPU_DIR) : path.join(dataDir, "gpu"),
     onnxThreads: e.MEDCAP_ONNX_THREADS,
+    textOnnxThreads: e.MEDCAP_TEXT_ONNX_THREADS,
     batch: {
       maxSize: e.MEDCAP_BATCH_MAX,
       maxWaitMs: e.MEDCAP_BATCH_WAIT_MS,

@@ -184,6 +184,31 @@ describe("EncoderService overload and start-up checks", () => {
     await service.close();
   });
 
+  it("runs the text session on MEDCAP_TEXT_ONNX_THREADS threads (default 1), the image session on MEDCAP_ONNX_THREADS", async () => {
+    expect(loadConfig({}).textOnnxThreads).toBe(1);
+    expect(loadConfig({ MEDCAP_TEXT_ONNX_THREADS: "0" }).textOnnxThreads).toBe(0);
+    const created = async (overrides: Partial<EncoderConfig>) => {
+      const lines: { msg?: string; model?: string; threads?: unknown }[] = [];
+      const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const service = await EncoderService.load(tinyDir, config({ providers: ["cpu"], ...overrides }), log);
+      await service.close();
+      return lines.filter((l) => l.msg === "onnx session created").map((l) => [l.model, l.threads]);
+    };
+    const files = JSON.parse(await readFile(path.join(tinyDir, "manifest.json"), "utf8")) as {
+      image: { file: string };
+      text: { file: string };
+    };
+    expect(await created({ onnxThreads: 0, textOnnxThreads: 1 })).toEqual([
+      [files.image.file, "default"],
+      [files.text.file, 1],
+    ]);
+    // 0 (or absent) falls back to the shared setting
+    expect(await created({ onnxThreads: 2, textOnnxThreads: 0 })).toEqual([
+      [files.image.file, 2],
+      [files.text.file, 2],
+    ]);
+  });
+
   it("refuses a model whose output dimension differs from the manifest", async () => {
     const dir = await tinyWith((m) => (m.embeddingDim = 32));
     const err = await EncoderService.load(dir, config(), logger).catch((e: unknown) => e);

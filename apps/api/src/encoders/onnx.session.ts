@@ -186,8 +186,9 @@ export class OnnxSessionFactory {
     return this.failed;
   }
 
-  async create(model: Uint8Array | string, label: string): Promise<OnnxSession> {
-    const threads = Math.max(0, Math.floor(this.options.threads));
+  /** `threads` overrides the factory's thread cap for this session (0 = ORT's default). */
+  async create(model: Uint8Array | string, label: string, threads = this.options.threads): Promise<OnnxSession> {
+    threads = Math.max(0, Math.floor(threads));
     const base: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
