@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -205,9 +206,16 @@ def install_text_graph(model_dir: Path, graph: Path) -> dict:
 
 
 def refresh_file_hashes(model_dir: Path, manifest: dict | None = None) -> None:
-    """manifest.json's `files` = sha256 of every other file in the folder (after a hand edit of the card)."""
+    """manifest.json's `files` = sha256 of every other file in the folder (after a hand edit of the card),
+    and the same sizes and hashes in the card's file table."""
     model_dir = Path(model_dir)
     manifest = manifest or json.loads((model_dir / "manifest.json").read_text())
+    card = model_dir / "MODEL_CARD.md"
+    if card.exists():  # its "Files and hashes" table: | `file` | bytes | `sha256` |
+        def row(m: re.Match) -> str:
+            f = model_dir / m.group(1)
+            return f"| `{m.group(1)}` | {f.stat().st_size} | `{sha256_file(f)}` |" if f.is_file() else m.group(0)
+        card.write_text(re.sub(r"^\| `([^`]+)` \| \d+ \| `[0-9a-f]{64}` \|$", row, card.read_text(), flags=re.M))
     manifest["files"] = {p.relative_to(model_dir).as_posix(): sha256_file(p)
                          for p in sorted(model_dir.rglob("*")) if p.is_file() and p.name != "manifest.json"}
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

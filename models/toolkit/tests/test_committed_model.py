@@ -57,6 +57,15 @@ def test_every_file_is_hashed(manifest, model_dir):
         assert sha256_file(model_dir / name) == digest, name
 
 
+def test_card_file_table_matches_the_files(model_dir):
+    """The card's "Files and hashes" rows (| `file` | bytes | `sha256` |) state the files as committed."""
+    import re
+
+    rows = re.findall(r"^\| `([^`]+)` \| (\d+) \| `([0-9a-f]{64})` \|$", (model_dir / "MODEL_CARD.md").read_text(), re.M)
+    for name, size, digest in rows:
+        assert (int(size), digest) == ((model_dir / name).stat().st_size, sha256_file(model_dir / name)), name
+
+
 def test_model_folder_is_small_enough(model_dir):
     assert sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file()) < SIZE_LIMIT[model_dir.name]
 
