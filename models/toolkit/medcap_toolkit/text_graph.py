@@ -1,18 +1,19 @@
-"""The served text encoder graph: fp32 export → the committed graph, and back (issue #14 item 1).
+"""Text encoder graphs: fp32 export → `nbits8`, and any committed text graph → its fp32 twin (issue #14 item 1).
 
-`nbits8` (the default since v2's text graph was redone): every MatMul with a constant [K, N] weight
-becomes ONNX Runtime's `com.microsoft.MatMulNBits` with 8-bit weights in blocks of 32 along K (one
-float scale per block, symmetric: zero point 128) and `accuracy_level=4`, i.e. the kernel quantises
-each activation row per block to int8 as well and multiplies with VNNI int8 dot products. Activation
-scales are per row and block, so a text's embedding does not depend on its batch-mates or their
-padding (unlike `quantize_dynamic`'s per-tensor activation scale). The embedding table (Gather) and
-the projection (Gemm) keep the weight-only int8 + DequantizeLinear form, which ONNX Runtime folds to
-float32 once at load.
+`nbits8` (served by v2 until stop 22; the served form is now `text_q8`'s int8-per-token): every MatMul
+with a constant [K, N] weight becomes ONNX Runtime's `com.microsoft.MatMulNBits` with 8-bit weights in
+blocks of 32 along K (one float scale per block, symmetric: zero point 128) and `accuracy_level=4`, i.e.
+the kernel quantises each activation row per block to int8 as well and multiplies with VNNI int8 dot
+products. Activation scales are per row and block, so a text's embedding does not depend on its
+batch-mates or their padding (unlike `quantize_dynamic`'s per-tensor activation scale). The embedding
+table (Gather) and the projection (Gemm) keep the weight-only int8 + DequantizeLinear form, which ONNX
+Runtime folds to float32 once at load.
 
 `to_fp32` goes the other way for a committed folder whose fp32 export was not kept: it folds every
-DequantizeLinear into a float32 initializer and, when the frozen pre-trained tower is installed,
-puts back its exact float32 weights (matched by shape and value), so only the trained projection
-keeps its int8 rounding. That graph is the fp32 reference of `medcap bench --text-reference`.
+DequantizeLinear (and every int8-per-token block) into a float32 initializer and, when the frozen
+pre-trained tower is installed, puts back its exact float32 weights (matched by shape and value), so
+only a quantised projection keeps its rounding. That graph is the fp32 reference of `medcap bench
+--text-reference`.
 """
 from __future__ import annotations
 
