@@ -13,7 +13,7 @@
 /**
  * Estimated cost of one ONNX run, in token-equivalents: a group of n rows padded to L tokens costs
  * `perRun + n·L·(1 + attention·L/128)`. The n·L term is the MatMul work, the L² term the attention
- * scores and softmax. Fitted (least squares on median times) on the served text graph, medcap-base-v2,
+ * scores and softmax. Fitted (least squares on median times) on the then-served nbits8 text graph of medcap-base-v2,
  * CPU provider, default threads, 2 shared cores, n ∈ {1,4,16,32} × L ∈ {8…128}, two runs:
  * 1.84 / 2.27 ms + 0.263 / 0.235 ms·nL + 0.00028 / 0.00035 ms·nL², i.e. perRun 7.0 / 9.7 and
  * attention 0.135 / 0.188; rounded to 8 and 0.15. Throughput is flat near them: on 32-caption MedPix
