@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../core/seeded.random.js";
 import { bucketCost, DEFAULT_TEXT_BUCKET_COST, inOrderChunks, planCost, planTextBuckets, runInGroups } from "./text.buckets.js";
-
-/** A small seeded generator (mulberry32), so a failing random case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectPartition(groups: number[][], n: number, maxRows: number): void {
   expect(groups.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
@@ -76,7 +65,7 @@ describe("planTextBuckets", () => {
   });
 
   it("finds the cheapest contiguous plan of the sorted lengths (random batches against brute force)", () => {
-    const next = random(14);
+    const next = seededRandom(14);
     for (let trial = 0; trial < 200; trial++) {
       const n = 1 + Math.floor(next() * 11);
       const maxRows = 1 + Math.floor(next() * 12);
@@ -88,7 +77,7 @@ describe("planTextBuckets", () => {
   });
 
   it("costs no more than one padded run, and no more than the caller's maxRows chunks (random batches)", () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let trial = 0; trial < 300; trial++) {
       const n = 1 + Math.floor(next() * 300);
       const maxRows = 1 + Math.floor(next() * 64);
