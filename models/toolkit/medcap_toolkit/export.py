@@ -176,7 +176,8 @@ def install_text_graph(model_dir: Path, graph: Path) -> dict:
     """Swap a model folder's text encoder for `graph` (same tower, another quantised form): rewrite the
     text half of parity.json with it, set the manifest's `quantization` from the graph's
     `medcap.text.form`, and refresh the file hashes. Returns the cosine of the new parity text
-    embeddings to the old ones. The image encoder, vocab and card are left as they are."""
+    embeddings to the old ones. The image encoder and vocab are left as they are; of the card, only its
+    file table (refresh_file_hashes)."""
     import onnx
     import onnxruntime as ort
 

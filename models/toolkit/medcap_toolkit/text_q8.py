@@ -19,7 +19,7 @@ faster. What this form does:
   the input dimension, Hessian from calibration text).
 - experiments kept as options, off by default: `blocked` kinds get one scale per token and block of
   `BLOCK` channels; `outliers` > 0 sends the FFN output's loudest input channels through a float32 MatMul.
-- embedding tables and the projection: weight-only int8 (`export.quantize_weights_int8`).
+- embedding tables: weight-only int8 (`export.quantize_weights_int8`); the projection stays float32.
 
 Calibration: 200 train captions; dev captions stay held out for the check. Nothing is trained: the
 float32 reference is the pre-trained tower + the projection, which `text_graph.to_fp32` rebuilds from
@@ -145,8 +145,11 @@ def hadamard(b: int) -> np.ndarray:
 def plan(bert: BertModel, tok: WordPieceTokenizer, texts: list[str], blocked: str = BLOCKED, outliers: int = 0,
          log=lambda m: None, rotate: int = ROTATE, rotated: str = ROTATED, smooth: str = SMOOTH_KINDS) -> dict[str, dict]:
     """{weight key: {q: int8 [K, N], scale: [N] | [K/BLOCK, N], block, inv_smooth: [K] | None,
-    outliers: int64 [k] | None, outlier_w: float32 [k, N]}}. `outliers` > 0: the FFN output's loudest
-    input channels (by calibration max) stay float32 beside the int8 MatMul (LLM.int8-style split)."""
+    rotate: float32 [b, b] | None, outliers: int64 [k] | None, outlier_w: float32 [k, N]}}. `outliers` > 0:
+    the FFN output's loudest input channels (by calibration max) stay float32 beside the int8 MatMul
+    (LLM.int8-style split); it picks channels of the unrotated input, so it excludes rotating f."""
+    if outliers and rotate and "f" in rotated:
+        raise ValueError("the outlier split works on the FFN output's own channels: use rotate=0 or leave f out of rotated")
     stats = input_statistics(bert, tok, texts)
     mods = linears(bert)
     out: dict[str, dict] = {}

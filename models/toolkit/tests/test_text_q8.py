@@ -131,6 +131,8 @@ def test_plan_on_a_tiny_bert_shares_smoothing_and_rotation_across_qkv(tiny_bert_
     f, o = plan[f"{layer}.output.dense.weight"], plan[f"{layer}.attention.output.dense.weight"]
     assert f["inv_smooth"] is None and f["rotate"] is not None and f["block"] == 0  # f: rotated, not smoothed
     assert o["inv_smooth"] is None and o["rotate"] is None  # o: plain per-token int8
+    with pytest.raises(ValueError, match="outlier split"):  # it picks channels of the unrotated FFN output
+        text_q8.plan(bert, tok, texts, outliers=2)
     # the blocked option: one scale per token and block of BLOCK channels on the FFN output
     blocked = text_q8.plan(bert, tok, texts, blocked="f", rotate=0)
     assert blocked[f"{layer}.output.dense.weight"]["block"] == 16

@@ -31,7 +31,7 @@ export interface EncoderConfig {
   textCacheSize?: number;
   /**
    * Intra-op threads of the text session (and of a benchmark's reference text graph); absent or 0 =
-   * `onnxThreads`. The served text graph is ~800 small ops: with spinning off, waking a second thread
+   * `onnxThreads`. The served text graph is ~520 small ops: with spinning off, waking a second thread
    * for each costs more than it saves (batch-1 p50 5.5 ms on one thread vs 6.9 ms on two, measured).
    */
   textOnnxThreads?: number;
