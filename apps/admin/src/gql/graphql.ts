@@ -72,6 +72,44 @@ export type ApiKey = {
   role: Role;
 };
 
+/**
+ * What the served model's attribute heads predict about an image: the most probable label of one
+ * attribute, with every label's probability.
+ */
+export type AttributePrediction = {
+  /** Every label of this attribute, most probable first (the top one included). */
+  alternatives: Array<LabelProbability>;
+  /** `modality` (CT/MR), `region` (location category), `regionGroup` (regions that share anatomy summed, e.g. MedPix Abdomen + Reproductive/Urinary = Abdomen and Pelvis), `plane`, `sequence` (MR sequence / CT contrast). */
+  attribute: Scalars['String']['output'];
+  /** The most probable label. */
+  label: Scalars['String']['output'];
+  /** Its probability, 0..1. */
+  probability: Scalars['Float']['output'];
+};
+
+/** The attribute prior's settings (the served model's cross-validated choice). */
+export type AttributePriorSettings = {
+  /** Score lost per contradicted attribute; null = demoted below every agreeing candidate. */
+  penalty: Maybe<Scalars['Float']['output']>;
+  /** A prediction restricts candidates when its probability is at least this. */
+  threshold: Scalars['Float']['output'];
+};
+
+/**
+ * The attribute prior an answer ran under: the query's confident predictions, which candidates had to
+ * agree with (candidates none of whose images carries a predicted value are demoted).
+ */
+export type AttributeRestriction = {
+  /** The confident predictions (region group and/or modality) the candidates were held to. */
+  constraints: Array<AttributePrediction>;
+  /** Score lost per contradicted attribute; null = demoted below every agreeing candidate. */
+  penalty: Maybe<Scalars['Float']['output']>;
+  /** For people, e.g. `restricted to Head · MR (p = 0.97)`. */
+  summary: Scalars['String']['output'];
+  /** A prediction counts when its probability is at least this. */
+  threshold: Scalars['Float']['output'];
+};
+
 /** A caption of an image. `text` is the current revision; every change is kept in `revisions`. */
 export type Caption = {
   /** When the caption was created. */
@@ -100,10 +138,16 @@ export type Caption = {
 export type CaptionMatch = {
   /** The captions that carry this text. */
   captions: Array<Caption>;
+  /** The restricted attributes (`regionGroup`, `modality`) that none of this caption's images carries: it was demoted for them. */
+  contradicts: Array<Scalars['String']['output']>;
   /** The model version that scored the match. */
   modelVersion: ModelRef;
-  /** Image, case and dataset of every caption carrying this text: the supporting images first, then the other images with this text. */
+  /** Image, case and dataset of every caption carrying this text: the supporting images first, then the other images with this text (under an attribute restriction, the images that agree with it first). */
   provenance: Array<Provenance>;
+  /** The query image's predicted attributes (the same on every match of one answer); null when the served model has no attribute heads. */
+  queryAttributes: Maybe<Array<AttributePrediction>>;
+  /** The attribute prior this answer ran under; null when it was off or no prediction was confident. */
+  restriction: Maybe<AttributeRestriction>;
   /** The strategy's ranking score, higher is better: the cosine for TEXT, the vote for IMAGES, their blend for FUSED. */
   score: Scalars['Float']['output'];
   /** Cosine similarity between the query image and the caption text. */
@@ -162,10 +206,14 @@ export type CaptionStrategy =
  * choice (its manifest), unless the deployment overrides it (MEDCAP_CAPTION_*).
  */
 export type CaptioningDefaults = {
+  /** The attribute prior captionImage applies by default; null when the served model has no attribute heads or the deployment turned it off. */
+  attributePrior: Maybe<AttributePriorSettings>;
   /** Consensus re-ranking after the strategy, `m:w` or `off`. */
   consensus: Scalars['String']['output'];
   /** How many nearest library images vote (IMAGES, FUSED). */
   neighbours: Scalars['Int']['output'];
+  /** The attribute prior similarImages applies by default; null as above. */
+  similarImagesPrior: Maybe<AttributePriorSettings>;
   /** How captions are ranked. */
   strategy: CaptionStrategy;
   /** Vote temperature (IMAGES, FUSED). */
@@ -503,6 +551,14 @@ export type ImageThumbnailUrlArgs = {
   size?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** An image's predicted attributes (classifyImage). */
+export type ImageClassification = {
+  /** One prediction per attribute head, and the region group. */
+  attributes: Array<AttributePrediction>;
+  /** The model version whose heads predicted them. */
+  modelVersion: ModelRef;
+};
+
 /** A query image. Set exactly one field. */
 export type ImageInput = {
   /** The file's bytes, base64-encoded. */
@@ -515,14 +571,22 @@ export type ImageInput = {
 
 /** An image ranked for a query text or image. */
 export type ImageMatch = {
+  /** similarImages: the restricted attributes this image contradicts (it was demoted for them). */
+  contradicts: Array<Scalars['String']['output']>;
   /** The matched image. */
   image: Image;
   /** The model version that scored the match. */
   modelVersion: ModelRef;
   /** Image, case and dataset of the match. */
   provenance: Provenance;
-  /** Cosine similarity between the query and the image, higher is closer. */
+  /** similarImages: the query image's predicted attributes; null for text queries or a model without attribute heads. */
+  queryAttributes: Maybe<Array<AttributePrediction>>;
+  /** similarImages: the attribute prior this answer ran under; null when off or nothing was confident. */
+  restriction: Maybe<AttributeRestriction>;
+  /** The ranking score, higher is closer: the cosine, less the attribute prior's penalty for similarImages under a restriction. */
   score: Scalars['Float']['output'];
+  /** Cosine similarity between the query and the image. */
+  similarity: Scalars['Float']['output'];
 };
 
 /**
@@ -594,6 +658,14 @@ export type JobStatus =
   /** Finished successfully; see `result`. */
   | 'SUCCEEDED';
 
+/** One label of an image attribute and its probability. */
+export type LabelProbability = {
+  /** The label, e.g. MR or Head. */
+  label: Scalars['String']['output'];
+  /** Its probability, 0..1. */
+  probability: Scalars['Float']['output'];
+};
+
 /**
  * Why a query image matches a target, as THIS model sees it: occlusion sensitivity of the image and,
  * for a caption target, the weight of each word. It measures what the model's similarity depends on,
@@ -663,7 +735,7 @@ export type ModelRef = {
 
 /** A dual-encoder model known to the service. Vectors of different versions never mix. */
 export type ModelVersion = {
-  /** Whether this version answers searches. */
+  /** Whether this is the active version: the one every server answers searches with, and that `reindex` and `runEvaluation` default to. Exactly one version is active once any model has been loaded. */
   active: Scalars['Boolean']['output'];
   /** When the version was registered. */
   createdAt: Scalars['DateTime']['output'];
@@ -683,7 +755,14 @@ export type ModelVersion = {
 
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type Mutation = {
-  /** Makes a model version the one that answers searches (ADMIN). */
+  /**
+   * Makes a model version the active one, the one that answers searches (ADMIN). Blue/green: refused with
+   * `CONFLICT` while any image or current caption has no vector under it (the message says how many, and to
+   * run `reindex(modelVersionId)` or `medcap index --model <folder>` first), or when this server cannot find
+   * or load its model folder. Otherwise the server loads it, flips the flag (audited), and answers every later
+   * request with it; requests already running finish on the previous version. Other servers on the same
+   * database follow within `MEDCAP_MODEL_POLL_MS` (default 5 s).
+   */
   activateModelVersion: ModelVersion;
   /** Stores a new image with its caption and indexes it for search (CURATOR). */
   addImage: Image;
@@ -693,7 +772,7 @@ export type Mutation = {
   createCase: Case;
   /** Reports a wrong caption (ANNOTATOR). */
   flagCaption: Flag;
-  /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). */
+  /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). Indexing a version that is not active never activates it; a server indexes such a version on a temporary copy of its model folder. */
   reindex: Job;
   /** Accepts (optionally with corrected text, which writes and re-indexes a caption revision) or rejects an open flag (CURATOR). */
   resolveFlag: Flag;
@@ -840,6 +919,8 @@ export type Query = {
   case: Maybe<Case>;
   /** Cases matching a filter, in a stable order, as a cursor connection. */
   cases: CaseConnection;
+  /** The query image's predicted modality, region, plane and MR sequence / CT contrast (models with attribute heads; MODEL_MISMATCH otherwise). */
+  classifyImage: ImageClassification;
   /** Every dataset, by name. */
   datasets: Array<Dataset>;
   /** Stored evaluations, newest first. */
@@ -879,6 +960,7 @@ export type QueryCaptionArgs = {
 
 /** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
 export type QueryCaptionImageArgs = {
+  attributePrior?: InputMaybe<Scalars['Boolean']['input']>;
   consensus?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SearchFilter>;
   image: ImageInput;
@@ -901,6 +983,12 @@ export type QueryCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryClassifyImageArgs = {
+  image: ImageInput;
 };
 
 
@@ -952,6 +1040,7 @@ export type QuerySearchImagesArgs = {
 
 /** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
 export type QuerySimilarImagesArgs = {
+  attributePrior?: InputMaybe<Scalars['Boolean']['input']>;
   excludeSameCase?: InputMaybe<Scalars['Boolean']['input']>;
   filter?: InputMaybe<SearchFilter>;
   image: ImageInput;
@@ -1202,7 +1291,9 @@ export type RevokeApiKeyMutation = { revokeApiKey: { id: string, revoked: boolea
 
 export type ModelRefFieldsFragment = { id: string, name: string, version: string };
 
-export type ImageMatchFieldsFragment = { score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } };
+export type AttributeFieldsFragment = { attribute: string, label: string, probability: number, alternatives: Array<{ label: string, probability: number }> };
+
+export type ImageMatchFieldsFragment = { score: number, similarity: number, contradicts: Array<string>, queryAttributes: Array<{ attribute: string, label: string, probability: number, alternatives: Array<{ label: string, probability: number }> }> | null, restriction: { summary: string } | null, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } };
 
 export type CaptionImageQueryVariables = Exact<{
   image: ImageInput;
@@ -1212,7 +1303,7 @@ export type CaptionImageQueryVariables = Exact<{
 }>;
 
 
-export type CaptionImageQuery = { captionImage: Array<{ text: string, score: number, similarity: number, vote: number, strategy: CaptionStrategy, supportingImages: Array<{ similarity: number, weight: number, image: { id: string } }>, modelVersion: { id: string, name: string, version: string }, captions: Array<{ id: string }>, provenance: Array<{ image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null }, case: { id: string, externalId: string, title: string | null }, dataset: { name: string } }> }> };
+export type CaptionImageQuery = { captionImage: Array<{ text: string, score: number, similarity: number, vote: number, strategy: CaptionStrategy, contradicts: Array<string>, queryAttributes: Array<{ attribute: string, label: string, probability: number, alternatives: Array<{ label: string, probability: number }> }> | null, restriction: { summary: string } | null, supportingImages: Array<{ similarity: number, weight: number, image: { id: string } }>, modelVersion: { id: string, name: string, version: string }, captions: Array<{ id: string }>, provenance: Array<{ image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null }, case: { id: string, externalId: string, title: string | null }, dataset: { name: string } }> }> };
 
 export type SearchImagesQueryVariables = Exact<{
   text: Scalars['String']['input'];
@@ -1221,7 +1312,7 @@ export type SearchImagesQueryVariables = Exact<{
 }>;
 
 
-export type SearchImagesQuery = { searchImages: Array<{ score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
+export type SearchImagesQuery = { searchImages: Array<{ score: number, similarity: number, contradicts: Array<string>, queryAttributes: Array<{ attribute: string, label: string, probability: number, alternatives: Array<{ label: string, probability: number }> }> | null, restriction: { summary: string } | null, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
 
 export type SimilarImagesQueryVariables = Exact<{
   image: ImageInput;
@@ -1231,7 +1322,7 @@ export type SimilarImagesQueryVariables = Exact<{
 }>;
 
 
-export type SimilarImagesQuery = { similarImages: Array<{ score: number, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
+export type SimilarImagesQuery = { similarImages: Array<{ score: number, similarity: number, contradicts: Array<string>, queryAttributes: Array<{ attribute: string, label: string, probability: number, alternatives: Array<{ label: string, probability: number }> }> | null, restriction: { summary: string } | null, modelVersion: { id: string, name: string, version: string }, image: { id: string, modality: Modality, plane: string | null, locationCategory: string | null, caption: { id: string, text: string } | null }, provenance: { case: { id: string, externalId: string, title: string | null }, dataset: { name: string } } }> };
 
 export type CaptioningDefaultsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1290,6 +1381,17 @@ export const JobStartedFragmentDoc = new TypedDocumentString(`
   progress
 }
     `, {"fragmentName":"JobStarted"}) as unknown as TypedDocumentString<JobStartedFragment, unknown>;
+export const AttributeFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AttributeFields on AttributePrediction {
+  attribute
+  label
+  probability
+  alternatives {
+    label
+    probability
+  }
+}
+    `, {"fragmentName":"AttributeFields"}) as unknown as TypedDocumentString<AttributeFieldsFragment, unknown>;
 export const ModelRefFieldsFragmentDoc = new TypedDocumentString(`
     fragment ModelRefFields on ModelRef {
   id
@@ -1315,6 +1417,14 @@ export const CaseRefFragmentDoc = new TypedDocumentString(`
 export const ImageMatchFieldsFragmentDoc = new TypedDocumentString(`
     fragment ImageMatchFields on ImageMatch {
   score
+  similarity
+  contradicts
+  queryAttributes {
+    ...AttributeFields
+  }
+  restriction {
+    summary
+  }
   modelVersion {
     ...ModelRefFields
   }
@@ -1349,6 +1459,15 @@ fragment ModelRefFields on ModelRef {
   id
   name
   version
+}
+fragment AttributeFields on AttributePrediction {
+  attribute
+  label
+  probability
+  alternatives {
+    label
+    probability
+  }
 }`, {"fragmentName":"ImageMatchFields"}) as unknown as TypedDocumentString<ImageMatchFieldsFragment, unknown>;
 export const CaseFacetsDocument = new TypedDocumentString(`
     query CaseFacets {
@@ -1851,6 +1970,13 @@ export const CaptionImageDocument = new TypedDocumentString(`
     similarity
     vote
     strategy
+    contradicts
+    queryAttributes {
+      ...AttributeFields
+    }
+    restriction {
+      summary
+    }
     supportingImages {
       similarity
       weight
@@ -1892,6 +2018,15 @@ fragment ModelRefFields on ModelRef {
   id
   name
   version
+}
+fragment AttributeFields on AttributePrediction {
+  attribute
+  label
+  probability
+  alternatives {
+    label
+    probability
+  }
 }`) as unknown as TypedDocumentString<CaptionImageQuery, CaptionImageQueryVariables>;
 export const SearchImagesDocument = new TypedDocumentString(`
     query SearchImages($text: String!, $k: Int, $filter: SearchFilter) {
@@ -1915,8 +2050,25 @@ fragment ModelRefFields on ModelRef {
   name
   version
 }
+fragment AttributeFields on AttributePrediction {
+  attribute
+  label
+  probability
+  alternatives {
+    label
+    probability
+  }
+}
 fragment ImageMatchFields on ImageMatch {
   score
+  similarity
+  contradicts
+  queryAttributes {
+    ...AttributeFields
+  }
+  restriction {
+    summary
+  }
   modelVersion {
     ...ModelRefFields
   }
@@ -1963,8 +2115,25 @@ fragment ModelRefFields on ModelRef {
   name
   version
 }
+fragment AttributeFields on AttributePrediction {
+  attribute
+  label
+  probability
+  alternatives {
+    label
+    probability
+  }
+}
 fragment ImageMatchFields on ImageMatch {
   score
+  similarity
+  contradicts
+  queryAttributes {
+    ...AttributeFields
+  }
+  restriction {
+    summary
+  }
   modelVersion {
     ...ModelRefFields
   }

@@ -13,10 +13,31 @@ export const ModelRefFieldsFragment = graphql(`
   }
 `);
 
+/** The query's predicted attributes and the prior an answer ran under (models with attribute heads). */
+export const AttributeFieldsFragment = graphql(`
+  fragment AttributeFields on AttributePrediction {
+    attribute
+    label
+    probability
+    alternatives {
+      label
+      probability
+    }
+  }
+`);
+
 /** One image match: what the search playground shows for text-to-image and similar-image results. */
 export const ImageMatchFieldsFragment = graphql(`
   fragment ImageMatchFields on ImageMatch {
     score
+    similarity
+    contradicts
+    queryAttributes {
+      ...AttributeFields
+    }
+    restriction {
+      summary
+    }
     modelVersion {
       ...ModelRefFields
     }
@@ -46,6 +67,13 @@ export const CaptionImageDocument = graphql(`
       similarity
       vote
       strategy
+      contradicts
+      queryAttributes {
+        ...AttributeFields
+      }
+      restriction {
+        summary
+      }
       supportingImages {
         similarity
         weight

@@ -100,33 +100,81 @@ export function registerRetrievalCommands(program: Command) {
       .option("--k <n>", "captions per image", "5")
       .option("--split <split>", "restrict the library (captions and voting images) to one split (train, dev, test)"),
   )
+    .option("--no-attribute-prior", "do not demote captions whose images contradict the query's predicted region or modality")
     .option(
       "--json",
-      "one JSON line per file: {file, strategy, captions:[{text, score, similarity, vote, imageIds, caseIds, supportingImages}]}",
+      "one JSON line per file: {file, strategy, attributes, restriction, captions:[{text, score, similarity, vote, contradicts, imageIds, caseIds, supportingImages}]}",
     )
-    .action(async (files: string[], opts: CaptioningFlags & { k: string; split?: string; json?: boolean }) => {
+    .action(async (files: string[], opts: CaptioningFlags & { k: string; split?: string; json?: boolean; attributePrior: boolean }) => {
       const k = parseK(opts.k);
       const filter = splitFilter(opts.split);
       const overrides = captioningOverrides(opts);
       await withRetrieval(async (_ctx, r) => {
         const settings = r.search.captioningFor(overrides);
         for (const file of files) {
-          const captions = await r.search.captionImage({ bytes: await readQueryFile(file) }, { k, filter, ...settings });
+          const captions = await r.search.captionImage(
+            { bytes: await readQueryFile(file) },
+            { k, filter, ...settings, attributePrior: opts.attributePrior },
+          );
+          const restriction = captions[0]?.restriction ?? null;
           if (opts.json) {
             const out = captions.map((c) => ({
               text: c.text,
               score: round(c.score),
               similarity: round(c.similarity),
               vote: round(c.vote),
+              contradicts: c.contradicts ?? [],
               imageIds: c.imageIds,
               caseIds: c.caseIds,
               supportingImages: c.supportingImages.map((s) => ({ ...s, similarity: round(s.similarity), weight: round(s.weight) })),
             }));
             const model = `${r.model.name} ${r.model.version}`;
-            process.stdout.write(`${JSON.stringify({ file, model, strategy: settings.strategy, captions: out })}\n`);
+            const attributes = captions[0]?.queryAttributes ?? null;
+            process.stdout.write(
+              `${JSON.stringify({ file, model, strategy: settings.strategy, attributes, restriction, captions: out })}\n`,
+            );
           } else {
-            process.stdout.write(`${file}  (${settings.strategy}; score · cosine · caption)\n`);
-            for (const c of captions) process.stdout.write(`  ${c.score.toFixed(3)}  ${c.similarity.toFixed(3)}  ${c.text}\n`);
+            const why = restriction ? `; ${restriction.summary}` : "";
+            process.stdout.write(`${file}  (${settings.strategy}${why}; score · cosine · caption)\n`);
+            for (const c of captions) {
+              const demoted = c.contradicts?.length ? `  [demoted: contradicts ${c.contradicts.join(", ")}]` : "";
+              process.stdout.write(`  ${c.score.toFixed(3)}  ${c.similarity.toFixed(3)}  ${c.text}${demoted}\n`);
+            }
+          }
+        }
+      });
+    });
+
+  program
+    .command("classify")
+    .description(
+      "predict an image's modality, region (location category and anatomical group), plane and MR sequence / CT contrast with the model's attribute heads",
+    )
+    .argument("<files...>", "image files (PNG, JPEG, WebP, TIFF, DICOM), or ids of catalogue images")
+    .option(
+      "--json",
+      "one JSON line per file: {file, model, attributes:[{attribute, label, probability, alternatives:[{label, probability}]}]}",
+    )
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      await withRetrieval(async (ctx, r) => {
+        for (const file of files) {
+          const exists = await ctx.db.prisma.image.findUnique({ where: { id: file }, select: { id: true } });
+          const query: ImageQuery = exists ? { imageId: file } : { bytes: await readQueryFile(file) };
+          const { attributes } = await r.search.classifyImage(query);
+          if (opts.json) {
+            const model = `${r.model.name} ${r.model.version}`;
+            process.stdout.write(`${JSON.stringify({ file, model, attributes })}\n`);
+            continue;
+          }
+          process.stdout.write(`${file}\n`);
+          for (const a of attributes) {
+            const others = a.alternatives
+              .slice(1, 3)
+              .map((o) => `${o.label} ${o.probability.toFixed(2)}`)
+              .join(", ");
+            process.stdout.write(
+              `  ${a.attribute.padEnd(12)} ${a.label} (p = ${a.probability.toFixed(2)})${others ? `  · then ${others}` : ""}\n`,
+            );
           }
         }
       });
@@ -153,13 +201,18 @@ export function registerRetrievalCommands(program: Command) {
     .argument("<fileOrImageId>", "an image file, or the id of an image already in the catalogue")
     .option("--k <n>", "number of images", "10")
     .option("--include-same-case", "also return images of the query's own case")
+    .option("--no-attribute-prior", "do not demote images that contradict the query's predicted region or modality")
     .option("--json", "print JSON")
-    .action(async (target: string, opts: { k: string; includeSameCase?: boolean; json?: boolean }) => {
+    .action(async (target: string, opts: { k: string; includeSameCase?: boolean; json?: boolean; attributePrior: boolean }) => {
       const k = parseK(opts.k);
       await withRetrieval(async (ctx, r) => {
         const exists = await ctx.db.prisma.image.findUnique({ where: { id: target }, select: { id: true } });
         const query: ImageQuery = exists ? { imageId: target } : { bytes: await readQueryFile(target) };
-        const matches = await r.search.similarImages(query, { k, excludeSameCase: !opts.includeSameCase });
+        const matches = await r.search.similarImages(query, {
+          k,
+          excludeSameCase: !opts.includeSameCase,
+          attributePrior: opts.attributePrior,
+        });
         await printImages(ctx, r, matches, Boolean(opts.json), { query: target });
       });
     });

@@ -77,6 +77,8 @@ const schema = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || v === "off" || /^\d+:(0(\.\d+)?|1(\.0+)?)$/.test(v), "m:w (e.g. 10:0.3) or off"),
+  // The attribute prior (models with attribute heads): on = the model's cross-validated threshold/penalty.
+  MEDCAP_ATTRIBUTE_PRIOR: bool(true),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -127,6 +129,8 @@ export interface Config {
    * Deployment overrides of the served model's captioning defaults; a knob left undefined comes
    * from the manifest. consensus: top `candidates` vote with `weight`; null = off.
    */
+  /** Whether captionImage / similarImages apply the served model's attribute prior by default (issue #24). */
+  attributePrior: boolean;
   captioning: {
     strategy?: "text" | "images" | "fused";
     neighbours?: number;
@@ -193,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.MEDCAP_INTROSPECTION,
     logLevel: e.MEDCAP_LOG_LEVEL,
     autoImport: e.MEDCAP_AUTO_IMPORT,
+    attributePrior: e.MEDCAP_ATTRIBUTE_PRIOR,
     captioning: {
       strategy: e.MEDCAP_CAPTION_STRATEGY,
       neighbours: e.MEDCAP_CAPTION_NEIGHBOURS,

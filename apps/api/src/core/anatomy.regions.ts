@@ -20,9 +20,12 @@ export function regionGroup(dataset: string | null | undefined, locationCategory
   return table?.[locationCategory] ?? locationCategory;
 }
 
-/** The categories that share a group with `locationCategory` (itself included), for store filters. */
-export function categoriesOfGroup(dataset: string | null | undefined, group: string): string[] {
-  const table = dataset ? REGION_GROUPS[dataset] : undefined;
-  const members = table ? Object.keys(table).filter((c) => table[c] === group) : [];
-  return members.length > 0 ? members : [group];
+/**
+ * Every location category that may belong to `group` in any dataset (the group's own name included: a
+ * category no dataset merges is its own group), for store filters that keep one group.
+ */
+export function categoriesOfGroup(group: string): string[] {
+  const out = new Set([group]);
+  for (const table of Object.values(REGION_GROUPS)) for (const [category, g] of Object.entries(table)) if (g === group) out.add(category);
+  return [...out];
 }

@@ -4,7 +4,8 @@ import { MedcapError, overloaded } from "../core/errors.js";
 import type { ImageLimits } from "./image.validation.js";
 import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
 import { checkGrid, checkPatch, type ExplainOptions, type ExplainTarget, type MatchExplanation } from "../explain/explanation.service.js";
-import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort } from "../search/search.types.js";
+import type { AttributePrior } from "../attributes/attribute.prior.js";
+import type { CaptionMatch, ImageClassification, ImageMatch, ImageQuery, RetrievalPort } from "../search/search.types.js";
 import type { SearchFilter } from "../vectors/vector.store.js";
 
 export const MAX_QUERY_TEXT = 2000;
@@ -54,8 +55,26 @@ export class QueryService {
   }
 
   /** Knobs left undefined take the served model's defaults; the retrieval service validates ranges. */
-  captionImage(query: ImageQuery, k: number, filter?: SearchFilter, captioning: CaptioningOverrides = {}): Promise<CaptionMatch[]> {
-    return this.port().captionImage(query, { k, filter, ...captioning });
+  captionImage(
+    query: ImageQuery,
+    k: number,
+    filter?: SearchFilter,
+    captioning: CaptioningOverrides = {},
+    attributePrior?: boolean,
+  ): Promise<CaptionMatch[]> {
+    return this.port().captionImage(query, { k, filter, ...captioning, attributePrior });
+  }
+
+  /** The query image's predicted attributes; MODEL_MISMATCH when the served model has no attribute heads. */
+  classifyImage(query: ImageQuery): Promise<ImageClassification> {
+    const port = this.port();
+    if (!port.classifyImage) throw new MedcapError("MODEL_MISMATCH", "the served retrieval core cannot classify images");
+    return port.classifyImage(query);
+  }
+
+  /** The attribute priors applied by default; nulls when no retrieval core is loaded or it has none. */
+  attributePriors(): { captioning: AttributePrior | null; similarImages: AttributePrior | null } {
+    return this.retrieval?.attributePriors?.() ?? { captioning: null, similarImages: null };
   }
 
   /** null when no retrieval core is loaded, or it does not say. */
@@ -70,8 +89,14 @@ export class QueryService {
     return this.port().searchImages(clean, { k, filter });
   }
 
-  similarImages(query: ImageQuery, k: number, filter: SearchFilter | undefined, excludeSameCase: boolean): Promise<ImageMatch[]> {
-    return this.port().similarImages(query, { k, filter, excludeSameCase });
+  similarImages(
+    query: ImageQuery,
+    k: number,
+    filter: SearchFilter | undefined,
+    excludeSameCase: boolean,
+    attributePrior?: boolean,
+  ): Promise<ImageMatch[]> {
+    return this.port().similarImages(query, { k, filter, excludeSameCase, attributePrior });
   }
 
   /** Grid range and exactly one target, checked before any image is read. */

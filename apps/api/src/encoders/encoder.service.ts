@@ -18,6 +18,14 @@ import { timed } from "../core/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
 import { inOrderChunks, planTextBuckets, runInGroups } from "./text.buckets.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
+import { type AttributePrediction, readAttributes } from "../attributes/attribute.prediction.js";
+import type { AttributePrior } from "../attributes/attribute.prior.js";
+
+/** One image through the graph: its embedding and, for a model with attribute heads, their probabilities. */
+interface ImageRun {
+  embedding: Float32Array;
+  attributes: Float32Array | null;
+}
 
 const textThreads = (config: EncoderConfig): number => config.textOnnxThreads || config.onnxThreads;
 
@@ -51,6 +59,9 @@ export interface EncoderInfo {
   captioning?: ModelManifest["captioning"];
   /** Providers tried before the active one, with why they failed. */
   unavailableProviders: Record<string, string>;
+  /** The attribute prior of captioning / similar images (models with attribute heads; issue #24). */
+  captioningPrior?: AttributePrior;
+  similarImagesPrior?: AttributePrior;
 }
 
 export interface EncoderHooks {
@@ -59,7 +70,7 @@ export interface EncoderHooks {
 }
 
 export class EncoderService {
-  private readonly imageBatcher: MicroBatcher<Float32Array, Float32Array>;
+  private readonly imageBatcher: MicroBatcher<Float32Array, ImageRun>;
   private readonly textBatcher: MicroBatcher<number[], Float32Array>;
   private readonly preprocessor: ImagePreprocessor;
   readonly tokenizer: WordPieceTokenizer;
@@ -95,7 +106,7 @@ export class EncoderService {
     this.imageBatcher = new MicroBatcher({
       name: "image encoder",
       ...batch,
-      run: (tensors) => this.runImages(tensors),
+      run: (tensors) => this.runImagesFull(tensors),
       onBatch: (o) => this.observe("image", o, hooks),
     });
     this.textBatcher = new MicroBatcher({
@@ -157,9 +168,13 @@ export class EncoderService {
       }
     };
     expectNames(this.imageSession, [image.input], image.output);
+    if (image.attributes) expectNames(this.imageSession, [image.input], image.attributes.output);
     expectNames(this.textSession, text.inputs, text.output);
     let t0 = performance.now();
-    const [imageProbe] = await this.runImages([this.probeImage()]);
+    const [imageRun] = await this.runImagesFull([this.probeImage()]);
+    const imageProbe = imageRun?.embedding;
+    if (imageRun?.attributes && !imageRun.attributes.every(Number.isFinite))
+      throw new MedcapError("MODEL_MISMATCH", `${image.file} produced non-finite attribute probabilities on a probe input`);
     // A one-item run is the floor of a batch's time: the load-shedding estimate starts from it.
     this.imageBatcher.primeBatchTime(performance.now() - t0);
     t0 = performance.now();
@@ -211,6 +226,12 @@ export class EncoderService {
       manifestSha256: this.model.manifestSha256,
       captioning: this.model.manifest.captioning,
       unavailableProviders: Object.fromEntries(this.factory.failedProviders),
+      ...(this.model.manifest.image.attributes && this.model.manifest.captioning?.prior
+        ? { captioningPrior: this.model.manifest.captioning.prior }
+        : {}),
+      ...(this.model.manifest.image.attributes && this.model.manifest.similarImages?.prior
+        ? { similarImagesPrior: this.model.manifest.similarImages.prior }
+        : {}),
     };
   }
 
@@ -220,7 +241,9 @@ export class EncoderService {
   }
 
   /** As encodeImage, plus what was decoded (format; for DICOM only non-identifying fields). */
-  async encodeImageWithInfo(bytes: Uint8Array): Promise<{ embedding: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
+  async encodeImageWithInfo(
+    bytes: Uint8Array,
+  ): Promise<{ embedding: Float32Array; attributes: AttributePrediction[] | null; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
     const scope = currentRequestScope();
     return this.cancelSiblingsOnOverload(async () => {
@@ -228,10 +251,8 @@ export class EncoderService {
       const { tensor, ...rest } = await timed("decodePreprocess", () =>
         this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes)),
       );
-      return {
-        embedding: await timed("encode", () => this.imageBatcher.submit(tensor, { key: scope?.key, signal: scope?.signal })),
-        ...rest,
-      };
+      const run = await timed("encode", () => this.imageBatcher.submit(tensor, { key: scope?.key, signal: scope?.signal }));
+      return { embedding: run.embedding, attributes: this.attributesOf(run), ...rest };
     });
   }
 
@@ -354,8 +375,18 @@ export class EncoderService {
     this.assertOpen();
     const scope = currentRequestScope();
     return this.cancelSiblingsOnOverload(() =>
-      Promise.all(tensors.map((t) => this.imageBatcher.submit(t, { key: scope?.key, signal: scope?.signal }))),
+      Promise.all(tensors.map(async (t) => (await this.imageBatcher.submit(t, { key: scope?.key, signal: scope?.signal })).embedding)),
     );
+  }
+
+  /** Whether the served image graph has attribute heads (classifyImage, the attribute prior). */
+  get hasAttributes(): boolean {
+    return this.model.manifest.image.attributes !== undefined;
+  }
+
+  private attributesOf(run: ImageRun): AttributePrediction[] | null {
+    const spec = this.model.manifest.image.attributes;
+    return spec && run.attributes ? readAttributes(run.attributes, spec) : null;
   }
 
   /** Texts through the request batcher but not the LRU cache: one-off variants would only evict real queries. */
@@ -388,13 +419,23 @@ export class EncoderService {
   }
 
   private async runImages(tensors: Float32Array[]): Promise<Float32Array[]> {
+    return (await this.runImagesFull(tensors)).map((r) => r.embedding);
+  }
+
+  /** One ONNX run: embeddings, and the attribute probabilities in the same run when the graph has heads. */
+  private async runImagesFull(tensors: Float32Array[]): Promise<ImageRun[]> {
     if (tensors.length === 0) return [];
     const { image } = this.model.manifest;
     const plane = 3 * image.size * image.size;
     const input = new Float32Array(tensors.length * plane);
     for (const [i, t] of tensors.entries()) input.set(t, i * plane);
     const feeds = { [image.input]: new ort.Tensor("float32", input, [tensors.length, 3, image.size, image.size]) };
-    return embeddingRows(await this.imageSession.run(feeds, image.output), tensors.length, this.dim, image.file);
+    const spec = image.attributes;
+    const outputs = spec ? [image.output, spec.output] : [image.output];
+    const [emb, att] = await this.imageSession.runOutputs(feeds, outputs);
+    const embeddings = embeddingRows(emb as ort.Tensor, tensors.length, this.dim, image.file);
+    const attributes = spec && att ? embeddingRows(att, tensors.length, spec.width, `${image.file} (${spec.output})`) : null;
+    return embeddings.map((embedding, i) => ({ embedding, attributes: attributes?.[i] ?? null }));
   }
 
   /**

@@ -27,6 +27,31 @@ export const captioningManifestSchema = z.looseObject({
   ]),
 });
 
+/**
+ * The attribute prior (issue #24): when the query's top probability for region (grouped) or modality is
+ * at least `threshold`, a candidate none of whose images carries the predicted value loses `penalty`
+ * from its score per contradicted attribute; `penalty` null = demoted below every other candidate.
+ */
+export const attributePriorSchema = z.looseObject({
+  threshold: z.number().min(0).max(2),
+  penalty: z.number().min(0).nullable(),
+});
+
+/**
+ * Attribute heads in the image graph (issue #24): a second output with one softmax per attribute,
+ * concatenated; each head's labels and offset, and the dataset's grouping of regions that share anatomy.
+ */
+export const attributesManifestSchema = z
+  .looseObject({
+    output: z.string().min(1),
+    width: positiveInt,
+    heads: z
+      .array(z.looseObject({ name: z.string().min(1), labels: z.array(z.string().min(1)).min(1), offset: z.number().int().min(0) }))
+      .min(1),
+    regionGroups: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((a) => a.heads.every((h) => h.offset + h.labels.length <= a.width), "a head's labels run past the output's width");
+
 export const modelManifestSchema = z.looseObject({
   name: z.string().min(1),
   version: z.string().min(1),
@@ -41,6 +66,7 @@ export const modelManifestSchema = z.looseObject({
     colorMode: z.literal("luminance-replicate-3"),
     mean: triple,
     std: triple.refine((s) => s.every((v) => v !== 0), "std values must be non-zero"),
+    attributes: attributesManifestSchema.optional(),
   }),
   text: z.looseObject({
     file: z.string().min(1),
@@ -63,8 +89,12 @@ export const modelManifestSchema = z.looseObject({
   training: z.record(z.string(), z.unknown()).optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
   quantization: z.string().optional(),
-  captioning: captioningManifestSchema.optional(),
+  captioning: captioningManifestSchema.extend({ prior: attributePriorSchema.optional() }).optional(),
+  similarImages: z.looseObject({ prior: attributePriorSchema.optional() }).optional(),
 });
+
+export type AttributesManifest = z.infer<typeof attributesManifestSchema>;
+export type AttributePriorManifest = z.infer<typeof attributePriorSchema>;
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 

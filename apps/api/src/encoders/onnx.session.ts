@@ -73,11 +73,9 @@ interface WorkerReply {
   inputNames?: string[];
   outputNames?: string[];
   error?: string;
-  missing?: boolean;
   released?: boolean;
-  type?: ort.Tensor.Type;
-  data?: ort.Tensor.DataType;
-  dims?: number[];
+  /** One entry per requested output, null where the graph has none of that name. */
+  results?: ({ type: ort.Tensor.Type; data: ort.Tensor.DataType; dims: number[] } | null)[];
 }
 
 /**
@@ -150,13 +148,20 @@ export class OnnxSession {
   }
 
   async run(feeds: Feeds, output: string): Promise<ort.Tensor> {
+    const [tensor] = await this.runOutputs(feeds, [output]);
+    return tensor as ort.Tensor;
+  }
+
+  /** One run, several outputs (the image graph's embeddings and attribute probabilities), in the order asked. */
+  async runOutputs(feeds: Feeds, outputs: readonly string[]): Promise<ort.Tensor[]> {
     const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { type: t.type, data: t.data, dims: [...t.dims] }]));
-    const reply = await this.request({ feeds: wire, output });
+    const reply = await this.request({ feeds: wire, outputs: [...outputs] });
     if (reply.error) throw new Error(`${this.label}: ${reply.error}`);
-    if (reply.missing || !reply.type || !reply.data || !reply.dims) {
-      throw new MedcapError("MODEL_MISMATCH", `${this.label} produced no output named ${output}`);
-    }
-    return new ort.Tensor(reply.type, reply.data as never, reply.dims);
+    return outputs.map((name, i) => {
+      const r = reply.results?.[i];
+      if (!r) throw new MedcapError("MODEL_MISMATCH", `${this.label} produced no output named ${name}`);
+      return new ort.Tensor(r.type, r.data as never, r.dims);
+    });
   }
 
   async release(): Promise<void> {

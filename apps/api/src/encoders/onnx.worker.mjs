@@ -5,7 +5,8 @@
 // itself, outside tsx/vitest's TypeScript loaders.
 //
 // Protocol (see onnx.session.ts): workerData { model: Uint8Array | string, options }; then messages
-// { id, feeds: { name: { type, data, dims } }, output } → { id, type, data, dims } or { id, error };
+// { id, feeds: { name: { type, data, dims } }, outputs: [name…] } → { id, results: [{ type, data, dims } | null…] }
+// (null = the graph has no such output) or { id, error };
 // { id, release: true } → { id, released: true }.
 import { parentPort, workerData } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
@@ -28,14 +29,15 @@ parentPort.on("message", async (message) => {
   try {
     const feeds = {};
     for (const [name, t] of Object.entries(message.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-    const result = await session.run(feeds, [message.output]);
-    const tensor = result[message.output];
-    if (!tensor) {
-      parentPort.postMessage({ id, missing: true });
-      return;
-    }
-    const data = tensor.data;
-    parentPort.postMessage({ id, type: tensor.type, data, dims: [...tensor.dims] }, [data.buffer]);
+    const result = await session.run(feeds, message.outputs);
+    const results = message.outputs.map((name) => {
+      const tensor = result[name];
+      return tensor ? { type: tensor.type, data: tensor.data, dims: [...tensor.dims] } : null;
+    });
+    parentPort.postMessage(
+      { id, results },
+      results.filter((r) => r !== null).map((r) => r.data.buffer),
+    );
   } catch (err) {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }

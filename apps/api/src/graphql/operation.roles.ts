@@ -14,6 +14,7 @@ export const QUERY_ACCESS: Record<keyof QueryResolvers, Access> = {
   captionImage: "VIEWER",
   searchImages: "VIEWER",
   similarImages: "VIEWER",
+  classifyImage: "VIEWER",
   explainMatch: "VIEWER",
   case: "VIEWER",
   cases: "VIEWER",

@@ -93,7 +93,14 @@ export async function openRetrieval(
       readImage: (storedPath) => ctx.images.read(storedPath),
       cacheSize: ctx.config.explainCacheSize,
     });
-    const search = new SearchService(ctx.db.prisma, encoder, new TimedVectorStore(store), repo, indexer, model, captioning, explainer);
+    // The attribute prior (issue #24): the model's CV choice, unless the deployment turns it off.
+    const manifest = encoder.info();
+    const priorsOn = ctx.config.attributePrior !== false;
+    const search = new SearchService(ctx.db.prisma, encoder, new TimedVectorStore(store), repo, indexer, model, captioning, explainer, {
+      captioning: priorsOn ? manifest.captioningPrior : null,
+      similarImages: priorsOn ? manifest.similarImagesPrior : null,
+      readImage: (storedPath) => ctx.images.read(storedPath),
+    });
     return {
       encoder,
       store,

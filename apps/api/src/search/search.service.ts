@@ -1,5 +1,16 @@
 // Retrieval over the active model version: image → captions, text → images, image → images.
 import type { PrismaClient } from "@medcap/db";
+import type { AttributePrediction } from "../attributes/attribute.prediction.js";
+import {
+  type AttributePrior,
+  agrees,
+  contradicted,
+  type ImageAttributes,
+  penaltyFor,
+  type Restriction,
+  restrictionFor,
+} from "../attributes/attribute.prior.js";
+import { categoriesOfGroup } from "../core/anatomy.regions.js";
 import { MedcapError, notFound } from "../core/errors.js";
 import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
@@ -19,7 +30,7 @@ import {
 import { type ConsensusSetting, rerankByConsensus } from "./consensus.rerank.js";
 import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { IndexService } from "./index.service.js";
-import type { CaptionMatch, ImageMatch, ImageQuery, ModelRef, RetrievalPort } from "./search.types.js";
+import type { CaptionMatch, ImageClassification, ImageMatch, ImageQuery, ModelRef, RetrievalPort } from "./search.types.js";
 
 export interface CaptionOptions extends CaptioningOverrides {
   k: number;
@@ -31,7 +42,26 @@ export interface CaptionOptions extends CaptioningOverrides {
   consensus?: ConsensusSetting | null;
   /** The query's own catalogue image: it never votes for its own caption. */
   queryImageId?: string;
+  /** The query's predicted attributes (models with heads); with the attribute prior they restrict the candidates. */
+  attributes?: AttributePrediction[] | null;
+  /** false turns the attribute prior off for this call; default on where the model has one. */
+  attributePrior?: boolean;
 }
+
+/** How the attribute prior (issue #24) is configured for this service: the served model's CV choice. */
+export interface AttributePriors {
+  captioning?: AttributePrior | null;
+  similarImages?: AttributePrior | null;
+  /** Reads a catalogue image's stored bytes (the attributes of an `imageId` query are computed, not stored). */
+  readImage?: (storedPath: string) => Promise<Uint8Array>;
+}
+
+/** Vector-store payload → what the prior compares. */
+const imageAttributes = (p: { dataset: string; locationCategory: string | null; modality: string }): ImageAttributes => ({
+  dataset: p.dataset,
+  locationCategory: p.locationCategory,
+  modality: p.modality,
+});
 
 const dot = (a: Float32Array, b: Float32Array) => {
   let s = 0;
@@ -51,7 +81,13 @@ export class SearchService implements RetrievalPort {
     readonly captioning: CaptioningSettings = captioningDefaults(undefined),
     /** Occlusion maps and word weights (explain/), built over the same encoder, store and model. */
     private readonly explainer?: ExplanationService,
+    private readonly priors: AttributePriors = {},
   ) {}
+
+  /** The attribute priors this service applies by default (null where the model has none). */
+  attributePriors(): { captioning: AttributePrior | null; similarImages: AttributePrior | null } {
+    return { captioning: this.priors.captioning ?? null, similarImages: this.priors.similarImages ?? null };
+  }
 
   /** "Why this match" for a query image and one target; OVERLOADED when this core was built without an explainer. */
   explainMatch(query: ImageQuery, target: ExplainTarget, options: ExplainOptions): Promise<MatchExplanation> {
@@ -75,20 +111,66 @@ export class SearchService implements RetrievalPort {
   }
 
   /** The query vector: the stored vector of a catalogue image, or the encoding of uploaded bytes. */
-  async imageVector(query: ImageQuery): Promise<{ vector: Float32Array; imageId?: string; caseId?: string }> {
+  /**
+   * The query vector: the stored vector of a catalogue image, or the encoding of uploaded bytes; with
+   * `withAttributes` (and a model with heads) also the query's predicted attributes — for a catalogue
+   * image by running its stored file through the image graph once.
+   */
+  async imageVector(
+    query: ImageQuery,
+    withAttributes = false,
+  ): Promise<{ vector: Float32Array; imageId?: string; caseId?: string; attributes: AttributePrediction[] | null }> {
+    const wantAttributes = withAttributes && this.encoder.hasAttributes;
     if (query.imageId !== undefined) {
-      const image = await this.prisma.image.findUnique({ where: { id: query.imageId }, select: { id: true, caseId: true } });
+      const image = await this.prisma.image.findUnique({
+        where: { id: query.imageId },
+        select: { id: true, caseId: true, storedPath: true },
+      });
       if (!image) throw notFound("image", query.imageId);
       const stored = await this.repo.vectorOf(this.model.modelVersionId, "IMAGE", image.id);
       if (!stored) throw new MedcapError("NOT_FOUND", `image ${image.id} is not indexed yet; run medcap index`);
-      return { vector: stored, imageId: image.id, caseId: image.caseId };
+      const attributes =
+        wantAttributes && this.priors.readImage
+          ? (await this.encoder.encodeImageWithInfo(await this.priors.readImage(image.storedPath))).attributes
+          : null;
+      return { vector: stored, imageId: image.id, caseId: image.caseId, attributes };
     }
-    return { vector: await this.encoder.encodeImage(query.bytes) };
+    if (!wantAttributes) return { vector: await this.encoder.encodeImage(query.bytes), attributes: null };
+    const { embedding, attributes } = await this.encoder.encodeImageWithInfo(query.bytes);
+    return { vector: embedding, attributes };
+  }
+
+  /** The query image's predicted attributes (classifyImage); MODEL_MISMATCH when the model has no heads. */
+  async classifyImage(query: ImageQuery): Promise<ImageClassification> {
+    if (!this.encoder.hasAttributes) {
+      throw new MedcapError(
+        "MODEL_MISMATCH",
+        `${this.model.name} ${this.model.version} has no attribute heads; serve medcap-base-v3 or later`,
+      );
+    }
+    const { attributes } = await this.imageVector(query, true);
+    if (!attributes) throw new MedcapError("OVERLOADED", "the stored image could not be read for classification");
+    return { attributes, model: this.model };
   }
 
   async captionImage(query: ImageQuery, options: CaptionOptions): Promise<CaptionMatch[]> {
-    const { vector, imageId } = await this.imageVector(query);
-    return this.captionsForVector(vector, { ...options, queryImageId: options.queryImageId ?? imageId });
+    const { vector, imageId, attributes } = await this.imageVector(query, true);
+    return this.captionsForVector(vector, { ...options, attributes, queryImageId: options.queryImageId ?? imageId });
+  }
+
+  /** The restriction one call runs under: the model's prior unless the call turns it off. */
+  private restriction(attributes: AttributePrediction[] | null | undefined, prior: AttributePrior | null | undefined, on?: boolean) {
+    return on === false ? null : restrictionFor(attributes, prior);
+  }
+
+  /** The filter that keeps only candidates agreeing with every constraint (ANDed with the call's own). */
+  private agreeingFilter(restriction: Restriction, filter: SearchFilter | undefined): SearchFilter {
+    const out: SearchFilter = { ...filter };
+    for (const c of restriction.constraints) {
+      if (c.attribute === "modality") out.modalities = [c.label.toUpperCase() as NonNullable<SearchFilter["modalities"]>[number]];
+      else out.locationCategories = categoriesOfGroup(c.label);
+    }
+    return out;
   }
 
   /** Ranks library captions for a query vector with the strategy of the shared spec (caption.strategy.ts). */
@@ -96,19 +178,40 @@ export class SearchService implements RetrievalPort {
     const settings = this.captioningFor(options);
     const consensus = settings.consensus;
     const want = Math.max(options.k, consensus?.candidates ?? 0);
-    const shortlist = await this.textShortlist(vector, textShortlist(want), options.filter);
+    const restriction = this.restriction(options.attributes, this.priors.captioning, options.attributePrior);
+    const seen = new Map<string, ImageAttributes>();
+    let shortlist = await this.textShortlist(vector, textShortlist(want), options.filter, seen);
+    if (restriction) {
+      // Candidates that agree with the prediction may sit below the unfiltered shortlist: fetch them too,
+      // so the prior ranks over every caption that could reach the top (the toolkit ranks the whole library).
+      const agreeing = await this.textShortlist(vector, textShortlist(want), this.agreeingFilter(restriction, options.filter), seen);
+      const known = new Set(shortlist.map((c) => c.text));
+      shortlist = [...shortlist, ...agreeing.filter((c) => !known.has(c.text))];
+    }
     const neighbours =
-      settings.strategy === "text" ? [] : await this.neighbourImages(vector, settings.neighbours, options.filter, options.queryImageId);
+      settings.strategy === "text"
+        ? []
+        : await this.neighbourImages(vector, settings.neighbours, options.filter, options.queryImageId, seen);
     const extra = settings.strategy === "text" ? new Map() : await this.neighbourCandidates(vector, neighbours, shortlist);
     const ranked = rankCaptions(settings, shortlist, neighbours, (t) => extra.get(t), options.queryImageId);
     let matches = ranked.map((r): CaptionMatch => {
       // Provenance: the neighbour images that voted for the text first (they are why it was chosen),
-      // then every other image in the library that carries it.
-      const imageIds = [...new Set([...r.supportingImages.map((s) => s.imageId), ...r.imageIds])];
+      // then every other image in the library that carries it; under a restriction, the images that
+      // agree with it first (stable otherwise).
+      let imageIds = [...new Set([...r.supportingImages.map((s) => s.imageId), ...r.imageIds])];
       const caseIds = [...new Set([...r.supportingImages.map((s) => s.caseId), ...r.caseIds])];
+      const attrs = imageIds.map((id) => seen.get(id)).filter((a): a is ImageAttributes => a !== undefined);
+      const contradicts = contradicted(restriction, attrs);
+      if (restriction) {
+        const ok = (id: string) => {
+          const a = seen.get(id);
+          return a !== undefined && agrees(restriction, a);
+        };
+        imageIds = [...imageIds.filter(ok), ...imageIds.filter((id) => !ok(id))];
+      }
       return {
         text: r.text,
-        score: r.score,
+        score: r.score - penaltyFor(restriction, contradicts),
         similarity: r.cosine,
         vote: r.vote,
         strategy: settings.strategy,
@@ -117,17 +220,29 @@ export class SearchService implements RetrievalPort {
         imageIds,
         caseIds,
         model: this.model,
+        queryAttributes: options.attributes ?? null,
+        restriction,
+        contradicts,
       };
     });
+    // The same order rankCaptions uses (score, then cosine, then text), after the prior's penalties.
+    if (restriction)
+      matches.sort((a, b) => b.score - a.score || b.similarity - a.similarity || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
     if (consensus && matches.length > 1) matches = rerankByConsensus(matches.slice(0, want), consensus);
     return matches.slice(0, options.k);
   }
 
   /** The top-n distinct caption texts by cosine. Rows repeat texts, so fetch until n distinct are seen. */
-  private async textShortlist(vector: Float32Array, n: number, filter: SearchFilter | undefined): Promise<TextCandidate[]> {
+  private async textShortlist(
+    vector: Float32Array,
+    n: number,
+    filter: SearchFilter | undefined,
+    seen: Map<string, ImageAttributes>,
+  ): Promise<TextCandidate[]> {
     let fetch = n * 8 + 32;
     for (;;) {
       const hits = await this.store.search(this.model.modelVersionId, vector, { kind: "CAPTION", k: fetch, filter });
+      for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
       const grouped = this.groupByText(hits, await this.captionTexts(hits));
       if (grouped.length >= n || hits.length < fetch) return grouped.slice(0, n);
       fetch *= 4;
@@ -140,6 +255,7 @@ export class SearchService implements RetrievalPort {
     k: number,
     filter: SearchFilter | undefined,
     queryImageId: string | undefined,
+    seen: Map<string, ImageAttributes>,
   ): Promise<(ImageNeighbour & { captionId: string | null })[]> {
     const hits = await this.store.search(this.model.modelVersionId, vector, {
       kind: "IMAGE",
@@ -147,6 +263,7 @@ export class SearchService implements RetrievalPort {
       filter,
       excludeTargetIds: queryImageId ? [queryImageId] : undefined,
     });
+    for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
     const captions = await this.prisma.caption.findMany({
       where: { imageId: { in: hits.map((h) => h.payload.imageId) }, isCurrent: true },
       select: { id: true, imageId: true, text: true },
@@ -195,17 +312,41 @@ export class SearchService implements RetrievalPort {
     return hits.map((h) => this.imageMatch(h));
   }
 
-  async similarImages(query: ImageQuery, options: { k: number; filter?: SearchFilter; excludeSameCase?: boolean }): Promise<ImageMatch[]> {
-    const q = await this.imageVector(query);
+  async similarImages(
+    query: ImageQuery,
+    options: { k: number; filter?: SearchFilter; excludeSameCase?: boolean; attributePrior?: boolean },
+  ): Promise<ImageMatch[]> {
+    const q = await this.imageVector(query, true);
     const filter: SearchFilter = { ...options.filter };
     if (options.excludeSameCase && q.caseId) filter.excludeCaseIds = [...(filter.excludeCaseIds ?? []), q.caseId];
-    const hits = await this.store.search(this.model.modelVersionId, q.vector, {
-      kind: "IMAGE",
-      k: options.k,
-      filter,
-      excludeTargetIds: q.imageId ? [q.imageId] : undefined,
+    return this.similarForVector(q.vector, { ...options, filter, attributes: q.attributes, queryImageId: q.imageId });
+  }
+
+  /**
+   * The nearest library images to a query vector; under the attribute prior, images that contradict a
+   * confident prediction lose its penalty (agreeing images below the unfiltered top k are fetched too).
+   */
+  async similarForVector(
+    vector: Float32Array,
+    options: { k: number; filter?: SearchFilter; attributes?: AttributePrediction[] | null; attributePrior?: boolean; queryImageId?: string },
+  ): Promise<ImageMatch[]> {
+    const attributes = options.attributes ?? null;
+    const request = { kind: "IMAGE" as const, k: options.k, excludeTargetIds: options.queryImageId ? [options.queryImageId] : undefined };
+    const hits = await this.store.search(this.model.modelVersionId, vector, { ...request, filter: options.filter });
+    const restriction = this.restriction(attributes, this.priors.similarImages, options.attributePrior);
+    if (!restriction) return hits.map((h) => this.imageMatch(h, attributes, null, []));
+    const agreeing = await this.store.search(this.model.modelVersionId, vector, {
+      ...request,
+      filter: this.agreeingFilter(restriction, options.filter),
     });
-    return hits.map((h) => this.imageMatch(h));
+    const byId = new Map([...hits, ...agreeing].map((h) => [h.payload.targetId, h]));
+    return [...byId.values()]
+      .map((h) => {
+        const contradicts = contradicted(restriction, [imageAttributes(h.payload)]);
+        return { ...this.imageMatch(h, attributes, restriction, contradicts), score: h.score - penaltyFor(restriction, contradicts) };
+      })
+      .sort((a, b) => b.score - a.score || (a.imageId < b.imageId ? -1 : 1))
+      .slice(0, options.k);
   }
 
   async reindexCaption(captionId: string): Promise<void> {
@@ -224,8 +365,22 @@ export class SearchService implements RetrievalPort {
     for (const c of image.captions) await this.indexer.indexCaption(this.model, c);
   }
 
-  private imageMatch(h: VectorHit): ImageMatch {
-    return { imageId: h.payload.imageId, caseId: h.payload.caseId, score: h.score, model: this.model };
+  private imageMatch(
+    h: VectorHit,
+    queryAttributes: AttributePrediction[] | null = null,
+    restriction: Restriction | null = null,
+    contradicts: string[] = [],
+  ): ImageMatch {
+    return {
+      imageId: h.payload.imageId,
+      caseId: h.payload.caseId,
+      score: h.score,
+      similarity: h.score,
+      model: this.model,
+      queryAttributes,
+      restriction,
+      contradicts,
+    };
   }
 
   private async captionTexts(hits: VectorHit[]): Promise<Map<string, string>> {

@@ -1,4 +1,6 @@
 // The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
+import type { AttributePrediction } from "../attributes/attribute.prediction.js";
+import type { AttributePrior, Restriction } from "../attributes/attribute.prior.js";
 import type { ExplainOptions, ExplainTarget, MatchExplanation } from "../explain/explanation.service.js";
 import type { SearchFilter } from "../vectors/vector.store.js";
 import type { CaptioningOverrides, CaptioningSettings, CaptionStrategy, SupportingImage } from "./caption.strategy.js";
@@ -28,19 +30,52 @@ export interface CaptionMatch {
   imageIds: string[];
   caseIds: string[];
   model: ModelRef;
+  /** The query image's predicted attributes; null when the served model has no attribute heads. */
+  queryAttributes?: AttributePrediction[] | null;
+  /** The attribute prior this answer ran under; null when off or nothing was confident. */
+  restriction?: Restriction | null;
+  /** The restricted attributes none of this caption's images carries (it was demoted for them). */
+  contradicts?: string[];
 }
 
 export interface ImageMatch {
   imageId: string;
   caseId: string;
+  /** The ranking score: the cosine, less the attribute prior's penalty where it applies. */
   score: number;
+  /** Cosine between the query and the image. */
+  similarity?: number;
+  model: ModelRef;
+  queryAttributes?: AttributePrediction[] | null;
+  restriction?: Restriction | null;
+  contradicts?: string[];
+}
+
+/** classifyImage's answer: the attribute heads' predictions and the model that made them. */
+export interface ImageClassification {
+  attributes: AttributePrediction[];
   model: ModelRef;
 }
 
+/** The attribute prior's switch, per call (default on where the served model has one). */
+export interface PriorOption {
+  attributePrior?: boolean;
+}
+
 export interface RetrievalPort {
-  captionImage(query: ImageQuery, options: { k: number; filter?: SearchFilter } & CaptioningOverrides): Promise<CaptionMatch[]>;
+  captionImage(
+    query: ImageQuery,
+    options: { k: number; filter?: SearchFilter } & CaptioningOverrides & PriorOption,
+  ): Promise<CaptionMatch[]>;
   searchImages(text: string, options: { k: number; filter?: SearchFilter }): Promise<ImageMatch[]>;
-  similarImages(query: ImageQuery, options: { k: number; filter?: SearchFilter; excludeSameCase?: boolean }): Promise<ImageMatch[]>;
+  similarImages(
+    query: ImageQuery,
+    options: { k: number; filter?: SearchFilter; excludeSameCase?: boolean } & PriorOption,
+  ): Promise<ImageMatch[]>;
+  /** The query image's predicted attributes (models with attribute heads). */
+  classifyImage?(query: ImageQuery): Promise<ImageClassification>;
+  /** The attribute priors applied by default (null where the model has none). */
+  attributePriors?(): { captioning: AttributePrior | null; similarImages: AttributePrior | null };
   /** Re-encodes one caption (after an edit) and updates the vector store. */
   reindexCaption(captionId: string): Promise<void>;
   /** Encodes and indexes one newly added image and its current caption. */

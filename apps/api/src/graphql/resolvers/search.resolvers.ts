@@ -21,24 +21,35 @@ export const searchResolvers: Resolvers = {
       const d = ctx.services.search.captioningDefaults();
       if (!d) return null;
       const strategy = d.strategy.toUpperCase() as Uppercase<CaptionStrategy>;
-      return { ...d, strategy, consensus: formatConsensus(d.consensus) };
+      const priors = ctx.services.search.attributePriors();
+      return {
+        ...d,
+        strategy,
+        consensus: formatConsensus(d.consensus),
+        attributePrior: priors.captioning,
+        similarImagesPrior: priors.similarImages,
+      };
     },
-    captionImage: async (_, { image, k, filter, strategy, neighbours, temperature, weight, consensus }, ctx) => {
+    captionImage: async (_, { image, k, filter, strategy, neighbours, temperature, weight, consensus, attributePrior }, ctx) => {
       const search = ctx.services.search;
       const size = search.checkK(k, 5);
       const captioning = captioningFromArgs({ strategy, neighbours, temperature, weight, consensus });
       const query = await readImageInput(image, search.limits);
-      return search.captionImage(query, size, toSearchFilter(filter), captioning);
+      return search.captionImage(query, size, toSearchFilter(filter), captioning, attributePrior ?? undefined);
+    },
+    classifyImage: async (_, { image }, ctx) => {
+      const search = ctx.services.search;
+      return search.classifyImage(await readImageInput(image, search.limits));
     },
     searchImages: (_, { text, k, filter }, ctx) => {
       const search = ctx.services.search;
       return search.searchImages(text, search.checkK(k, 10), toSearchFilter(filter));
     },
-    similarImages: async (_, { image, k, filter, excludeSameCase }, ctx) => {
+    similarImages: async (_, { image, k, filter, excludeSameCase, attributePrior }, ctx) => {
       const search = ctx.services.search;
       const size = search.checkK(k, 10);
       const query = await readImageInput(image, search.limits);
-      return search.similarImages(query, size, toSearchFilter(filter), excludeSameCase ?? false);
+      return search.similarImages(query, size, toSearchFilter(filter), excludeSameCase ?? false, attributePrior ?? undefined);
     },
   },
   ModelRef: {
@@ -50,12 +61,22 @@ export const searchResolvers: Resolvers = {
     provenance: (m) => [...new Set(m.imageIds)].map((imageId) => ({ imageId })),
     modelVersion: (m) => m.model,
     strategy: (m) => m.strategy.toUpperCase() as Uppercase<CaptionStrategy>,
+    queryAttributes: (m) => m.queryAttributes ?? null,
+    restriction: (m) => m.restriction ?? null,
+    contradicts: (m) => m.contradicts ?? [],
+  },
+  ImageClassification: {
+    modelVersion: (c) => c.model,
   },
   SupportingImage: {
     image: (s, _, ctx) => imageOf(ctx, s.imageId),
     provenance: (s) => ({ imageId: s.imageId, caseId: s.caseId }),
   },
   ImageMatch: {
+    similarity: (m) => m.similarity ?? m.score,
+    queryAttributes: (m) => m.queryAttributes ?? null,
+    restriction: (m) => m.restriction ?? null,
+    contradicts: (m) => m.contradicts ?? [],
     image: (m, _, ctx) => imageOf(ctx, m.imageId),
     provenance: (m) => ({ imageId: m.imageId, caseId: m.caseId }),
     modelVersion: (m) => m.model,

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { startTransition, useActionState, useEffect, useId, useState } from "react";
 import { type SearchMode, type SearchState, searchAction } from "../../../actions/search.actions";
+import type { AttributeFieldsFragment } from "../../../gql/graphql";
 import { FilterSelect } from "../../../components/filter-select";
 import { FlagButton } from "../../../components/flag-button";
 import { type QueryImage, WhyToggle } from "../../../components/why-toggle";
@@ -169,6 +170,55 @@ function ResultsSkeleton() {
   );
 }
 
+/** Short names of the attribute heads, in the order a radiologist reads them. */
+const ATTRIBUTE_LABELS: Record<string, string> = {
+  modality: "Modality",
+  regionGroup: "Region",
+  region: "Category",
+  plane: "Plane",
+  sequence: "Sequence",
+};
+
+/**
+ * What the model's attribute heads say about the query image, and the restriction the answer ran under
+ * ("restricted to Head · MR (p = 0.97)"): the reason a caption of another region or modality sits lower.
+ */
+function PredictedAttributes({ attributes, restriction }: { attributes: AttributeFieldsFragment[] | null; restriction: string | null }) {
+  if (!attributes?.length) return null;
+  const order = Object.keys(ATTRIBUTE_LABELS);
+  const shown = [...attributes].sort((a, b) => order.indexOf(a.attribute) - order.indexOf(b.attribute));
+  return (
+    <div className="row small" data-testid="predicted-attributes" style={{ flexWrap: "wrap", gap: 6, marginBottom: 8 }}>
+      <span className="muted">Predicted:</span>
+      {shown.map((a) => (
+        <span
+          key={a.attribute}
+          className={`pill ${a.probability >= 0.9 ? "pill-accent" : ""}`}
+          title={a.alternatives.map((o) => `${o.label} ${formatScore(o.probability)}`).join(" · ")}
+          data-attribute={a.attribute}
+        >
+          {ATTRIBUTE_LABELS[a.attribute] ?? a.attribute}: {a.label} <span className="mono">{formatScore(a.probability)}</span>
+        </span>
+      ))}
+      {restriction ? (
+        <span className="pill" data-testid="restriction" title="Captions and images that contradict a confident prediction are demoted">
+          {restriction}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** A match demoted by the attribute prior, and for what. */
+function Demoted({ contradicts }: { contradicts: string[] }) {
+  if (!contradicts.length) return null;
+  return (
+    <span className="pill pill-warn small" data-testid="demoted" title="Its images contradict the query's predicted attributes">
+      demoted: {contradicts.map((a) => (ATTRIBUTE_LABELS[a] ?? a).toLowerCase()).join(", ")}
+    </span>
+  );
+}
+
 function Results({ state, canFlag, query }: { state: SearchState; canFlag: boolean; query: QueryImage | null }) {
   if (!state) return <p className="muted">Results appear here.</p>;
   if (!state.ok) {
@@ -197,6 +247,12 @@ function Results({ state, canFlag, query }: { state: SearchState; canFlag: boole
             {out.tookMs} ms
           </span>
         </div>
+        <div className="card-body">
+          <PredictedAttributes
+            attributes={out.captions[0]?.queryAttributes ?? null}
+            restriction={out.captions[0]?.restriction?.summary ?? null}
+          />
+        </div>
         <ol className="card-body flush" style={{ listStyle: "none", margin: 0, padding: 0 }}>
           {out.captions.map((c, i) => (
             <li key={c.text} style={{ padding: "10px 12px", borderTop: i ? "1px solid var(--border)" : undefined }}>
@@ -211,6 +267,7 @@ function Results({ state, canFlag, query }: { state: SearchState; canFlag: boole
                   {formatScore(c.score)}
                 </span>
               </div>
+              <Demoted contradicts={c.contradicts} />
               <div className="row small muted" style={{ marginTop: 4 }}>
                 {c.supportingImages.length ? (
                   <span>
@@ -258,6 +315,7 @@ function Results({ state, canFlag, query }: { state: SearchState; canFlag: boole
           {out.tookMs} ms
         </span>
       </div>
+      <PredictedAttributes attributes={out.images[0]?.queryAttributes ?? null} restriction={out.images[0]?.restriction?.summary ?? null} />
       <ul className="image-grid" style={{ listStyle: "none", margin: 0, padding: 0 }}>
         {out.images.map((m, i) => (
           <li key={m.image.id}>
@@ -287,6 +345,7 @@ function Results({ state, canFlag, query }: { state: SearchState; canFlag: boole
               <span className="small muted">
                 {m.provenance.case.externalId} · {m.provenance.dataset.name}
               </span>
+              <Demoted contradicts={m.contradicts} />
             </Link>
             {out.mode === "similar" ? <WhyToggle query={query} targetImageId={m.image.id} /> : null}
           </li>
