@@ -52,6 +52,41 @@ export type AddImageInput = {
   plane?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The share of query images that agree on one attribute, beside the share a random pick would reach. */
+export type AgreementFigure = {
+  /** Random floor, exact: the expected share for a uniformly random pick (caption-library: a distinct library caption with its first library image; retrieval: another image of the split). All-of-top-5 uses each query's floor to the 5th power, an approximation that ignores drawing without replacement. Null when `n` is 0. */
+  floor: Maybe<Scalars['Float']['output']>;
+  /** Query images counted: those whose own attribute is known (images without it are left out). */
+  n: Scalars['Int']['output'];
+  /** Share of the `n` query images that agree, 0..1; null when `n` is 0. */
+  value: Maybe<Scalars['Float']['output']>;
+};
+
+/**
+ * Anatomy agreement (README, "anatomy agreement"): how often what the model retrieved for a query image comes
+ * from an image of the same body region, modality and plane, each figure beside its random floor.
+ */
+export type AnatomyAgreement = {
+  /** caption-library only: the images of ALL of the top 5 captions agree with the query image (a query with fewer than 5 captions does not); null for retrieval. */
+  allOfTop5: Maybe<AnatomyFigures>;
+  /** What is compared with the query image: caption-library, the first provenance image of each ranked caption; retrieval, the nearest other image of the split. */
+  basis: Scalars['String']['output'];
+  /** The top-1 result's image agrees with the query image. */
+  top1: AnatomyFigures;
+};
+
+/** One agreement figure per attribute of the query image. */
+export type AnatomyFigures = {
+  /** Modality of the image (CT, MR, …). */
+  modality: AgreementFigure;
+  /** Imaging plane of the image (axial, coronal, …). */
+  plane: AgreementFigure;
+  /** Region with categories that share anatomy merged (MedPix: Abdomen and Reproductive/Urinary System count as one). */
+  regionGrouped: AgreementFigure;
+  /** Region as the dataset records it (MedPix `Location Category`, the case's topic); null for all-of-top-5, which reports the grouped region only. */
+  regionRaw: Maybe<AgreementFigure>;
+};
+
 /** An API key. The secret itself is never shown again after creation. */
 export type ApiKey = {
   /** When it was created. */
@@ -319,6 +354,8 @@ export type EvaluationProtocol =
 
 /** A stored evaluation of one model version on one split. */
 export type EvaluationRun = {
+  /** Anatomy agreement of the run (`metrics.anatomy`): retrieval and caption-library runs stored since it was measured; null for seed-template and older runs. */
+  anatomy: Maybe<AnatomyAgreement>;
   /** When it finished. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   /** Stable id. */
@@ -663,7 +700,7 @@ export type ModelRef = {
 
 /** A dual-encoder model known to the service. Vectors of different versions never mix. */
 export type ModelVersion = {
-  /** Whether this version answers searches. */
+  /** Whether this is the active version: the one every server answers searches with, and that `reindex` and `runEvaluation` default to. Exactly one version is active once any model has been loaded. */
   active: Scalars['Boolean']['output'];
   /** When the version was registered. */
   createdAt: Scalars['DateTime']['output'];
@@ -683,7 +720,14 @@ export type ModelVersion = {
 
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type Mutation = {
-  /** Makes a model version the one that answers searches (ADMIN). */
+  /**
+   * Makes a model version the active one, the one that answers searches (ADMIN). Blue/green: refused with
+   * `CONFLICT` while any image or current caption has no vector under it (the message says how many, and to
+   * run `reindex(modelVersionId)` or `medcap index --model <folder>` first), or when this server cannot find
+   * or load its model folder. Otherwise the server loads it, flips the flag (audited), and answers every later
+   * request with it; requests already running finish on the previous version. Other servers on the same
+   * database follow within `MEDCAP_MODEL_POLL_MS` (default 5 s).
+   */
   activateModelVersion: ModelVersion;
   /** Stores a new image with its caption and indexes it for search (CURATOR). */
   addImage: Image;
@@ -693,7 +737,7 @@ export type Mutation = {
   createCase: Case;
   /** Reports a wrong caption (ANNOTATOR). */
   flagCaption: Flag;
-  /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). */
+  /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). Indexing a version that is not active never activates it; a server indexes such a version on a temporary copy of its model folder. */
   reindex: Job;
   /** Accepts (optionally with corrected text, which writes and re-indexes a caption revision) or rejects an open flag (CURATOR). */
   resolveFlag: Flag;
@@ -1140,10 +1184,12 @@ export type ModelVersionRefFragment = { id: string, name: string, version: strin
 
 export type JobStartedFragment = { id: string, kind: JobKind, status: JobStatus, progress: number };
 
+export type AgreementFigureFieldsFragment = { value: number | null, floor: number | null, n: number };
+
 export type EvaluationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EvaluationsQuery = { modelVersions: Array<{ active: boolean, id: string, name: string, version: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, params: unknown, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string }, job: { id: string, status: JobStatus } | null }> };
+export type EvaluationsQuery = { modelVersions: Array<{ active: boolean, id: string, name: string, version: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, params: unknown, metrics: unknown, startedAt: string, finishedAt: string | null, anatomy: { basis: string, top1: { regionRaw: { value: number | null, floor: number | null, n: number } | null, regionGrouped: { value: number | null, floor: number | null, n: number }, modality: { value: number | null, floor: number | null, n: number }, plane: { value: number | null, floor: number | null, n: number } }, allOfTop5: { regionGrouped: { value: number | null, floor: number | null, n: number }, modality: { value: number | null, floor: number | null, n: number }, plane: { value: number | null, floor: number | null, n: number } } | null } | null, modelVersion: { id: string, name: string, version: string }, job: { id: string, status: JobStatus } | null }> };
 
 export type RunEvaluationMutationVariables = Exact<{
   protocol: EvaluationProtocol;
@@ -1290,6 +1336,13 @@ export const JobStartedFragmentDoc = new TypedDocumentString(`
   progress
 }
     `, {"fragmentName":"JobStarted"}) as unknown as TypedDocumentString<JobStartedFragment, unknown>;
+export const AgreementFigureFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AgreementFigureFields on AgreementFigure {
+  value
+  floor
+  n
+}
+    `, {"fragmentName":"AgreementFigureFields"}) as unknown as TypedDocumentString<AgreementFigureFieldsFragment, unknown>;
 export const ModelRefFieldsFragmentDoc = new TypedDocumentString(`
     fragment ModelRefFields on ModelRef {
   id
@@ -1719,6 +1772,34 @@ export const EvaluationsDocument = new TypedDocumentString(`
     split
     params
     metrics
+    anatomy {
+      basis
+      top1 {
+        regionRaw {
+          ...AgreementFigureFields
+        }
+        regionGrouped {
+          ...AgreementFigureFields
+        }
+        modality {
+          ...AgreementFigureFields
+        }
+        plane {
+          ...AgreementFigureFields
+        }
+      }
+      allOfTop5 {
+        regionGrouped {
+          ...AgreementFigureFields
+        }
+        modality {
+          ...AgreementFigureFields
+        }
+        plane {
+          ...AgreementFigureFields
+        }
+      }
+    }
     startedAt
     finishedAt
     modelVersion {
@@ -1734,6 +1815,11 @@ export const EvaluationsDocument = new TypedDocumentString(`
   id
   name
   version
+}
+fragment AgreementFigureFields on AgreementFigure {
+  value
+  floor
+  n
 }`) as unknown as TypedDocumentString<EvaluationsQuery, EvaluationsQueryVariables>;
 export const RunEvaluationDocument = new TypedDocumentString(`
     mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {
