@@ -84,7 +84,7 @@ export function anatomyAttrs(image: {
   };
 }
 
-/** How many pool entries carry each value of one attribute, and the pool's size (unknowns included). */
+/** How many pool entries carry each value of one attribute (entries without it carry none). */
 function valueCounts(pool: readonly AnatomyAttrs[], attribute: AnatomyAttribute): Map<string, number> {
   const counts = new Map<string, number>();
   for (const p of pool) {
