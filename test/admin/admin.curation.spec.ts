@@ -256,9 +256,14 @@ describe("admin in a browser: curation, roles, jobs and keys", () => {
       // Side by side: recall for retrieval, BLEU-4 and CIDEr for caption-library, with the random floor beside them.
       const compare = page.getByRole("region", { name: "Compare runs" });
       const header = (await compare.locator("thead").textContent()) ?? "";
-      for (const metric of ["I→T R@10", "BLEU-4", "CIDEr"]) expect(header).toContain(metric);
+      for (const metric of ["I→T R@10", "BLEU-4", "CIDEr", "Modality@1"]) expect(header).toContain(metric);
       expect(await compare.getByText("↳ random floor").count()).toBeGreaterThanOrEqual(1);
       expect(await compare.getByText("↳ oracle ceiling").count()).toBe(1);
+      // Anatomy agreement of both runs, one trend per protocol and figure (its floor dashed in the same chart).
+      const anatomy = page.getByRole("region", { name: "Anatomy agreement" });
+      for (const protocol of ["retrieval", "caption-library"])
+        expect(await anatomy.getByRole("img", { name: new RegExp(`^Modality@1 ${protocol} DEV: .*random floor`) }).count()).toBe(1);
+      expect(await anatomy.getByRole("img", { name: /^Modality all@5 caption-library DEV/ }).count()).toBe(1);
       await screenshot(page, "14-evaluations");
 
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/config.js";
 import type { AppContext } from "../src/core/app.context.js";
+import { type AnatomyAgreement, readAnatomyAgreement } from "../src/eval/anatomy.agreement.js";
 import { EvaluationService } from "../src/eval/evaluation.service.js";
 import { corpusBleu, type TokenizedItem } from "../src/eval/metrics/bleu.metric.js";
 import { corpusCider } from "../src/eval/metrics/cider.metric.js";
@@ -46,6 +47,37 @@ const toolkitTokens = (text: string): string[] => {
   const tokens = text.toLowerCase().match(/[a-z0-9]+(?:[.'][a-z0-9]+)*/g) ?? [];
   return tokens.length ? tokens : ["empty"];
 };
+
+/**
+ * The anatomy agreement of a run on the 197 dev images: every figure a share with a floor below 1, the
+ * grouped region never below the raw one (grouping only merges), and the model above chance on modality.
+ */
+function expectAnatomy(metrics: unknown, protocol: string, withAllOfTop5: boolean): AnatomyAgreement {
+  const anatomy = readAnatomyAgreement(metrics) as AnatomyAgreement;
+  expect(anatomy, `${protocol}: metrics.anatomy`).not.toBeNull();
+  expect(Object.keys(anatomy.top1).sort()).toEqual(["modality", "plane", "regionGrouped", "regionRaw"]);
+  if (withAllOfTop5) expect(Object.keys(anatomy.allOfTop5 ?? {}).sort()).toEqual(["modality", "plane", "regionGrouped"]);
+  else expect(anatomy.allOfTop5).toBeUndefined();
+  const figures = [...Object.entries(anatomy.top1), ...Object.entries(anatomy.allOfTop5 ?? {}).map(([k, f]) => [`${k}@all5`, f] as const)];
+  for (const [name, f] of figures) {
+    expect(f.n, `${protocol} ${name}: n`).toBeGreaterThan(0);
+    expect(f.n, `${protocol} ${name}: n`).toBeLessThanOrEqual(197);
+    expect(f.value, `${protocol} ${name}`).toBeGreaterThanOrEqual(0);
+    expect(f.value, `${protocol} ${name}`).toBeLessThanOrEqual(1);
+    expect(f.floor, `${protocol} ${name}: floor`).toBeGreaterThan(0);
+    expect(f.floor, `${protocol} ${name}: floor`).toBeLessThan(1);
+  }
+  const { regionRaw, regionGrouped, modality } = anatomy.top1;
+  expect(anatomy.top1.modality.n).toBe(197); // every MedPix image has a modality
+  expect(regionGrouped.n).toBe(regionRaw?.n);
+  expect(regionGrouped.value).toBeGreaterThanOrEqual(regionRaw?.value as number);
+  expect(regionGrouped.floor).toBeGreaterThanOrEqual(regionRaw?.floor as number);
+  expect(modality.value).toBeGreaterThan(modality.floor as number);
+  process.stdout.write(
+    `${protocol} anatomy agreement (${anatomy.basis}): ${figures.map(([name, f]) => `${name} ${f.value} (floor ${f.floor}, n ${f.n})`).join(", ")}\n`,
+  );
+  return anatomy;
+}
 
 let ctx: AppContext;
 let r: Retrieval;
@@ -85,6 +117,7 @@ describe(`medcap eval agrees with the toolkit on MedPix dev (${path.basename(mod
     }
     const stored = await ctx.db.prisma.evaluationRun.findUniqueOrThrow({ where: { id: result.runId } });
     expect(stored).toMatchObject({ protocol: "retrieval", split: "DEV", modelVersionId: r.model.modelVersionId });
+    expect(readAnatomyAgreement(stored.metrics)).toEqual(expectAnatomy(result.metrics, "retrieval", false));
   });
 
   it("caption-library (plain nearest caption): the toolkit's caption for every dev image", async () => {
@@ -95,6 +128,10 @@ describe(`medcap eval agrees with the toolkit on MedPix dev (${path.basename(mod
       consensus: null,
     });
     expect(result.params.libraryCaptions).toBe(toolkit.metrics["caption-library"].librarySize);
+    const stored = await ctx.db.prisma.evaluationRun.findUniqueOrThrow({ where: { id: result.runId } });
+    expect(readAnatomyAgreement(stored.metrics)).toEqual(expectAnatomy(result.metrics, "caption-library", true));
+    // Every dev image has five captions behind its all-of-top-5 figures.
+    for (const item of result.items) expect((item.provenanceImageIds as unknown[]).length).toBe(5);
     const images = await ctx.db.prisma.image.findMany({ select: { id: true, externalId: true } });
     const external = new Map(images.map((i) => [i.id, i.externalId]));
     const ours = new Map(result.items.map((item) => [external.get(item.imageId as string), item as { prediction: string; score: number }]));

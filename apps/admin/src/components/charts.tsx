@@ -3,6 +3,8 @@
 export interface Point {
   label: string;
   value: number;
+  /** The run's random floor for this metric, drawn as a dashed line under the trend. */
+  floor?: number | null;
 }
 
 /** A sparkline with its last value labelled; for trends of one metric over successive runs. */
@@ -18,7 +20,8 @@ export function TrendChart({
   label: string;
 }) {
   if (points.length === 0) return <span className="muted small">no runs</span>;
-  const values = points.map((p) => p.value);
+  const floors = points.flatMap((p, i) => (typeof p.floor === "number" ? [{ i, v: p.floor }] : []));
+  const values = [...points.map((p) => p.value), ...floors.map((f) => f.v)];
   const min = Math.min(...values);
   const max = Math.max(...values);
   const span = max - min || 1;
@@ -26,12 +29,25 @@ export function TrendChart({
   const x = (i: number) => (points.length === 1 ? width / 2 : pad + (i * (width - 2 * pad)) / (points.length - 1));
   const y = (v: number) => height - pad - ((v - min) / span) * (height - 2 * pad);
   const d = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ");
+  const floorPath = floors.map((f, j) => `${j === 0 ? "M" : "L"}${x(f.i).toFixed(1)},${y(f.v).toFixed(1)}`).join(" ");
   const last = points[points.length - 1] as Point;
-  const summary = `${label}: ${points.map((p) => `${p.label} ${p.value.toFixed(3)}`).join(", ")}`;
+  const summary = `${label}: ${points
+    .map((p) => `${p.label} ${p.value.toFixed(3)}${typeof p.floor === "number" ? ` (random floor ${p.floor.toFixed(3)})` : ""}`)
+    .join(", ")}`;
   return (
     <svg className="chart" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
       <title>{summary}</title>
       <line className="axis" x1={pad} x2={width - pad} y1={height - pad} y2={height - pad} />
+      {floors.length ? (
+        <path
+          d={floors.length === 1 ? `M${pad},${y(floors[0]?.v ?? 0)} H${width - pad}` : floorPath}
+          fill="none"
+          stroke="currentColor"
+          strokeOpacity={0.45}
+          strokeWidth={1}
+          strokeDasharray="3 2"
+        />
+      ) : null}
       <path d={d} fill="none" stroke="var(--accent)" strokeWidth={1.6} strokeLinejoin="round" />
       {points.map((p, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: points are positional (one per run, in order) and never reorder.

@@ -52,6 +52,41 @@ export type AddImageInput = {
   plane?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The share of query images that agree on one attribute, beside the share a random pick would reach. */
+export type AgreementFigure = {
+  /** Random floor, exact: the expected share for a uniformly random pick (caption-library: a distinct library caption with its first library image; retrieval: another image of the split). All-of-top-5 uses each query's floor to the 5th power, an approximation that ignores drawing without replacement. Null when `n` is 0. */
+  floor: Maybe<Scalars['Float']['output']>;
+  /** Query images counted: those whose own attribute is known (images without it are left out). */
+  n: Scalars['Int']['output'];
+  /** Share of the `n` query images that agree, 0..1; null when `n` is 0. */
+  value: Maybe<Scalars['Float']['output']>;
+};
+
+/**
+ * Anatomy agreement (README, "anatomy agreement"): how often what the model retrieved for a query image comes
+ * from an image of the same body region, modality and plane, each figure beside its random floor.
+ */
+export type AnatomyAgreement = {
+  /** caption-library only: the images of ALL of the top 5 captions agree with the query image (a query with fewer than 5 captions does not); null for retrieval. */
+  allOfTop5: Maybe<AnatomyFigures>;
+  /** What is compared with the query image: caption-library, the first provenance image of each ranked caption; retrieval, the nearest other image of the split. */
+  basis: Scalars['String']['output'];
+  /** The top-1 result's image agrees with the query image. */
+  top1: AnatomyFigures;
+};
+
+/** One agreement figure per attribute of the query image. */
+export type AnatomyFigures = {
+  /** Modality of the image (CT, MR, …). */
+  modality: AgreementFigure;
+  /** Imaging plane of the image (axial, coronal, …). */
+  plane: AgreementFigure;
+  /** Region with categories that share anatomy merged (MedPix: Abdomen and Reproductive/Urinary System count as one). */
+  regionGrouped: AgreementFigure;
+  /** Region as the dataset records it (MedPix `Location Category`, the case's topic); null for all-of-top-5, which reports the grouped region only. */
+  regionRaw: Maybe<AgreementFigure>;
+};
+
 /** An API key. The secret itself is never shown again after creation. */
 export type ApiKey = {
   /** When it was created. */
@@ -367,6 +402,8 @@ export type EvaluationProtocol =
 
 /** A stored evaluation of one model version on one split. */
 export type EvaluationRun = {
+  /** Anatomy agreement of the run (`metrics.anatomy`): retrieval and caption-library runs stored since it was measured; null for seed-template and older runs. */
+  anatomy: Maybe<AnatomyAgreement>;
   /** When it finished. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   /** Stable id. */
@@ -1229,10 +1266,12 @@ export type ModelVersionRefFragment = { id: string, name: string, version: strin
 
 export type JobStartedFragment = { id: string, kind: JobKind, status: JobStatus, progress: number };
 
+export type AgreementFigureFieldsFragment = { value: number | null, floor: number | null, n: number };
+
 export type EvaluationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EvaluationsQuery = { modelVersions: Array<{ active: boolean, id: string, name: string, version: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, params: unknown, metrics: unknown, startedAt: string, finishedAt: string | null, modelVersion: { id: string, name: string, version: string }, job: { id: string, status: JobStatus } | null }> };
+export type EvaluationsQuery = { modelVersions: Array<{ active: boolean, id: string, name: string, version: string }>, evaluationRuns: Array<{ id: string, protocol: string, split: Split, params: unknown, metrics: unknown, startedAt: string, finishedAt: string | null, anatomy: { basis: string, top1: { regionRaw: { value: number | null, floor: number | null, n: number } | null, regionGrouped: { value: number | null, floor: number | null, n: number }, modality: { value: number | null, floor: number | null, n: number }, plane: { value: number | null, floor: number | null, n: number } }, allOfTop5: { regionGrouped: { value: number | null, floor: number | null, n: number }, modality: { value: number | null, floor: number | null, n: number }, plane: { value: number | null, floor: number | null, n: number } } | null } | null, modelVersion: { id: string, name: string, version: string }, job: { id: string, status: JobStatus } | null }> };
 
 export type RunEvaluationMutationVariables = Exact<{
   protocol: EvaluationProtocol;
@@ -1381,6 +1420,13 @@ export const JobStartedFragmentDoc = new TypedDocumentString(`
   progress
 }
     `, {"fragmentName":"JobStarted"}) as unknown as TypedDocumentString<JobStartedFragment, unknown>;
+export const AgreementFigureFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AgreementFigureFields on AgreementFigure {
+  value
+  floor
+  n
+}
+    `, {"fragmentName":"AgreementFigureFields"}) as unknown as TypedDocumentString<AgreementFigureFieldsFragment, unknown>;
 export const AttributeFieldsFragmentDoc = new TypedDocumentString(`
     fragment AttributeFields on AttributePrediction {
   attribute
@@ -1838,6 +1884,34 @@ export const EvaluationsDocument = new TypedDocumentString(`
     split
     params
     metrics
+    anatomy {
+      basis
+      top1 {
+        regionRaw {
+          ...AgreementFigureFields
+        }
+        regionGrouped {
+          ...AgreementFigureFields
+        }
+        modality {
+          ...AgreementFigureFields
+        }
+        plane {
+          ...AgreementFigureFields
+        }
+      }
+      allOfTop5 {
+        regionGrouped {
+          ...AgreementFigureFields
+        }
+        modality {
+          ...AgreementFigureFields
+        }
+        plane {
+          ...AgreementFigureFields
+        }
+      }
+    }
     startedAt
     finishedAt
     modelVersion {
@@ -1853,6 +1927,11 @@ export const EvaluationsDocument = new TypedDocumentString(`
   id
   name
   version
+}
+fragment AgreementFigureFields on AgreementFigure {
+  value
+  floor
+  n
 }`) as unknown as TypedDocumentString<EvaluationsQuery, EvaluationsQueryVariables>;
 export const RunEvaluationDocument = new TypedDocumentString(`
     mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {

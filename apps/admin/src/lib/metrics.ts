@@ -42,9 +42,17 @@ const PREFERRED: [RegExp, string][] = [
   [/(^|\.)(cider|ciderD|cider_d|CIDEr-D|CIDEr)$/i, "CIDEr"],
   [/(^|\.)(rougeL|rouge_l|ROUGE-L)$/i, "ROUGE-L"],
   [/(^|\.)(meteor|METEOR)$/i, "METEOR"],
+  // Anatomy agreement (retrieval, caption-library): `{ value, floor, n }` per attribute, the floor its random baseline.
+  [/(^|\.)anatomy\.top1\.regionGrouped$/, "Region@1"],
+  [/(^|\.)anatomy\.top1\.regionRaw$/, "Region raw@1"],
+  [/(^|\.)anatomy\.top1\.modality$/, "Modality@1"],
+  [/(^|\.)anatomy\.top1\.plane$/, "Plane@1"],
+  [/(^|\.)anatomy\.allOfTop5\.regionGrouped$/, "Region all@5"],
+  [/(^|\.)anatomy\.allOfTop5\.modality$/, "Modality all@5"],
+  [/(^|\.)anatomy\.allOfTop5\.plane$/, "Plane all@5"],
 ];
 
-/** The few numbers worth charting for a run: recall@K for retrieval, BLEU-4 and CIDEr for captioning. */
+/** The few numbers worth charting for a run: recall@K for retrieval, BLEU-4 and CIDEr for captioning, anatomy agreement. */
 export function headlines(metrics: Json): Headline[] {
   const flat = flattenMetrics(metrics);
   // Baselines and interval bounds are shown elsewhere; headlines are the model's own point estimates.
@@ -69,10 +77,18 @@ export function metricValue(metrics: Json, key: string): number | undefined {
 
 const BASELINES = ["random", "oracle"] as const;
 
+/** The `floor` stored inside a figure object (`anatomy.top1.modality.floor`): that figure's random baseline. */
+function floorAt(metrics: Json, key: string): number | undefined {
+  let v: Json = metrics;
+  for (const part of key.split(".")) v = isRecord(v) ? v[part] : undefined;
+  return isRecord(v) && typeof v.floor === "number" ? v.floor : undefined;
+}
+
 /**
  * The same headline metrics for the run's baselines (a random caption, the oracle ceiling), which the
  * protocols store beside the model's own numbers: `random.imageToText.R10` or `random.BLEU_4` next to
- * `imageToText.R10` / `model.BLEU_4`. Only baselines the run actually has are returned.
+ * `imageToText.R10` / `model.BLEU_4`; an anatomy figure carries its random floor inside (`floor`). Only
+ * baselines the run actually has are returned.
  */
 export function baselines(metrics: Json, heads: Headline[]): { name: (typeof BASELINES)[number]; values: (number | undefined)[] }[] {
   const flat = flattenMetrics(metrics);
@@ -81,7 +97,7 @@ export function baselines(metrics: Json, heads: Headline[]): { name: (typeof BAS
     values: heads.map((h) => {
       const rest = h.key.split(".");
       const candidates = [`${name}.${h.key}`, [name, ...rest.slice(1)].join(".")];
-      return candidates.map((k) => flat[k]).find((v) => v !== undefined);
+      return candidates.map((k) => flat[k]).find((v) => v !== undefined) ?? (name === "random" ? floorAt(metrics, h.key) : undefined);
     }),
   })).filter((b) => b.values.some((v) => v !== undefined));
 }

@@ -19,6 +19,15 @@ export const JobStartedFragment = graphql(`
   }
 `);
 
+/** One anatomy agreement figure with its random floor and how many query images counted. */
+export const AgreementFigureFieldsFragment = graphql(`
+  fragment AgreementFigureFields on AgreementFigure {
+    value
+    floor
+    n
+  }
+`);
+
 export const EvaluationsDocument = graphql(`
   query Evaluations {
     modelVersions {
@@ -31,6 +40,34 @@ export const EvaluationsDocument = graphql(`
       split
       params
       metrics
+      anatomy {
+        basis
+        top1 {
+          regionRaw {
+            ...AgreementFigureFields
+          }
+          regionGrouped {
+            ...AgreementFigureFields
+          }
+          modality {
+            ...AgreementFigureFields
+          }
+          plane {
+            ...AgreementFigureFields
+          }
+        }
+        allOfTop5 {
+          regionGrouped {
+            ...AgreementFigureFields
+          }
+          modality {
+            ...AgreementFigureFields
+          }
+          plane {
+            ...AgreementFigureFields
+          }
+        }
+      }
       startedAt
       finishedAt
       modelVersion {

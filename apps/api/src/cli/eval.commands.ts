@@ -5,6 +5,7 @@ import { loadConfig } from "../config/config.js";
 import { openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { PROTOCOLS, type Protocol } from "../eval/eval.protocols.js";
+import { readAnatomyAgreement } from "../eval/anatomy.agreement.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
 import { runScoreCommand } from "../eval/score.command.js";
 import { ImportService } from "../ingest/import.service.js";
@@ -24,11 +25,29 @@ function flatten(obj: Record<string, unknown>, prefix = ""): [string, unknown][]
   );
 }
 
+/** The anatomy agreement block: each figure on one line with its random floor and how many queries count. */
+function anatomyLines(metrics: Record<string, unknown>): string[] {
+  const anatomy = readAnatomyAgreement(metrics);
+  if (!anatomy) return [];
+  const num = (v: number | null) => (v === null ? "—" : v.toFixed(4));
+  const lines = [`  anatomy agreement: ${anatomy.basis}`];
+  for (const [scope, figures] of [
+    ["top1", anatomy.top1],
+    ["allOfTop5", anatomy.allOfTop5],
+  ] as const) {
+    for (const [attribute, f] of Object.entries(figures ?? {}))
+      lines.push(`  ${`anatomy.${scope}.${attribute}`.padEnd(34)} ${num(f.value)}  (random floor ${num(f.floor)}, n ${f.n})`);
+  }
+  return lines;
+}
+
 export function registerEvalCommands(program: Command) {
   addCaptioningOptions(
     program
       .command("eval")
-      .description("evaluate the model with a named protocol (retrieval, caption-library, seed-template) and store the run")
+      .description(
+        "evaluate the model with a named protocol (retrieval, caption-library, seed-template) and store the run; retrieval and caption-library also report anatomy agreement",
+      )
       .requiredOption("--protocol <protocol>", `one of ${PROTOCOLS.join(", ")}`)
       .requiredOption("--split <split>", "split to evaluate: dev, test or train (tune on dev only)")
       .option("--dataset-dir <dir>", "import this MedPix 2.0 copy first (idempotent); the evaluation covers that dataset")
@@ -38,6 +57,17 @@ export function registerEvalCommands(program: Command) {
   )
     .option("--seed <n>", "seed for random baselines and bootstrap intervals", "13")
     .option("--json", "print the full result, with every item's prediction and references")
+    .addHelpText(
+      "after",
+      `
+Anatomy agreement (retrieval, caption-library; metrics.anatomy in --json, README "anatomy agreement"):
+the share of query images whose retrieved image has the query's region (raw Location Category, and
+grouped: MedPix Abdomen + Reproductive/Urinary = one region), modality and plane, each beside its
+exact random floor and the number n of queries with that attribute known.
+  caption-library  anatomy.top1.*       the top-1 caption's first provenance image
+                   anatomy.allOfTop5.*  the first provenance images of all top-5 captions (floor: p^5)
+  retrieval        anatomy.top1.*       the nearest other image of the split (image → image)`,
+    )
     .action(
       async (
         opts: CaptioningFlags & {
@@ -82,8 +112,10 @@ export function registerEvalCommands(program: Command) {
             process.stdout.write(
               `${result.protocol} on ${opts.split} · ${result.model.name} ${result.model.version} · run ${result.runId}\n`,
             );
-            for (const [k, v] of flatten(result.metrics))
+            const { anatomy: _, ...rest } = result.metrics;
+            for (const [k, v] of flatten(rest))
               process.stdout.write(`  ${k.padEnd(34)} ${typeof v === "number" ? v.toFixed(4) : String(v)}\n`);
+            for (const line of anatomyLines(result.metrics)) process.stdout.write(`${line}\n`);
           } finally {
             await r.close();
           }

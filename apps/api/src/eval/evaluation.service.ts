@@ -8,6 +8,7 @@ import type { Retrieval } from "../search/retrieval.context.js";
 import type { CaptioningOverrides } from "../search/caption.strategy.js";
 import { formatConsensus } from "../search/consensus.rerank.js";
 import { seededRandom } from "../core/seeded.random.js";
+import { ALL_OF_TOP, type AgreementQuery, type AnatomyAttrs, anatomyAgreement, anatomyAttrs } from "./anatomy.agreement.js";
 import { bootstrapMeanInterval } from "./bootstrap.interval.js";
 import { PROTOCOLS, type Protocol } from "./eval.protocols.js";
 import { type CaptionItem, type CaptionScores, scoreCaptions } from "./metrics/caption.scorer.js";
@@ -131,6 +132,20 @@ export class EvaluationService {
     return out;
   }
 
+  /** The anatomy attributes of every image involved in a run, in one query. */
+  private async anatomyOf(imageIds: Iterable<string>): Promise<Map<string, AnatomyAttrs>> {
+    const rows = await this.prisma.image.findMany({
+      where: { id: { in: [...new Set(imageIds)] } },
+      select: { id: true, modality: true, plane: true, locationCategory: true, case: { select: { dataset: { select: { name: true } } } } },
+    });
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        anatomyAttrs({ dataset: r.case.dataset.name, locationCategory: r.locationCategory, modality: r.modality, plane: r.plane }),
+      ]),
+    );
+  }
+
   async run(options: EvaluationOptions): Promise<EvaluationResult> {
     const startedAt = new Date();
     const progress = options.onProgress ?? (() => {});
@@ -210,6 +225,33 @@ export class EvaluationService {
       return { low: round(b.low), high: round(b.high), level: b.level };
     };
     const summary = (r: number[]) => Object.fromEntries(Object.entries(summarizeRanks(r)).map(([k, v]) => [k, round(v)]));
+    // Anatomy agreement of image → image top-1 within the split: the nearest other image, as
+    // similarImages answers by default (the query itself left out, images of its own case allowed).
+    const nearest = new Map(
+      images.map((q) => {
+        let best: string | null = null;
+        let bestScore = Number.NEGATIVE_INFINITY;
+        for (const o of images) {
+          if (o.imageId === q.imageId) continue;
+          const s = dot(q.vector, o.vector);
+          if (s > bestScore) {
+            bestScore = s;
+            best = o.imageId;
+          }
+        }
+        return [q.imageId, best] as const;
+      }),
+    );
+    const attrs = await this.anatomyOf(images.map((i) => i.imageId));
+    const attrsOf = (id: string | null) => (id === null ? null : (attrs.get(id) ?? null));
+    const anatomy = anatomyAgreement(
+      images.flatMap((q): AgreementQuery[] => {
+        const a = attrsOf(q.imageId);
+        return a ? [{ attrs: a, ranked: [attrsOf(nearest.get(q.imageId) ?? null)], inPool: true }] : [];
+      }),
+      images.flatMap((i) => attrsOf(i.imageId) ?? []),
+      { basis: "the nearest other image of the split (image → image top-1)" },
+    );
     const items = rel.imageIds.map((id, i) => {
       const row = sim[i] as Float64Array;
       const top = [...row.keys()].sort((a, b) => (row[b] as number) - (row[a] as number)).slice(0, 10);
@@ -218,6 +260,7 @@ export class EvaluationService {
         references: [...(rel.relevant[i] ?? [])].map((c) => pairs[c]?.captionId),
         rankedCaptionIds: top.map((c) => pairs[c]?.captionId),
         rank: ranks.imageToText[i],
+        nearestImageId: nearest.get(id) ?? null,
       };
     });
     return {
@@ -226,6 +269,7 @@ export class EvaluationService {
         imageToText: { ...summary(ranks.imageToText), R10ci95: ci(ranks.imageToText) },
         textToImage: { ...summary(ranks.textToImage), R10ci95: ci(ranks.textToImage) },
         random: { imageToText: summary(randomRanks.imageToText), textToImage: summary(randomRanks.textToImage) },
+        anatomy,
       },
       items,
     };
@@ -238,7 +282,13 @@ export class EvaluationService {
   private async captionLibrary(options: EvaluationOptions, seed: number, progress: (f: number, m: string) => void) {
     const queries = await this.loadSplit(options.split, options.dataset, true);
     const library = await this.loadSplit("TRAIN", options.dataset, false);
-    const libraryTexts = [...new Set(library.map((l) => normalizeCaptionText(l.caption)))];
+    // Each distinct library text with the first library image that carries it: what a random caption draws.
+    const firstImageOfText = new Map<string, string>();
+    for (const l of library) {
+      const text = normalizeCaptionText(l.caption);
+      if (!firstImageOfText.has(text)) firstImageOfText.set(text, l.imageId);
+    }
+    const libraryTexts = [...firstImageOfText.keys()];
     const libraryTokens = libraryTexts.map((t) => ptbTokenize(t));
     const random = seededRandom(seed);
     const settings = this.retrieval.search.captioningFor(options);
@@ -246,19 +296,31 @@ export class EvaluationService {
     const randomItems: CaptionItem[] = [];
     const oracle: CaptionItem[] = [];
     const items: Record<string, unknown>[] = [];
+    // Per query, the first provenance image of each of its top-5 captions (anatomy agreement).
+    const provenance = new Map<string, (string | null)[]>();
     let done = 0;
     for (const q of queries) {
       // The production path: the store, filtered to the train split; a train query never sees its own case.
-      const matches = await this.retrieval.search.captionsForVector(q.vector, {
-        k: 1,
+      const request = {
         filter: {
-          splits: ["TRAIN"],
+          splits: ["TRAIN" as const],
           ...(options.dataset ? { datasets: [options.dataset] } : {}),
           ...(options.split === "TRAIN" ? { excludeCaseIds: [q.caseId] } : {}),
         },
         ...settings,
         queryImageId: q.imageId,
-      });
+      };
+      let matches = await this.retrieval.search.captionsForVector(q.vector, { ...request, k: ALL_OF_TOP });
+      // Consensus over fewer candidates than 5 would re-rank a wider set when 5 are asked for, and could
+      // change the top caption: the prediction stays the k = 1 answer, the other four follow it.
+      if (settings.consensus && settings.consensus.candidates < ALL_OF_TOP) {
+        const first = (await this.retrieval.search.captionsForVector(q.vector, { ...request, k: 1 }))[0];
+        if (first) matches = [first, ...matches.filter((m) => m.text !== first.text)].slice(0, ALL_OF_TOP);
+      }
+      provenance.set(
+        q.imageId,
+        matches.map((m) => m.imageIds[0] ?? null),
+      );
       const prediction = matches[0]?.text ?? "";
       const reference = normalizeCaptionText(q.caption);
       const refTokens = ptbTokenize(reference);
@@ -283,9 +345,25 @@ export class EvaluationService {
         references: [reference],
         sourceCaseIds: matches[0]?.caseIds ?? [],
         supportingImageIds: matches[0]?.supportingImages.map((s) => s.imageId) ?? [],
+        provenanceImageIds: provenance.get(q.imageId),
       });
       if (++done % 20 === 0) progress(0.1 + (0.8 * done) / queries.length, `captioned ${done}/${queries.length}`);
     }
+    const pool = [...firstImageOfText.values()];
+    const attrs = await this.anatomyOf([
+      ...queries.map((q) => q.imageId),
+      ...pool,
+      ...[...provenance.values()].flat().filter((id) => id !== null),
+    ]);
+    const attrsOf = (id: string | null) => (id === null ? null : (attrs.get(id) ?? null));
+    const anatomy = anatomyAgreement(
+      queries.flatMap((q): AgreementQuery[] => {
+        const a = attrsOf(q.imageId);
+        return a ? [{ attrs: a, ranked: (provenance.get(q.imageId) ?? []).map(attrsOf) }] : [];
+      }),
+      pool.flatMap((id) => attrsOf(id) ?? []),
+      { basis: "the first provenance image of each ranked caption (CaptionMatch.imageIds[0])", allOfTop5: true },
+    );
     return {
       params: {
         queries: queries.length,
@@ -301,6 +379,7 @@ export class EvaluationService {
         model: roundScores(scoreCaptions(model)),
         random: roundScores(scoreCaptions(randomItems)),
         oracle: roundScores(scoreCaptions(oracle)),
+        anatomy,
       },
       items,
     };

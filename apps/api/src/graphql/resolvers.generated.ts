@@ -61,6 +61,44 @@ export type AddImageInput = {
   plane?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The share of query images that agree on one attribute, beside the share a random pick would reach. */
+export type AgreementFigure = {
+  __typename?: 'AgreementFigure';
+  /** Random floor, exact: the expected share for a uniformly random pick (caption-library: a distinct library caption with its first library image; retrieval: another image of the split). All-of-top-5 uses each query's floor to the 5th power, an approximation that ignores drawing without replacement. Null when `n` is 0. */
+  floor?: Maybe<Scalars['Float']['output']>;
+  /** Query images counted: those whose own attribute is known (images without it are left out). */
+  n: Scalars['Int']['output'];
+  /** Share of the `n` query images that agree, 0..1; null when `n` is 0. */
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
+/**
+ * Anatomy agreement (README, "anatomy agreement"): how often what the model retrieved for a query image comes
+ * from an image of the same body region, modality and plane, each figure beside its random floor.
+ */
+export type AnatomyAgreement = {
+  __typename?: 'AnatomyAgreement';
+  /** caption-library only: the images of ALL of the top 5 captions agree with the query image (a query with fewer than 5 captions does not); null for retrieval. */
+  allOfTop5?: Maybe<AnatomyFigures>;
+  /** What is compared with the query image: caption-library, the first provenance image of each ranked caption; retrieval, the nearest other image of the split. */
+  basis: Scalars['String']['output'];
+  /** The top-1 result's image agrees with the query image. */
+  top1: AnatomyFigures;
+};
+
+/** One agreement figure per attribute of the query image. */
+export type AnatomyFigures = {
+  __typename?: 'AnatomyFigures';
+  /** Modality of the image (CT, MR, …). */
+  modality: AgreementFigure;
+  /** Imaging plane of the image (axial, coronal, …). */
+  plane: AgreementFigure;
+  /** Region with categories that share anatomy merged (MedPix: Abdomen and Reproductive/Urinary System count as one). */
+  regionGrouped: AgreementFigure;
+  /** Region as the dataset records it (MedPix `Location Category`, the case's topic); null for all-of-top-5, which reports the grouped region only. */
+  regionRaw?: Maybe<AgreementFigure>;
+};
+
 /** An API key. The secret itself is never shown again after creation. */
 export type ApiKey = {
   __typename?: 'ApiKey';
@@ -390,6 +428,8 @@ export type EvaluationProtocol =
 /** A stored evaluation of one model version on one split. */
 export type EvaluationRun = {
   __typename?: 'EvaluationRun';
+  /** Anatomy agreement of the run (`metrics.anatomy`): retrieval and caption-library runs stored since it was measured; null for seed-template and older runs. */
+  anatomy?: Maybe<AnatomyAgreement>;
   /** When it finished. */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Stable id. */
@@ -1257,6 +1297,9 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AddImageInput: AddImageInput;
+  AgreementFigure: ResolverTypeWrapper<AgreementFigure>;
+  AnatomyAgreement: ResolverTypeWrapper<AnatomyAgreement>;
+  AnatomyFigures: ResolverTypeWrapper<AnatomyFigures>;
   ApiKey: ResolverTypeWrapper<ApiKeyModel>;
   AttributePrediction: ResolverTypeWrapper<AttributePrediction>;
   AttributePriorSettings: ResolverTypeWrapper<AttributePriorSettings>;
@@ -1322,6 +1365,9 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AddImageInput: AddImageInput;
+  AgreementFigure: AgreementFigure;
+  AnatomyAgreement: AnatomyAgreement;
+  AnatomyFigures: AnatomyFigures;
   ApiKey: ApiKeyModel;
   AttributePrediction: AttributePrediction;
   AttributePriorSettings: AttributePriorSettings;
@@ -1370,6 +1416,28 @@ export type ResolversParentTypes = {
   UpdateCaseInput: UpdateCaseInput;
   Upload: Scalars['Upload']['output'];
   WordWeight: WordWeight;
+};
+
+export type AgreementFigureResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AgreementFigure'] = ResolversParentTypes['AgreementFigure']> = {
+  floor?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  n?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AnatomyAgreementResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AnatomyAgreement'] = ResolversParentTypes['AnatomyAgreement']> = {
+  allOfTop5?: Resolver<Maybe<ResolversTypes['AnatomyFigures']>, ParentType, ContextType>;
+  basis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  top1?: Resolver<ResolversTypes['AnatomyFigures'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AnatomyFiguresResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AnatomyFigures'] = ResolversParentTypes['AnatomyFigures']> = {
+  modality?: Resolver<ResolversTypes['AgreementFigure'], ParentType, ContextType>;
+  plane?: Resolver<ResolversTypes['AgreementFigure'], ParentType, ContextType>;
+  regionGrouped?: Resolver<ResolversTypes['AgreementFigure'], ParentType, ContextType>;
+  regionRaw?: Resolver<Maybe<ResolversTypes['AgreementFigure']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
@@ -1516,6 +1584,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type EvaluationRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EvaluationRun'] = ResolversParentTypes['EvaluationRun']> = {
+  anatomy?: Resolver<Maybe<ResolversTypes['AnatomyAgreement']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType>;
@@ -1771,6 +1840,9 @@ export type WordWeightResolvers<ContextType = GraphQLContext, ParentType extends
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  AgreementFigure?: AgreementFigureResolvers<ContextType>;
+  AnatomyAgreement?: AnatomyAgreementResolvers<ContextType>;
+  AnatomyFigures?: AnatomyFiguresResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   AttributePrediction?: AttributePredictionResolvers<ContextType>;
   AttributePriorSettings?: AttributePriorSettingsResolvers<ContextType>;

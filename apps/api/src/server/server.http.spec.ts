@@ -188,6 +188,41 @@ describe("catalogue queries", () => {
     expect(r.data?.flags.totalCount).toBe(0);
     expect(r.data?.job).toBeNull();
   });
+
+  it("evaluation runs expose their stored anatomy agreement as typed fields; null for runs without it", async () => {
+    const figure = (value: number | null, floor: number | null, n: number) => ({ value, floor, n });
+    const anatomy = {
+      basis: "the nearest other image of the split (image → image top-1)",
+      top1: {
+        regionRaw: figure(0.5, 0.2, 10),
+        regionGrouped: figure(0.6, 0.3, 10),
+        modality: figure(0.9, 0.5, 12),
+        plane: figure(null, null, 0),
+      },
+    };
+    const run = await ctx.db.prisma.evaluationRun.create({
+      data: {
+        modelVersionId,
+        protocol: "retrieval",
+        split: "TEST",
+        params: {},
+        metrics: { imageToText: { R1: 0.1 }, anatomy },
+        finishedAt: new Date(),
+      },
+    });
+    try {
+      const fields = "{ value floor n }";
+      const r = await gql(
+        "VIEWER",
+        `{ evaluationRuns(split: TEST) { anatomy { basis top1 { regionRaw ${fields} regionGrouped ${fields} modality ${fields} plane ${fields} } allOfTop5 { modality ${fields} } } } legacy: evaluationRuns(protocol: CAPTION_LIBRARY) { anatomy { basis } } }`,
+      );
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.evaluationRuns).toEqual([{ anatomy: { ...anatomy, allOfTop5: null } }]);
+      expect(r.data?.legacy).toEqual([{ anatomy: null }]);
+    } finally {
+      await ctx.db.prisma.evaluationRun.delete({ where: { id: run.id } });
+    }
+  });
 });
 
 describe("validation errors", () => {

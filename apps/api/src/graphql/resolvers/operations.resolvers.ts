@@ -1,4 +1,5 @@
 import { notFound } from "../../core/errors.js";
+import { readAnatomyAgreement } from "../../eval/anatomy.agreement.js";
 import { captioningFromArgs } from "../captioning.input.js";
 import type { Resolvers } from "../resolvers.generated.js";
 import { actor } from "./catalog.resolvers.js";
@@ -30,6 +31,7 @@ export const operationsResolvers: Resolvers = {
     },
     params: (r) => r.params ?? {},
     metrics: (r) => r.metrics ?? {},
+    anatomy: (r) => readAnatomyAgreement(r.metrics),
     job: (r, _, ctx) => (r.jobId ? ctx.loaders.job.load(r.jobId) : null),
   },
   Job: {

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
-import { GroupedBarChart } from "../../../components/charts";
+import { GroupedBarChart, TrendChart } from "../../../components/charts";
 import { ErrorState, attempt } from "../../../components/states";
-import { formatDate, formatMetric, humanize } from "../../../lib/format";
+import { anatomyTrends } from "../../../lib/anatomy";
+import { formatDate, formatDay, formatMetric, humanize } from "../../../lib/format";
 import { baselines, headlines } from "../../../lib/metrics";
 import { can } from "../../../lib/roles";
 import { query, requireSession } from "../../../lib/session";
@@ -41,12 +42,18 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
     };
   });
 
+  // Anatomy agreement per protocol, split and figure over the stored runs, each point beside its random floor.
+  const anatomy = anatomyTrends(runs, (r) => `${r.modelVersion.version} ${formatDay(r.startedAt)}`);
+
   return (
     <>
       <div className="page-head">
         <div>
           <h1>Evaluations</h1>
-          <p className="sub">Stored runs per model version. Protocols: retrieval, caption-library, seed-template.</p>
+          <p className="sub">
+            Stored runs per model version. Protocols: retrieval, caption-library, seed-template; the first two also report anatomy
+            agreement.
+          </p>
         </div>
       </div>
 
@@ -119,6 +126,38 @@ export default async function EvaluationsPage({ searchParams }: { searchParams: 
             </>
           ) : (
             <p className="muted">Nothing to compare yet: run an evaluation first.</p>
+          )}
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="anatomy" style={{ marginBottom: 14 }}>
+        <div className="card-head">
+          <h2 id="anatomy">Anatomy agreement</h2>
+          <span className="muted small">
+            retrieved image has the query's region, modality, plane · oldest → newest · dashed: random floor
+          </span>
+        </div>
+        <div className="card-body">
+          {anatomy.length === 0 ? (
+            <p className="muted">Retrieval and caption-library runs report anatomy agreement; none is stored yet.</p>
+          ) : (
+            <ul className="trend-list">
+              {anatomy.map((t) => {
+                const last = t.points[t.points.length - 1];
+                return (
+                  <li key={`${t.protocol}-${t.split}-${t.label}`}>
+                    <span className="small">
+                      <b>{t.label}</b>{" "}
+                      <span className="muted">
+                        {t.protocol} · {humanize(t.split)} · latest {formatMetric(last?.value)} (floor {formatMetric(last?.floor)}, n{" "}
+                        {last?.n ?? "—"})
+                      </span>
+                    </span>
+                    <TrendChart points={t.points} label={`${t.label} ${t.protocol} ${t.split}`} />
+                  </li>
+                );
+              })}
+            </ul>
           )}
         </div>
       </section>
