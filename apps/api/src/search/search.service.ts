@@ -328,7 +328,13 @@ export class SearchService implements RetrievalPort {
    */
   async similarForVector(
     vector: Float32Array,
-    options: { k: number; filter?: SearchFilter; attributes?: AttributePrediction[] | null; attributePrior?: boolean; queryImageId?: string },
+    options: {
+      k: number;
+      filter?: SearchFilter;
+      attributes?: AttributePrediction[] | null;
+      attributePrior?: boolean;
+      queryImageId?: string;
+    },
   ): Promise<ImageMatch[]> {
     const attributes = options.attributes ?? null;
     const request = { kind: "IMAGE" as const, k: options.k, excludeTargetIds: options.queryImageId ? [options.queryImageId] : undefined };
