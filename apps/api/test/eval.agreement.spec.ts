@@ -126,6 +126,8 @@ describe(`medcap eval agrees with the toolkit on MedPix dev (${path.basename(mod
       split: "DEV",
       strategy: "text",
       consensus: null,
+      // the toolkit's reference ranks without the attribute prior (v3 applies it by default)
+      attributePrior: false,
     });
     expect(result.params.libraryCaptions).toBe(toolkit.metrics["caption-library"].librarySize);
     const stored = await ctx.db.prisma.evaluationRun.findUniqueOrThrow({ where: { id: result.runId } });

@@ -56,6 +56,10 @@ export function registerEvalCommands(program: Command) {
     "caption-library: ",
   )
     .option("--seed <n>", "seed for random baselines and bootstrap intervals", "13")
+    .option(
+      "--no-attribute-prior",
+      "without the attribute prior (models with attribute heads apply it by default, as captionImage and similarImages do)",
+    )
     .option("--json", "print the full result, with every item's prediction and references")
     .addHelpText(
       "after",
@@ -78,6 +82,7 @@ exact random floor and the number n of queries with that attribute known.
           model?: string;
           seed: string;
           json?: boolean;
+          attributePrior: boolean;
         },
       ) => {
         if (!PROTOCOLS.includes(opts.protocol as Protocol))
@@ -102,6 +107,7 @@ exact random floor and the number n of queries with that attribute known.
               dataset,
               ...captioning,
               seed: Number(opts.seed),
+              attributePrior: opts.attributePrior,
               onProgress: (f) => bar.update(Math.round(f * 100), 100),
             });
             bar.stop();

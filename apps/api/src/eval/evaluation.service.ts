@@ -28,6 +28,11 @@ export interface EvaluationOptions extends CaptioningOverrides {
   seed?: number;
   onProgress?: (fraction: number, message: string) => void;
   jobId?: string;
+  /**
+   * The attribute prior (issue #24) in caption-library captions and retrieval's image → image top-1:
+   * default on where the served model has attribute heads and a prior, as captionImage answers; false = off.
+   */
+  attributePrior?: boolean;
 }
 
 export interface EvaluationResult {
@@ -78,6 +83,17 @@ export class EvaluationService {
     private readonly prisma: PrismaClient,
     private readonly retrieval: Retrieval,
   ) {}
+
+  /** Whether this run applies the attribute prior: the model has heads and a prior, and the run did not turn it off. */
+  private priorOn(options: EvaluationOptions, which: "captioning" | "similarImages"): boolean {
+    const priors = this.retrieval.search.attributePriors();
+    return options.attributePrior !== false && this.retrieval.encoder.hasAttributes && priors[which] !== null;
+  }
+
+  /** A query image's predicted attributes (its stored file through the image graph), as captionImage computes them. */
+  private async queryAttributes(imageId: string) {
+    return (await this.retrieval.search.imageVector({ imageId }, true)).attributes;
+  }
 
   private async loadSplit(split: Split, dataset: string | undefined, withVectors: boolean): Promise<EvalImage[]> {
     const images = await this.prisma.image.findMany({
@@ -226,22 +242,38 @@ export class EvaluationService {
     };
     const summary = (r: number[]) => Object.fromEntries(Object.entries(summarizeRanks(r)).map(([k, v]) => [k, round(v)]));
     // Anatomy agreement of image → image top-1 within the split: the nearest other image, as
-    // similarImages answers by default (the query itself left out, images of its own case allowed).
-    const nearest = new Map(
-      images.map((q) => {
-        let best: string | null = null;
-        let bestScore = Number.NEGATIVE_INFINITY;
-        for (const o of images) {
-          if (o.imageId === q.imageId) continue;
-          const s = dot(q.vector, o.vector);
-          if (s > bestScore) {
-            bestScore = s;
-            best = o.imageId;
-          }
-        }
-        return [q.imageId, best] as const;
-      }),
-    );
+    // similarImages answers by default (the query itself left out, images of its own case allowed, the
+    // attribute prior on where the model has one: then through the service's own ranking).
+    const withPrior = this.priorOn(options, "similarImages");
+    const priorNearest = new Map<string, string | null>();
+    if (withPrior) {
+      for (const q of images) {
+        const [top] = await this.retrieval.search.similarForVector(q.vector, {
+          k: 1,
+          filter: { splits: [options.split], ...(options.dataset ? { datasets: [options.dataset] } : {}) },
+          attributes: await this.queryAttributes(q.imageId),
+          queryImageId: q.imageId,
+        });
+        priorNearest.set(q.imageId, top?.imageId ?? null);
+      }
+    }
+    const nearest = withPrior
+      ? priorNearest
+      : new Map(
+          images.map((q) => {
+            let best: string | null = null;
+            let bestScore = Number.NEGATIVE_INFINITY;
+            for (const o of images) {
+              if (o.imageId === q.imageId) continue;
+              const s = dot(q.vector, o.vector);
+              if (s > bestScore) {
+                bestScore = s;
+                best = o.imageId;
+              }
+            }
+            return [q.imageId, best] as const;
+          }),
+        );
     const attrs = await this.anatomyOf(images.map((i) => i.imageId));
     const attrsOf = (id: string | null) => (id === null ? null : (attrs.get(id) ?? null));
     const anatomy = anatomyAgreement(
@@ -250,7 +282,7 @@ export class EvaluationService {
         return a ? [{ attrs: a, ranked: [attrsOf(nearest.get(q.imageId) ?? null)], inPool: true }] : [];
       }),
       images.flatMap((i) => attrsOf(i.imageId) ?? []),
-      { basis: "the nearest other image of the split (image → image top-1)" },
+      { basis: `the nearest other image of the split (image → image top-1${withPrior ? ", attribute prior on" : ""})` },
     );
     const items = rel.imageIds.map((id, i) => {
       const row = sim[i] as Float64Array;
@@ -264,7 +296,7 @@ export class EvaluationService {
       };
     });
     return {
-      params: { images: rel.imageIds.length, captions: pairs.length },
+      params: { images: rel.imageIds.length, captions: pairs.length, attributePrior: withPrior },
       metrics: {
         imageToText: { ...summary(ranks.imageToText), R10ci95: ci(ranks.imageToText) },
         textToImage: { ...summary(ranks.textToImage), R10ci95: ci(ranks.textToImage) },
@@ -292,6 +324,7 @@ export class EvaluationService {
     const libraryTokens = libraryTexts.map((t) => ptbTokenize(t));
     const random = seededRandom(seed);
     const settings = this.retrieval.search.captioningFor(options);
+    const withPrior = this.priorOn(options, "captioning");
     const model: CaptionItem[] = [];
     const randomItems: CaptionItem[] = [];
     const oracle: CaptionItem[] = [];
@@ -309,6 +342,8 @@ export class EvaluationService {
         },
         ...settings,
         queryImageId: q.imageId,
+        attributes: withPrior ? await this.queryAttributes(q.imageId) : null,
+        attributePrior: withPrior,
       };
       let matches = await this.retrieval.search.captionsForVector(q.vector, { ...request, k: ALL_OF_TOP });
       // Consensus over fewer candidates than 5 would re-rank a wider set when 5 are asked for, and could
@@ -374,6 +409,7 @@ export class EvaluationService {
         ...(settings.strategy === "text" ? {} : { neighbours: settings.neighbours, temperature: settings.temperature }),
         ...(settings.strategy === "fused" ? { weight: settings.weight } : {}),
         consensus: formatConsensus(settings.consensus),
+        attributePrior: withPrior,
       },
       metrics: {
         model: roundScores(scoreCaptions(model)),
