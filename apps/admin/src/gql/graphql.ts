@@ -1242,6 +1242,13 @@ export type UpdateCaptionMutationVariables = Exact<{
 
 export type UpdateCaptionMutation = { updateCaption: { id: string, text: string, revision: number } };
 
+export type AddImageMutationVariables = Exact<{
+  input: AddImageInput;
+}>;
+
+
+export type AddImageMutation = { addImage: { id: string } };
+
 export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -1367,6 +1374,13 @@ export type CaptioningDefaultsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type CaptioningDefaultsQuery = { captioningDefaults: { strategy: CaptionStrategy, neighbours: number, temperature: number, weight: number, consensus: string } | null };
+
+export type ClassifyImageQueryVariables = Exact<{
+  image: ImageInput;
+}>;
+
+
+export type ClassifyImageQuery = { classifyImage: { attributes: Array<{ attribute: string, label: string, probability: number, alternatives: Array<{ label: string, probability: number }> }>, modelVersion: { id: string, name: string, version: string } } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1733,6 +1747,13 @@ export const UpdateCaptionDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpdateCaptionMutation, UpdateCaptionMutationVariables>;
+export const AddImageDocument = new TypedDocumentString(`
+    mutation AddImage($input: AddImageInput!) {
+  addImage(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<AddImageMutation, AddImageMutationVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard {
   health {
@@ -2243,6 +2264,31 @@ export const CaptioningDefaultsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CaptioningDefaultsQuery, CaptioningDefaultsQueryVariables>;
+export const ClassifyImageDocument = new TypedDocumentString(`
+    query ClassifyImage($image: ImageInput!) {
+  classifyImage(image: $image) {
+    attributes {
+      ...AttributeFields
+    }
+    modelVersion {
+      ...ModelRefFields
+    }
+  }
+}
+    fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}
+fragment AttributeFields on AttributePrediction {
+  attribute
+  label
+  probability
+  alternatives {
+    label
+    probability
+  }
+}`) as unknown as TypedDocumentString<ClassifyImageQuery, ClassifyImageQueryVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {

@@ -84,3 +84,12 @@ export const UpdateCaptionDocument = graphql(`
     }
   }
 `);
+
+/** A curator adds an image (upload) with its caption and the metadata they confirmed. */
+export const AddImageDocument = graphql(`
+  mutation AddImage($input: AddImageInput!) {
+    addImage(input: $input) {
+      id
+    }
+  }
+`);

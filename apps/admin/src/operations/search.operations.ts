@@ -129,3 +129,17 @@ export const CaptioningDefaultsDocument = graphql(`
     }
   }
 `);
+
+/** The attribute heads' predictions for an uploaded image: the add-image form's suggestions. */
+export const ClassifyImageDocument = graphql(`
+  query ClassifyImage($image: ImageInput!) {
+    classifyImage(image: $image) {
+      attributes {
+        ...AttributeFields
+      }
+      modelVersion {
+        ...ModelRefFields
+      }
+    }
+  }
+`);

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { AddImageForm } from "../../../../components/add-image-form";
 import { CaptionEditor } from "../../../../components/caption-editor";
 import { FlagButton } from "../../../../components/flag-button";
 import { ImageLightbox } from "../../../../components/image-lightbox";
@@ -104,6 +105,11 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
           <h2 id="images">Images</h2>
           <span className="muted small">Captions are versioned: every change is kept below each image.</span>
         </div>
+        {can.editCaptions(session.role) ? (
+          <div className="card-body">
+            <AddImageForm caseId={c.id} />
+          </div>
+        ) : null}
         {c.images.length === 0 ? <p className="empty">This case has no images.</p> : null}
         {c.images.map((img, idx) => {
           const cap = img.caption;
