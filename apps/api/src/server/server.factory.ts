@@ -25,7 +25,7 @@ import { createLoaders } from "../graphql/graphql.loaders.js";
 import { observabilityPlugin } from "../graphql/graphql.plugins.js";
 import { buildResolvers } from "../graphql/graphql.resolvers.js";
 import { loadTypeDefs } from "../graphql/graphql.schema.js";
-import { DEFAULT_QUERY_LIMITS, depthLimitRule, type QueryLimits } from "../graphql/query.limits.js";
+import { checkSourceNesting, DEFAULT_QUERY_LIMITS, depthLimitRule, type QueryLimits } from "../graphql/query.limits.js";
 import type { JobHandlerRegistry } from "../jobs/job.handlers.js";
 import { JobQueue } from "../jobs/job.queue.js";
 import { JobWorker, type JobWorkerOptions } from "../jobs/job.worker.js";
@@ -187,6 +187,19 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       maxFiles: 2,
       maxFieldSize: jsonLimit,
     }),
+    // Before graphql-js parses it: its recursive parser overflows the stack on thousands of nested braces.
+    (req: Request, res: Response, next: NextFunction) => {
+      const body: unknown = req.body;
+      const sources = (Array.isArray(body) ? body : [body ?? req.query]).map((b) => (b as { query?: unknown } | null)?.query);
+      for (const source of sources) {
+        try {
+          checkSourceNesting(source);
+        } catch (err) {
+          return sendError(res, 400, "BAD_USER_INPUT", (err as Error).message);
+        }
+      }
+      next();
+    },
     requestScope(),
     (_req: Request, res: Response, next: NextFunction) => {
       const timing = locals(res).timing;
