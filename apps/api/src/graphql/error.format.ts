@@ -97,7 +97,10 @@ export function classifyError(error: unknown): ClassifiedError {
   }
   if (isMedcapError(original)) {
     switch (original.code) {
-      case "BAD_USER_INPUT":
+      case "BAD_USER_INPUT": {
+        const reason = original.details.reason;
+        return { code: original.code, message: original.message, internal: false, ...(typeof reason === "string" && { reason }) };
+      }
       case "NOT_FOUND":
       case "UNAUTHENTICATED":
       case "FORBIDDEN":
