@@ -108,6 +108,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       : new JobWorker(queue, logger.child({ component: "jobs" }), { maxAttempts: config.jobs.maxAttempts, ...options.worker });
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
   const keys = new ApiKeyService(prisma, config.apiKeyCacheMs);
+  let healthProbe: ReturnType<typeof readiness> | undefined;
   const services: GraphQLServices = {
     catalog: new CatalogService(prisma),
     cases: new CaseService(prisma),
@@ -118,8 +119,12 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     keys,
     jobs: queue,
     search: new QueryService(retrieval, config.limits.maxK, imageLimits),
+    // Concurrent requests share one probe in flight: anonymous callers cannot queue the pool with them.
     health: async () => {
-      const report = await readiness(checks);
+      healthProbe ??= readiness(checks).finally(() => {
+        healthProbe = undefined;
+      });
+      const report = await healthProbe;
       const others = Object.entries(report.checks).filter(([name]) => name !== "database");
       return {
         database: report.checks.database?.ok ?? false,

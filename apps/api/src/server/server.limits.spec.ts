@@ -1,7 +1,7 @@
 // Issue #26 over real HTTP: requests that cost the server far more than they cost the client are
 // refused with a typed error (never a stack overflow, a blocked event loop or a drained pool).
-import { describe, expect, it } from "vitest";
-import { codeOf, gql, url, useHttpServer } from "../../test/http.harness.js";
+import { describe, expect, it, vi } from "vitest";
+import { codeOf, ctx, gql, url, useHttpServer } from "../../test/http.harness.js";
 
 useHttpServer();
 
@@ -36,5 +36,27 @@ describe("query cost (#26 High 1)", () => {
   it("still answers ordinary queries with fragments", async () => {
     const r = await gql("none", "query { ...H } fragment H on Query { health { status } }");
     expect(codeOf(r)).toBeUndefined();
+  });
+});
+
+/** Calls of the readiness probe (`select 1`) among the $queryRaw calls (the job worker makes others). */
+const probes = (spy: { mock: { calls: unknown[][] } }) =>
+  spy.mock.calls.filter(([strings]) => Array.isArray(strings) && strings.join("").trim() === "select 1").length;
+
+describe("aliased health (#26 High 3)", () => {
+  it("answers 2,900 aliased health fields of one anonymous request with one database probe", async () => {
+    const query = `{ ${Array.from({ length: 2900 }, (_, i) => `a${i.toString(36)}:health{database}`).join(",")} }`;
+    expect(query.length).toBeLessThan(63 * 1024); // under the anonymous body limit
+    const probe = vi.spyOn(ctx.db.prisma, "$queryRaw");
+    try {
+      const r = await post({ query });
+      expect(r.status).toBe(200);
+      const data = r.body.data as Record<string, { database: boolean }>;
+      expect(Object.keys(data)).toHaveLength(2900);
+      expect(Object.values(data).every((h) => h.database === true)).toBe(true);
+      expect(probes(probe)).toBe(1);
+    } finally {
+      probe.mockRestore();
+    }
   });
 });
