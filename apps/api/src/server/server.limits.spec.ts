@@ -60,3 +60,12 @@ describe("aliased health (#26 High 3)", () => {
     }
   });
 });
+
+describe("cursors (#26 Medium 5)", () => {
+  it("answers a NUL inside a cursor with BAD_USER_INPUT 'invalid cursor', for cases and flags", async () => {
+    const cases = await gql("VIEWER", '{ cases(first: 2, after: "YzoA") { totalCount } }');
+    expect(cases.errors?.[0]).toMatchObject({ message: "invalid cursor", extensions: { code: "BAD_USER_INPUT" } });
+    const flags = await gql("CURATOR", '{ flags(first: 2, after: "YzoA") { totalCount } }');
+    expect(flags.errors?.[0]).toMatchObject({ message: "invalid cursor", extensions: { code: "BAD_USER_INPUT" } });
+  });
+});
