@@ -186,6 +186,19 @@ describe("MedPix import", () => {
   });
 });
 
+describe("concurrent imports (#26 Medium 6)", () => {
+  it("two importers of one dataset into a fresh database both finish, and every case is written once", async () => {
+    const cases = Array.from({ length: 12 }, (_, c) => ({ id: `P${c}`, images: [{ id: `P${c}_a` }, { id: `P${c}_b` }] }));
+    const dir = await writeMedpix(cases);
+    const [a, b] = await Promise.all([service().importDataset(await readMedpix(dir)), service().importDataset(await readMedpix(dir))]);
+    expect(a.cases.imported + b.cases.imported).toBe(12);
+    expect(a.cases.imported + a.cases.alreadyPresent).toBe(12);
+    expect(b.cases.imported + b.cases.alreadyPresent).toBe(12);
+    expect(await counts()).toEqual({ cases: 12, images: 24, captions: 24, revisions: 24 });
+    expect(await db.prisma.dataset.count()).toBe(1);
+  });
+});
+
 describe("jsonl import", () => {
   it("imports valid lines, reports malformed JSON, unknown splits and missing images by line", async () => {
     const dir = await mkdtemp(path.join(work, "jsonl-"));

@@ -41,11 +41,7 @@ export class ImportService {
     const problems = [...input.problems];
     const maxPixels = options.maxPixels ?? 40_000_000;
 
-    const dataset = await this.prisma.dataset.upsert({
-      where: { name: input.dataset.name },
-      create: { ...input.dataset },
-      update: {},
-    });
+    const dataset = await this.upsertDataset(input.dataset);
     const existing = new Set(
       (await this.prisma.case.findMany({ where: { datasetId: dataset.id }, select: { externalId: true } })).map((c) => c.externalId),
     );
@@ -81,6 +77,8 @@ export class ImportService {
 
     // Pass 2: one transaction per case.
     let imported = 0;
+    /** Cases another importer wrote while this one ran: already present, like those found at the start. */
+    let raced = 0;
     let imageCount = 0;
     done = 0;
     for (const { record, images } of prepared) {
@@ -92,6 +90,10 @@ export class ImportService {
         stored.push({ ...image, storedPath: put.storedPath, byteSize: bytes.byteLength });
       }
       const created = await this.prisma.$transaction(async (tx) => {
+        // Two importers of one dataset (two `medcap import` on a fresh data folder) both saw the case
+        // absent; the second then died on the unique key with an INTERNAL error. The case's lock makes
+        // the second wait for the first's commit, then find the case and skip it.
+        await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`medcap.import:${dataset.id}:${record.externalId}`}))`;
         const found = await tx.case.findUnique({
           where: { datasetId_externalId: { datasetId: dataset.id, externalId: record.externalId } },
           select: { id: true },
@@ -128,13 +130,13 @@ export class ImportService {
       if (created) {
         imported++;
         imageCount += stored.length;
-      }
+      } else raced++;
       options.onProgress?.({ phase: "write", done: ++done, total: prepared.length });
     }
 
     const report: ImportReport = {
       dataset: dataset.name,
-      cases: { imported, alreadyPresent: input.cases.length - pending.length, invalid: problems.length },
+      cases: { imported, alreadyPresent: input.cases.length - pending.length + raced, invalid: problems.length },
       images: imageCount,
       problems,
     };
@@ -151,6 +153,16 @@ export class ImportService {
     }
     this.logger.info({ dataset: dataset.name, ...report.cases, images: imageCount }, "import finished");
     return report;
+  }
+
+  /** The dataset row, also when a concurrent importer creates it between our read and our insert. */
+  private async upsertDataset(fields: DatasetReadResult["dataset"]) {
+    try {
+      return await this.prisma.dataset.upsert({ where: { name: fields.name }, create: { ...fields }, update: {} });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "P2002") throw err;
+      return this.prisma.dataset.findUniqueOrThrow({ where: { name: fields.name } });
+    }
   }
 }
 
