@@ -1,13 +1,13 @@
 // Writes validated dataset records: images into the content-addressed store, rows in one
 // transaction per case. Re-running is a no-op; a crash between cases loses nothing and
 // duplicates nothing, because a case is either fully committed or absent.
-import { readFile } from "node:fs/promises";
 import type { PrismaClient } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { CaseRecord, DatasetReadResult, ImageRecord, RecordProblem } from "./case.record.js";
+import { type CaseRecord, type DatasetReadResult, type ImageRecord, type RecordProblem, unstorableText } from "./case.record.js";
 import { probeImage, type ProbedImage } from "./image.probe.js";
 import { type ImageStore, sha256Hex } from "./image.store.js";
+import { readRegularFile } from "./source.file.js";
 
 export interface ImportOptions {
   /** Fail before writing anything when any record is invalid. */
@@ -55,9 +55,7 @@ export class ImportService {
       let failure: string | undefined;
       for (const image of record.images) {
         try {
-          const bytes = await readFile(image.file).catch(() => {
-            throw new MedcapError("BAD_USER_INPUT", `image file missing: ${image.file}`);
-          });
+          const bytes = await readRegularFile(image.file);
           const probe = await probeImage(bytes, maxPixels);
           images.push({ record: image, probe, sha256: sha256Hex(bytes) });
         } catch (err) {
@@ -67,6 +65,8 @@ export class ImportService {
       }
       const dupes = duplicateIds(record.images);
       if (!failure && dupes.length) failure = `duplicate image ids in case: ${dupes.join(", ")}`;
+      const unstorable = failure ? undefined : unstorableText(record);
+      if (unstorable) failure = unstorable;
       if (failure) problems.push({ id: record.externalId, reason: failure });
       else prepared.push({ record, images });
       options.onProgress?.({ phase: "validate", done: ++done, total: pending.length });
@@ -84,7 +84,7 @@ export class ImportService {
     for (const { record, images } of prepared) {
       const stored: (PreparedImage & { storedPath: string; byteSize: number })[] = [];
       for (const image of images) {
-        const bytes = await readFile(image.record.file);
+        const bytes = await readRegularFile(image.record.file);
         const put = await this.store.put(bytes, image.probe.ext);
         if (put.sha256 !== image.sha256) throw new MedcapError("CONFLICT", `image ${image.record.externalId} changed during import`);
         stored.push({ ...image, storedPath: put.storedPath, byteSize: bytes.byteLength });
