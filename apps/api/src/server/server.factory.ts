@@ -138,7 +138,8 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
 
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // Off unless configured (MEDCAP_TRUST_PROXY): otherwise req.ip would come from a header the client writes.
+  app.set("trust proxy", config.http.trustProxy);
   const httpServer = options.httpServer ?? http.createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
