@@ -5,7 +5,7 @@
 // (its resize kernels differ and would shift every embedding). Arithmetic mirrors numpy's float32
 // steps with Math.fround; only the resize sums are accumulated in float64 (numpy's sgemm order is not
 // reproducible anyway), which stays within an ulp or two of the toolkit.
-import sharp, { type Metadata, type OutputInfo } from "sharp";
+import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { MedcapError } from "../core/errors.js";
 import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
 import { prepareDicom } from "./dicom.inflate.js";
@@ -92,7 +92,7 @@ function checkPixels(width: number, height: number, limits: ImageLimits, format:
   }
 }
 
-function corrupt(format: string, err: unknown): MedcapError {
+export function corrupt(format: string, err: unknown): MedcapError {
   const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
   return new MedcapError(
     "BAD_USER_INPUT",
@@ -100,6 +100,31 @@ function corrupt(format: string, err: unknown): MedcapError {
     { format },
     { cause: err },
   );
+}
+
+/**
+ * Decoder warnings that mean pixel data is missing. libjpeg only *warns* when the entropy-coded data
+ * ends early ("premature end of data segment") and pads the rest with grey, so a JPEG whose header
+ * says 6000×6000 over 256×256 worth of data decoded without an error under any `failOn` short of
+ * "warning" (which would also refuse harmless warnings such as extraneous bytes before a marker).
+ */
+const TRUNCATION_WARNING = /premature end|truncat|not enough (image )?data|short read/i;
+
+/**
+ * Watches a sharp pipeline's warnings; `throwIfTruncated()` after the decode refuses the image when
+ * one of them says data was missing. Import (ingest/image.probe) and the API decode both use it.
+ */
+export function watchTruncation(pipeline: Sharp): { throwIfTruncated(format: string): void } {
+  let truncated: string | undefined;
+  pipeline.on("warning", (warning: unknown) => {
+    const text = String((warning as { message?: unknown })?.message ?? warning).trim();
+    if (!truncated && TRUNCATION_WARNING.test(text)) truncated = text;
+  });
+  return {
+    throwIfTruncated(format: string) {
+      if (truncated) throw corrupt(format, new Error(truncated));
+    },
+  };
 }
 
 /**
@@ -151,6 +176,7 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
   const sixteen = meta.depth === "ushort";
   // Only the first page/frame is decoded, like PIL's Image.open.
   let pipeline = sharp(bytes, { ...options, page: 0, pages: 1 });
+  const truncation = watchTruncation(pipeline);
   pipeline = pipeline.toColourspace(gray ? (sixteen ? "grey16" : "b-w") : sixteen ? "rgb16" : "srgb");
   let data: Buffer;
   let info: OutputInfo;
@@ -164,6 +190,7 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
     }
     throw corrupt(format, err);
   }
+  truncation.throwIfTruncated(format);
   if (info.width !== width || info.height !== height) {
     throw corrupt(format, new Error(`decoded ${info.width}×${info.height}, header said ${width}×${height}`));
   }
