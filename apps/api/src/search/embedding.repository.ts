@@ -200,6 +200,42 @@ export class EmbeddingRepository {
     if (targetIds.length) await this.prisma.embedding.deleteMany({ where: { modelVersionId, kind, targetId: { in: targetIds } } });
   }
 
+  /** What must be embedded, per kind: every image (its bytes' sha256) or current caption (its text's). */
+  async expectedContent(kind: EmbeddingKind): Promise<Map<string, string>> {
+    const rows =
+      kind === "IMAGE"
+        ? await this.prisma.$queryRaw<{ id: string; sha: string }[]>`select id, sha256 as sha from "Image"`
+        : await this.prisma.$queryRaw<{ id: string; sha: string }[]>`
+            select id, encode(sha256(convert_to(text, 'UTF8')), 'hex') as sha from "Caption" where "isCurrent"`;
+    return new Map(rows.map((r) => [r.id, r.sha]));
+  }
+
+  /** Every stored vector of one kind under a model version, with the hash of what was encoded. */
+  async storedContent(modelVersionId: string, kind: EmbeddingKind): Promise<Map<string, { sha: string; vector: Float32Array }>> {
+    const out = new Map<string, { sha: string; vector: Float32Array }>();
+    let cursor: string | undefined;
+    for (;;) {
+      const rows = await this.prisma.embedding.findMany({
+        where: { modelVersionId, kind },
+        select: { id: true, targetId: true, contentSha256: true, vector: true },
+        orderBy: { id: "asc" },
+        take: 1000,
+        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+      });
+      if (!rows.length) return out;
+      cursor = rows[rows.length - 1]?.id;
+      for (const r of rows) out.set(r.targetId, { sha: r.contentSha256, vector: bytesToVector(r.vector) });
+    }
+  }
+
+  imagesByIds(ids: string[]): Promise<PendingImage[]> {
+    return this.prisma.image.findMany({ where: { id: { in: ids } }, select: { id: true, sha256: true, storedPath: true } });
+  }
+
+  captionsByIds(ids: string[]): Promise<PendingCaption[]> {
+    return this.prisma.caption.findMany({ where: { id: { in: ids } }, select: { id: true, text: true } });
+  }
+
   async storedDims(modelVersionId: string): Promise<number | undefined> {
     const row = await this.prisma.embedding.findFirst({ where: { modelVersionId }, select: { vector: true } });
     return row ? row.vector.byteLength / 4 : undefined;

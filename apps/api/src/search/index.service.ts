@@ -205,8 +205,8 @@ export class IndexService {
     await this.upsert(model.modelVersionId, "IMAGE", items);
   }
 
-  /** Encodes and stores one caption (after an edit) and drops vectors of captions no longer current. */
   /**
+   * Encodes and stores one caption (after an edit) and drops vectors of captions no longer current.
    * Encodes the text outside any lock, then writes it only if it is still the caption's current text
    * (see EmbeddingRepository.saveCaptionIfCurrent); when an edit landed meanwhile, the newer text is
    * encoded and tried again, so the stored vector is always the latest revision's.
@@ -232,6 +232,16 @@ export class IndexService {
       await this.store.delete(model.modelVersionId, "CAPTION", stale);
       await this.repo.deleteTargets(model.modelVersionId, "CAPTION", stale);
     }
+  }
+
+  /** Copies the Postgres vectors of these targets into the store (no encoding): `medcap verify --repair`. */
+  async restoreToStore(model: ModelRef, kind: EmbeddingKind, targetIds: string[]): Promise<void> {
+    const stored = await this.repo.storedContent(model.modelVersionId, kind);
+    const items = targetIds.flatMap((targetId) => {
+      const row = stored.get(targetId);
+      return row ? [{ targetId, vector: row.vector }] : [];
+    });
+    await this.upsert(model.modelVersionId, kind, items);
   }
 
   private async upsert(mv: string, kind: "IMAGE" | "CAPTION", items: { targetId: string; vector: Float32Array }[]) {
