@@ -201,7 +201,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
         try {
           checkSourceNesting(source);
         } catch (err) {
-          return sendError(res, 400, "BAD_USER_INPUT", (err as Error).message);
+          return sendError(res, 400, "BAD_USER_INPUT", (err as Error).message, "QUERY_TOO_DEEP");
         }
       }
       next();
