@@ -15,8 +15,9 @@ export interface SyntheticDicomOptions {
   pixel: (frame: number, row: number, column: number) => number;
   modality?: string;
   photometric?: "MONOCHROME1" | "MONOCHROME2";
-  rescaleSlope?: number;
-  rescaleIntercept?: number;
+  /** A string is written as is (e.g. "NaN", "1e999"). */
+  rescaleSlope?: number | string;
+  rescaleIntercept?: number | string;
   windowCenter?: number;
   windowWidth?: number;
   patientName?: string;

@@ -9,6 +9,7 @@ import { MedcapError } from "../core/errors.js";
 import { activeModelFolder } from "../search/model.catalog.js";
 import { activateIndexedVersion } from "../search/model.registry.js";
 import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
+import { type VerifyFindings, type VerifyReport, VerifyService } from "../search/verify.service.js";
 import type { ImageQuery } from "../search/search.types.js";
 import type { SearchFilter } from "../vectors/vector.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
@@ -89,6 +90,32 @@ export function registerRetrievalCommands(program: Command) {
         },
         // indexAll restores the store itself, with its own progress bar.
         { model: opts.model, syncStore: false },
+      );
+    });
+
+  program
+    .command("verify")
+    .description(
+      "check that every image and current caption has exactly one vector of its current content under the active model version, in Postgres and the vector store; exit 1 when not",
+    )
+    .option("--repair", "re-index exactly the missing, stale and extra vectors, then check again")
+    .option("--json", "print the report as JSON")
+    .action(async (opts: { repair?: boolean; json?: boolean }) => {
+      await withRetrieval(
+        async (ctx, r) => {
+          const verifier = new VerifyService(r.repo, r.store, r.indexer, ctx.logger);
+          const before = await verifier.verify(r.model);
+          const after = opts.repair && before.problems > 0 ? await verifier.repair(r.model, before) : undefined;
+          const final = after ?? before;
+          if (opts.json) process.stdout.write(`${JSON.stringify(verifyJson(before, after))}\n`);
+          else {
+            process.stdout.write(verifyText(before));
+            if (after) process.stdout.write(`after --repair:\n${verifyText(after)}`);
+          }
+          if (final.problems > 0) process.exitCode = 1;
+        },
+        // Observe the store as it is: opening must not rebuild it first.
+        { active: true, syncStore: false },
       );
     });
 
@@ -297,4 +324,49 @@ async function printImages(
   }
   for (const row of rows)
     process.stdout.write(`  ${row.score.toFixed(3)}  ${row.externalId}  ${row.modality} ${row.plane ?? ""}  ${row.title ?? ""}\n`);
+}
+
+const counts = (f: VerifyFindings) => ({ missing: f.missing.length, stale: f.stale.length, extra: f.extra.length });
+
+/** Counts per kind and place (ids only up to 20 per finding, enough to look one up). */
+function verifyJson(before: VerifyReport, after?: VerifyReport) {
+  const shape = (r: VerifyReport) => ({
+    model: r.model,
+    store: r.store,
+    ok: r.problems === 0,
+    problems: r.problems,
+    kinds: Object.fromEntries(
+      Object.entries(r.kinds).map(([kind, k]) => [
+        kind,
+        {
+          expected: k.expected,
+          postgres: { ...counts(k.postgres), ids: sample(k.postgres) },
+          store: { ...counts(k.store), ids: sample(k.store) },
+        },
+      ]),
+    ),
+  });
+  return after ? { ...shape(before), repaired: shape(after) } : shape(before);
+}
+
+function sample(f: VerifyFindings) {
+  return { missing: f.missing.slice(0, 20), stale: f.stale.slice(0, 20), extra: f.extra.slice(0, 20) };
+}
+
+function verifyText(r: VerifyReport): string {
+  const lines = [
+    `${r.model.name} ${r.model.version} (${r.model.modelVersionId}), store ${r.store}: ${r.problems ? `${r.problems} problem(s)` : "ok"}`,
+  ];
+  for (const [kind, k] of Object.entries(r.kinds)) {
+    for (const [place, f] of [
+      ["postgres", k.postgres],
+      [r.store, k.store],
+    ] as const) {
+      const c = counts(f);
+      lines.push(
+        `  ${kind.toLowerCase().padEnd(8)} ${place.padEnd(9)} expected ${k.expected}  missing ${c.missing}  stale ${c.stale}  extra ${c.extra}`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
 }

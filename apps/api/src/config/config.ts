@@ -56,6 +56,8 @@ const schema = z.object({
   MEDCAP_QDRANT_EXACT_MAX_POINTS: z.coerce.number().int().min(0).default(20_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   MEDCAP_HOST: z.string().default("127.0.0.1"),
+  // Unset: X-Forwarded-For is ignored (the rate limiter keys anonymous callers by the socket address).
+  MEDCAP_TRUST_PROXY: z.string().optional(),
   MEDCAP_MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -108,7 +110,16 @@ export interface Config {
   vectorStore: "embedded" | "qdrant";
   /** exactMaxPoints: collections up to this size are searched exactly (brute force), larger ones by HNSW. */
   qdrant: { url: string | undefined; apiKey: string | undefined; exactMaxPoints: number };
-  http: { port: number; host: string };
+  http: {
+    port: number;
+    host: string;
+    /**
+     * Express's `trust proxy`: false (default) or the proxies whose X-Forwarded-For is believed (a hop
+     * count, or addresses, subnets and presets such as `loopback`). Trusting loopback by default let any
+     * local client mint a new rate-limit identity per request with a forged header.
+     */
+    trustProxy: false | number | string[];
+  };
   limits: { maxUploadBytes: number; maxPixels: number; maxK: number; rateLimitPerMinute: number; maxEncodesPerRequest: number };
   /** A job whose worker died is re-queued until it has been started this many times. */
   jobs: { maxAttempts: number };
@@ -183,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     textCacheSize: e.MEDCAP_TEXT_CACHE_SIZE,
     textBuckets: e.MEDCAP_TEXT_BUCKETS,
     explainCacheSize: e.MEDCAP_EXPLAIN_CACHE_SIZE,
-    http: { port: e.PORT, host: e.MEDCAP_HOST },
+    http: { port: e.PORT, host: e.MEDCAP_HOST, trustProxy: parseTrustProxy(e.MEDCAP_TRUST_PROXY) },
     limits: {
       maxUploadBytes: e.MEDCAP_MAX_UPLOAD_BYTES,
       maxPixels: e.MEDCAP_MAX_PIXELS,
@@ -214,4 +225,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
               },
     },
   };
+}
+
+/** MEDCAP_TRUST_PROXY: unset, `off`, `false` or `0` → false; a positive integer → that many hops; else a comma list. */
+export function parseTrustProxy(value: string | undefined): false | number | string[] {
+  const v = value?.trim() ?? "";
+  if (v === "" || /^(off|false|no|0)$/i.test(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (/^(on|true|yes)$/i.test(v)) {
+    // Trusting every hop lets any client choose its own address; name the proxies instead.
+    throw new ConfigError(
+      "invalid configuration: MEDCAP_TRUST_PROXY: name the proxies (e.g. loopback, 10.0.0.0/8) or a hop count, not true",
+    );
+  }
+  return v
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
 }

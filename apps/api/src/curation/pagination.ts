@@ -20,10 +20,17 @@ export function encodeCursor(id: string): string {
   return Buffer.from(`c:${id}`, "utf8").toString("base64url");
 }
 
+/** Row ids are cuids; anything else in a cursor (a NUL, which PostgreSQL refuses, other bytes) was not made here. */
+const CURSOR_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
 export function decodeCursor(cursor: string): string {
   const raw = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!raw.startsWith("c:") || raw.length < 3) throw new MedcapError("BAD_USER_INPUT", "invalid cursor");
-  return raw.slice(2);
+  const id = raw.slice(2);
+  // A cursor this server made decodes to `c:<id>` and encodes back to itself.
+  if (!raw.startsWith("c:") || !CURSOR_ID.test(id) || encodeCursor(id) !== cursor.replace(/=+$/, "")) {
+    throw new MedcapError("BAD_USER_INPUT", "invalid cursor");
+  }
+  return id;
 }
 
 export function pageSize(first: number | null | undefined, fallback = 20): number {

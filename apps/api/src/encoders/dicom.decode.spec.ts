@@ -53,6 +53,23 @@ describe("decodeDicom", () => {
     expect(out.pixels[15]).toBeCloseTo(expected(160), 6);
   });
 
+  it("refuses a RescaleSlope or RescaleIntercept that is NaN, infinite or overflows float32 (#26 Low 9)", () => {
+    const refusal = (options: { rescaleSlope?: number | string; rescaleIntercept?: number | string }) => {
+      try {
+        decodeDicom(writeSyntheticDicom({ rows: 4, columns: 4, modality: "CT", pixel: ramp, ...options }), limits);
+      } catch (err) {
+        expect(err).toBeInstanceOf(MedcapError);
+        expect((err as MedcapError).code).toBe("BAD_USER_INPUT");
+        return (err as MedcapError).message;
+      }
+      throw new Error("decoded");
+    };
+    expect(refusal({ rescaleSlope: "NaN" })).toBe("the DICOM RescaleSlope (0028,1053) is NaN, not a finite number");
+    expect(refusal({ rescaleSlope: "1e999" })).toBe("the DICOM RescaleSlope (0028,1053) is Infinity, not a finite number");
+    expect(refusal({ rescaleIntercept: "-1e999" })).toBe("the DICOM RescaleIntercept (0028,1052) is -Infinity, not a finite number");
+    expect(refusal({ rescaleSlope: "1e38" })).toMatch(/beyond the float32 range/);
+  });
+
   it("uses WindowCenter/WindowWidth from the tags and clips outside the window", () => {
     const bytes = writeSyntheticDicom({ rows: 4, columns: 4, modality: "CT", windowCenter: 8, windowWidth: 5, pixel: ramp });
     const out = decodeDicom(bytes, limits);

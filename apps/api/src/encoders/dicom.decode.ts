@@ -150,10 +150,27 @@ export function decodeDicom(bytes: Uint8Array | PreparedDicom, limits: { maxPixe
   const read = sampleReader(view, bitsAllocated, bitsStored, signed, littleEndian);
   const slope = ds.floatString("x00281053") ?? 1;
   const intercept = ds.floatString("x00281052") ?? 0;
+  // NaN or 1e999 here made every pixel NaN: the encoder then produced a NaN vector and captionImage
+  // answered [] with 200. Refuse the file instead.
+  for (const [name, value] of [
+    ["RescaleSlope", slope],
+    ["RescaleIntercept", intercept],
+  ] as const) {
+    if (!Number.isFinite(value))
+      throw bad(`the DICOM ${name} (0028,105${name === "RescaleSlope" ? 3 : 2}) is ${value}, not a finite number`, {
+        [name]: String(value),
+      });
+  }
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < pixelCount; i++) {
-    const v = read(i) * slope + intercept;
+    const v = Math.fround(read(i) * slope + intercept);
+    if (!Number.isFinite(v)) {
+      throw bad(`the DICOM rescale (slope ${slope}, intercept ${intercept}) takes pixel values beyond the float32 range`, {
+        rescaleSlope: slope,
+        rescaleIntercept: intercept,
+      });
+    }
     pixels[i] = v;
     if (v < min) min = v;
     if (v > max) max = v;

@@ -5,7 +5,17 @@ import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { MedcapError } from "../core/errors.js";
-import { decodeImage, ImagePreprocessor, roundHalfEven, shorterSideTarget, sniffImageFormat, triangleWeights } from "./image.preprocess.js";
+import {
+  decodeImage,
+  floatLuminance,
+  ImagePreprocessor,
+  MAX_ASPECT_RATIO,
+  resizeAndCrop,
+  roundHalfEven,
+  shorterSideTarget,
+  sniffImageFormat,
+  triangleWeights,
+} from "./image.preprocess.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyDir = path.join(here, "fixtures", "tiny-model");
@@ -243,6 +253,43 @@ describe("resize (the toolkit's shorter-side triangle filter)", () => {
       let maxDiff = 0;
       for (const [i, v] of t.entries()) maxDiff = Math.max(maxDiff, Math.abs(v - image.tensor[i]!));
       expect(maxDiff, image.file).toBeLessThanOrEqual(5e-7);
+    }
+  });
+});
+
+describe("long thin images (#26 High 2)", () => {
+  const strip = (width: number, height: number) =>
+    sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .grayscale()
+      .png()
+      .toBuffer();
+
+  it("refuses a 1×20000 PNG by its aspect ratio before any resize, saying the ratio and the limit", async () => {
+    const bytes = await strip(1, 20_000);
+    expect(bytes.length).toBeLessThan(2_000);
+    const err = await refusal(new ImagePreprocessor({ size: 224, mean: [0, 0, 0], std: [1, 1, 1] }, limits).preprocess(bytes));
+    expect(err.code).toBe("BAD_USER_INPUT");
+    expect(err.message).toBe(`png image is 1×20000: aspect ratio 20000:1 is above the limit of ${MAX_ASPECT_RATIO}:1`);
+    expect(err.details).toMatchObject({ reason: "IMAGE_ASPECT_RATIO", width: 1, height: 20_000 });
+    expect((await refusal(decodeImage(await strip(20_000, 1), limits))).details.reason).toBe("IMAGE_ASPECT_RATIO");
+  });
+
+  it("accepts the limit ratio, building resize weights for the crop window only", async () => {
+    const tensor = await new ImagePreprocessor({ size: 8, mean: [0, 0, 0], std: [1, 1, 1] }, limits).preprocess(
+      await strip(3, 3 * MAX_ASPECT_RATIO),
+    );
+    expect(tensor.length).toBe(3 * 8 * 8);
+    expect(Array.from(tensor).every((v) => Math.abs(v - 128 / 255) < 1e-6)).toBe(true);
+    expect(() => resizeAndCrop(floatLuminance(new Float32Array(21), 1, 21), 8)).toThrow(/aspect ratio 21:1/);
+  });
+
+  it("a window of the triangle weights is the same slice of the full matrix", () => {
+    const full = triangleWeights(1000, 224);
+    const window = triangleWeights(1000, 224, 50, 20);
+    expect(window.taps.length).toBe(20);
+    for (let n = 0; n < 20; n++) {
+      expect(window.start[n]).toBe(full.start[50 + n]);
+      expect(Array.from(window.taps[n]!)).toEqual(Array.from(full.taps[50 + n]!));
     }
   });
 });

@@ -5,7 +5,7 @@
 // (its resize kernels differ and would shift every embedding). Arithmetic mirrors numpy's float32
 // steps with Math.fround; only the resize sums are accumulated in float64 (numpy's sgemm order is not
 // reproducible anyway), which stays within an ulp or two of the toolkit.
-import sharp, { type Metadata, type OutputInfo } from "sharp";
+import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { MedcapError } from "../core/errors.js";
 import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
 import { prepareDicom } from "./dicom.inflate.js";
@@ -92,7 +92,7 @@ function checkPixels(width: number, height: number, limits: ImageLimits, format:
   }
 }
 
-function corrupt(format: string, err: unknown): MedcapError {
+export function corrupt(format: string, err: unknown): MedcapError {
   const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
   return new MedcapError(
     "BAD_USER_INPUT",
@@ -100,6 +100,31 @@ function corrupt(format: string, err: unknown): MedcapError {
     { format },
     { cause: err },
   );
+}
+
+/**
+ * Decoder warnings that mean pixel data is missing. libjpeg only *warns* when the entropy-coded data
+ * ends early ("premature end of data segment") and pads the rest with grey, so a JPEG whose header
+ * says 6000×6000 over 256×256 worth of data decoded without an error under any `failOn` short of
+ * "warning" (which would also refuse harmless warnings such as extraneous bytes before a marker).
+ */
+const TRUNCATION_WARNING = /premature end|truncat|not enough (image )?data|short read/i;
+
+/**
+ * Watches a sharp pipeline's warnings; `throwIfTruncated()` after the decode refuses the image when
+ * one of them says data was missing. Import (ingest/image.probe) and the API decode both use it.
+ */
+export function watchTruncation(pipeline: Sharp): { throwIfTruncated(format: string): void } {
+  let truncated: string | undefined;
+  pipeline.on("warning", (warning: unknown) => {
+    const text = String((warning as { message?: unknown })?.message ?? warning).trim();
+    if (!truncated && TRUNCATION_WARNING.test(text)) truncated = text;
+  });
+  return {
+    throwIfTruncated(format: string) {
+      if (truncated) throw corrupt(format, new Error(truncated));
+    },
+  };
 }
 
 /**
@@ -124,6 +149,7 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promi
   }
   if (sniffed.format === "dicom") {
     const decoded = decodeDicom(await prepareDicom(bytes, limits), limits);
+    checkAspectRatio(decoded.width, decoded.height, "dicom");
     return { format: "dicom", image: floatLuminance(decoded.pixels, decoded.width, decoded.height), dicom: decoded.info };
   }
   return decodeRaster(bytes, sniffed.format, limits);
@@ -143,12 +169,14 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
   const height = meta.height ?? 0;
   if (width < 1 || height < 1) throw corrupt(format, new Error("no image dimensions in the header"));
   checkPixels(width, height, limits, format);
+  checkAspectRatio(width, height, format);
 
   const channels = meta.channels ?? 3;
   const gray = channels <= 2;
   const sixteen = meta.depth === "ushort";
   // Only the first page/frame is decoded, like PIL's Image.open.
   let pipeline = sharp(bytes, { ...options, page: 0, pages: 1 });
+  const truncation = watchTruncation(pipeline);
   pipeline = pipeline.toColourspace(gray ? (sixteen ? "grey16" : "b-w") : sixteen ? "rgb16" : "srgb");
   let data: Buffer;
   let info: OutputInfo;
@@ -162,6 +190,7 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
     }
     throw corrupt(format, err);
   }
+  truncation.throwIfTruncated(format);
   if (info.width !== width || info.height !== height) {
     throw corrupt(format, new Error(`decoded ${info.width}×${info.height}, header said ${width}×${height}`));
   }
@@ -216,23 +245,21 @@ export interface ResizeWeights {
   taps: Float32Array[];
 }
 
-const weightCache = new Map<string, ResizeWeights>();
-
 /**
  * Antialiased triangle filter: center = (i + 0.5)·scale, support = max(scale, 1), taps in
  * [floor(center − support), ceil(center + support)) clipped to the input, normalised in float64 and
- * stored as float32 exactly as the toolkit does.
+ * stored as float32 exactly as the toolkit does. Only outputs [from, from + count) are built (index 0
+ * is output `from`): the crop needs `size` of them, while the full resized side of a 1×20000 image is
+ * 4.48 million rows, whose weights (kept in a process-wide cache) cost ~900 MB per distinct height.
+ * Nothing is cached: a window costs about 2·inLen taps, far less than the pass that uses it.
  */
-export function triangleWeights(inLen: number, outLen: number): ResizeWeights {
-  const key = `${inLen}:${outLen}`;
-  const cached = weightCache.get(key);
-  if (cached) return cached;
+export function triangleWeights(inLen: number, outLen: number, from = 0, count = outLen - from): ResizeWeights {
   const scale = inLen / outLen;
   const support = Math.max(scale, 1);
-  const start = new Int32Array(outLen);
+  const start = new Int32Array(count);
   const taps: Float32Array[] = [];
-  for (let i = 0; i < outLen; i++) {
-    const center = (i + 0.5) * scale;
+  for (let n = 0; n < count; n++) {
+    const center = (from + n + 0.5) * scale;
     const lo = Math.max(Math.floor(center - support), 0);
     const hi = Math.min(Math.ceil(center + support), inLen);
     const raw: number[] = [];
@@ -242,13 +269,30 @@ export function triangleWeights(inLen: number, outLen: number): ResizeWeights {
       raw.fill(1);
       total = raw.length;
     }
-    start[i] = lo;
+    start[n] = lo;
     taps.push(Float32Array.from(raw, (w) => w / total));
   }
-  const weights = { start, taps };
-  if (weightCache.size > 256) weightCache.clear();
-  weightCache.set(key, weights);
-  return weights;
+  return { start, taps };
+}
+
+/**
+ * Longest side over shortest side an image may have. The model sees the centred square of the image
+ * resized to `size` on its shorter side, so a 20:1 strip already loses 95 % of itself; past that
+ * the input is not a radiology image this model can caption, and the resize work grows with the ratio.
+ */
+export const MAX_ASPECT_RATIO = 20;
+
+/** Refuses an image whose sides differ by more than MAX_ASPECT_RATIO (BAD_USER_INPUT, reason IMAGE_ASPECT_RATIO). */
+export function checkAspectRatio(width: number, height: number, format = "the"): void {
+  const ratio = Math.max(width, height) / Math.max(1, Math.min(width, height));
+  if (ratio > MAX_ASPECT_RATIO) {
+    const shown = ratio >= 100 ? Math.round(ratio) : Math.round(ratio * 10) / 10;
+    throw new MedcapError(
+      "BAD_USER_INPUT",
+      `${format} image is ${width}×${height}: aspect ratio ${shown}:1 is above the limit of ${MAX_ASPECT_RATIO}:1`,
+      { reason: "IMAGE_ASPECT_RATIO", width, height, maxAspectRatio: MAX_ASPECT_RATIO },
+    );
+  }
 }
 
 /** Python's round(): half to even. Math.round would make 14.5 → 15 where the toolkit gets 14. */
@@ -270,8 +314,10 @@ export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array
   const { width: outW, height: outH } = shorterSideTarget(image.width, image.height, size);
   const top = Math.floor((outH - size) / 2);
   const left = Math.floor((outW - size) / 2);
-  const hw = triangleWeights(image.width, outW);
-  const vw = triangleWeights(image.height, outH);
+  checkAspectRatio(image.width, image.height);
+  // Weights for the crop's columns and rows only (output `left + c` is window index c).
+  const hw = triangleWeights(image.width, outW, left, size);
+  const vw = triangleWeights(image.height, outH, top, size);
 
   // Only the crop's columns of the horizontal pass are ever used, so only those are computed.
   const horizontal = new Float32Array(image.height * size);
@@ -280,9 +326,8 @@ export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array
     image.readRow(y, row);
     const base = y * size;
     for (let c = 0; c < size; c++) {
-      const x = left + c;
-      const taps = hw.taps[x]!;
-      const s = hw.start[x]!;
+      const taps = hw.taps[c]!;
+      const s = hw.start[c]!;
       let acc = 0;
       for (let k = 0; k < taps.length; k++) acc += taps[k]! * row[s + k]!;
       horizontal[base + c] = acc;
@@ -290,9 +335,8 @@ export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array
   }
   const out = new Float32Array(size * size);
   for (let r = 0; r < size; r++) {
-    const y = top + r;
-    const taps = vw.taps[y]!;
-    const s = vw.start[y]!;
+    const taps = vw.taps[r]!;
+    const s = vw.start[r]!;
     for (let c = 0; c < size; c++) {
       let acc = 0;
       for (let k = 0; k < taps.length; k++) acc += taps[k]! * horizontal[(s + k) * size + c]!;

@@ -97,7 +97,10 @@ export function classifyError(error: unknown): ClassifiedError {
   }
   if (isMedcapError(original)) {
     switch (original.code) {
-      case "BAD_USER_INPUT":
+      case "BAD_USER_INPUT": {
+        const reason = original.details.reason;
+        return { code: original.code, message: original.message, internal: false, ...(typeof reason === "string" && { reason }) };
+      }
       case "NOT_FOUND":
       case "UNAUTHENTICATED":
       case "FORBIDDEN":
@@ -121,7 +124,9 @@ export function classifyError(error: unknown): ClassifiedError {
   if (original instanceof GraphQLError) {
     const code = String(original.extensions.code ?? "");
     if (CLIENT_ERROR_CODES.has(code)) {
-      return { code: "BAD_USER_INPUT", message: original.message, reason: code || undefined, internal: false };
+      // A more specific reason (QUERY_TOO_DEEP, QUERY_TOO_COMPLEX) wins over the Apollo code.
+      const reason = typeof original.extensions.reason === "string" ? original.extensions.reason : code || undefined;
+      return { code: "BAD_USER_INPUT", message: original.message, reason, internal: false };
     }
     if ((PUBLIC_CODES as readonly string[]).includes(code) && code !== "INTERNAL_SERVER_ERROR") {
       return { code: code as PublicCode, message: original.message, internal: false };

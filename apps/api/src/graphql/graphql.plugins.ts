@@ -8,7 +8,7 @@ import { addStage, currentStageTimes } from "../core/stage.timer.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";
 import { rejectNulCharacters } from "./input.hygiene.js";
-import { encodeUsage, MAX_EXPLANATIONS_PER_REQUEST, operationComplexity, type QueryLimits } from "./query.limits.js";
+import { analyseOperation, MAX_EXPLANATIONS_PER_REQUEST, type QueryLimits } from "./query.limits.js";
 
 /**
  * The metric label is `<type>:<root fields>` (e.g. `query:searchImages`): bounded by the schema,
@@ -63,13 +63,15 @@ export function observabilityPlugin(
               .map((d) => [d.name.value, d]),
           );
           rejectNulCharacters(document, request.variables);
-          const complexity = operationComplexity(schema, operation, fragments, request.variables ?? {});
+          const { complexity, encodes, explanations } = analyseOperation(operation, fragments, {
+            schema,
+            variables: request.variables ?? {},
+          });
           if (complexity > maxComplexity) {
             throw new GraphQLError(`query complexity ${complexity} exceeds the limit of ${maxComplexity}; ask for fewer items`, {
-              extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
+              extensions: { code: "BAD_USER_INPUT", reason: "QUERY_TOO_COMPLEX", http: { status: 400 } },
             });
           }
-          const { encodes, explanations } = encodeUsage(operation, fragments, request.variables ?? {});
           if (explanations > MAX_EXPLANATIONS_PER_REQUEST) {
             throw new GraphQLError(
               `this request asks for ${explanations} explanations; at most ${MAX_EXPLANATIONS_PER_REQUEST} may run per request (each runs grid² + 1 encodes)`,

@@ -2,7 +2,7 @@
 import { type FragmentDefinitionNode, Kind, type OperationDefinitionNode, parse, specifiedRules, validate } from "graphql/index.js";
 import { describe, expect, it } from "vitest";
 import { buildSchemaFromSdl } from "./graphql.schema.js";
-import { depthLimitRule, encodeUsage, operationComplexity } from "./query.limits.js";
+import { analyseOperation, depthLimitRule, encodeUsage, MAX_NESTING, operationComplexity, sourceNesting } from "./query.limits.js";
 
 const schema = buildSchemaFromSdl();
 
@@ -65,5 +65,47 @@ describe("encode usage", () => {
     const q =
       "query { a: explainMatch(image: { imageId: 1 }, imageId: 2) { grid } ...F } fragment F on Query { b: explainMatch(image: { imageId: 1 }, imageId: 3) { grid } }";
     expect(usage(q)).toEqual({ encodes: 8, explanations: 2 });
+  });
+});
+
+/** `fragment L0 on Query { ...L1 ...L1 }` … `fragment L<n> on Query { __typename }`: 2ⁿ paths through n + 1 fragments. */
+function fanOut(levels: number): string {
+  let q = "query { ...L0 }";
+  for (let i = 0; i < levels; i++) q += ` fragment L${i} on Query { ...L${i + 1} ...L${i + 1} }`;
+  return `${q} fragment L${levels} on Query { __typename }`;
+}
+
+describe("fragment fan-out (#26)", () => {
+  it("costs each fragment once: 2^n spreads of a fragment are counted, not walked", () => {
+    // Walking every spread, 60 levels would never finish; with per-fragment memos it is 61 fragment walks.
+    expect(complexity(fanOut(60))).toBe(2 ** 60);
+    expect(complexity(fanOut(21))).toBeGreaterThan(20_000);
+    expect(depthErrors(fanOut(60), 10)).toEqual([]);
+  });
+
+  it("follows a long chain of fragments without recursing once per link", () => {
+    let q = "query { ...C0 }";
+    const n = 20_000;
+    for (let i = 0; i < n; i++) q += ` fragment C${i} on Query { ...C${i + 1} }`;
+    q += ` fragment C${n} on Query { datasets { id } }`;
+    const doc = parse(q, { noLocation: true });
+    const op = doc.definitions[0] as OperationDefinitionNode;
+    const fragments = Object.fromEntries(
+      doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    expect(analyseOperation(op, fragments, { schema })).toMatchObject({ depth: 2, complexity: 1 + 10 });
+  });
+
+  it("refuses selections nested past the bound as 'query too deep', not a stack overflow", () => {
+    const nested = (n: number) => `{ ${"... on Query { ".repeat(n)}__typename${" }".repeat(n)} }`;
+    expect(depthErrors(nested(MAX_NESTING + 5), 10)).toEqual([`query too deep: selections nest more than ${MAX_NESTING} levels`]);
+    expect(depthErrors(nested(20), 10)).toEqual([]);
+  });
+
+  it("measures the nesting of the query text without parsing it", () => {
+    expect(sourceNesting("{ a { b(x: [1, {y: 2}]) } }")).toBe(4);
+    expect(sourceNesting('{ a(s: "{{{{ [[[ ") # {{{{\n }')).toBe(1);
+    expect(sourceNesting('{ a(s: """ {{{ \\""" {{ """) }')).toBe(1);
+    expect(sourceNesting(`{ ${"... on Query { ".repeat(5000)}__typename${" }".repeat(5000)} }`, MAX_NESTING)).toBe(MAX_NESTING + 1);
   });
 });

@@ -85,3 +85,20 @@ export function cleanText(value: unknown): string | null {
   const t = value.trim();
   return t === "" || t === "N/A" ? null : t;
 }
+
+/**
+ * Where a record holds text PostgreSQL refuses (a NUL, U+0000), as "<field>: …", or undefined.
+ * Checked per record before any write: one NUL in a jsonl caption aborted the import half-way.
+ */
+export function unstorableText(value: unknown, field = ""): string | undefined {
+  if (typeof value === "string") {
+    return value.includes("\u0000") ? `${field || "line"}: contains a NUL character (U+0000), which cannot be stored` : undefined;
+  }
+  if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const found = unstorableText(v, field ? `${field}.${k}` : k);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

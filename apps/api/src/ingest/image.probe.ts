@@ -2,6 +2,7 @@
 // before anything is written.
 import sharp, { type Metadata } from "sharp";
 import { MedcapError } from "../core/errors.js";
+import { watchTruncation } from "../encoders/image.preprocess.js";
 
 export interface ProbedImage {
   format: string;
@@ -29,9 +30,14 @@ export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<
   }
   try {
     // Full decode: headers of truncated files parse fine, only the pixels reveal the damage.
-    await sharp(bytes, { failOn: "truncated", limitInputPixels: maxPixels }).raw().toBuffer();
+    const pipeline = sharp(bytes, { failOn: "truncated", limitInputPixels: maxPixels });
+    const truncation = watchTruncation(pipeline);
+    await pipeline.raw().toBuffer();
+    truncation.throwIfTruncated(meta.format ?? "image");
   } catch (err) {
-    throw new MedcapError("BAD_USER_INPUT", `image is corrupt or truncated: ${(err as Error).message}`);
+    const reason =
+      err instanceof MedcapError ? String(err.cause instanceof Error ? err.cause.message : err.message) : (err as Error).message;
+    throw new MedcapError("BAD_USER_INPUT", `image is corrupt or truncated: ${reason}`);
   }
   return { format: meta.format as string, width: meta.width, height: meta.height, ext };
 }

@@ -1,5 +1,6 @@
 // Medium tests: the importer against real PostgreSQL with small synthetic datasets made here.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { openTestDatabase, type TestDatabase } from "@medcap/db/testing";
@@ -186,6 +187,19 @@ describe("MedPix import", () => {
   });
 });
 
+describe("concurrent imports (#26 Medium 6)", () => {
+  it("two importers of one dataset into a fresh database both finish, and every case is written once", async () => {
+    const cases = Array.from({ length: 12 }, (_, c) => ({ id: `P${c}`, images: [{ id: `P${c}_a` }, { id: `P${c}_b` }] }));
+    const dir = await writeMedpix(cases);
+    const [a, b] = await Promise.all([service().importDataset(await readMedpix(dir)), service().importDataset(await readMedpix(dir))]);
+    expect(a.cases.imported + b.cases.imported).toBe(12);
+    expect(a.cases.imported + a.cases.alreadyPresent).toBe(12);
+    expect(b.cases.imported + b.cases.alreadyPresent).toBe(12);
+    expect(await counts()).toEqual({ cases: 12, images: 24, captions: 24, revisions: 24 });
+    expect(await db.prisma.dataset.count()).toBe(1);
+  });
+});
+
 describe("jsonl import", () => {
   it("imports valid lines, reports malformed JSON, unknown splits and missing images by line", async () => {
     const dir = await mkdtemp(path.join(work, "jsonl-"));
@@ -211,5 +225,83 @@ describe("jsonl import", () => {
     expect(image.case).toMatchObject({ externalId: "c1", split: "TRAIN" });
     expect(image.case.dataset.name).toBe("roco-sample");
     expect(image.captions[0]?.text).toBe("Axial CT of the liver");
+  });
+});
+
+describe("jsonl lines the importer cannot store (#26)", () => {
+  async function folder(): Promise<string> {
+    const dir = await mkdtemp(path.join(work, "jsonl-bad-"));
+    for (const [i, name] of ["a", "b", "c"].entries()) await writeFile(path.join(dir, `${name}.png`), await png(40 + i));
+    return dir;
+  }
+  const line = (id: string, image: string, caption = `caption of ${id}`) => JSON.stringify({ id, image, caption });
+
+  it("reports a caption with a NUL as that line's problem and imports the other lines (Medium 7)", async () => {
+    const dir = await folder();
+    const file = path.join(dir, "nul.jsonl");
+    await writeFile(file, [line("a", "a.png"), line("b", "b.png", "bad \u0000 caption"), line("c", "c.png")].join("\n"));
+    const read = await readJsonl(file, { dataset: "nul" });
+    expect(read.problems).toEqual([{ id: "b (line 2)", reason: "caption: contains a NUL character (U+0000), which cannot be stored" }]);
+    const report = await service().importDataset(read);
+    expect(report.cases.imported).toBe(2);
+    expect((await db.prisma.caption.findMany({ orderBy: { text: "asc" } })).map((c) => c.text)).toEqual(["caption of a", "caption of c"]);
+  });
+
+  it("refuses a NUL in any record text before writing, whatever the reader", async () => {
+    const dir = await folder();
+    const report = await service().importDataset({
+      dataset: { name: "direct", source: "test" },
+      cases: [
+        { externalId: "ok", split: "TRAIN", images: [{ externalId: "a", file: path.join(dir, "a.png"), caption: "fine", modality: "CT" }] },
+        {
+          externalId: "bad",
+          split: "TRAIN",
+          title: "t\u0000",
+          images: [{ externalId: "b", file: path.join(dir, "b.png"), caption: "x", modality: "CT" }],
+        },
+      ],
+      problems: [],
+    });
+    expect(report.problems).toEqual([{ id: "bad", reason: "title: contains a NUL character (U+0000), which cannot be stored" }]);
+    expect(report.cases.imported).toBe(1);
+  });
+
+  it("says which lines are not UTF-8 instead of storing U+FFFD (Low 13)", async () => {
+    const dir = await folder();
+    const file = path.join(dir, "latin1.jsonl");
+    const bad = Buffer.concat([Buffer.from('{"id":"b","image":"b.png","caption":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    await writeFile(file, Buffer.concat([Buffer.from(`${line("a", "a.png")}\n`), bad, Buffer.from(`\n${line("c", "c.png")}\n`)]));
+    const read = await readJsonl(file, { dataset: "latin1" });
+    expect(read.problems).toEqual([{ id: "line 2", reason: "not valid UTF-8 (save the file as UTF-8); line skipped" }]);
+    expect(read.cases.map((c) => c.externalId)).toEqual(["a", "c"]);
+  });
+
+  it("reports an over-long line by its size and reads the rest (Low 12)", async () => {
+    const dir = await folder();
+    const file = path.join(dir, "long.jsonl");
+    const huge = line("b", "b.png", "x".repeat(3 * 1024 * 1024));
+    await writeFile(file, [line("a", "a.png"), huge, line("c", "c.png")].join("\r\n"));
+    const read = await readJsonl(file, { dataset: "long" });
+    expect(read.problems).toEqual([{ id: "line 2", reason: `line is ${huge.length + 1} bytes, above the limit of 1048576 bytes` }]);
+    expect(read.cases.map((c) => c.externalId)).toEqual(["a", "c"]);
+  });
+
+  it("refuses an image that is a FIFO, a device, a directory or a symlink loop, saying which (Low 10, 12)", async () => {
+    const dir = await folder();
+    execFileSync("mkfifo", [path.join(dir, "fifo.png")]);
+    await mkdir(path.join(dir, "dir.png"));
+    await symlink("loop2.png", path.join(dir, "loop1.png"));
+    await symlink("loop1.png", path.join(dir, "loop2.png"));
+    const file = path.join(dir, "special.jsonl");
+    const images = ["fifo.png", "/dev/zero", "dir.png", "loop1.png", "nope.png"];
+    await writeFile(file, [line("a", "a.png"), ...images.map((image, i) => line(`s${i}`, image))].join("\n"));
+    const report = await service().importDataset(await readJsonl(file, { dataset: "special" }));
+    expect(report.cases.imported).toBe(1);
+    const reasons = Object.fromEntries(report.problems.map((p) => [p.id, p.reason]));
+    expect(reasons.s0).toMatch(/fifo\.png is a named pipe \(FIFO\), not a regular file$/);
+    expect(reasons.s1).toMatch(/\/dev\/zero is a device, not a regular file$/);
+    expect(reasons.s2).toMatch(/dir\.png is a directory, not a file$/);
+    expect(reasons.s3).toMatch(/loop1\.png is a loop of symbolic links$/);
+    expect(reasons.s4).toMatch(/image file missing: .*nope\.png$/);
   });
 });

@@ -1,13 +1,13 @@
 // Writes validated dataset records: images into the content-addressed store, rows in one
 // transaction per case. Re-running is a no-op; a crash between cases loses nothing and
 // duplicates nothing, because a case is either fully committed or absent.
-import { readFile } from "node:fs/promises";
 import type { PrismaClient } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { CaseRecord, DatasetReadResult, ImageRecord, RecordProblem } from "./case.record.js";
+import { type CaseRecord, type DatasetReadResult, type ImageRecord, type RecordProblem, unstorableText } from "./case.record.js";
 import { probeImage, type ProbedImage } from "./image.probe.js";
 import { type ImageStore, sha256Hex } from "./image.store.js";
+import { readRegularFile } from "./source.file.js";
 
 export interface ImportOptions {
   /** Fail before writing anything when any record is invalid. */
@@ -41,11 +41,7 @@ export class ImportService {
     const problems = [...input.problems];
     const maxPixels = options.maxPixels ?? 40_000_000;
 
-    const dataset = await this.prisma.dataset.upsert({
-      where: { name: input.dataset.name },
-      create: { ...input.dataset },
-      update: {},
-    });
+    const dataset = await this.upsertDataset(input.dataset);
     const existing = new Set(
       (await this.prisma.case.findMany({ where: { datasetId: dataset.id }, select: { externalId: true } })).map((c) => c.externalId),
     );
@@ -59,9 +55,7 @@ export class ImportService {
       let failure: string | undefined;
       for (const image of record.images) {
         try {
-          const bytes = await readFile(image.file).catch(() => {
-            throw new MedcapError("BAD_USER_INPUT", `image file missing: ${image.file}`);
-          });
+          const bytes = await readRegularFile(image.file);
           const probe = await probeImage(bytes, maxPixels);
           images.push({ record: image, probe, sha256: sha256Hex(bytes) });
         } catch (err) {
@@ -71,6 +65,8 @@ export class ImportService {
       }
       const dupes = duplicateIds(record.images);
       if (!failure && dupes.length) failure = `duplicate image ids in case: ${dupes.join(", ")}`;
+      const unstorable = failure ? undefined : unstorableText(record);
+      if (unstorable) failure = unstorable;
       if (failure) problems.push({ id: record.externalId, reason: failure });
       else prepared.push({ record, images });
       options.onProgress?.({ phase: "validate", done: ++done, total: pending.length });
@@ -81,17 +77,23 @@ export class ImportService {
 
     // Pass 2: one transaction per case.
     let imported = 0;
+    /** Cases another importer wrote while this one ran: already present, like those found at the start. */
+    let raced = 0;
     let imageCount = 0;
     done = 0;
     for (const { record, images } of prepared) {
       const stored: (PreparedImage & { storedPath: string; byteSize: number })[] = [];
       for (const image of images) {
-        const bytes = await readFile(image.record.file);
+        const bytes = await readRegularFile(image.record.file);
         const put = await this.store.put(bytes, image.probe.ext);
         if (put.sha256 !== image.sha256) throw new MedcapError("CONFLICT", `image ${image.record.externalId} changed during import`);
         stored.push({ ...image, storedPath: put.storedPath, byteSize: bytes.byteLength });
       }
       const created = await this.prisma.$transaction(async (tx) => {
+        // Two importers of one dataset (two `medcap import` on a fresh data folder) both saw the case
+        // absent; the second then died on the unique key with an INTERNAL error. The case's lock makes
+        // the second wait for the first's commit, then find the case and skip it.
+        await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`medcap.import:${dataset.id}:${record.externalId}`}))`;
         const found = await tx.case.findUnique({
           where: { datasetId_externalId: { datasetId: dataset.id, externalId: record.externalId } },
           select: { id: true },
@@ -128,13 +130,13 @@ export class ImportService {
       if (created) {
         imported++;
         imageCount += stored.length;
-      }
+      } else raced++;
       options.onProgress?.({ phase: "write", done: ++done, total: prepared.length });
     }
 
     const report: ImportReport = {
       dataset: dataset.name,
-      cases: { imported, alreadyPresent: input.cases.length - pending.length, invalid: problems.length },
+      cases: { imported, alreadyPresent: input.cases.length - pending.length + raced, invalid: problems.length },
       images: imageCount,
       problems,
     };
@@ -151,6 +153,16 @@ export class ImportService {
     }
     this.logger.info({ dataset: dataset.name, ...report.cases, images: imageCount }, "import finished");
     return report;
+  }
+
+  /** The dataset row, also when a concurrent importer creates it between our read and our insert. */
+  private async upsertDataset(fields: DatasetReadResult["dataset"]) {
+    try {
+      return await this.prisma.dataset.upsert({ where: { name: fields.name }, create: { ...fields }, update: {} });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "P2002") throw err;
+      return this.prisma.dataset.findUniqueOrThrow({ where: { name: fields.name } });
+    }
   }
 }
 

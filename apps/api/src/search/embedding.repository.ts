@@ -157,6 +157,37 @@ export class EmbeddingRepository {
     ]);
   }
 
+  /**
+   * Writes one caption's vector under the caption's row lock (the same `for update` lock edits take),
+   * and only while `contentSha256` is still the hash of the caption's current text; `then` (the
+   * vector store upsert) runs under the same lock. Re-indexes of one caption therefore apply one at a
+   * time, each with the text current when it applies, so the last revision always wins: six
+   * concurrent edits used to race (both deleting, then both inserting: a unique violation) and leave
+   * an older revision's vector. The row is upserted, never deleted and re-inserted.
+   */
+  async saveCaptionIfCurrent(
+    modelVersionId: string,
+    item: { targetId: string; contentSha256: string; vector: Float32Array },
+    then: () => Promise<void>,
+  ): Promise<{ status: "saved" } | { status: "changed"; text: string } | { status: "gone" }> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<{ text: string; isCurrent: boolean; sha: string }[]>`
+          select text, "isCurrent", encode(sha256(convert_to(text, 'UTF8')), 'hex') as sha
+          from "Caption" where id = ${item.targetId} for update`;
+        if (!row?.isCurrent) return { status: "gone" as const };
+        if (row.sha !== item.contentSha256) return { status: "changed" as const, text: row.text };
+        const key = { modelVersionId, kind: "CAPTION" as const, targetId: item.targetId };
+        const data = { contentSha256: item.contentSha256, vector: vectorToBytes(item.vector) };
+        await tx.embedding.upsert({ where: { modelVersionId_kind_targetId: key }, create: { ...key, ...data }, update: data });
+        await then();
+        return { status: "saved" as const };
+      },
+      // Re-indexes of one caption queue behind each other's lock, like its edits.
+      { maxWait: 10_000, timeout: 30_000 },
+    );
+  }
+
   /** Caption vectors whose caption is no longer current (edited away). */
   async staleCaptionTargets(modelVersionId: string): Promise<string[]> {
     const rows = await this.prisma.$queryRaw<{ targetId: string }[]>`
@@ -167,6 +198,42 @@ export class EmbeddingRepository {
 
   async deleteTargets(modelVersionId: string, kind: EmbeddingKind, targetIds: string[]) {
     if (targetIds.length) await this.prisma.embedding.deleteMany({ where: { modelVersionId, kind, targetId: { in: targetIds } } });
+  }
+
+  /** What must be embedded, per kind: every image (its bytes' sha256) or current caption (its text's). */
+  async expectedContent(kind: EmbeddingKind): Promise<Map<string, string>> {
+    const rows =
+      kind === "IMAGE"
+        ? await this.prisma.$queryRaw<{ id: string; sha: string }[]>`select id, sha256 as sha from "Image"`
+        : await this.prisma.$queryRaw<{ id: string; sha: string }[]>`
+            select id, encode(sha256(convert_to(text, 'UTF8')), 'hex') as sha from "Caption" where "isCurrent"`;
+    return new Map(rows.map((r) => [r.id, r.sha]));
+  }
+
+  /** Every stored vector of one kind under a model version, with the hash of what was encoded. */
+  async storedContent(modelVersionId: string, kind: EmbeddingKind): Promise<Map<string, { sha: string; vector: Float32Array }>> {
+    const out = new Map<string, { sha: string; vector: Float32Array }>();
+    let cursor: string | undefined;
+    for (;;) {
+      const rows = await this.prisma.embedding.findMany({
+        where: { modelVersionId, kind },
+        select: { id: true, targetId: true, contentSha256: true, vector: true },
+        orderBy: { id: "asc" },
+        take: 1000,
+        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+      });
+      if (!rows.length) return out;
+      cursor = rows[rows.length - 1]?.id;
+      for (const r of rows) out.set(r.targetId, { sha: r.contentSha256, vector: bytesToVector(r.vector) });
+    }
+  }
+
+  imagesByIds(ids: string[]): Promise<PendingImage[]> {
+    return this.prisma.image.findMany({ where: { id: { in: ids } }, select: { id: true, sha256: true, storedPath: true } });
+  }
+
+  captionsByIds(ids: string[]): Promise<PendingCaption[]> {
+    return this.prisma.caption.findMany({ where: { id: { in: ids } }, select: { id: true, text: true } });
   }
 
   async storedDims(modelVersionId: string): Promise<number | undefined> {

@@ -2,6 +2,7 @@
 // in Postgres (one transaction per batch, so an interrupted run resumes where it stopped), then
 // upserts them into the vector store.
 import type { EmbeddingKind } from "@medcap/db";
+import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import type { ImageStore } from "../ingest/image.store.js";
@@ -9,6 +10,9 @@ import { sha256Hex } from "../ingest/image.store.js";
 import type { VectorStore } from "../vectors/vector.store.js";
 import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { ModelRef } from "./search.types.js";
+
+/** Tries of one caption re-index while edits keep landing (each newer edit re-indexes it again anyway). */
+const MAX_CAPTION_INDEX_ATTEMPTS = 5;
 
 export interface IndexProgress {
   /** `store`: copying vectors already in Postgres into a vector store that lacks them. */
@@ -201,17 +205,43 @@ export class IndexService {
     await this.upsert(model.modelVersionId, "IMAGE", items);
   }
 
-  /** Encodes and stores one caption (after an edit) and drops vectors of captions no longer current. */
+  /**
+   * Encodes and stores one caption (after an edit) and drops vectors of captions no longer current.
+   * Encodes the text outside any lock, then writes it only if it is still the caption's current text
+   * (see EmbeddingRepository.saveCaptionIfCurrent); when an edit landed meanwhile, the newer text is
+   * encoded and tried again, so the stored vector is always the latest revision's.
+   */
   async indexCaption(model: ModelRef, caption: { id: string; text: string }): Promise<void> {
-    const vector = await this.encoder.encodeText(caption.text);
-    const items = [{ targetId: caption.id, contentSha256: sha256Hex(caption.text), vector }];
-    await this.repo.save(model.modelVersionId, "CAPTION", items);
-    await this.upsert(model.modelVersionId, "CAPTION", items);
+    // Read before the lock: the store upsert under it must not need a second pooled connection.
+    const payload = (await this.repo.payloads("CAPTION", [caption.id])).get(caption.id);
+    let text = caption.text;
+    for (let attempt = 1; ; attempt++) {
+      const vector = await this.encoder.encodeText(text);
+      const item = { targetId: caption.id, contentSha256: sha256Hex(text), vector };
+      const result = await this.repo.saveCaptionIfCurrent(model.modelVersionId, item, async () => {
+        if (payload) await this.store.upsert(model.modelVersionId, [{ vector, payload }]);
+      });
+      if (result.status !== "changed") break;
+      if (attempt >= MAX_CAPTION_INDEX_ATTEMPTS) {
+        throw new MedcapError("CONFLICT", `caption ${caption.id} kept changing while it was re-indexed (${attempt} tries)`);
+      }
+      text = result.text;
+    }
     const stale = await this.repo.staleCaptionTargets(model.modelVersionId);
     if (stale.length) {
       await this.store.delete(model.modelVersionId, "CAPTION", stale);
       await this.repo.deleteTargets(model.modelVersionId, "CAPTION", stale);
     }
+  }
+
+  /** Copies the Postgres vectors of these targets into the store (no encoding): `medcap verify --repair`. */
+  async restoreToStore(model: ModelRef, kind: EmbeddingKind, targetIds: string[]): Promise<void> {
+    const stored = await this.repo.storedContent(model.modelVersionId, kind);
+    const items = targetIds.flatMap((targetId) => {
+      const row = stored.get(targetId);
+      return row ? [{ targetId, vector: row.vector }] : [];
+    });
+    await this.upsert(model.modelVersionId, kind, items);
   }
 
   private async upsert(mv: string, kind: "IMAGE" | "CAPTION", items: { targetId: string; vector: Float32Array }[]) {

@@ -83,8 +83,8 @@ function finishTimings(timing: NonNullable<RequestLocals["timing"]>, operation: 
 }
 
 /** A GraphQL-shaped error body for failures outside GraphQL execution (auth, rate limit, body size). */
-export function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code, requestId: locals(res).requestId } }] });
+export function sendError(res: Response, status: number, code: string, message: string, reason?: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code, ...(reason && { reason }), requestId: locals(res).requestId } }] });
 }
 
 /**

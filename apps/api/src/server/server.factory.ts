@@ -25,7 +25,7 @@ import { createLoaders } from "../graphql/graphql.loaders.js";
 import { observabilityPlugin } from "../graphql/graphql.plugins.js";
 import { buildResolvers } from "../graphql/graphql.resolvers.js";
 import { loadTypeDefs } from "../graphql/graphql.schema.js";
-import { DEFAULT_QUERY_LIMITS, depthLimitRule, type QueryLimits } from "../graphql/query.limits.js";
+import { checkSourceNesting, DEFAULT_QUERY_LIMITS, depthLimitRule, type QueryLimits } from "../graphql/query.limits.js";
 import type { JobHandlerRegistry } from "../jobs/job.handlers.js";
 import { JobQueue } from "../jobs/job.queue.js";
 import { JobWorker, type JobWorkerOptions } from "../jobs/job.worker.js";
@@ -108,6 +108,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       : new JobWorker(queue, logger.child({ component: "jobs" }), { maxAttempts: config.jobs.maxAttempts, ...options.worker });
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
   const keys = new ApiKeyService(prisma, config.apiKeyCacheMs);
+  let healthProbe: ReturnType<typeof readiness> | undefined;
   const services: GraphQLServices = {
     catalog: new CatalogService(prisma),
     cases: new CaseService(prisma),
@@ -118,8 +119,12 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     keys,
     jobs: queue,
     search: new QueryService(retrieval, config.limits.maxK, imageLimits),
+    // Concurrent requests share one probe in flight: anonymous callers cannot queue the pool with them.
     health: async () => {
-      const report = await readiness(checks);
+      healthProbe ??= readiness(checks).finally(() => {
+        healthProbe = undefined;
+      });
+      const report = await healthProbe;
       const others = Object.entries(report.checks).filter(([name]) => name !== "database");
       return {
         database: report.checks.database?.ok ?? false,
@@ -133,7 +138,8 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
 
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // Off unless configured (MEDCAP_TRUST_PROXY): otherwise req.ip would come from a header the client writes.
+  app.set("trust proxy", config.http.trustProxy);
   const httpServer = options.httpServer ?? http.createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -187,6 +193,19 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
       maxFiles: 2,
       maxFieldSize: jsonLimit,
     }),
+    // Before graphql-js parses it: its recursive parser overflows the stack on thousands of nested braces.
+    (req: Request, res: Response, next: NextFunction) => {
+      const body: unknown = req.body;
+      const sources = (Array.isArray(body) ? body : [body ?? req.query]).map((b) => (b as { query?: unknown } | null)?.query);
+      for (const source of sources) {
+        try {
+          checkSourceNesting(source);
+        } catch (err) {
+          return sendError(res, 400, "BAD_USER_INPUT", (err as Error).message, "QUERY_TOO_DEEP");
+        }
+      }
+      next();
+    },
     requestScope(),
     (_req: Request, res: Response, next: NextFunction) => {
       const timing = locals(res).timing;

@@ -15,7 +15,15 @@ import type { EmbeddingKind, ModalityType, Split } from "@medcap/db";
 import type * as Usearch from "usearch";
 import { MedcapError } from "../core/errors.js";
 import type { SearchFilter } from "./vector.store.js";
-import { pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";
+import {
+  pointKey,
+  type PointPayload,
+  type SearchRequest,
+  type StoredEntry,
+  type VectorHit,
+  type VectorPoint,
+  type VectorStore,
+} from "./vector.store.js";
 
 // The CommonJS build finds its prebuilt binary from __dirname; the ESM build guesses its own path from
 // a stack trace, which fails under some module runners (vitest: "Could not find native build").
@@ -217,6 +225,17 @@ class KindIndex {
     };
   }
 
+  /** The stored points as (target id, vector copy), in slot order. */
+  *entries(batch = 1000): Generator<StoredEntry[]> {
+    for (let from = 0; from < this.size; from += batch) {
+      const out: StoredEntry[] = [];
+      for (let slot = from; slot < Math.min(this.size, from + batch); slot++) {
+        out.push({ targetId: this.targetIds[slot] as string, vector: this.data.slice(slot * this.dim, (slot + 1) * this.dim) });
+      }
+      yield out;
+    }
+  }
+
   delete(targetIds: readonly string[]) {
     for (const targetId of targetIds) {
       const slot = this.slots.get(targetId);
@@ -393,6 +412,11 @@ export class EmbeddedVectorStore implements VectorStore {
     let n = 0;
     for (const [k, index] of c.kinds) if (!kind || k === kind) n += index.size;
     return n;
+  }
+
+  async *entries(modelVersionId: string, kind: EmbeddingKind): AsyncGenerator<StoredEntry[]> {
+    const index = this.collections.get(modelVersionId)?.kinds.get(kind);
+    if (index) yield* index.entries();
   }
 
   async rebuild(modelVersionId: string, dim: number, points: AsyncIterable<VectorPoint[]>): Promise<void> {

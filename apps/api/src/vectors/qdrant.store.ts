@@ -14,7 +14,15 @@ import type { EmbeddingKind } from "@medcap/db";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { MedcapError } from "../core/errors.js";
 import type { SearchFilter } from "./vector.store.js";
-import { pointKey, type PointPayload, type SearchRequest, type VectorHit, type VectorPoint, type VectorStore } from "./vector.store.js";
+import {
+  pointKey,
+  type PointPayload,
+  type SearchRequest,
+  type StoredEntry,
+  type VectorHit,
+  type VectorPoint,
+  type VectorStore,
+} from "./vector.store.js";
 
 const FILTER_FIELDS = ["kind", "targetId", "caseId", "dataset", "split", "modality", "plane", "locationCategory"] as const;
 const UPSERT_BATCH = 256;
@@ -282,6 +290,35 @@ export class QdrantVectorStore implements VectorStore {
         throw err;
       }
     });
+  }
+
+  async *entries(modelVersionId: string, kind: EmbeddingKind): AsyncGenerator<StoredEntry[]> {
+    const alias = this.alias(modelVersionId);
+    let offset: string | number | undefined;
+    for (;;) {
+      const page = await this.call("scroll", async () => {
+        try {
+          return await this.client.scroll(alias, {
+            filter: { must: [{ key: "kind", match: { value: kind } }] },
+            with_payload: ["targetId"],
+            with_vector: true,
+            limit: 512,
+            ...(offset !== undefined ? { offset } : {}),
+          });
+        } catch (err) {
+          if (statusOf(err) === 404) return undefined; // no collection: nothing stored
+          throw err;
+        }
+      });
+      if (!page) return;
+      yield page.points.map((p) => ({
+        targetId: String((p.payload as { targetId?: unknown } | null | undefined)?.targetId ?? ""),
+        vector: Float32Array.from(p.vector as number[]),
+      }));
+      const next = page.next_page_offset;
+      if (next === null || next === undefined || typeof next === "object") return;
+      offset = next;
+    }
   }
 
   async rebuild(modelVersionId: string, dim: number, points: AsyncIterable<VectorPoint[]>): Promise<void> {

@@ -27,6 +27,9 @@ export class TimedVectorStore implements VectorStore {
   count(modelVersionId: string, kind?: EmbeddingKind) {
     return this.inner.count(modelVersionId, kind);
   }
+  entries(modelVersionId: string, kind: EmbeddingKind) {
+    return this.inner.entries(modelVersionId, kind);
+  }
   rebuild(modelVersionId: string, dim: number, points: AsyncIterable<VectorPoint[]>) {
     return this.inner.rebuild(modelVersionId, dim, points);
   }

@@ -44,6 +44,12 @@ export interface SearchRequest {
   excludeTargetIds?: string[];
 }
 
+/** One stored point as `medcap verify` compares it with Postgres. */
+export interface StoredEntry {
+  targetId: string;
+  vector: Float32Array;
+}
+
 export interface VectorStore {
   readonly name: "embedded" | "qdrant";
   /** Creates the collection of one model version if missing (dimension checked). */
@@ -53,6 +59,8 @@ export interface VectorStore {
   delete(modelVersionId: string, kind: EmbeddingKind, targetIds: string[]): Promise<void>;
   search(modelVersionId: string, vector: Float32Array, request: SearchRequest): Promise<VectorHit[]>;
   count(modelVersionId: string, kind?: EmbeddingKind): Promise<number>;
+  /** Every point of one kind, in batches (nothing when the collection does not exist). */
+  entries(modelVersionId: string, kind: EmbeddingKind): AsyncIterable<StoredEntry[]>;
   /** Replaces a collection's whole content atomically for readers (blue/green where supported). */
   rebuild(modelVersionId: string, dim: number, points: AsyncIterable<VectorPoint[]>): Promise<void>;
   ready(): Promise<boolean>;
