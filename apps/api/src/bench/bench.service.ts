@@ -127,8 +127,9 @@ export class BenchService {
   }
 
   /**
-   * Batch-1 image encoding of this model against a baseline model on the same images, alternating
-   * the two call by call so that load from other processes hits both alike.
+   * Batch-1 image encoding (end to end and ONNX only) and ONNX batch 32 of this model against a baseline
+   * model on the same images, alternating the two call by call so that load from other processes hits
+   * both alike.
    */
   async imageEncodingVsBaseline(baseline: EncoderService, log: (m: string) => void) {
     const current = this.retrieval.encoder;
@@ -154,8 +155,21 @@ export class BenchService {
         onnx[name].push(...(await time(1, () => enc.encodePreprocessedImages([t]), 0)));
       }
     }
+    // Batch 32 (ONNX only, the same 32 preprocessed images for both), alternating as above.
+    const batch = { current: [] as number[], baseline: [] as number[] };
+    const batchOf = async (enc: EncoderService) => Promise.all(Array.from({ length: 32 }, (_, i) => enc.preprocessImage(pick(i))));
+    const batches = { current: await batchOf(current), baseline: await batchOf(baseline) };
+    for (let i = 0; i < 8; i++) {
+      for (const [name, enc] of [
+        ["current", current],
+        ["baseline", baseline],
+      ] as const) {
+        batch[name].push(...(await time(1, () => enc.encodePreprocessedImages(batches[name]), 0)));
+      }
+    }
     const e = { current: summarize(endToEnd.current), baseline: summarize(endToEnd.baseline) };
     const o = { current: summarize(onnx.current), baseline: summarize(onnx.baseline) };
+    const b32 = { current: summarize(batch.current), baseline: summarize(batch.baseline) };
     const info = (enc: EncoderService) => `${enc.info().name} ${enc.info().version}`;
     return {
       current: info(current),
@@ -164,6 +178,8 @@ export class BenchService {
       onnxOnlyMs: o,
       endToEndP50Ratio: r2(e.current.p50 / e.baseline.p50),
       onnxOnlyP50Ratio: r2(o.current.p50 / o.baseline.p50),
+      onnxBatch32Ms: b32,
+      onnxBatch32P50Ratio: r2(b32.current.p50 / b32.baseline.p50),
     };
   }
 
