@@ -10,6 +10,8 @@ with unit vectors t_c; the image library = unit vectors v_j, each with its capti
           vote(c) = sum_{j: c_j = c} w_j / sum_j w_j; score(c) = vote(c), ties broken by cos(q, t_c)
 - fused:  candidates = captions of the K nearest images ∪ top-N captions by cos (N = max(k, 32));
           score(c) = (1 - beta) * cos(q, t_c) + beta * vote(c)
+- attribute prior (optional, attributes.py): score(c) -= penalty for each confident predicted attribute
+  of the query that none of c's images carries
 - consensus m:w (optional, after the strategy): among its top m, (1 - w) * score + w * mean sentence
   ROUGE-L of the caption against the other m - 1 (Devlin et al. 2015).
 A query never votes for itself: pass its library position in `exclude`.
@@ -63,8 +65,11 @@ def votes(q: np.ndarray, lib_img: np.ndarray, lib_caption: np.ndarray, n_caption
 
 
 def rank(q: np.ndarray, lib_txt: np.ndarray, lib_img: np.ndarray, lib_caption: np.ndarray, st: Strategy,
-         top: int = 1, exclude: np.ndarray | None = None, texts: list[str] | None = None) -> np.ndarray:
-    """[Q, top] caption indices, best first. `texts` (the library captions) is needed for consensus."""
+         top: int = 1, exclude: np.ndarray | None = None, texts: list[str] | None = None,
+         penalty: np.ndarray | None = None) -> np.ndarray:
+    """[Q, top] caption indices, best first. `texts` (the library captions) is needed for consensus.
+    `penalty` ([Q, C], the attribute prior of attributes.py) is subtracted from the strategy's score
+    before the ranking and before consensus."""
     cos = q @ lib_txt.T
     n = lib_txt.shape[0]
     if st.strategy == "text":
@@ -77,6 +82,8 @@ def rank(q: np.ndarray, lib_txt: np.ndarray, lib_img: np.ndarray, lib_caption: n
             primary, secondary = (1 - st.weight) * cos + st.weight * vote, np.zeros_like(cos)
         else:
             raise ValueError(f"unknown strategy {st.strategy!r}")
+    if penalty is not None:
+        primary = primary - penalty
     m = 0
     if st.consensus != "off":
         m_s, w_s = st.consensus.split(":")

@@ -66,8 +66,20 @@ def main(argv: list[str] | None = None) -> int:
                                          "tower weights restored exactly; the reference of medcap bench --text-reference)")
     r.add_argument("--quantised", required=True, help="text encoder with MatMulNBits or DequantizeLinear weights")
     r.add_argument("--out", required=True)
+    ca = sub.add_parser("cv-attributes", help="case-grouped CV of v3's additions: attribute heads, the attribute prior of "
+                                              "captioning and similar images, hubness correction, 200-image pools")
+    ca.add_argument("--out", required=True, help="results JSON (results/cv_v3.json)")
+    ca.add_argument("--medpix")
+    ah = sub.add_parser("add-heads", help="train the CV-chosen attribute heads on train+dev and append them to a model "
+                                          "folder's image graph (a new model folder: medcap-base-v3)")
+    ah.add_argument("--cv", required=True, help="results JSON written by cv-attributes")
+    ah.add_argument("--base", required=True, help="model folder whose towers are kept (../medcap-base-v2)")
+    ah.add_argument("--out", required=True, help="model folder to write (../medcap-base-v3)")
+    ah.add_argument("--name", default="medcap-base-v3")
+    ah.add_argument("--version", default="3.0.0")
+    ah.add_argument("--medpix")
     args = p.parse_args(argv)
-    if args.cmd in ("cv", "final"):
+    if args.cmd in ("cv", "final", "cv-attributes", "add-heads"):
         import os
 
         import torch
@@ -92,6 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         from .cv import run_cv
 
         run_cv(json.loads(Path(args.grid).read_text()), Path(args.out), args.medpix, log=lambda m: print(m, flush=True))
+    elif args.cmd == "cv-attributes":
+        from .cv_attributes import run
+
+        run(Path(args.out), args.medpix)
+    elif args.cmd == "add-heads":
+        from .heads_export import add_heads
+
+        add_heads(Path(args.cv), Path(args.base), Path(args.out), args.name, args.version, args.medpix)
     elif args.cmd == "final":
         from .final import export_v2, train_final
 
