@@ -8,7 +8,7 @@ def ms(d: dict | None, nd: int = 3) -> str:
     return "–" if not d else f"{d['mean']:.{nd}f} ± {d['sd']:.{nd}f}"
 
 
-def write_card_v3(out_dir: Path, manifest: dict, res: dict) -> None:
+def write_card_v3(out_dir: Path, manifest: dict, res: dict, towers: dict | None = None) -> None:
     heads = res["heads"]
     chosen_h = heads["grid"][heads["chosen"]]
     pr = res["priors"]["rows"]
@@ -77,7 +77,17 @@ def write_card_v3(out_dir: Path, manifest: dict, res: dict) -> None:
               "| temperature | i2t R@10 (fold pools) | caption-library CIDEr-D (text strategy) |", "| --- | --- | --- |"]
     for t, v in res["hubness"].items():
         lines.append(f"| {t} | {ms(v['i2tR@10'])} | {ms(v['captionCIDEr'], 4)} |")
-    lines += ["", f"Without it: i2t R@10 {ms(res['v2']['i2tR@10'])}.", "",
+    lines += ["", f"Without it: i2t R@10 {ms(res['v2']['i2tR@10'])}.", ""]
+    if towers:
+        lines += ["Tower rows (`scripts/cv_v3_towers.py`, the same folds; selection score = mean R@10 of both directions "
+                  "+ caption-library CIDEr-D, as for v2):", "",
+                  "| row | i2t R@10 | t2i R@10 | CIDEr-D | seed-template BLEU-4 | select |", "| --- | --- | --- | --- | --- | --- |"]
+        for name, row in towers["rows"].items():
+            sm = row["summary"]
+            lines.append(f"| {name} | {ms(sm['i2tR@10'])} | {ms(sm['t2iR@10'])} | {ms(sm['captionCIDEr'], 4)} | "
+                         f"{ms(sm['templateBLEU_4'])} | {row['select']:.4f} |")
+        lines.append("")
+    lines += [
               "## Files and hashes", "", "| file | bytes | sha256 |", "| --- | --- | --- |"]
     for f in sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name not in ("manifest.json", "MODEL_CARD.md")):
         lines.append(f"| `{f.relative_to(out_dir).as_posix()}` | {f.stat().st_size} | `{'0' * 64}` |")

@@ -252,6 +252,7 @@ def run(out_file: Path, medpix_dir=None, log=print) -> dict:
         "retrieval200": {k: ms([f[k] for f in ret200]) for k in ret200[0]},
         "floors": ctx.floors(),
         "seconds": round(time.time() - t0),
+        "finishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps(result, indent=1) + "\n")

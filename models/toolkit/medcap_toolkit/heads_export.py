@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +127,8 @@ def add_heads(cv_file: Path, base: Path, out: Path, name: str, version: str, med
 
     pr = res["priors"]["rows"][res["priors"]["chosen"]]
     sim = res["similar"]["rows"][res["similar"]["chosen"]]
-    manifest = dict(base_manifest, name=name, version=version, createdAt=res.get("finishedAt", base_manifest["createdAt"]))
+    created = res.get("finishedAt") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    manifest = dict(base_manifest, name=name, version=version, createdAt=created)
     manifest["image"] = dict(base_manifest["image"], attributes=block)
     manifest["captioning"] = dict(base_manifest["captioning"], prior=pr["prior"])
     manifest["similarImages"] = {"prior": sim["prior"]}
@@ -140,6 +142,8 @@ def add_heads(cv_file: Path, base: Path, out: Path, name: str, version: str, med
     manifest["basedOn"] = f"{base_manifest['name']}@{base_manifest['version']} (towers unchanged; image graph + heads)"
     from .card_v3 import write_card_v3
 
-    write_card_v3(out, manifest, res)
+    towers_file = cv_file.with_name(cv_file.stem + "_towers.json")
+    towers = json.loads(towers_file.read_text()) if towers_file.exists() else None
+    write_card_v3(out, manifest, res, towers)
     refresh_file_hashes(out, manifest)
     return manifest

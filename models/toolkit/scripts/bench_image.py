@@ -1,6 +1,6 @@
 """Image encoder cost at batch 1, model folders side by side (onnxruntime CPU, 1 and 2 threads).
 
-Usage (models/toolkit): .venv/bin/python scripts/bench_image.py ../medcap-base-v1 ../medcap-base-v2
+Usage (models/toolkit): .venv/bin/python scripts/bench_image.py ../medcap-base-v2 ../medcap-base-v3
 Measures ONNX-only latency (p50/p95 over 60 runs) and the Python reference preprocessing of one
 512x512 PNG-sized luminance array (resize + crop + normalise). `medcap bench` in apps/api measures the
 TypeScript path end to end; this is the toolkit-side check of the model's share.

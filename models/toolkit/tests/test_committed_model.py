@@ -10,8 +10,8 @@ from medcap_toolkit.export import sha256_file
 
 MODELS_DIR = Path(__file__).resolve().parents[2]
 # v1 stays until the coordinator removes it; a missing folder is skipped, not failed
-FOLDERS = [name for name in ("medcap-base-v1", "medcap-base-v2") if (MODELS_DIR / name).is_dir()]
-SIZE_LIMIT = {"medcap-base-v1": 42e6, "medcap-base-v2": 45e6}
+FOLDERS = [name for name in ("medcap-base-v1", "medcap-base-v2", "medcap-base-v3") if (MODELS_DIR / name).is_dir()]
+SIZE_LIMIT = {"medcap-base-v1": 42e6, "medcap-base-v2": 45e6, "medcap-base-v3": 45e6}
 
 
 @pytest.fixture(scope="module", params=FOLDERS)
@@ -86,3 +86,30 @@ def test_onnx_reproduces_parity_fixtures(manifest, model_dir):
     got_t = emb.texts(texts)  # batched with padding, parity computed one by one
     want_t = np.array([item["embedding"] for item in parity["texts"]], dtype=np.float32)
     assert (got_t * want_t).sum(1).min() >= 0.9999
+
+
+def test_attribute_heads_reproduce_parity_and_are_distributions(manifest, model_dir):
+    """Models with attribute heads: the graph's `attributes` output reproduces parity.json, each head is a
+    softmax over its labels, and the manifest's prior is well formed."""
+    att = manifest["image"].get("attributes")
+    if att is None:
+        pytest.skip(f"{manifest['name']} has no attribute heads")
+    import onnxruntime as ort
+
+    from medcap_toolkit import preprocess
+
+    img = manifest["image"]
+    sess = ort.InferenceSession(str(model_dir / img["file"]), providers=["CPUExecutionProvider"])
+    parity = json.loads((model_dir / "parity.json").read_text())
+    names = {h["name"] for h in att["heads"]}
+    assert {"modality", "region", "plane"} <= names
+    for item in parity["images"]:
+        x = preprocess.preprocess_file(model_dir / item["file"], img["size"], img["mean"], img["std"])[None]
+        emb, probs = sess.run([img["output"], att["output"]], {img["input"]: x})
+        np.testing.assert_allclose(probs[0], item["attributes"], atol=1e-5)
+        assert probs.shape[1] == att["width"]
+        for h in att["heads"]:
+            assert abs(float(probs[0, h["offset"]: h["offset"] + len(h["labels"])].sum()) - 1) < 1e-4
+    for block in (manifest["captioning"].get("prior"), manifest.get("similarImages", {}).get("prior")):
+        assert block is not None and 0 <= block["threshold"] <= 2
+        assert block["penalty"] is None or block["penalty"] >= 0
