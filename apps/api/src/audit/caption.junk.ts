@@ -48,6 +48,7 @@ export function junkReasons(text: string): SuspicionReason[] {
     out.push({ code: "TOO_SHORT", detail: "The caption is empty.", strength: 0.97 });
     return out;
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the debris looked for
   const garbage = t.match(/Ã.|Â.|â€|\uFFFD|&#?\w+;|<\/?[a-z]+[^>]*>|[\u0000-\u0008\u000e-\u001f]/g);
   const letters = (t.match(/[a-z]/gi) ?? []).length;
   if (garbage?.length || (t.length >= 8 && letters / t.length < 0.5)) {
