@@ -1,0 +1,131 @@
+// medcap audit captions: the caption audit from the command line (issue #25).
+import type { Command } from "commander";
+import type { Split } from "@medcap/db";
+import { type AuditRunReport, auditModelOf, CaptionAuditService, type SuspicionView } from "../audit/caption.audit.service.js";
+import { isReasonCode } from "../audit/suspicion.reason.js";
+import { loadConfig } from "../config/config.js";
+import { type AppContext, openAppContext } from "../core/app.context.js";
+import { MedcapError } from "../core/errors.js";
+import { activeModelFolder } from "../search/model.catalog.js";
+import { openRetrieval } from "../search/retrieval.context.js";
+import { progressBar } from "./progress.js";
+
+const SPLITS: Record<string, Split> = { train: "TRAIN", dev: "DEV", test: "TEST" };
+
+export function parseSplit(split: string | undefined): Split | undefined {
+  if (!split) return undefined;
+  const s = SPLITS[split.toLowerCase()];
+  if (!s) throw new MedcapError("BAD_USER_INPUT", `unknown split "${split}" (expected train, dev or test)`);
+  return s;
+}
+
+function parseNumber(value: string | undefined, what: string, min: number, max: number, integer = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new MedcapError("BAD_USER_INPUT", `${what} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got ${value}`);
+  return n;
+}
+
+export interface AuditCommandOptions {
+  dataset?: string;
+  split?: Split;
+  /** Use the served model (vectors, attribute heads); false: text and metadata rules only. */
+  model: boolean;
+  modelDir?: string;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+/** Runs the audit (changed captions only unless `force`) with a progress bar, with the active model unless told not to. */
+export async function runAudit(ctx: AppContext, opts: AuditCommandOptions): Promise<AuditRunReport> {
+  const bar = opts.quiet ? undefined : progressBar("auditing");
+  const run = (service: CaptionAuditService) =>
+    service.run({ dataset: opts.dataset, split: opts.split, force: opts.force, onProgress: (p) => bar?.update(p.done, p.total) });
+  try {
+    if (!opts.model) return await run(new CaptionAuditService(ctx.db.prisma, ctx.logger));
+    const r = await openRetrieval(ctx, { modelDir: opts.modelDir ?? (await activeModelFolder(ctx.db.prisma, ctx.config)) });
+    try {
+      return await run(new CaptionAuditService(ctx.db.prisma, ctx.logger, auditModelOf(r)));
+    } finally {
+      await r.close();
+    }
+  } finally {
+    bar?.stop();
+  }
+}
+
+const jsonOf = (s: SuspicionView) => ({
+  captionId: s.captionId,
+  text: s.text,
+  score: s.score,
+  reasons: s.reasons.map((r) => ({ code: r.code, detail: r.detail })),
+  images: s.images,
+});
+
+export function registerAuditCommands(program: Command) {
+  const audit = program.command("audit").description("audits of the catalogue");
+  audit
+    .command("captions")
+    .description(
+      "rank every current caption by how likely it is wrong (junk text, contradictions with the image's metadata, the model's disagreement, shared texts), most suspicious first; re-checks only captions whose text, image or model changed",
+    )
+    .option("--json", "print [{captionId, text, score, reasons: [{code, detail}], images: [{id, externalId, case}]}]")
+    .option("--limit <n>", "print at most n suspicions", "50")
+    .option("--dataset <name>", "audit and list one dataset only")
+    .option("--split <split>", "audit and list one split only (train, dev, test)")
+    .option("--min-score <x>", "list suspicions scoring at least x (0..1)")
+    .option("--reason <code>", "list suspicions with this reason code only")
+    .option("--model <folder>", "model folder (default: the active version's folder)")
+    .option("--no-model", "text and metadata rules only (no vectors, no attribute heads)")
+    .option("--force", "re-check every caption, not only what changed")
+    .action(
+      async (opts: {
+        json?: boolean;
+        limit: string;
+        dataset?: string;
+        split?: string;
+        minScore?: string;
+        reason?: string;
+        model: boolean | string;
+        force?: boolean;
+      }) => {
+        const limit = parseNumber(opts.limit, "--limit", 1, 1_000_000, true);
+        const minScore = parseNumber(opts.minScore, "--min-score", 0, 1);
+        const split = parseSplit(opts.split);
+        if (opts.reason && !isReasonCode(opts.reason)) throw new MedcapError("BAD_USER_INPUT", `unknown reason code "${opts.reason}"`);
+        const ctx = await openAppContext(loadConfig());
+        try {
+          const report = await runAudit(ctx, {
+            dataset: opts.dataset,
+            split,
+            model: opts.model !== false,
+            modelDir: typeof opts.model === "string" ? opts.model : undefined,
+            force: opts.force,
+          });
+          const service = new CaptionAuditService(ctx.db.prisma, ctx.logger);
+          const list = await service.list({
+            dataset: opts.dataset,
+            split,
+            minScore,
+            reason: opts.reason && isReasonCode(opts.reason) ? opts.reason : undefined,
+            limit,
+          });
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(list.map(jsonOf))}\n`);
+            return;
+          }
+          process.stderr.write(
+            `audited ${report.captions} captions (${report.checked} checked, ${report.reused} unchanged) in ${report.seconds.toFixed(1)} s${report.modelVersionId ? "" : " without a model"}: ${report.suspicious} suspicious\n`,
+          );
+          for (const s of list) {
+            const where = s.images.map((i) => `${i.case}/${i.externalId}`).join(", ");
+            process.stdout.write(`${s.score.toFixed(3)}  ${where}  “${s.text.replace(/\s+/g, " ").slice(0, 100)}”\n`);
+            for (const r of s.reasons) process.stdout.write(`       ${r.code}: ${r.detail}\n`);
+          }
+        } finally {
+          await ctx.close();
+        }
+      },
+    );
+}
