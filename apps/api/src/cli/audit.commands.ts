@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { Split } from "@medcap/db";
 import { type AuditRunReport, auditModelOf, CaptionAuditService, type SuspicionView } from "../audit/caption.audit.service.js";
+import { measurePlantedFaults } from "../audit/planted.measurement.js";
 import { isReasonCode } from "../audit/suspicion.reason.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
@@ -122,6 +123,79 @@ export function registerAuditCommands(program: Command) {
             const where = s.images.map((i) => `${i.case}/${i.externalId}`).join(", ");
             process.stdout.write(`${s.score.toFixed(3)}  ${where}  “${s.text.replace(/\s+/g, " ").slice(0, 100)}”\n`);
             for (const r of s.reasons) process.stdout.write(`       ${r.code}: ${r.detail}\n`);
+          }
+        } finally {
+          await ctx.close();
+        }
+      },
+    );
+
+  audit
+    .command("plant")
+    .description(
+      "measure the audit: import MedPix 2.0 (train + dev) with planted faults (swapped captions across regions, junk, another modality's captions) into this EMPTY data folder, index it, audit it and report recall within the first k suspicions and precision",
+    )
+    .requiredOption("--medpix <dir>", "a MedPix 2.0 copy")
+    .option("--seed <n>", "seed of the planting", "13")
+    .option("--k <list>", "cut-offs, comma-separated", "50,100,150,200")
+    .option("--swapped-pairs <n>", "pairs of images of different regions whose captions are exchanged", "15")
+    .option("--junk <n>", "captions replaced by junk", "20")
+    .option("--other-modality <n>", "captions replaced by a caption of another modality (same region)", "25")
+    .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)")
+    .option("--json", "print the whole measurement, every planted fault with its rank")
+    .action(
+      async (opts: {
+        medpix: string;
+        seed: string;
+        k: string;
+        swappedPairs: string;
+        junk: string;
+        otherModality: string;
+        model?: string;
+        json?: boolean;
+      }) => {
+        const ks = opts.k.split(",").map((k) => parseNumber(k.trim(), "--k", 1, 1_000_000, true) as number);
+        const counts = {
+          swappedPairs: parseNumber(opts.swappedPairs, "--swapped-pairs", 0, 10_000, true) as number,
+          junk: parseNumber(opts.junk, "--junk", 0, 10_000, true) as number,
+          otherModality: parseNumber(opts.otherModality, "--other-modality", 0, 10_000, true) as number,
+        };
+        const seed = parseNumber(opts.seed, "--seed", 0, 2 ** 31, true) as number;
+        const ctx = await openAppContext(loadConfig());
+        try {
+          const r = await openRetrieval(ctx, { modelDir: opts.model });
+          const bars = { import: progressBar("importing"), index: progressBar("indexing "), audit: progressBar("auditing ") };
+          try {
+            const m = await measurePlantedFaults(ctx, r, {
+              medpixDir: opts.medpix,
+              seed,
+              ks,
+              counts,
+              onPhase: (phase, done, total) => bars[phase].update(done, total),
+            });
+            for (const bar of Object.values(bars)) bar.stop();
+            if (opts.json) {
+              process.stdout.write(`${JSON.stringify(m)}\n`);
+              return;
+            }
+            const pct = (x: number | undefined) => `${(100 * (x ?? 0)).toFixed(1)}%`;
+            process.stdout.write(
+              `${m.planted} planted faults in ${m.captions} captions (seed ${m.seed}); audit ${m.audit.seconds.toFixed(1)} s, ${m.audit.suspicious} suspicions\n`,
+            );
+            process.stdout.write(`| fault kind | planted | ${ks.map((k) => `recall@${k}`).join(" | ")} |\n`);
+            process.stdout.write(`| --- | --- | ${ks.map(() => "---").join(" | ")} |\n`);
+            for (const r of m.recall)
+              process.stdout.write(`| ${r.kind} | ${r.planted} | ${ks.map((k) => `${pct(r.recall[k])} (${r.found[k]})`).join(" | ")} |\n`);
+            process.stdout.write(`| precision (planted among first k) | | ${ks.map((k) => pct(m.precision[k])).join(" | ")} |\n`);
+            for (const [kind, tally] of Object.entries(m.reasonsByKind))
+              process.stdout.write(
+                `${kind}: ${Object.entries(tally)
+                  .sort((a, b) => b[1] - a[1])
+                  .map(([c, n]) => `${c} ${n}`)
+                  .join(", ")}\n`,
+              );
+          } finally {
+            await r.close();
           }
         } finally {
           await ctx.close();
