@@ -5,6 +5,7 @@
 import { regionGroup } from "../core/anatomy.regions.js";
 import { seededRandom } from "../core/seeded.random.js";
 import type { DatasetReadResult, ImageRecord } from "../ingest/case.record.js";
+import { normaliseText } from "./caption.duplicate.js";
 import { junkReasons } from "./caption.junk.js";
 
 export const FAULT_KINDS = ["SWAPPED_REGION", "JUNK", "OTHER_MODALITY"] as const;
@@ -19,13 +20,14 @@ export interface PlantedFault {
 }
 
 export interface PlantCounts {
-  /** Pairs of images whose captions are exchanged (two faults each). */
+  /** Pairs of images of different regions whose captions are exchanged (two faults each). */
   swappedPairs: number;
   junk: number;
+  /** Captions exchanged between images of different modalities of one region (pairs, so an even number is used). */
   otherModality: number;
 }
 
-export const DEFAULT_PLANT: PlantCounts = { swappedPairs: 15, junk: 20, otherModality: 25 };
+export const DEFAULT_PLANT: PlantCounts = { swappedPairs: 15, junk: 20, otherModality: 26 };
 
 /** Junk as it occurs in the wild: template leftovers, figure numbers, type-of-picture labels, pointers, mojibake. */
 const JUNK = [
@@ -75,8 +77,16 @@ export function plantFaults(
     const j = Math.floor(random() * (i + 1));
     [shuffled[i], shuffled[j]] = [shuffled[j] as Slot, shuffled[i] as Slot];
   }
+  // Only captions whose text occurs once: a moved copy of a repeated text would be caught as a shared
+  // text, which measures the planting, not the audit.
+  const occurrences = new Map<string, number>();
+  for (const s of slots) occurrences.set(normaliseText(s.image.caption), (occurrences.get(normaliseText(s.image.caption)) ?? 0) + 1);
   const used = new Set<string>();
-  const usable = (s: Slot) => !used.has(s.image.externalId) && junkReasons(s.image.caption).length === 0 && s.image.caption.length >= 25;
+  const usable = (s: Slot) =>
+    !used.has(s.image.externalId) &&
+    junkReasons(s.image.caption).length === 0 &&
+    s.image.caption.length >= 25 &&
+    occurrences.get(normaliseText(s.image.caption)) === 1;
   const faults: PlantedFault[] = [];
   const plant = (s: Slot, kind: FaultKind, text: string) => {
     faults.push({ imageExternalId: s.image.externalId, kind, original: s.image.caption, planted: text });

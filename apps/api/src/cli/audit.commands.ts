@@ -140,7 +140,7 @@ export function registerAuditCommands(program: Command) {
     .option("--k <list>", "cut-offs, comma-separated", "50,100,150,200")
     .option("--swapped-pairs <n>", "pairs of images of different regions whose captions are exchanged", "15")
     .option("--junk <n>", "captions replaced by junk", "20")
-    .option("--other-modality <n>", "captions replaced by a caption of another modality (same region)", "25")
+    .option("--other-modality <n>", "captions exchanged between images of different modalities of one region (pairs)", "26")
     .option("--model <folder>", "model folder (default MEDCAP_MODEL_DIR or the committed model)")
     .option("--json", "print the whole measurement, every planted fault with its rank")
     .action(
@@ -187,6 +187,9 @@ export function registerAuditCommands(program: Command) {
             for (const r of m.recall)
               process.stdout.write(`| ${r.kind} | ${r.planted} | ${ks.map((k) => `${pct(r.recall[k])} (${r.found[k]})`).join(" | ")} |\n`);
             process.stdout.write(`| precision (planted among first k) | | ${ks.map((k) => pct(m.precision[k])).join(" | ")} |\n`);
+            process.stdout.write(
+              `| precision (planted or the library's own junk) | | ${ks.map((k) => pct(m.precisionWithLibraryJunk[k])).join(" | ")} |\n`,
+            );
             for (const [kind, tally] of Object.entries(m.reasonsByKind))
               process.stdout.write(
                 `${kind}: ${Object.entries(tally)
