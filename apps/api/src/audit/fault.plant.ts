@@ -113,20 +113,18 @@ export function plantFaults(
     junk++;
   }
   let other = 0;
-  for (const s of shuffled) {
-    if (other >= counts.otherModality) break;
-    if (!usable(s)) continue;
-    // Another modality's caption of the same region, so the modality is what is wrong.
-    const donor = shuffled.find(
-      (d) =>
-        d.image.modality !== s.image.modality &&
-        d.group === s.group &&
-        d.caseIndex !== s.caseIndex &&
-        junkReasons(d.image.caption).length === 0,
+  for (const a of shuffled) {
+    if (other + 2 > counts.otherModality) break;
+    if (!usable(a)) continue;
+    // Exchanged with an image of another modality of the same region, so the modality is what is wrong.
+    const b = shuffled.find(
+      (s) => usable(s) && s !== a && s.image.modality !== a.image.modality && s.group === a.group && s.caseIndex !== a.caseIndex,
     );
-    if (!donor) continue;
-    plant(s, "OTHER_MODALITY", donor.image.caption);
-    other++;
+    if (!b) continue;
+    const [ta, tb] = [a.image.caption, b.image.caption];
+    plant(a, "OTHER_MODALITY", tb);
+    plant(b, "OTHER_MODALITY", ta);
+    other += 2;
   }
   const byImage = new Map(faults.map((f) => [f.imageExternalId, f.planted]));
   for (const s of slots) {
