@@ -5,8 +5,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Counter, Gauge, Histogram } from "prom-client";
-import type { Split } from "@medcap/db";
-import { auditModelOf, CaptionAuditService } from "../audit/caption.audit.service.js";
+import { captionAuditJobHandler } from "../audit/caption-audit.job.js";
+import { auditModelOf } from "../audit/caption.audit.service.js";
 import type { AppContext } from "../core/app.context.js";
 import type { Logger } from "../core/logger.js";
 import { MedcapError } from "../core/errors.js";
@@ -165,18 +165,10 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     );
     return { runId: result.runId, metrics: result.metrics };
   });
-  registerJobHandler("CAPTION_AUDIT", async (job, progress, signal) => {
-    const params = job.params as { dataset?: string | null; split?: Split | null; force?: boolean };
-    return onVersion(ctx, served, versionOf(job.params), (r) =>
-      new CaptionAuditService(ctx.db.prisma, ctx.logger, auditModelOf(r)).run({
-        dataset: params.dataset,
-        split: params.split,
-        force: params.force,
-        signal,
-        onProgress: (p) => void progress(p.done / Math.max(1, p.total), `captions ${p.done}/${p.total}`),
-      }),
-    );
-  });
+  registerJobHandler(
+    "CAPTION_AUDIT",
+    captionAuditJobHandler(ctx.db.prisma, ctx.logger, (id, fn) => onVersion(ctx, served, id, (r) => fn(auditModelOf(r)))),
+  );
   served.startFollowing(ctx.config.modelPollMs);
 
   // Every call goes through the handle, so a request is answered by one model version from start to end.

@@ -8,6 +8,10 @@ import type { AppContext } from "../core/app.context.js";
 import { reviseCaption } from "../curation/caption.service.js";
 import { EmbeddingRepository } from "../search/embedding.repository.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
+import { JobHandlerRegistry } from "../jobs/job.handlers.js";
+import { JobQueue } from "../jobs/job.queue.js";
+import { JobWorker } from "../jobs/job.worker.js";
+import { captionAuditJobHandler } from "./caption-audit.job.js";
 import { type AuditModel, CaptionAuditService } from "./caption.audit.service.js";
 
 let ctx: AppContext;
@@ -149,5 +153,33 @@ describe("CaptionAuditService (Postgres)", () => {
     expect(first.edges[0]?.node.score).toBeGreaterThanOrEqual(second.edges[0]?.node.score ?? 1);
     expect(first.totalCount).toBe(await audit.count({ dataset: DATASET }));
     await expect(audit.list({ minScore: 2 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+  });
+
+  it("runs as a CAPTION_AUDIT job on the version it names, with progress and the report as its result", async () => {
+    const prisma = ctx.db.prisma;
+    await prisma.modelVersion.updateMany({ data: { active: false } });
+    await prisma.modelVersion.update({ where: { id: model.modelVersionId }, data: { active: true } });
+    const queue = new JobQueue(prisma);
+    const audit = new CaptionAuditService(prisma, ctx.logger, undefined, { queue, onEnqueued: () => {} });
+    const job = await audit.request({ dataset: DATASET, force: true }, "curator:test");
+    expect(job).toMatchObject({ kind: "CAPTION_AUDIT", params: { modelVersionId: model.modelVersionId, dataset: DATASET, force: true } });
+    const handlers = new JobHandlerRegistry();
+    const asked: (string | undefined)[] = [];
+    handlers.register(
+      "CAPTION_AUDIT",
+      captionAuditJobHandler(prisma, ctx.logger, (id, fn) => {
+        asked.push(id);
+        return fn(model);
+      }),
+    );
+    expect(await new JobWorker(queue, ctx.logger, { handlers }).runOnce()).toBe(true);
+    expect(asked).toEqual([model.modelVersionId]);
+    const done = await queue.get(job.id);
+    expect(done).toMatchObject({
+      status: "SUCCEEDED",
+      progress: 1,
+      result: { checked: 6, captions: 6, modelVersionId: model.modelVersionId },
+    });
+    expect(done?.message).toBe("captions 6/6");
   });
 });
