@@ -39,13 +39,13 @@ export function AuditList({ suspicions }: { suspicions: Suspicion[] }) {
   );
 
   const act = useCallback(
-    async (kind: "flag" | "dismiss") => {
-      if (!current || pending) return;
+    async (kind: "flag" | "dismiss", target: Suspicion | undefined = current) => {
+      if (!target || pending) return;
       setPending(true);
       setError(null);
-      const result = kind === "flag" ? await flagFromSuspicionAction({ id: current.id }) : await dismissSuspicionAction({ id: current.id });
+      const result = kind === "flag" ? await flagFromSuspicionAction({ id: target.id }) : await dismissSuspicionAction({ id: target.id });
       setPending(false);
-      if (result.ok) setDone((m) => new Map(m).set(current.id, kind === "flag" ? "Flagged for review." : "Dismissed."));
+      if (result.ok) setDone((m) => new Map(m).set(target.id, kind === "flag" ? "Flagged for review." : "Dismissed."));
       else setError(result.error);
     },
     [current, pending],
@@ -148,18 +148,10 @@ export function AuditList({ suspicions }: { suspicions: Suspicion[] }) {
                       ))}
                     </ul>
                     <div className="row">
-                      <button
-                        type="button"
-                        className="btn btn-sm btn-primary"
-                        disabled={pending}
-                        onClick={() => {
-                          setIndex(list.indexOf(s));
-                          void act("flag");
-                        }}
-                      >
+                      <button type="button" className="btn btn-sm btn-primary" disabled={pending} onClick={() => void act("flag", s)}>
                         Flag {selected ? <kbd>f</kbd> : null}
                       </button>
-                      <button type="button" className="btn btn-sm" disabled={pending} onClick={() => void act("dismiss")}>
+                      <button type="button" className="btn btn-sm" disabled={pending} onClick={() => void act("dismiss", s)}>
                         Dismiss {selected ? <kbd>d</kbd> : null}
                       </button>
                     </div>
