@@ -21,7 +21,7 @@ function hits(text: string, re: RegExp): string[] {
 
 const MODALITY_WORDS: Partial<Record<ModalityType, RegExp>> = {
   CT: /\b(CTA?|computed tomograph\w*|hounsfield|(hyper|hypo|iso)?attenuat\w*|hyperdens\w*|hypodens\w*|CT[- ]?angiogra\w*)\b/gi,
-  MR: /\b(MRI|MRA|MRV|MR|magnetic resonance|T1W?I?|T2W?I?|T2\*|FLAIR|DWI|ADC|diffusion[- ]weighted|gadolinium|Gd|STIR|GRE|SWI|SWAN|FIESTA|proton density|signal intensity|(hyper|hypo|iso)intens\w*|fat[- ]?sat\w*|fat[- ]suppress\w*|spin[- ]echo|gradient[- ]echo)\b/gi,
+  MR: /\b(MRI|MRA|MRV|MR|magnetic resonance|(?<!\d[-–]\s?)T[12]W?I?(?![-–]\s?T?\d)|T2\*|FLAIR|DWI|ADC|diffusion[- ]weighted|gadolinium|Gd|STIR|GRE|SWI|SWAN|FIESTA|proton density|signal intensity|(hyper|hypo|iso)intens\w*|fat[- ]?sat\w*|fat[- ]suppress\w*|spin[- ]echo|gradient[- ]echo)\b/gi,
   XR: /\b(radiograph\w*|x-?rays?|plain films?|chest film|KUB)\b/gi,
   US: /\b(ultrasound|sonograph\w*|sonogram|doppler|(hyper|hypo|an)echoic|echogenic\w*)\b/gi,
 };
@@ -49,8 +49,9 @@ export function modalityReasons(text: string, image: ImageFacts): SuspicionReaso
 }
 
 const SEQUENCES: [string, RegExp][] = [
-  ["T1", /\bT1(W|WI)?\b|\bT1[- ]weighted\b/gi],
-  ["T2", /\bT2(W|WI)?\b(?!\*)|\bT2[- ]weighted\b/gi],
+  // "T1-T2", "T2-3" are spinal levels, not sequences.
+  ["T1", /(?<!\d[-–]\s?)\bT1(W|WI)?\b(?![-–]\s?T?\d)|\bT1[- ]weighted\b/gi],
+  ["T2", /(?<!\d[-–]\s?)\bT2(W|WI)?\b(?![-–]\s?T?\d|\*)|\bT2[- ]weighted\b/gi],
   ["FLAIR", /\bFLAIR\b/gi],
   ["DWI", /\bDWI\b|\bdiffusion[- ]weighted\b|\bADC\b|\brestricted diffusion\b/gi],
   ["GRE", /\bGRE\b|\bSWI\b|\bSWAN\b|\bT2\*|\bgradient[- ]echo\b|\bsusceptibility\b|\bblooming\b/gi],

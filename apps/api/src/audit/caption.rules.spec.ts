@@ -56,6 +56,10 @@ describe("metadata rules", () => {
   it("flags a sequence of another kind and contrast words on a non-contrast study", () => {
     expect(codes(sequenceReasons("FLAIR hyperintensity in the medial temporal lobe", mrKnee))).toEqual(["SEQUENCE_MISMATCH"]);
     expect(sequenceReasons("T2 and FLAIR hyperintensity", mrKnee)).toEqual([]);
+    // Spinal levels are not sequences.
+    const t1Gd: ImageFacts = { ...mrKnee, modalityDetail: "MR - T1W w/Gadolinium" };
+    expect(sequenceReasons("Involvement of the T2-3 and T3-4 foramina, T1-T2 disc", t1Gd)).toEqual([]);
+    expect(modalityReasons("Compression of T2-3", ctBrain)).toEqual([]);
     expect(codes(sequenceReasons("Post-contrast images show enhancement", ctBrain))).toEqual(["SEQUENCE_MISMATCH"]);
     expect(sequenceReasons("Non-contrast images; prior post-contrast exam", ctBrain)).toEqual([]);
   });
