@@ -18,6 +18,15 @@ const PAGE_KEYS: [string, [string, string][]][] = [
     ],
   ],
   [
+    "Audit (annotators and up)",
+    [
+      ["j / k", "next / previous suspicion"],
+      ["f", "flag for review (reasons pre-filled)"],
+      ["d", "dismiss (until the caption changes)"],
+      ["o", "open the case"],
+    ],
+  ],
+  [
     "Case page (click an image for the large view)",
     [
       ["← / →", "previous / next image"],

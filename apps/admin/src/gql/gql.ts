@@ -15,6 +15,10 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query CaptionSuspicions($first: Int, $after: String, $filter: CaptionSuspicionFilter) {\n    captionSuspicions(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          score\n          checkedAt\n          reasons {\n            code\n            detail\n            strength\n            words\n          }\n          caption {\n            id\n            text\n            revision\n          }\n          images {\n            ...ImageFacets\n            modalityDetail\n            location\n            case {\n              ...CaseRef\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.CaptionSuspicionsDocument,
+    "\n  query SuspicionCount {\n    captionSuspicions(first: 1) {\n      totalCount\n    }\n  }\n": typeof types.SuspicionCountDocument,
+    "\n  mutation DismissSuspicion($id: ID!, $note: String) {\n    dismissSuspicion(id: $id, note: $note) {\n      id\n      dismissed\n    }\n  }\n": typeof types.DismissSuspicionDocument,
+    "\n  mutation FlagFromSuspicion($id: ID!) {\n    flagFromSuspicion(id: $id) {\n      id\n      reason\n    }\n  }\n": typeof types.FlagFromSuspicionDocument,
     "\n  fragment CaseRef on Case {\n    id\n    externalId\n    title\n  }\n": typeof types.CaseRefFragmentDoc,
     "\n  fragment ImageFacets on Image {\n    id\n    modality\n    plane\n    locationCategory\n  }\n": typeof types.ImageFacetsFragmentDoc,
     "\n  query CaseFacets {\n    datasets {\n      id\n      name\n    }\n  }\n": typeof types.CaseFacetsDocument,
@@ -52,6 +56,10 @@ type Documents = {
     "\n  query Me {\n    me {\n      id\n      label\n      role\n      prefix\n    }\n  }\n": typeof types.MeDocument,
 };
 const documents: Documents = {
+    "\n  query CaptionSuspicions($first: Int, $after: String, $filter: CaptionSuspicionFilter) {\n    captionSuspicions(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          score\n          checkedAt\n          reasons {\n            code\n            detail\n            strength\n            words\n          }\n          caption {\n            id\n            text\n            revision\n          }\n          images {\n            ...ImageFacets\n            modalityDetail\n            location\n            case {\n              ...CaseRef\n            }\n          }\n        }\n      }\n    }\n  }\n": types.CaptionSuspicionsDocument,
+    "\n  query SuspicionCount {\n    captionSuspicions(first: 1) {\n      totalCount\n    }\n  }\n": types.SuspicionCountDocument,
+    "\n  mutation DismissSuspicion($id: ID!, $note: String) {\n    dismissSuspicion(id: $id, note: $note) {\n      id\n      dismissed\n    }\n  }\n": types.DismissSuspicionDocument,
+    "\n  mutation FlagFromSuspicion($id: ID!) {\n    flagFromSuspicion(id: $id) {\n      id\n      reason\n    }\n  }\n": types.FlagFromSuspicionDocument,
     "\n  fragment CaseRef on Case {\n    id\n    externalId\n    title\n  }\n": types.CaseRefFragmentDoc,
     "\n  fragment ImageFacets on Image {\n    id\n    modality\n    plane\n    locationCategory\n  }\n": types.ImageFacetsFragmentDoc,
     "\n  query CaseFacets {\n    datasets {\n      id\n      name\n    }\n  }\n": types.CaseFacetsDocument,
@@ -89,6 +97,22 @@ const documents: Documents = {
     "\n  query Me {\n    me {\n      id\n      label\n      role\n      prefix\n    }\n  }\n": types.MeDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CaptionSuspicions($first: Int, $after: String, $filter: CaptionSuspicionFilter) {\n    captionSuspicions(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          score\n          checkedAt\n          reasons {\n            code\n            detail\n            strength\n            words\n          }\n          caption {\n            id\n            text\n            revision\n          }\n          images {\n            ...ImageFacets\n            modalityDetail\n            location\n            case {\n              ...CaseRef\n            }\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').CaptionSuspicionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SuspicionCount {\n    captionSuspicions(first: 1) {\n      totalCount\n    }\n  }\n"): typeof import('./graphql').SuspicionCountDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DismissSuspicion($id: ID!, $note: String) {\n    dismissSuspicion(id: $id, note: $note) {\n      id\n      dismissed\n    }\n  }\n"): typeof import('./graphql').DismissSuspicionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FlagFromSuspicion($id: ID!) {\n    flagFromSuspicion(id: $id) {\n      id\n      reason\n    }\n  }\n"): typeof import('./graphql').FlagFromSuspicionDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

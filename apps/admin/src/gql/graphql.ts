@@ -236,6 +236,60 @@ export type CaptionStrategy =
   /** By the cosine between the query image and each caption text (the model's image→text space). */
   | 'TEXT';
 
+/** The caption audit's suspicion that a caption is wrong. */
+export type CaptionSuspicion = {
+  /** The suspected caption. */
+  caption: Caption;
+  /** When the caption was last checked. */
+  checkedAt: Scalars['DateTime']['output'];
+  /** Who dismissed it and why. */
+  dismissNote: Maybe<Scalars['String']['output']>;
+  /** Whether someone dismissed it (a dismissed suspicion comes back only when its caption changes). */
+  dismissed: Scalars['Boolean']['output'];
+  /** The flag raised from it, if any. */
+  flag: Maybe<Flag>;
+  /** Stable id. */
+  id: Scalars['ID']['output'];
+  /** Exactly the images that carry the caption. */
+  images: Array<Image>;
+  /** The model version whose vectors scored it; null when the audit ran without a model. */
+  modelVersion: Maybe<ModelVersion>;
+  /** Why, strongest first. */
+  reasons: Array<SuspicionReason>;
+  /** How likely the caption is wrong, 0..1 (the reasons' strengths combined). */
+  score: Scalars['Float']['output'];
+};
+
+/** A page of suspicions. */
+export type CaptionSuspicionConnection = {
+  /** The suspicions of this page with their cursors. */
+  edges: Array<CaptionSuspicionEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** Number of open suspicions matching the filter, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One suspicion of a page, with the cursor that resumes after it. */
+export type CaptionSuspicionEdge = {
+  /** Pass as `after` to continue after this suspicion. */
+  cursor: Scalars['String']['output'];
+  /** The suspicion. */
+  node: CaptionSuspicion;
+};
+
+/** Which suspicions to list. */
+export type CaptionSuspicionFilter = {
+  /** Only captions of this dataset (by name). */
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  /** Only suspicions scoring at least this (0..1). */
+  minScore?: InputMaybe<Scalars['Float']['input']>;
+  /** Only suspicions with this reason. */
+  reason?: InputMaybe<SuspicionReasonCode>;
+  /** Only captions of cases in this split. */
+  split?: InputMaybe<Split>;
+};
+
 /**
  * The captioning settings `captionImage` uses when a call sets none: the served model's cross-validated
  * choice (its manifest), unless the deployment overrides it (MEDCAP_CAPTION_*).
@@ -675,6 +729,8 @@ export type Job = {
 
 /** Kind of background work. */
 export type JobKind =
+  /** Audit the catalogue's captions (changed ones only unless forced). */
+  | 'CAPTION_AUDIT'
   /** Run an evaluation protocol. */
   | 'EVALUATION'
   /** Import a dataset. */
@@ -807,14 +863,20 @@ export type Mutation = {
   createApiKey: CreatedApiKey;
   /** Creates a case (CURATOR). */
   createCase: Case;
+  /** Dismisses a suspicion (audited); it does not come back until its caption changes. */
+  dismissSuspicion: CaptionSuspicion;
   /** Reports a wrong caption (ANNOTATOR). */
   flagCaption: Flag;
+  /** Raises a flag on the suspected caption with the suspicion's reasons as its note; it joins the review queue. */
+  flagFromSuspicion: Flag;
   /** Queues a re-index of every image and caption under a model version (the active one by default) (CURATOR). Indexing a version that is not active never activates it; a server indexes such a version on a temporary copy of its model folder. */
   reindex: Job;
   /** Accepts (optionally with corrected text, which writes and re-indexes a caption revision) or rejects an open flag (CURATOR). */
   resolveFlag: Flag;
   /** Revokes an API key; requests with it fail from then on (ADMIN). */
   revokeApiKey: ApiKey;
+  /** Queues a caption audit job of the catalogue (or part of it) with the active model; it re-checks only what changed unless `force`. */
+  runCaptionAudit: Job;
   /** Queues an evaluation run (CURATOR). */
   runEvaluation: Job;
   /**
@@ -854,10 +916,23 @@ export type MutationCreateCaseArgs = {
 
 
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationDismissSuspicionArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationFlagCaptionArgs = {
   captionId: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
   reason: FlagReason;
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationFlagFromSuspicionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -879,6 +954,14 @@ export type MutationResolveFlagArgs = {
 /** Changes. Each one writes an audit log row in the same transaction as the change. */
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Changes. Each one writes an audit log row in the same transaction as the change. */
+export type MutationRunCaptionAuditArgs = {
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  force?: InputMaybe<Scalars['Boolean']['input']>;
+  split?: InputMaybe<Split>;
 };
 
 
@@ -950,6 +1033,8 @@ export type Query = {
   caption: Maybe<Caption>;
   /** The nearest captions for an image (retrieval captioning). */
   captionImage: Array<CaptionMatch>;
+  /** Open (not dismissed) caption suspicions, most suspicious first. Annotators and up. */
+  captionSuspicions: CaptionSuspicionConnection;
   /** The served model's captioning defaults; null while no retrieval core is loaded. */
   captioningDefaults: Maybe<CaptioningDefaults>;
   /** One case by id; null when it does not exist. */
@@ -1006,6 +1091,14 @@ export type QueryCaptionImageArgs = {
   strategy?: InputMaybe<CaptionStrategy>;
   temperature?: InputMaybe<Scalars['Float']['input']>;
   weight?: InputMaybe<Scalars['Float']['input']>;
+};
+
+
+/** Read operations. Every field needs an API key with at least the VIEWER role, except `health`. */
+export type QueryCaptionSuspicionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CaptionSuspicionFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1134,6 +1227,47 @@ export type SupportingImage = {
   weight: Scalars['Float']['output'];
 };
 
+/** One reason for a suspicion. */
+export type SuspicionReason = {
+  /** What kind of problem. */
+  code: SuspicionReasonCode;
+  /** A sentence for people: what is wrong and with what. */
+  detail: Scalars['String']['output'];
+  /** How much this reason alone makes the caption likely wrong, 0..1. */
+  strength: Scalars['Float']['output'];
+  /** The words of the caption that contradict the image (for highlighting); empty when none. */
+  words: Array<Scalars['String']['output']>;
+};
+
+/** Why the caption audit suspects a caption (issue #25). */
+export type SuspicionReasonCode =
+  /** Names anatomy of another body region than the image's location category. */
+  | 'ANATOMY_MISMATCH'
+  /** The same text captions images of different cases. */
+  | 'DUPLICATE_ACROSS_CASES'
+  /** The same text captions images of different body regions. */
+  | 'DUPLICATE_ACROSS_REGIONS'
+  /** Encoding debris or mostly symbols. */
+  | 'ENCODING_GARBAGE'
+  /** A bare figure number (“Figure 3”, “CT image 4”). */
+  | 'FIGURE_NUMBER'
+  /** Names another modality than the image's (e.g. “T2”, “FLAIR” on a CT). */
+  | 'MODALITY_MISMATCH'
+  /** The model matches the image better with other cases' captions, and the caption with other cases' images, than with each other. */
+  | 'MODEL_DISAGREES'
+  /** Only names the kind of picture (“CT Image”, “Axial FLAIR”), no finding or anatomy. */
+  | 'NO_CLINICAL_CONTENT'
+  /** A template leftover or placeholder (“Replace this - DESCRIPTION OF THE IMAGE OR FINDINGS.”, “TBD”, “see above”, lorem ipsum). */
+  | 'PLACEHOLDER'
+  /** Names another plane than the image's. */
+  | 'PLANE_MISMATCH'
+  /** The model's attribute heads see another modality or region than the caption names. */
+  | 'PREDICTED_ATTRIBUTE_MISMATCH'
+  /** Names another MR sequence, or contrast on a non-contrast study. */
+  | 'SEQUENCE_MISMATCH'
+  /** Too short to describe the image. */
+  | 'TOO_SHORT';
+
 /** Changes to a case; omitted fields stay as they are, null clears a text field. */
 export type UpdateCaseInput = {
   /** ACR code of the topic. */
@@ -1177,6 +1311,35 @@ export type WordWeight = {
   /** The word as written in the caption. */
   word: Scalars['String']['output'];
 };
+
+export type CaptionSuspicionsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CaptionSuspicionFilter>;
+}>;
+
+
+export type CaptionSuspicionsQuery = { captionSuspicions: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, score: number, checkedAt: string, reasons: Array<{ code: SuspicionReasonCode, detail: string, strength: number, words: Array<string> }>, caption: { id: string, text: string, revision: number }, images: Array<{ modalityDetail: string | null, location: string | null, id: string, modality: Modality, plane: string | null, locationCategory: string | null, case: { id: string, externalId: string, title: string | null } }> } }> } };
+
+export type SuspicionCountQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SuspicionCountQuery = { captionSuspicions: { totalCount: number } };
+
+export type DismissSuspicionMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type DismissSuspicionMutation = { dismissSuspicion: { id: string, dismissed: boolean } };
+
+export type FlagFromSuspicionMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type FlagFromSuspicionMutation = { flagFromSuspicion: { id: string, reason: FlagReason } };
 
 export type CaseRefFragment = { id: string, externalId: string, title: string | null };
 
@@ -1529,6 +1692,77 @@ fragment AttributeFields on AttributePrediction {
     probability
   }
 }`, {"fragmentName":"ImageMatchFields"}) as unknown as TypedDocumentString<ImageMatchFieldsFragment, unknown>;
+export const CaptionSuspicionsDocument = new TypedDocumentString(`
+    query CaptionSuspicions($first: Int, $after: String, $filter: CaptionSuspicionFilter) {
+  captionSuspicions(first: $first, after: $after, filter: $filter) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      cursor
+      node {
+        id
+        score
+        checkedAt
+        reasons {
+          code
+          detail
+          strength
+          words
+        }
+        caption {
+          id
+          text
+          revision
+        }
+        images {
+          ...ImageFacets
+          modalityDetail
+          location
+          case {
+            ...CaseRef
+          }
+        }
+      }
+    }
+  }
+}
+    fragment CaseRef on Case {
+  id
+  externalId
+  title
+}
+fragment ImageFacets on Image {
+  id
+  modality
+  plane
+  locationCategory
+}`) as unknown as TypedDocumentString<CaptionSuspicionsQuery, CaptionSuspicionsQueryVariables>;
+export const SuspicionCountDocument = new TypedDocumentString(`
+    query SuspicionCount {
+  captionSuspicions(first: 1) {
+    totalCount
+  }
+}
+    `) as unknown as TypedDocumentString<SuspicionCountQuery, SuspicionCountQueryVariables>;
+export const DismissSuspicionDocument = new TypedDocumentString(`
+    mutation DismissSuspicion($id: ID!, $note: String) {
+  dismissSuspicion(id: $id, note: $note) {
+    id
+    dismissed
+  }
+}
+    `) as unknown as TypedDocumentString<DismissSuspicionMutation, DismissSuspicionMutationVariables>;
+export const FlagFromSuspicionDocument = new TypedDocumentString(`
+    mutation FlagFromSuspicion($id: ID!) {
+  flagFromSuspicion(id: $id) {
+    id
+    reason
+  }
+}
+    `) as unknown as TypedDocumentString<FlagFromSuspicionMutation, FlagFromSuspicionMutationVariables>;
 export const CaseFacetsDocument = new TypedDocumentString(`
     query CaseFacets {
   datasets {

@@ -13,6 +13,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/cases", label: "Cases", min: "VIEWER", key: "c" },
   { href: "/search", label: "Search", min: "VIEWER", key: "s" },
   { href: "/review", label: "Review queue", min: "VIEWER", key: "r" },
+  { href: "/audit", label: "Audit", min: "ANNOTATOR", key: "a" },
   { href: "/evaluations", label: "Evaluations", min: "VIEWER", key: "e" },
   { href: "/models", label: "Models", min: "VIEWER", key: "m" },
   { href: "/keys", label: "API keys", min: "ADMIN", key: "k" },

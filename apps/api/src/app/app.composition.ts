@@ -5,6 +5,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Counter, Gauge, Histogram } from "prom-client";
+import { captionAuditJobHandler } from "../audit/caption-audit.job.js";
+import { auditModelOf } from "../audit/caption.audit.service.js";
 import type { AppContext } from "../core/app.context.js";
 import type { Logger } from "../core/logger.js";
 import { MedcapError } from "../core/errors.js";
@@ -163,6 +165,10 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     );
     return { runId: result.runId, metrics: result.metrics };
   });
+  registerJobHandler(
+    "CAPTION_AUDIT",
+    captionAuditJobHandler(ctx.db.prisma, ctx.logger, (id, fn) => onVersion(ctx, served, id, (r) => fn(auditModelOf(r)))),
+  );
   served.startFollowing(ctx.config.modelPollMs);
 
   // Every call goes through the handle, so a request is answered by one model version from start to end.

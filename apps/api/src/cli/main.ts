@@ -3,6 +3,7 @@ import { EmbeddedPostgresError } from "@medcap/db";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { isMedcapError } from "../core/errors.js";
+import { registerAuditCommands } from "./audit.commands.js";
 import { registerBenchCommand } from "./bench.command.js";
 import { registerEvalCommands } from "./eval.commands.js";
 import { registerGpuCommands } from "./gpu.command.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerEvalCommands(program);
   registerBenchCommand(program);
   registerGpuCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import type { Principal } from "../auth/role.policy.js";
 import type { ApiKeyService } from "../auth/api-key.service.js";
 import type { Logger } from "../core/logger.js";
 import type { MedcapError } from "../core/errors.js";
+import type { CaptionAuditService } from "../audit/caption.audit.service.js";
 import type { CaptionService } from "../curation/caption.service.js";
 import type { CaseService } from "../curation/case.service.js";
 import type { CatalogService } from "../curation/catalog.service.js";
@@ -20,6 +21,7 @@ export interface GraphQLServices {
   cases: CaseService;
   captions: CaptionService;
   flags: FlagService;
+  audit: CaptionAuditService;
   images: ImageService;
   models: ModelVersionService;
   keys: ApiKeyService;

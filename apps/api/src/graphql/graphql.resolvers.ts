@@ -2,6 +2,7 @@
 import { MUTATION_ACCESS, QUERY_ACCESS, guardRootFields } from "./operation.roles.js";
 import { authResolvers } from "./resolvers/auth.resolvers.js";
 import { catalogResolvers } from "./resolvers/catalog.resolvers.js";
+import { auditResolvers } from "./resolvers/audit.resolvers.js";
 import { curationResolvers } from "./resolvers/curation.resolvers.js";
 import { explainResolvers } from "./resolvers/explain.resolvers.js";
 import { operationsResolvers } from "./resolvers/operations.resolvers.js";
@@ -27,6 +28,7 @@ export function buildResolvers(): Resolvers {
     searchResolvers,
     explainResolvers,
     curationResolvers,
+    auditResolvers,
     operationsResolvers,
     authResolvers,
   );

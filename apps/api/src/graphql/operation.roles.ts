@@ -22,6 +22,7 @@ export const QUERY_ACCESS: Record<keyof QueryResolvers, Access> = {
   caption: "VIEWER",
   datasets: "VIEWER",
   flags: "VIEWER",
+  captionSuspicions: "ANNOTATOR",
   evaluationRuns: "VIEWER",
   modelVersions: "VIEWER",
   job: "VIEWER",
@@ -30,6 +31,9 @@ export const QUERY_ACCESS: Record<keyof QueryResolvers, Access> = {
 
 export const MUTATION_ACCESS: Record<keyof MutationResolvers, Role> = {
   flagCaption: "ANNOTATOR",
+  dismissSuspicion: "ANNOTATOR",
+  flagFromSuspicion: "ANNOTATOR",
+  runCaptionAudit: "CURATOR",
   createCase: "CURATOR",
   updateCase: "CURATOR",
   addImage: "CURATOR",

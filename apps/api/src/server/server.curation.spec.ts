@@ -1,6 +1,7 @@
 // The real server over real HTTP against embedded Postgres: who may call which mutation, and the
 // curation round trip (cases, images, captions, flags, keys, model versions), all audited.
 import { seedCase } from "@medcap/db/testing";
+import { CaptionAuditService } from "../audit/caption.audit.service.js";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { roleBelow } from "../auth/role.policy.js";
 import { MUTATION_ACCESS } from "../graphql/operation.roles.js";
@@ -22,6 +23,18 @@ async function roleCase(name: string) {
   });
   const caption = await ctx.db.prisma.caption.findFirstOrThrow({ where: { image: { caseId: c.id }, isCurrent: true } });
   return { caseId: c.id, captionId: caption.id };
+}
+
+/** A role case whose caption is a template leftover, audited, so it holds an open suspicion. */
+async function roleSuspicion(name: string) {
+  const c = await seedCase(ctx.db.prisma, {
+    dataset: "roles-audit",
+    externalId: `role-${name}`,
+    images: [{ externalId: `role-${name}_a`, caption: "Replace this - DESCRIPTION OF THE IMAGE OR FINDINGS." }],
+  });
+  await new CaptionAuditService(ctx.db.prisma, ctx.logger).run({ dataset: "roles-audit" });
+  const s = await ctx.db.prisma.captionSuspicion.findFirstOrThrow({ where: { caption: { image: { caseId: c.id } } } });
+  return s.id;
 }
 
 /** Each mutation with real arguments (fixtures made per call), so the call at the required role has to succeed. */
@@ -56,6 +69,12 @@ const mutationCalls: Record<keyof typeof MUTATION_ACCESS, () => Promise<[string,
     });
     return ["mutation($id: ID!) { resolveFlag(id: $id, decision: REJECT) { id } }", { id: flag.data?.flagCaption.id }];
   },
+  dismissSuspicion: async () => [
+    'mutation($id: ID!) { dismissSuspicion(id: $id, note: "fine") { id dismissed } }',
+    { id: await roleSuspicion("dismiss") },
+  ],
+  flagFromSuspicion: async () => ["mutation($id: ID!) { flagFromSuspicion(id: $id) { id } }", { id: await roleSuspicion("flag") }],
+  runCaptionAudit: async () => ['mutation { runCaptionAudit(dataset: "roles-audit") { id kind } }', {}],
   reindex: async () => ["mutation { reindex { id } }", {}],
   runEvaluation: async () => ["mutation { runEvaluation(protocol: RETRIEVAL, split: DEV) { id } }", {}],
   // The version that is already active: the call succeeds and leaves the served model as it was.
@@ -83,6 +102,18 @@ describe("role matrix", () => {
       expect(await ctx.db.prisma.auditLog.count()).toBeGreaterThan(auditsBefore);
     });
   }
+
+  it("captionSuspicions is for annotators and up: viewers cannot see suspicions", async () => {
+    await roleSuspicion("list");
+    const q =
+      "{ captionSuspicions(first: 5) { totalCount edges { node { score reasons { code detail words } images { id } caption { text } } } } }";
+    expect(codeOf(await gql("none", q))).toBe("UNAUTHENTICATED");
+    expect(codeOf(await gql("VIEWER", q))).toBe("FORBIDDEN");
+    const allowed = await gql("ANNOTATOR", q);
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data?.captionSuspicions.totalCount).toBeGreaterThanOrEqual(1);
+    expect(allowed.data?.captionSuspicions.edges[0].node.reasons[0].code).toBe("PLACEHOLDER");
+  });
 
   it("apiKeys is for admins", async () => {
     expect(codeOf(await gql("CURATOR", "{ apiKeys { id } }"))).toBe("FORBIDDEN");

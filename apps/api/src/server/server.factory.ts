@@ -1,5 +1,6 @@
 // The HTTP server: Express 5 + Apollo Server 5, uploads, auth, health, metrics, image files, the
 // job worker, and a shutdown that drains before it closes the core.
+import { CaptionAuditService } from "../audit/caption.audit.service.js";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
@@ -114,6 +115,7 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
     cases: new CaseService(prisma),
     captions: new CaptionService(prisma, retrieval, logger),
     flags: new FlagService(prisma, retrieval, logger),
+    audit: new CaptionAuditService(prisma, logger, undefined, { queue, onEnqueued: () => worker?.wake() }),
     images: new ImageService(prisma, ctx.images, retrieval, imageLimits, logger),
     models: new ModelVersionService(prisma, queue, () => worker?.wake(), options.models),
     keys,

@@ -6,13 +6,25 @@ import { StartupBanner } from "../../components/startup-banner";
 import { formatCount, formatDate, formatDay, formatMetric, humanize } from "../../lib/format";
 import { headlines } from "../../lib/metrics";
 import { readiness } from "../../lib/readiness";
-import { query } from "../../lib/session";
+import { can } from "../../lib/roles";
+import { query, requireSession } from "../../lib/session";
+import { SuspicionCountDocument } from "../../operations/audit.operations";
 import { DashboardDocument } from "../../operations/dashboard.operations";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
 export default async function DashboardPage() {
-  const [result, ready] = await Promise.all([attempt(() => query(DashboardDocument, {})), readiness()]);
+  const session = await requireSession();
+  // Viewers cannot see suspicions: the count is asked for only where the API would answer it.
+  const [result, ready, suspicions] = await Promise.all([
+    attempt(() => query(DashboardDocument, {})),
+    readiness(),
+    can.flag(session.role)
+      ? query(SuspicionCountDocument, {})
+          .then((r) => r.captionSuspicions.totalCount)
+          .catch(() => undefined)
+      : Promise.resolve(undefined),
+  ]);
   if (!result.ok) {
     return (
       <>
@@ -103,6 +115,15 @@ export default async function DashboardPage() {
           </div>
           <div className="stat-sub">waiting for a curator</div>
         </div>
+        {suspicions !== undefined ? (
+          <div className="stat">
+            <div className="stat-label">Suspect captions</div>
+            <div className="stat-value" data-testid="suspicion-count">
+              <Link href="/audit">{formatCount(suspicions)}</Link>
+            </div>
+            <div className="stat-sub">found by the caption audit</div>
+          </div>
+        ) : null}
         <div className="stat">
           <div className="stat-label">Active model</div>
           <div className="stat-value stat-value-sm" data-testid="active-model">
