@@ -60,7 +60,10 @@ export function registerBenchCommand(program: Command) {
     .option("--no-http", "skip the end-to-end HTTP benchmark")
     .option("--image-batches <list>", "image encoder throughput batch sizes (e.g. 8,32,256 on a GPU)", "8,32")
     .option("--text-reference <file>", "another text encoder ONNX file (e.g. the fp32 export) to measure side by side with the served one")
-    .option("--baseline-model <folder>", "also time image encoding (batch 1 end to end and ONNX only, ONNX batch 32) against this model folder, alternating (e.g. the previous default)")
+    .option(
+      "--baseline-model <folder>",
+      "also time image encoding (batch 1 end to end and ONNX only, ONNX batch 32) against this model folder, alternating (e.g. the previous default)",
+    )
     .option("--explain-images <n>", "query images for the explanation latency (8×8 grid, cold then cached); 0 skips it", "5")
     .option("--explain-only", "only the explanation latency (no HTTP server, vectors or indexing)")
     .option("--json", "print one JSON object")
