@@ -76,7 +76,12 @@ export function registerBenchCommand(program: Command) {
       const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
       // A fixed prefix, so --keep-qdrant can find the collections of an earlier run.
       const qdrant = config.qdrant.url
-        ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: "medcap_bench" })
+        ? new QdrantVectorStore(config.qdrant.urls, {
+            apiKey: config.qdrant.apiKey,
+            prefix: "medcap_bench",
+            layout: config.qdrant.layout,
+            readConsistency: config.qdrant.readConsistency,
+          })
         : undefined;
       if (opts.qdrantOnly && !qdrant) throw new MedcapError("BAD_USER_INPUT", "--qdrant-only needs QDRANT_URL");
       const qdrantSide = () =>
