@@ -6,6 +6,7 @@ import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
+import { acquireServeLock } from "../core/serve.lock.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
 import { createServer, graphqlAddress, type MedcapServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";
@@ -31,6 +32,9 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
       const boot = new BootstrapState();
+      // The embedded vector store lives in this process's memory: one server per data folder, and a
+      // second replica on it is refused with a clear error (several replicas belong on Qdrant).
+      const lock = config.vectorStore === "embedded" ? await acquireServeLock(config.dataDir) : undefined;
       // Listen first: a newcomer's first start imports and indexes for minutes, and /readyz says so.
       const front = http.createServer(startingHandler(boot));
       await new Promise<void>((resolve, reject) => {
@@ -120,5 +124,6 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
       })();
       // Resolve only after shutdown: the CLI exits when this action returns.
       await stopped;
+      await lock?.release();
     });
 }
