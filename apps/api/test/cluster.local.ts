@@ -11,7 +11,7 @@
 //                                             # against them (3 shards × 2 copies), then stop; the rest
 //                                             # of the arguments go to medcap bench
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +72,8 @@ async function main() {
     return;
   }
   const base = await mkdtemp(path.join(os.tmpdir(), "medcap-cluster-local-"));
+  // Run as root, PostgreSQL runs as the postgres user, which must reach its folder in place.
+  await chmod(base, 0o755);
   const replicas: ChildProcess[] = [];
   let cluster: Awaited<ReturnType<typeof startQdrantCluster>> | undefined;
   let pg: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
