@@ -29,7 +29,8 @@ export function vectorStoreReadiness(deps: StoreReadinessDeps | (() => StoreRead
       const cluster = store.clusterHealth ? await store.clusterHealth(model.modelVersionId) : undefined;
       const clusterNote =
         cluster?.distributed && cluster.status !== "ok" ? `; cluster ${cluster.status}: ${cluster.problems.join("; ")}` : "";
-      if (cluster?.distributed && cluster.status === "down") return { ok: false, detail: `${store.name}${clusterNote}` };
+      if (cluster?.distributed && cluster.status === "down")
+        return { ok: false, detail: `${store.name}: cluster down: ${cluster.problems.join("; ")}` };
       if (indexer.activity === "rebuilding" || healing) return { ok: false, detail: `${store.name}: rebuilding from Postgres` };
       const state = await indexer.storeState(model);
       const counts = `${state.store.IMAGE} image and ${state.store.CAPTION} caption vectors`;
