@@ -45,6 +45,7 @@ interface BenchCliOptions {
   qdrantQueries: string;
   qdrantOnly?: boolean;
   qdrantIndexWait: string;
+  qdrantIndexingThreshold?: string;
   keepQdrant?: boolean;
   qdrantPid?: string;
 }
@@ -68,6 +69,10 @@ export function registerBenchCommand(program: Command) {
     .option("--qdrant-queries <n>", "with QDRANT_URL: queries per size and filter", "50")
     .option("--qdrant-only", "with QDRANT_URL: only Qdrant beside the embedded store (no catalogue or model needed)")
     .option("--qdrant-index-wait <s>", "seconds to wait for Qdrant's HNSW build before measuring anyway", "600")
+    .option(
+      "--qdrant-indexing-threshold <kb>",
+      "Qdrant indexing_threshold of the bench collections (KB of vectors; default Qdrant's 20000)",
+    )
     .option("--keep-qdrant", "leave the bench collections in Qdrant and reuse them on the next run")
     .option("--qdrant-pid <pid>", "the Qdrant server's pid, for its memory (found from the URL's port when it runs here)")
     .action(async (opts: BenchCliOptions) => {
@@ -95,6 +100,7 @@ export function registerBenchCommand(program: Command) {
               queries: Number(opts.qdrantQueries),
               keep: Boolean(opts.keepQdrant),
               maxIndexWaitSeconds: Number(opts.qdrantIndexWait),
+              ...(opts.qdrantIndexingThreshold ? { indexingThresholdKb: Number(opts.qdrantIndexingThreshold) } : {}),
               qdrantPid: opts.qdrantPid ? Number(opts.qdrantPid) : undefined,
               log,
             })
