@@ -9,8 +9,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/apps/api"
 if [ "${1:-}" = "--chaos" ]; then
-  # The cluster suite (apps/api/test/qdrant.cluster.spec.ts) with a longer load: two replicas' stores
-  # searching and writing while a peer is killed with SIGKILL and brought back, then a full check.
-  MEDCAP_CHAOS_SECONDS="${2:-60}" exec npx vitest run test/qdrant.cluster.spec.ts
+  # Both cluster suites with a longer load: two replicas' stores (apps/api/test/qdrant.cluster.spec.ts),
+  # then two `medcap serve` replicas over one Postgres (test/api/qdrant.cluster.e2e.spec.ts), each
+  # searching and writing while a Qdrant peer is killed with SIGKILL and brought back, then a full check.
+  export MEDCAP_CHAOS_SECONDS="${2:-60}"
+  npx vitest run test/qdrant.cluster.spec.ts
+  cd "$root/test" && exec npx vitest run api/qdrant.cluster.e2e.spec.ts
 fi
 exec npx tsx test/cluster.local.ts "$@"
