@@ -84,11 +84,26 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, onSignal);
       });
 
+      // A SIGTERM while starting (an orchestrator replacing a replica): stop() ran before these parts
+      // existed, so close whatever exists now and end, instead of carrying on into a server nobody stops.
+      const startupInterrupted = async () => {
+        if (!stopping) return false;
+        await stopping.catch(() => {});
+        if (server) await server.close().catch(() => {});
+        else {
+          await retrieval?.close().catch(() => {});
+          await ctx?.close().catch(() => {});
+        }
+        await lock?.release();
+        return true;
+      };
       try {
         ctx = await openAppContext(config, logger);
+        if (await startupInterrupted()) return;
         boot.enter("model", `loading the model ${path.basename(config.modelDir)}`);
         const metrics = createServerMetrics();
         retrieval = await hooks.makeRetrieval?.(ctx, { metrics, bootstrap: boot });
+        if (await startupInterrupted()) return;
         if (!retrieval) ctx.logger.warn("no retrieval core configured: search answers OVERLOADED and edits are not re-indexed");
         const core = retrieval;
         server = await createServer({
@@ -101,6 +116,7 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
           httpServer: front,
           bootstrap: boot,
         });
+        if (await startupInterrupted()) return;
         await server.listen();
       } catch (err) {
         boot.fail((err as Error).message);
