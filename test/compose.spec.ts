@@ -168,6 +168,54 @@ describe("docker-compose.yml", () => {
   });
 });
 
+describe("docker-compose.yml, profile cluster (issue #28)", () => {
+  const cluster = services.filter(([, s]) => s.profiles?.includes("cluster"));
+  const byName = (name: string) => compose.services[name] as Service;
+
+  it("has three Qdrant peers, two API replicas and a proxy, all only under the cluster profile", () => {
+    expect(cluster.map(([n]) => n).sort()).toEqual(["api-1", "api-2", "proxy", "qdrant-1", "qdrant-2", "qdrant-3"]);
+    for (const [name, s] of cluster) expect(s.profiles, name).toEqual(["cluster"]);
+  });
+
+  it("runs Qdrant in distributed mode: peer 1 starts the consensus, peers 2 and 3 bootstrap from it, each on its own volume", () => {
+    const command = (n: string) => String((byName(n) as Service & { command?: string }).command);
+    for (const n of ["qdrant-1", "qdrant-2", "qdrant-3"]) {
+      expect(envValue(byName(n), "QDRANT__CLUSTER__ENABLED")).toBe("true");
+      expect(command(n)).toContain(`--uri http://${n}:6335`);
+      expect(byName(n).healthcheck?.test).toBeDefined();
+    }
+    expect(command("qdrant-1")).not.toContain("--bootstrap");
+    for (const n of ["qdrant-2", "qdrant-3"]) expect(command(n)).toContain("--bootstrap http://qdrant-1:6335");
+    const volumes = ["qdrant-1", "qdrant-2", "qdrant-3"].map((n) => String(byName(n).volumes?.[0]).split(":")[0]);
+    expect(new Set(volumes).size).toBe(3);
+  });
+
+  it("points both replicas at every peer (starting at different ones), one Postgres, one shared data volume", () => {
+    const known = apiConfigVars();
+    const urls = ["api-1", "api-2"].map((n) => envValue(byName(n), "QDRANT_URL")?.split(",") ?? []);
+    for (const list of urls) expect([...list].sort()).toEqual(["http://qdrant-1:6333", "http://qdrant-2:6333", "http://qdrant-3:6333"]);
+    expect(urls[0]?.[0]).not.toBe(urls[1]?.[0]);
+    for (const n of ["api-1", "api-2"]) {
+      const api = byName(n);
+      expect(envValue(api, "DATABASE_URL")).toMatch(/@postgres:5432\//);
+      expect(envValue(api, "MEDCAP_VECTOR_STORE")).toBe("qdrant");
+      expect(envValue(api, "MEDCAP_QDRANT_REPLICATION_FACTOR")).toBe("2");
+      expect(api.volumes).toContain("cluster-api-data:/data");
+      for (const env of envNames(api)) expect(known, `${n}: ${env}`).toContain(env);
+    }
+  });
+
+  it("puts an nginx in front of both replicas, with the config it mounts", () => {
+    const proxy = byName("proxy");
+    expect(proxy.image).toMatch(/^nginx:/);
+    const conf = readFileSync(path.join(root, "docker/nginx.cluster.conf"), "utf8");
+    expect(conf).toMatch(/server api-1:4000/);
+    expect(conf).toMatch(/server api-2:4000/);
+    expect(String(proxy.volumes?.[0])).toContain("./docker/nginx.cluster.conf:");
+    expect(Object.keys(Object.fromEntries(dependsOn(proxy))).sort()).toEqual(["api-1", "api-2"]);
+  });
+});
+
 describe("Dockerfiles", () => {
   const api = readFileSync(path.join(root, "docker/api.Dockerfile"), "utf8");
   const admin = readFileSync(path.join(root, "docker/admin.Dockerfile"), "utf8");

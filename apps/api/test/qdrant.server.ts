@@ -4,7 +4,7 @@
 // process that started it dies without tearing down (a crashed or killed test runner).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -28,7 +28,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** A free HTTP port whose successor (Qdrant's gRPC port) is free too. */
-async function freePortPair(): Promise<number> {
+export async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await freePort();
     if (port < 65535 && (await portFree(port + 1))) return port;
@@ -43,6 +43,8 @@ export interface RunningQdrant {
   /** Resident memory of the server process in bytes (VmRSS), undefined when unreadable. */
   rssBytes(): Promise<number | undefined>;
   stop(): Promise<void>;
+  /** SIGKILL, as a crashed machine: no shutdown, nothing flushed beyond what Qdrant already made durable. */
+  kill(): Promise<void>;
 }
 
 export async function rssOf(pid: number): Promise<number | undefined> {
@@ -56,13 +58,22 @@ export async function rssOf(pid: number): Promise<number | undefined> {
 }
 
 export async function startQdrant(
-  options: { binary?: string; storageDir?: string; port?: number; timeoutMs?: number } = {},
+  options: {
+    binary?: string;
+    storageDir?: string;
+    port?: number;
+    timeoutMs?: number;
+    /** More QDRANT__… settings (a cluster peer's P2P port) and command-line arguments (--uri, --bootstrap). */
+    env?: Record<string, string>;
+    args?: string[];
+  } = {},
 ): Promise<RunningQdrant> {
   const binary = options.binary ?? qdrantBinary().path;
   const ownsStorage = !options.storageDir;
   const storageDir = options.storageDir ?? (await mkdtemp(path.join(os.tmpdir(), "medcap-qdrant-")));
+  await mkdir(storageDir, { recursive: true }); // spawn in a missing cwd fails as ENOENT (of the binary)
   const port = options.port ?? (await freePortPair());
-  const child: ChildProcess = spawn(binary, [], {
+  const child: ChildProcess = spawn(binary, options.args ?? [], {
     cwd: storageDir,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -73,6 +84,7 @@ export async function startQdrant(
       QDRANT__STORAGE__SNAPSHOTS_PATH: path.join(storageDir, "snapshots"),
       QDRANT__TELEMETRY_DISABLED: "true",
       QDRANT__LOG_LEVEL: process.env.MEDCAP_QDRANT_LOG_LEVEL ?? "WARN",
+      ...options.env,
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -126,6 +138,12 @@ export async function startQdrant(
         clearTimeout(timer);
       }
       if (ownsStorage) await rm(storageDir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
     },
   };
 }

@@ -2,3 +2,4 @@
 // never reaches into apps/api's folders. The runtime image carries no test/ folder.
 export { type SyntheticDicomOptions, writeDeflateBomb, writeSyntheticDicom } from "./dicom.fixture.js";
 export { qdrantBinary, type RunningQdrant, startQdrant } from "./qdrant.server.js";
+export { type RunningQdrantCluster, startQdrantCluster } from "./qdrant.cluster.js";

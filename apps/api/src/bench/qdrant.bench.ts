@@ -23,6 +23,8 @@ export interface QdrantBenchOptions {
   keep: boolean;
   /** How long to wait for Qdrant's HNSW build before measuring anyway (reported). */
   maxIndexWaitSeconds?: number;
+  /** Qdrant's indexing_threshold (KB of vectors) for the bench collections: a sharded collection's smaller segments stay below the default and are never indexed. */
+  indexingThresholdKb?: number;
   /** The Qdrant server process, for its memory; found from the URL's port when it runs here. */
   qdrantPid?: number;
   log: (m: string) => void;
@@ -224,7 +226,10 @@ export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, optio
       physical = await physicalOf();
       // Segments are indexed one by one as they pass the threshold; merges of indexed segments are
       // capped (KB of vectors), as Qdrant 1.14.1's merge-and-reindex stalled here on 2 cores.
-      await optimizers({ max_segment_size: 24_000 });
+      await optimizers({
+        max_segment_size: 24_000,
+        ...(options.indexingThresholdKb !== undefined ? { indexing_threshold: options.indexingThresholdKb } : {}),
+      });
       t0 = performance.now();
       let generating = 0;
       const BATCH = 2048;

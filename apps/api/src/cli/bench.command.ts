@@ -45,6 +45,7 @@ interface BenchCliOptions {
   qdrantQueries: string;
   qdrantOnly?: boolean;
   qdrantIndexWait: string;
+  qdrantIndexingThreshold?: string;
   keepQdrant?: boolean;
   qdrantPid?: string;
 }
@@ -71,6 +72,10 @@ export function registerBenchCommand(program: Command) {
     .option("--qdrant-queries <n>", "with QDRANT_URL: queries per size and filter", "50")
     .option("--qdrant-only", "with QDRANT_URL: only Qdrant beside the embedded store (no catalogue or model needed)")
     .option("--qdrant-index-wait <s>", "seconds to wait for Qdrant's HNSW build before measuring anyway", "600")
+    .option(
+      "--qdrant-indexing-threshold <kb>",
+      "Qdrant indexing_threshold of the bench collections (KB of vectors; default Qdrant's 20000)",
+    )
     .option("--keep-qdrant", "leave the bench collections in Qdrant and reuse them on the next run")
     .option("--qdrant-pid <pid>", "the Qdrant server's pid, for its memory (found from the URL's port when it runs here)")
     .action(async (opts: BenchCliOptions) => {
@@ -79,7 +84,12 @@ export function registerBenchCommand(program: Command) {
       const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
       // A fixed prefix, so --keep-qdrant can find the collections of an earlier run.
       const qdrant = config.qdrant.url
-        ? new QdrantVectorStore(config.qdrant.url, { apiKey: config.qdrant.apiKey, prefix: "medcap_bench" })
+        ? new QdrantVectorStore(config.qdrant.urls, {
+            apiKey: config.qdrant.apiKey,
+            prefix: "medcap_bench",
+            layout: config.qdrant.layout,
+            readConsistency: config.qdrant.readConsistency,
+          })
         : undefined;
       if (opts.qdrantOnly && !qdrant) throw new MedcapError("BAD_USER_INPUT", "--qdrant-only needs QDRANT_URL");
       const qdrantSide = () =>
@@ -93,6 +103,7 @@ export function registerBenchCommand(program: Command) {
               queries: Number(opts.qdrantQueries),
               keep: Boolean(opts.keepQdrant),
               maxIndexWaitSeconds: Number(opts.qdrantIndexWait),
+              ...(opts.qdrantIndexingThreshold ? { indexingThresholdKb: Number(opts.qdrantIndexingThreshold) } : {}),
               qdrantPid: opts.qdrantPid ? Number(opts.qdrantPid) : undefined,
               log,
             })

@@ -262,7 +262,16 @@ export function registerRetrievalCommands(program: Command) {
             images: await r.store.count(r.model.modelVersionId, "IMAGE"),
             captions: await r.store.count(r.model.modelVersionId, "CAPTION"),
           },
-          ...(r.store instanceof QdrantVectorStore ? { qdrant: { url: r.store.url, ...(await r.store.serverVersion()) } } : {}),
+          ...(r.store instanceof QdrantVectorStore
+            ? {
+                qdrant: {
+                  url: r.store.url,
+                  urls: r.store.urls,
+                  ...(await r.store.serverVersion()),
+                  cluster: await r.store.clusterHealth(r.model.modelVersionId),
+                },
+              }
+            : {}),
           database: ctx.db.embedded ? "embedded" : "external",
           catalogue: { datasets: stats.datasets, cases: stats.cases, images: stats.images, captions: stats.captions },
         };
@@ -277,6 +286,19 @@ export function registerRetrievalCommands(program: Command) {
             process.stdout.write(
               `qdrant     ${out.qdrant.url}: server ${out.qdrant.server}, client ${out.qdrant.client} (${out.qdrant.compatible ? "compatible" : "INCOMPATIBLE"})\n`,
             );
+          if (out.qdrant?.cluster.distributed) {
+            const c = out.qdrant.cluster;
+            process.stdout.write(
+              `cluster    ${c.status}: ${c.peers.length} peers, ${c.shards.length} shards of ${c.collection ?? "(no collection)"}\n`,
+            );
+            for (const p of c.configured)
+              process.stdout.write(`  ${p.url.padEnd(26)}${p.reachable ? `peer ${p.peerId ?? "?"}` : "does not answer"}\n`);
+            for (const s of c.shards)
+              process.stdout.write(
+                `  shard ${String(s.id).padEnd(3)}${s.replicas.map((x) => `peer ${x.peerId} ${x.state}${x.peerReachable ? "" : " (lost)"}`).join(", ")}\n`,
+              );
+            for (const p of c.problems) process.stdout.write(`  ! ${p}\n`);
+          }
           process.stdout.write(`database   ${out.database}: ${stats.cases} cases, ${stats.images} images, ${stats.captions} captions\n`);
         }
       });

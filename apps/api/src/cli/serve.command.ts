@@ -6,6 +6,7 @@ import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
+import { acquireServeLock } from "../core/serve.lock.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
 import { createServer, graphqlAddress, type MedcapServer } from "../server/server.factory.js";
 import { createServerMetrics } from "../server/server.metrics.js";
@@ -31,6 +32,9 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
       const boot = new BootstrapState();
+      // The embedded vector store lives in this process's memory: one server per data folder, and a
+      // second replica on it is refused with a clear error (several replicas belong on Qdrant).
+      const lock = config.vectorStore === "embedded" ? await acquireServeLock(config.dataDir) : undefined;
       // Listen first: a newcomer's first start imports and indexes for minutes, and /readyz says so.
       const front = http.createServer(startingHandler(boot));
       await new Promise<void>((resolve, reject) => {
@@ -80,11 +84,26 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, onSignal);
       });
 
+      // A SIGTERM while starting (an orchestrator replacing a replica): stop() ran before these parts
+      // existed, so close whatever exists now and end, instead of carrying on into a server nobody stops.
+      const startupInterrupted = async () => {
+        if (!stopping) return false;
+        await stopping.catch(() => {});
+        if (server) await server.close().catch(() => {});
+        else {
+          await retrieval?.close().catch(() => {});
+          await ctx?.close().catch(() => {});
+        }
+        await lock?.release();
+        return true;
+      };
       try {
         ctx = await openAppContext(config, logger);
+        if (await startupInterrupted()) return;
         boot.enter("model", `loading the model ${path.basename(config.modelDir)}`);
         const metrics = createServerMetrics();
         retrieval = await hooks.makeRetrieval?.(ctx, { metrics, bootstrap: boot });
+        if (await startupInterrupted()) return;
         if (!retrieval) ctx.logger.warn("no retrieval core configured: search answers OVERLOADED and edits are not re-indexed");
         const core = retrieval;
         server = await createServer({
@@ -97,6 +116,7 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
           httpServer: front,
           bootstrap: boot,
         });
+        if (await startupInterrupted()) return;
         await server.listen();
       } catch (err) {
         boot.fail((err as Error).message);
@@ -120,5 +140,6 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
       })();
       // Resolve only after shutdown: the CLI exits when this action returns.
       await stopped;
+      await lock?.release();
     });
 }

@@ -51,9 +51,34 @@ const schema = z.object({
   MEDCAP_TEXT_BUCKETS: bool(true),
   MEDCAP_EXPLAIN_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(256),
   MEDCAP_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
-  QDRANT_URL: z.string().url().optional(),
+  // One URL, or several peers of one Qdrant cluster separated by commas (tried in order; see qdrant.store.ts).
+  QDRANT_URL: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ?.split(",")
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (urls) => !urls || (urls.length > 0 && urls.every((u) => z.string().url().safeParse(u).success)),
+      "one URL or several separated by commas",
+    ),
   QDRANT_API_KEY: z.string().optional(),
   MEDCAP_QDRANT_EXACT_MAX_POINTS: z.coerce.number().int().min(0).default(20_000),
+  // Collection layout for new collections (existing ones keep theirs). Unset: 1 shard, 1 copy, one
+  // peer must apply a write; with several QDRANT_URL peers the cluster defaults below apply instead.
+  MEDCAP_QDRANT_SHARDS: z.coerce.number().int().min(1).max(1000).optional(),
+  MEDCAP_QDRANT_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(100).optional(),
+  MEDCAP_QDRANT_WRITE_CONSISTENCY: z.coerce.number().int().min(1).max(100).optional(),
+  MEDCAP_QDRANT_READ_CONSISTENCY: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || ["majority", "quorum", "all"].includes(v) || /^[1-9]\d*$/.test(v),
+      "a number of replicas, majority, quorum or all",
+    ),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   MEDCAP_HOST: z.string().default("127.0.0.1"),
   // Unset: X-Forwarded-For is ignored (the rate limiter keys anonymous callers by the socket address).
@@ -108,8 +133,19 @@ export interface Config {
   /** maxQueueWaitMs: an encode whose expected wait in the queue is longer is refused early (OVERLOADED). */
   batch: { maxSize: number; maxWaitMs: number; maxQueue: number; maxQueueWaitMs: number };
   vectorStore: "embedded" | "qdrant";
-  /** exactMaxPoints: collections up to this size are searched exactly (brute force), larger ones by HNSW. */
-  qdrant: { url: string | undefined; apiKey: string | undefined; exactMaxPoints: number };
+  /**
+   * exactMaxPoints: collections up to this size are searched exactly (brute force), larger ones by HNSW.
+   * urls: every configured peer (one for a single server); url is the first. layout: how new
+   * collections are sharded and replicated; readConsistency: how many replicas a search asks.
+   */
+  qdrant: {
+    url: string | undefined;
+    urls: string[];
+    apiKey: string | undefined;
+    exactMaxPoints: number;
+    layout: QdrantLayout;
+    readConsistency: QdrantReadConsistency;
+  };
   http: {
     port: number;
     host: string;
@@ -151,6 +187,36 @@ export interface Config {
   };
 }
 
+export type QdrantReadConsistency = number | "majority" | "quorum" | "all";
+
+export interface QdrantLayout {
+  shards: number;
+  replicationFactor: number;
+  writeConsistency: number;
+}
+
+/**
+ * Defaults by deployment shape. One server: nothing to replicate. A cluster (several peers in
+ * QDRANT_URL): a shard per peer (at most 3 for the default; set MEDCAP_QDRANT_SHARDS for more), two
+ * copies of every shard so one peer can be lost, and a write acknowledged once one copy applied it,
+ * so losing a peer never blocks writes (the other copy is brought up to date by Qdrant when the
+ * peer returns, and Postgres stays the source of truth either way).
+ */
+export function qdrantLayout(peers: number, set: Partial<QdrantLayout>): QdrantLayout {
+  const cluster = peers > 1;
+  const layout = {
+    shards: set.shards ?? (cluster ? Math.min(peers, 3) : 1),
+    replicationFactor: set.replicationFactor ?? (cluster ? 2 : 1),
+    writeConsistency: set.writeConsistency ?? 1,
+  };
+  if (layout.writeConsistency > layout.replicationFactor) {
+    throw new ConfigError(
+      `invalid configuration: MEDCAP_QDRANT_WRITE_CONSISTENCY (${layout.writeConsistency}) cannot exceed MEDCAP_QDRANT_REPLICATION_FACTOR (${layout.replicationFactor})`,
+    );
+  }
+  return layout;
+}
+
 export class ConfigError extends Error {
   readonly code = "CONFIG_INVALID";
 }
@@ -190,7 +256,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueueWaitMs: e.MEDCAP_MAX_QUEUE_WAIT_MS,
     },
     vectorStore: e.MEDCAP_VECTOR_STORE,
-    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, exactMaxPoints: e.MEDCAP_QDRANT_EXACT_MAX_POINTS },
+    qdrant: {
+      url: e.QDRANT_URL?.[0],
+      urls: e.QDRANT_URL ?? [],
+      apiKey: e.QDRANT_API_KEY,
+      exactMaxPoints: e.MEDCAP_QDRANT_EXACT_MAX_POINTS,
+      layout: qdrantLayout(e.QDRANT_URL?.length ?? 1, {
+        shards: e.MEDCAP_QDRANT_SHARDS,
+        replicationFactor: e.MEDCAP_QDRANT_REPLICATION_FACTOR,
+        writeConsistency: e.MEDCAP_QDRANT_WRITE_CONSISTENCY,
+      }),
+      readConsistency: /^\d+$/.test(e.MEDCAP_QDRANT_READ_CONSISTENCY ?? "")
+        ? Number(e.MEDCAP_QDRANT_READ_CONSISTENCY)
+        : ((e.MEDCAP_QDRANT_READ_CONSISTENCY as QdrantReadConsistency | undefined) ?? 1),
+    },
     textCacheSize: e.MEDCAP_TEXT_CACHE_SIZE,
     textBuckets: e.MEDCAP_TEXT_BUCKETS,
     explainCacheSize: e.MEDCAP_EXPLAIN_CACHE_SIZE,

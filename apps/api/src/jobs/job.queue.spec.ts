@@ -1,4 +1,4 @@
-import type { JobModel } from "@medcap/db";
+import { createPrismaClient, type JobModel } from "@medcap/db";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "@medcap/db/testing";
@@ -105,6 +105,44 @@ describe("JobQueue", () => {
       await worker.stop();
     }
     expect(await queue.get(job.id)).toMatchObject({ status: "SUCCEEDED", attempts: 2, lockedBy: worker.id, result: { done: true } });
+  });
+});
+
+describe("two API replicas on one Postgres (issue #28)", () => {
+  it("runs every job exactly once when two workers, each with its own connection pool, race for the queue", async () => {
+    // A second replica: its own Prisma client and pool on the same database, its own queue and worker.
+    const other = createPrismaClient(db.url, 3);
+    const runs: { jobId: string; worker: string }[] = [];
+    const handlersFor = (worker: string) => {
+      const h = new JobHandlerRegistry();
+      h.register("REINDEX", async (job) => {
+        runs.push({ jobId: job.id, worker });
+        await new Promise((r) => setTimeout(r, 5));
+        return { by: worker };
+      });
+      return h;
+    };
+    const jobs: JobModel[] = [];
+    for (let i = 0; i < 16; i++) jobs.push(await enqueue("REINDEX", { i }));
+    const workers = [
+      new JobWorker(queue, logger, { handlers: handlersFor("replica-1"), pollIntervalMs: 5 }),
+      new JobWorker(new JobQueue(other), logger, { handlers: handlersFor("replica-2"), pollIntervalMs: 5 }),
+    ];
+    for (const w of workers) w.start();
+    try {
+      for (let i = 0; i < 800; i++) {
+        if ((await db.prisma.job.count({ where: { status: "SUCCEEDED" } })) === jobs.length) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await other.$disconnect();
+    }
+    expect(await db.prisma.job.count({ where: { status: "SUCCEEDED" } })).toBe(jobs.length);
+    expect(runs.length).toBe(jobs.length);
+    expect(new Set(runs.map((r) => r.jobId)).size).toBe(jobs.length);
+    // The result names the replica that ran it: the one the run log says.
+    for (const r of runs) expect((await queue.get(r.jobId))?.result).toEqual({ by: r.worker });
   });
 });
 

@@ -25,8 +25,13 @@ export interface Retrieval {
 
 export function createVectorStore(ctx: AppContext): VectorStore {
   const { vectorStore, qdrant } = ctx.config;
-  if (vectorStore === "qdrant" && qdrant.url)
-    return new QdrantVectorStore(qdrant.url, { apiKey: qdrant.apiKey, exactMaxPoints: qdrant.exactMaxPoints });
+  if (vectorStore === "qdrant" && qdrant.urls.length)
+    return new QdrantVectorStore(qdrant.urls, {
+      apiKey: qdrant.apiKey,
+      exactMaxPoints: qdrant.exactMaxPoints,
+      layout: qdrant.layout,
+      readConsistency: qdrant.readConsistency,
+    });
   return new EmbeddedVectorStore();
 }
 

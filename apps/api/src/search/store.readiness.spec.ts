@@ -72,4 +72,28 @@ describe("vector store readiness", () => {
     expect(await check.check()).toMatchObject({ ok: true, detail: expect.stringMatching(/catching up/) });
     expect(h.s.syncs).toBe(0);
   });
+
+  it("stays ready on a degraded cluster (a replica lost, every shard served) and says why; is unready when a shard has no live copy", async () => {
+    const h = harness({ store: [3, 4], postgres: [3, 4] });
+    let health: { status: "ok" | "degraded" | "down"; distributed: boolean; problems: string[] } = {
+      status: "ok",
+      distributed: true,
+      problems: [],
+    };
+    const store = Object.assign(h.store, { clusterHealth: async () => health });
+    const check = vectorStoreReadiness({ ...h, store, indexer: h.indexer as unknown as IndexService, logger });
+    expect(await check.check()).toEqual({ ok: true, detail: "qdrant: 3 image and 4 caption vectors" });
+    health = {
+      status: "degraded",
+      distributed: true,
+      problems: ["peer http://q1:6333 does not answer", "shard 0 replica on peer 7: Dead, peer lost"],
+    };
+    expect(await check.check()).toEqual({
+      ok: true,
+      detail:
+        "qdrant: 3 image and 4 caption vectors; cluster degraded: peer http://q1:6333 does not answer; shard 0 replica on peer 7: Dead, peer lost",
+    });
+    health = { status: "down", distributed: true, problems: ["shard 0 has no live replica"] };
+    expect(await check.check()).toEqual({ ok: false, detail: "qdrant: cluster down: shard 0 has no live replica" });
+  });
 });

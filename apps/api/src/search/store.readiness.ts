@@ -24,12 +24,19 @@ export function vectorStoreReadiness(deps: StoreReadinessDeps | (() => StoreRead
     check: async (): Promise<{ ok: boolean; detail: string }> => {
       const { store, indexer, model, logger } = typeof deps === "function" ? deps() : deps;
       if (!(await store.ready())) return { ok: false, detail: `${store.name}: unreachable` };
+      // A cluster (issue #28): a lost replica is reported but still serves (degraded); a shard with
+      // no live replica cannot answer every search (down), so this replica is taken out of rotation.
+      const cluster = store.clusterHealth ? await store.clusterHealth(model.modelVersionId) : undefined;
+      const clusterNote =
+        cluster?.distributed && cluster.status !== "ok" ? `; cluster ${cluster.status}: ${cluster.problems.join("; ")}` : "";
+      if (cluster?.distributed && cluster.status === "down")
+        return { ok: false, detail: `${store.name}: cluster down: ${cluster.problems.join("; ")}` };
       if (indexer.activity === "rebuilding" || healing) return { ok: false, detail: `${store.name}: rebuilding from Postgres` };
       const state = await indexer.storeState(model);
       const counts = `${state.store.IMAGE} image and ${state.store.CAPTION} caption vectors`;
       if (state.inSync) {
         mismatch = undefined;
-        return { ok: true, detail: `${store.name}: ${counts}` };
+        return { ok: true, detail: `${store.name}: ${counts}${clusterNote}` };
       }
       // While items are being indexed (here or by a worker elsewhere), Postgres runs a batch ahead
       // of the store: only an empty store, or the same difference seen again after graceMs, is a fault.
@@ -37,7 +44,7 @@ export function vectorStoreReadiness(deps: StoreReadinessDeps | (() => StoreRead
       if (mismatch?.key !== key) mismatch = { key, since: Date.now() };
       const empty = state.store.IMAGE + state.store.CAPTION === 0;
       if (!empty && (indexer.activity === "indexing" || Date.now() - mismatch.since < graceMs))
-        return { ok: true, detail: `${store.name}: ${counts}, catching up with Postgres` };
+        return { ok: true, detail: `${store.name}: ${counts}, catching up with Postgres${clusterNote}` };
       mismatch = undefined;
       healing = indexer
         .syncStore(model)

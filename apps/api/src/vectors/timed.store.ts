@@ -36,6 +36,9 @@ export class TimedVectorStore implements VectorStore {
   ready() {
     return this.inner.ready();
   }
+  get clusterHealth() {
+    return this.inner.clusterHealth?.bind(this.inner);
+  }
   close() {
     return this.inner.close();
   }

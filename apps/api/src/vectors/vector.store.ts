@@ -64,7 +64,16 @@ export interface VectorStore {
   /** Replaces a collection's whole content atomically for readers (blue/green where supported). */
   rebuild(modelVersionId: string, dim: number, points: AsyncIterable<VectorPoint[]>): Promise<void>;
   ready(): Promise<boolean>;
+  /** Stores made of several servers (a Qdrant cluster): peers, shards and replica states. */
+  clusterHealth?(modelVersionId?: string): Promise<StoreClusterHealth>;
   close(): Promise<void>;
+}
+
+/** What /readyz and `medcap info` need of a clustered store's health (see QdrantClusterHealth). */
+export interface StoreClusterHealth {
+  status: "ok" | "degraded" | "down";
+  distributed: boolean;
+  problems: string[];
 }
 
 /** The id of a point in a store: kind and target id together are unique per model version. */
