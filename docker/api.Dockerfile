@@ -29,7 +29,7 @@ COPY prisma prisma
 # Generates the Prisma client offline (the schema engine binary is not needed for generate).
 RUN npm run generate -w @medcap/db
 COPY apps/api apps/api
-COPY models/medcap-base-v2 models/medcap-base-v2
+COPY models/medcap-base-v3 models/medcap-base-v3
 # Production runs compiled JavaScript: the API and @medcap/db bundled into apps/api/dist/medcap.js.
 RUN rm -rf apps/api/dist && npm run build -w @medcap/api && rm -rf apps/api/test apps/api/.medcap
 

@@ -39,7 +39,7 @@ describe("admin in a browser: sign-in, browsing and search", () => {
       expect(await page.getByTestId("role").textContent()).toBe("curator");
       await page.getByRole("heading", { name: "Dashboard" }).waitFor();
       expect(await page.getByTestId("case-count").textContent()).toBe("12");
-      expect(await page.getByTestId("active-model").textContent()).toContain("medcap-base-v2");
+      expect(await page.getByTestId("active-model").textContent()).toContain("medcap-base-v3");
       expect(await page.getByTestId("provider").textContent()).toMatch(/on (CPU|CUDA)/);
       await screenshot(page, "02-dashboard-curator");
       // The key lives in an httpOnly cookie: page scripts cannot read it.
@@ -143,7 +143,7 @@ describe("admin in a browser: sign-in, browsing and search", () => {
       const tiles = results.locator("a.image-tile");
       expect(await tiles.count()).toBeGreaterThan(0);
       expect(await tiles.first().textContent()).toMatch(/#1 · (CT|MR)/);
-      expect(await results.textContent()).toContain("medcap-base-v2");
+      expect(await results.textContent()).toContain("medcap-base-v3");
       await screenshot(page, "05-search-text");
       await tiles.first().click();
       await page.waitForURL(/\/cases\/[^/]+#image-/);

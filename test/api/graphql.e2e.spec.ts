@@ -88,7 +88,7 @@ describe("GraphQL over HTTP with the committed model", () => {
     );
     expect(data.searchImages).toHaveLength(5);
     for (const m of data.searchImages) {
-      expect(m.modelVersion.name).toBe("medcap-base-v2");
+      expect(m.modelVersion.name).toBe("medcap-base-v3");
       expect(m.provenance.dataset.name).toBe("medpix-slice");
       expect(typeof m.score).toBe("number");
     }
@@ -113,6 +113,71 @@ describe("GraphQL over HTTP with the committed model", () => {
       { b: png.toString("base64") },
     );
     expect(b64.captionImage).toHaveLength(2);
+  });
+
+  it("classifies an image with the attribute heads, and captions and finds similar images under the attribute prior", async () => {
+    // A coronal non-contrast CT of a genitourinary case (MedPix MPX1009): abdomen and pelvis anatomy.
+    const png = await readFile(path.join(medpixDir, "MedPix-2-0", "images", "MPX1009_synpic46283.png"));
+    type Pred = { attribute: string; label: string; probability: number; alternatives: { label: string; probability: number }[] };
+    const fields = "attribute label probability alternatives { label probability }";
+    const { classifyImage } = await client("viewer").request<{ classifyImage: { attributes: Pred[]; modelVersion: { name: string } } }>(
+      gql`query ($b: String!) { classifyImage(image: { base64: $b }) { attributes { ${fields} } modelVersion { name } } }`,
+      { b: png.toString("base64") },
+    );
+    const byName = new Map(classifyImage.attributes.map((a) => [a.attribute, a]));
+    expect([...byName.keys()]).toEqual(expect.arrayContaining(["modality", "region", "regionGroup", "plane", "sequence"]));
+    for (const a of classifyImage.attributes) {
+      expect(a.alternatives[0]).toEqual({ label: a.label, probability: a.probability });
+      expect(a.alternatives.reduce((s, o) => s + o.probability, 0)).toBeCloseTo(1, 3);
+    }
+    expect(byName.get("modality")?.label).toBe("CT");
+    expect(byName.get("regionGroup")?.label).toBe("Abdomen and Pelvis");
+
+    type Match = {
+      text: string;
+      queryAttributes: Pred[] | null;
+      restriction: { summary: string; penalty: number | null } | null;
+      contradicts: string[];
+    };
+    const caption = async (prior: boolean) =>
+      (
+        await client("viewer").request<{ captionImage: Match[] }>(
+          gql`query ($b: String!, $p: Boolean) { captionImage(image: { base64: $b }, k: 10, attributePrior: $p) {
+            text contradicts restriction { summary penalty } queryAttributes { ${fields} } } }`,
+          { b: png.toString("base64"), p: prior },
+        )
+      ).captionImage;
+    const on = await caption(true);
+    expect(on).toHaveLength(10);
+    for (const m of on) expect(m.queryAttributes).toEqual(classifyImage.attributes);
+    const restriction = on[0]?.restriction;
+    if (restriction) {
+      expect(restriction.summary).toMatch(/^restricted to .+ \(p = /);
+      // demoted captions (contradicting a confident prediction) never rank above agreeing ones
+      const firstDemoted = on.findIndex((m) => m.contradicts.length > 0);
+      if (firstDemoted >= 0 && restriction.penalty === null)
+        expect(on.slice(firstDemoted).every((m) => m.contradicts.length > 0)).toBe(true);
+    }
+    const off = await caption(false);
+    for (const m of off) {
+      expect(m.restriction).toBeNull();
+      expect(m.contradicts).toEqual([]);
+    }
+    const { similarImages } = await client("viewer").request<{
+      similarImages: { similarity: number; score: number; queryAttributes: Pred[] | null }[];
+    }>(gql`query ($b: String!) { similarImages(image: { base64: $b }, k: 3) { score similarity queryAttributes { attribute } } }`, {
+      b: png.toString("base64"),
+    });
+    expect(similarImages).toHaveLength(3);
+    for (const m of similarImages) {
+      expect(m.queryAttributes?.length).toBe(classifyImage.attributes.length);
+      expect(m.score).toBeLessThanOrEqual(m.similarity + 1e-6);
+    }
+    // no key, no classification (a tiny body: anonymous requests are refused before any image is read)
+    const anonymous = new GraphQLClient(server.url);
+    expect(await errorCode(anonymous.request(gql`{ classifyImage(image: { base64: "AAAA" }) { attributes { label } } }`))).toBe(
+      "UNAUTHENTICATED",
+    );
   });
 
   it("captions an uploaded DICOM (windowed, middle frame) without echoing patient data", async () => {
@@ -276,7 +341,7 @@ describe("medcap CLI against the same data", () => {
   it("bench --json measures every stage and reports the machine (small sizes; no thresholds)", async () => {
     // The served text graph as its own reference: the side-by-side path must report identical embeddings.
     // The served (default) model's own text graph as the reference: the side-by-side run must see cosine 1.
-    const textReference = fileURLToPath(new URL("../../models/medcap-base-v2/text_encoder.onnx", import.meta.url));
+    const textReference = fileURLToPath(new URL("../../models/medcap-base-v3/text_encoder.onnx", import.meta.url));
     const r = await medcap(
       [
         "bench",

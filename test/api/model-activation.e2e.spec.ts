@@ -1,6 +1,6 @@
 // Issue #18 item 8 as an operator meets it: `medcap serve` in its own process, real PostgreSQL, a
-// small real MedPix slice, and the two committed models as two versions (A = medcap-base-v1 serving,
-// B = medcap-base-v2 to switch to). Activation is refused while B's index is incomplete, a REINDEX
+// small real MedPix slice, and the two committed models as two versions (A = medcap-base-v2 serving,
+// B = medcap-base-v3 to switch to). Activation is refused while B's index is incomplete, a REINDEX
 // job indexes B without activating it, activation switches what searches and /readyz report, the CLI
 // never changes the active version unless asked, and an activation by another process is followed.
 import type { ChildProcess } from "node:child_process";
@@ -12,8 +12,8 @@ import { medcap, medcapJson, repoRoot, serve } from "./medcap.process.js";
 import { importMedpixSlice, readMedpixDescriptions } from "./medpix.slice.js";
 
 const modelsDir = path.join(repoRoot, "models");
-const dirA = path.join(modelsDir, "medcap-base-v1");
-const dirB = path.join(modelsDir, "medcap-base-v2");
+const dirA = path.join(modelsDir, "medcap-base-v2");
+const dirB = path.join(modelsDir, "medcap-base-v3");
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -57,7 +57,7 @@ async function searchedModels(): Promise<string[]> {
 async function versions() {
   const r = await gql<{ modelVersions: { id: string; name: string; active: boolean }[] }>("{ modelVersions { id name active } }");
   const byName = (name: string) => r.data?.modelVersions.find((v) => v.name === name);
-  return { a: byName("medcap-base-v1"), b: byName("medcap-base-v2") };
+  return { a: byName("medcap-base-v2"), b: byName("medcap-base-v3") };
 }
 
 async function runJob(mutation: string, variables: Record<string, unknown> = {}) {
@@ -98,10 +98,10 @@ afterAll(async () => {
 
 describe("model activation on a running server", () => {
   it("serves the active version and reports its vectors on /readyz; the other folder is listed, inactive", async () => {
-    expect(await searchedModels()).toEqual(["medcap-base-v1"]);
+    expect(await searchedModels()).toEqual(["medcap-base-v2"]);
     const ready = await readyz();
     expect(ready.status).toBe(200);
-    expect(ready.body.checks?.model?.detail).toContain("medcap-base-v1");
+    expect(ready.body.checks?.model?.detail).toContain("medcap-base-v2");
     expect(ready.body.checks?.model?.detail).toContain(`${catalogue.images} image and ${catalogue.captions} caption vectors`);
     const { a, b } = await versions();
     expect(a?.active).toBe(true);
@@ -115,7 +115,7 @@ describe("model activation on a running server", () => {
     expect(r.errors?.[0]?.message).toContain(`${catalogue.images} images and ${catalogue.captions} captions are not indexed`);
     expect(r.errors?.[0]?.message).toContain("reindex");
     expect((await versions()).b?.active).toBe(false);
-    expect(await searchedModels()).toEqual(["medcap-base-v1"]);
+    expect(await searchedModels()).toEqual(["medcap-base-v2"]);
   });
 
   it("indexes the other version with a REINDEX job without activating it, then activation switches searches and /readyz", async () => {
@@ -124,18 +124,18 @@ describe("model activation on a running server", () => {
     expect(job.error).toBeNull();
     expect(job.result).toMatchObject({ images: catalogue.images });
     expect((await versions()).b?.active).toBe(false);
-    expect(await searchedModels()).toEqual(["medcap-base-v1"]);
+    expect(await searchedModels()).toEqual(["medcap-base-v2"]);
 
     const r = await gql<{ activateModelVersion: { name: string; active: boolean } }>(
       "mutation($id: ID!) { activateModelVersion(id: $id) { name active } }",
       { id: b?.id },
     );
-    expect(r.data?.activateModelVersion).toEqual({ name: "medcap-base-v2", active: true });
+    expect(r.data?.activateModelVersion).toEqual({ name: "medcap-base-v3", active: true });
     // The switch is done when the mutation answers: the very next search is B's.
-    expect(await searchedModels()).toEqual(["medcap-base-v2"]);
+    expect(await searchedModels()).toEqual(["medcap-base-v3"]);
     const ready = await readyz();
     expect(ready.status).toBe(200);
-    expect(ready.body.checks?.model?.detail).toContain("medcap-base-v2");
+    expect(ready.body.checks?.model?.detail).toContain("medcap-base-v3");
     expect(ready.body.checks?.model?.detail).toContain(`${catalogue.images} image and ${catalogue.captions} caption vectors`);
     expect(ready.body.checks?.vectorStore?.ok).toBe(true);
 
@@ -149,21 +149,21 @@ describe("model activation on a running server", () => {
   it("the CLI indexes without activating unless asked, and the server follows an activation made by another process", async () => {
     const { a, b } = await versions();
     const indexed = await medcapJson<{ active: boolean; model: { name: string } }>(["index", "--model", dirA, "--json"], env);
-    expect(indexed).toMatchObject({ active: false, model: { name: "medcap-base-v1" } });
+    expect(indexed).toMatchObject({ active: false, model: { name: "medcap-base-v2" } });
     expect((await versions()).b?.active).toBe(true);
-    expect(await searchedModels()).toEqual(["medcap-base-v2"]);
+    expect(await searchedModels()).toEqual(["medcap-base-v3"]);
 
     const activated = await medcapJson<{ id: string; active: boolean }>(["model", "activate", a?.id as string, "--json"], env);
     expect(activated).toEqual(expect.objectContaining({ id: a?.id, active: true }));
-    await eventually("the server to follow the CLI's activation", async () => (await searchedModels())[0] === "medcap-base-v1", 30_000);
+    await eventually("the server to follow the CLI's activation", async () => (await searchedModels())[0] === "medcap-base-v2", 30_000);
     const ready = await readyz();
-    expect(ready.body.checks?.model?.detail).toContain("medcap-base-v1");
+    expect(ready.body.checks?.model?.detail).toContain("medcap-base-v2");
     expect(ready.status).toBe(200);
 
     // `medcap index --activate` is the other explicit way.
     const back = await medcapJson<{ active: boolean }>(["index", "--model", dirB, "--activate", "--json"], env);
     expect(back.active).toBe(true);
-    await eventually("the server to follow index --activate", async () => (await searchedModels())[0] === "medcap-base-v2", 30_000);
+    await eventually("the server to follow index --activate", async () => (await searchedModels())[0] === "medcap-base-v3", 30_000);
     expect((await versions()).b).toMatchObject({ id: b?.id, active: true });
     // A version id that does not exist is a typed error, not a crash.
     const missing = await medcap(["model", "activate", "no-such-version"], env);

@@ -1,9 +1,9 @@
-// `medcap eval` against the toolkit's own computation for the default model (medcap-base-v2) on the
+// `medcap eval` against the toolkit's own computation for the default model (medcap-base-v3) on the
 // real MedPix 2.0 dev split, prediction by prediction. The toolkit's side is committed next to this
-// file (eval.agreement.v2-dev.json, written by `python -m medcap_toolkit eval --model-dir
-// ../medcap-base-v2 --split dev --no-meteor --predictions ...` with the same ONNX files): its
+// file (eval.agreement.v3-dev.json, written by `python -m medcap_toolkit eval --model-dir
+// ../medcap-base-v3 --split dev --no-meteor --predictions ...` with the same ONNX files): its
 // retrieval metrics and, per dev image, the nearest library caption it picked and by what margin.
-// v2 was trained on train+dev, so these are agreement checks, not quality estimates.
+// v3 (v2's towers) was trained on train+dev, so these are agreement checks, not quality estimates.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -28,7 +28,7 @@ import { qdrantTitle, qdrantUrl } from "./qdrant.suite.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modelDir = loadConfig({}).modelDir;
 type Scores = Record<string, number>;
-const toolkit = JSON.parse(readFileSync(path.join(here, "eval.agreement.v2-dev.json"), "utf8")) as {
+const toolkit = JSON.parse(readFileSync(path.join(here, "eval.agreement.v3-dev.json"), "utf8")) as {
   model: string;
   files: Record<string, string>;
   metrics: {

@@ -31,6 +31,11 @@ def write_card_v3(out_dir: Path, manifest: dict, res: dict, towers: dict | None 
         "",
         "Research and decision support only, not for diagnosis. Data: MedPix 2.0 train+dev (Siragusa et al., 2025).",
         "",
+        "Size: " + ", ".join(f"`{f.name}` {f.stat().st_size / 1e6:.1f} MB" for f in sorted(out_dir.glob("*.onnx")))
+        + f"; the folder {sum(f.stat().st_size for f in out_dir.rglob('*') if f.is_file()) / 1e6:.1f} MB. The heads add "
+        f"{manifest['image']['attributes']['width']} outputs (one hidden layer of {res['heads']['grid'][res['heads']['chosen']]['setting']['hidden']} "
+        "units over the 1,280-d pooled feature, float32).",
+        "",
         "Reproduce: `python -m medcap_toolkit cv-attributes --out results/cv_v3.json` then "
         "`python -m medcap_toolkit add-heads --cv results/cv_v3.json --base ../medcap-base-v2 --out ../medcap-base-v3` "
         "(in `models/toolkit`; `scripts/reproduce_v3.sh` runs both).",
@@ -79,8 +84,9 @@ def write_card_v3(out_dir: Path, manifest: dict, res: dict, towers: dict | None 
         lines.append(f"| {t} | {ms(v['i2tR@10'])} | {ms(v['captionCIDEr'], 4)} |")
     lines += ["", f"Without it: i2t R@10 {ms(res['v2']['i2tR@10'])}.", ""]
     if towers:
-        lines += ["Tower rows (`scripts/cv_v3_towers.py`, the same folds; selection score = mean R@10 of both directions "
-                  "+ caption-library CIDEr-D, as for v2):", "",
+        lines += ["Tower rows (`scripts/cv_v3_towers.py`, the same folds; CIDEr-D of v2's reference `fused` ranking; selection "
+                  "score = mean R@10 of both directions + that CIDEr-D, as for v2). With a frozen trunk the heads' loss cannot "
+                  "move the embeddings, so joint training equals the v2 row; the fine-tuned tail does not beat it:", "",
                   "| row | i2t R@10 | t2i R@10 | CIDEr-D | seed-template BLEU-4 | select |", "| --- | --- | --- | --- | --- | --- |"]
         for name, row in towers["rows"].items():
             sm = row["summary"]

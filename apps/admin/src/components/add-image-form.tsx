@@ -41,7 +41,7 @@ export function AddImageForm({ caseId }: { caseId: string }) {
       const result = await classifyUploadAction(form);
       if (!result.ok) {
         // Suggestions are a convenience: a model without heads (or a refused file) leaves the form manual.
-        setNote(result.code === "MODEL_MISMATCH" ? "The served model has no attribute heads: fill in the metadata." : result.error);
+        setNote(result.code === "CONFLICT" ? "The served model has no attribute heads: fill in the metadata." : result.error);
         return;
       }
       setAttributes(result.data.attributes);

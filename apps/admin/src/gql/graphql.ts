@@ -1041,7 +1041,7 @@ export type Query = {
   case: Maybe<Case>;
   /** Cases matching a filter, in a stable order, as a cursor connection. */
   cases: CaseConnection;
-  /** The query image's predicted modality, region, plane and MR sequence / CT contrast (models with attribute heads; MODEL_MISMATCH otherwise). */
+  /** The query image's predicted modality, region, plane and MR sequence / CT contrast (models with attribute heads; CONFLICT otherwise). */
   classifyImage: ImageClassification;
   /** Every dataset, by name. */
   datasets: Array<Dataset>;

@@ -176,6 +176,8 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
     captionImage: (q, o) => served.use((r) => r.search.captionImage(q, o)),
     searchImages: (t, o) => served.use((r) => r.search.searchImages(t, o)),
     similarImages: (q, o) => served.use((r) => r.search.similarImages(q, o)),
+    classifyImage: (q) => served.use((r) => r.search.classifyImage(q)),
+    attributePriors: () => served.current.search.attributePriors(),
     reindexCaption: (id) => served.use((r) => r.search.reindexCaption(id)),
     indexImage: (id) => served.use((r) => r.search.indexImage(id)),
     captioningDefaults: () => served.current.search.captioningDefaults(),

@@ -32,7 +32,7 @@ const schema = z.object({
   MEDCAP_PG_SYSTEM_DIR: z.string().default("/var/lib/medcap"),
   MEDPIX_DIR: z.string().optional(),
   MEDCAP_MEDPIX_DOWNLOAD_URL: z.string().default(MEDPIX_ARCHIVE_URL),
-  MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v2")),
+  MEDCAP_MODEL_DIR: z.string().default(path.join(repoRoot, "models", "medcap-base-v3")),
   MEDCAP_MODELS_DIR: z.string().optional(),
   MEDCAP_MODEL_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   MEDCAP_PROVIDERS: csv("cpu"),

@@ -65,10 +65,10 @@ export class QueryService {
     return this.port().captionImage(query, { k, filter, ...captioning, attributePrior });
   }
 
-  /** The query image's predicted attributes; MODEL_MISMATCH when the served model has no attribute heads. */
+  /** The query image's predicted attributes; CONFLICT when the served model has no attribute heads. */
   classifyImage(query: ImageQuery): Promise<ImageClassification> {
     const port = this.port();
-    if (!port.classifyImage) throw new MedcapError("MODEL_MISMATCH", "the served retrieval core cannot classify images");
+    if (!port.classifyImage) throw new MedcapError("CONFLICT", "the served retrieval core cannot classify images");
     return port.classifyImage(query);
   }
 

@@ -140,13 +140,10 @@ export class SearchService implements RetrievalPort {
     return { vector: embedding, attributes };
   }
 
-  /** The query image's predicted attributes (classifyImage); MODEL_MISMATCH when the model has no heads. */
+  /** The query image's predicted attributes (classifyImage); CONFLICT when the model has no heads. */
   async classifyImage(query: ImageQuery): Promise<ImageClassification> {
     if (!this.encoder.hasAttributes) {
-      throw new MedcapError(
-        "MODEL_MISMATCH",
-        `${this.model.name} ${this.model.version} has no attribute heads; serve medcap-base-v3 or later`,
-      );
+      throw new MedcapError("CONFLICT", `${this.model.name} ${this.model.version} has no attribute heads; serve medcap-base-v3 or later`);
     }
     const { attributes } = await this.imageVector(query, true);
     if (!attributes) throw new MedcapError("OVERLOADED", "the stored image could not be read for classification");
