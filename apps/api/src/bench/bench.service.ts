@@ -159,7 +159,7 @@ export class BenchService {
     const batch = { current: [] as number[], baseline: [] as number[] };
     const batchOf = async (enc: EncoderService) => Promise.all(Array.from({ length: 32 }, (_, i) => enc.preprocessImage(pick(i))));
     const batches = { current: await batchOf(current), baseline: await batchOf(baseline) };
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 20; i++) {
       for (const [name, enc] of [
         ["current", current],
         ["baseline", baseline],
