@@ -180,6 +180,36 @@ describe("GraphQL over HTTP with the committed model", () => {
     );
   });
 
+  it("refuses a flood of long thin images (#26 High 2) while /healthz and other captions keep answering", async () => {
+    // distinct heights: the old resize cache grew by one set of weights per height
+    const thin = (h: number) =>
+      sharp({ create: { width: 1, height: h, channels: 3, background: "#808080" } })
+        .grayscale()
+        .png()
+        .toBuffer();
+    const png = await readFile(path.join(medpixDir, "MedPix-2-0", "images", "MPX1009_synpic46283.png"));
+    const q = "query ($b: String!) { captionImage(image: { base64: $b }, k: 1) { text } }";
+    const base = server.url.replace(/\/graphql$/, "");
+    const flood = Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        thin(20000 + i).then((b) => errorCode(client("viewer").request(gql`${q}`, { b: b.toString("base64") }))),
+      ),
+    );
+    const health: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      health.push(performance.now() - t);
+      expect(
+        (await client("annotator").request<{ captionImage: unknown[] }>(gql`${q}`, { b: png.toString("base64") })).captionImage,
+      ).toHaveLength(1);
+    }
+    expect(await flood).toEqual(Array(6).fill("BAD_USER_INPUT"));
+    console.log(
+      `[faults] #26 High 2: /healthz during a flood of 1×20000 PNGs: max ${Math.max(...health).toFixed(1)} ms over ${health.length} probes`,
+    );
+  });
+
   it("captions an uploaded DICOM (windowed, middle frame) without echoing patient data", async () => {
     const dicom = writeSyntheticDicom({
       rows: 64,
