@@ -185,7 +185,7 @@ describe.skipIf(!qdrantUrl)(qdrantTitle("Qdrant answers MedPix exactly like the 
   let q: Retrieval;
   beforeAll(async () => {
     // The data folder was indexed with the embedded store; Qdrant starts empty and is filled from Postgres.
-    const config = { ...ctx.config, vectorStore: "qdrant" as const, qdrant: { ...ctx.config.qdrant, url: qdrantUrl } };
+    const config = { ...ctx.config, vectorStore: "qdrant" as const, qdrant: { ...ctx.config.qdrant, url: qdrantUrl, urls: [qdrantUrl] } };
     q = await openRetrieval({ ...ctx, config });
   }, 300_000);
   afterAll(async () => {

@@ -202,7 +202,7 @@ export type CaptionMatch = {
   queryAttributes?: Maybe<Array<AttributePrediction>>;
   /** The attribute prior this answer ran under; null when it was off or no prediction was confident. */
   restriction?: Maybe<AttributeRestriction>;
-  /** The strategy's ranking score, higher is better: the cosine for TEXT, the vote for IMAGES, their blend for FUSED. */
+  /** The strategy's ranking score, higher is better: the cosine for TEXT, the vote for IMAGES, their blend for FUSED; less the attribute prior's penalty where it applies (a caption the prior demotes below every agreeing one keeps its own score: see `contradicts`). */
   score: Scalars['Float']['output'];
   /** Cosine similarity between the query image and the caption text. */
   similarity: Scalars['Float']['output'];
@@ -712,7 +712,7 @@ export type ImageMatch = {
   queryAttributes?: Maybe<Array<AttributePrediction>>;
   /** similarImages: the attribute prior this answer ran under; null when off or nothing was confident. */
   restriction?: Maybe<AttributeRestriction>;
-  /** The ranking score, higher is closer: the cosine, less the attribute prior's penalty for similarImages under a restriction. */
+  /** The ranking score, higher is closer: the cosine, less the attribute prior's penalty for similarImages under a restriction (an image the prior demotes below every agreeing one keeps its cosine: see `contradicts`). */
   score: Scalars['Float']['output'];
   /** Cosine similarity between the query and the image. */
   similarity: Scalars['Float']['output'];

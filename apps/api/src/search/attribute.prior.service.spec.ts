@@ -120,15 +120,17 @@ describe("attribute prior in captionImage", () => {
       const table = new Map(
         lib.map((l) => {
           const bad = (l.group === "Head" ? 0 : 1) + (l.modality === "MR" ? 0 : 1);
-          return [l.captions[0]?.text as string, { score: dot(q, l.t) - bad * (penalty ?? DEMOTE), bad }];
+          // rank = cosine less the penalty; a demoted caption (penalty null) shows its own cosine
+          const rank = dot(q, l.t) - bad * (penalty ?? DEMOTE);
+          return [l.captions[0]?.text as string, { rank, score: penalty === null ? dot(q, l.t) : rank, bad }];
         }),
       );
       // The tiny model embeds these texts almost alike, so ties are common: compare the ranked scores with
       // the brute-force top 8, and each returned caption with its own brute-force score and contradictions.
-      const expected = [...table.values()].map((e) => e.score).sort((a, b) => b - a);
+      const expected = [...table.values()].map((e) => e.rank).sort((a, b) => b - a);
       for (const [i, m] of got.entries()) {
         const e = table.get(m.text);
-        expect(m.score).toBeCloseTo(expected[i] as number, 4);
+        expect(e?.rank).toBeCloseTo(expected[i] as number, 4);
         expect(m.score).toBeCloseTo(e?.score as number, 4);
         expect(m.contradicts?.length).toBe(e?.bad);
         expect(m.restriction?.summary).toBe("restricted to Head · MR (p = 0.97 / 0.99)");

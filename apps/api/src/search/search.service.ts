@@ -226,7 +226,12 @@ export class SearchService implements RetrievalPort {
     if (restriction)
       matches.sort((a, b) => b.score - a.score || b.similarity - a.similarity || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
     if (consensus && matches.length > 1) matches = rerankByConsensus(matches.slice(0, want), consensus);
-    return matches.slice(0, options.k);
+    // Demoted captions rank below every agreeing one, but show their own score, not the stand-in penalty.
+    return matches
+      .slice(0, options.k)
+      .map((m) =>
+        m.contradicts?.length && restriction?.penalty === null ? { ...m, score: m.score + penaltyFor(restriction, m.contradicts) } : m,
+      );
   }
 
   /** The top-n distinct caption texts by cosine. Rows repeat texts, so fetch until n distinct are seen. */
@@ -349,7 +354,8 @@ export class SearchService implements RetrievalPort {
         return { ...this.imageMatch(h, attributes, restriction, contradicts), score: h.score - penaltyFor(restriction, contradicts) };
       })
       .sort((a, b) => b.score - a.score || (a.imageId < b.imageId ? -1 : 1))
-      .slice(0, options.k);
+      .slice(0, options.k)
+      .map((m) => (m.contradicts?.length && restriction.penalty === null ? { ...m, score: m.similarity ?? m.score } : m));
   }
 
   async reindexCaption(captionId: string): Promise<void> {
