@@ -121,6 +121,8 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
       } catch (err) {
         boot.fail((err as Error).message);
         await stop("start-up failed").catch(() => {});
+        // A start-up that failed (or was cut short by a signal mid-step) frees the data folder too.
+        await lock?.release();
         throw err;
       }
       prepared = (async () => {
