@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AttributesManifest } from "../encoders/model.manifest.js";
 import { attributeOf, readAttributes, REGION_GROUP } from "./attribute.prediction.js";
-import { agrees, contradicted, DEMOTE, penaltyFor, restrictionFor } from "./attribute.prior.js";
+import { agrees, categoriesOf, contradicted, DEMOTE, penaltyFor, restrictionFor } from "./attribute.prior.js";
 
 // The layout the toolkit's add-heads writes: one softmax per head, concatenated.
 const spec: AttributesManifest = {
@@ -15,6 +15,7 @@ const spec: AttributesManifest = {
   regionGroups: { Abdomen: "Abdomen and Pelvis", "Reproductive and Urinary System": "Abdomen and Pelvis" },
 };
 const row = (values: number[]) => Float32Array.from(values);
+const groups = spec.regionGroups ?? {};
 
 describe("readAttributes", () => {
   it("reads each head's softmax at its offset and sums regions that share anatomy into a group", () => {
@@ -37,7 +38,7 @@ describe("attribute prior", () => {
   const headCt = { dataset: "medpix-2.0", locationCategory: "Head", modality: "CT" };
 
   it("restricts on confident region group and modality only, and says so", () => {
-    const r = restrictionFor(preds, { threshold: 0.9, penalty: 0.1 });
+    const r = restrictionFor(preds, { threshold: 0.9, penalty: 0.1 }, groups);
     expect(r?.constraints.map((c) => `${c.attribute}=${c.label}`)).toEqual(["regionGroup=Head", "modality=MR"]);
     expect(r?.summary).toBe("restricted to Head · MR (p = 0.95 / 0.98)");
     expect(restrictionFor(preds, { threshold: 0.97, penalty: 0.1 })?.summary).toBe("restricted to MR (p = 0.98)");
@@ -47,7 +48,7 @@ describe("attribute prior", () => {
   });
 
   it("a candidate contradicts an attribute only when none of its images carries the predicted value", () => {
-    const r = restrictionFor(preds, { threshold: 0.9, penalty: 0.1 });
+    const r = restrictionFor(preds, { threshold: 0.9, penalty: 0.1 }, groups);
     expect(contradicted(r, [head])).toEqual([]);
     expect(contradicted(r, [liverCt])).toEqual(["regionGroup", "modality"]);
     expect(contradicted(r, [headCt])).toEqual(["modality"]);
@@ -61,12 +62,22 @@ describe("attribute prior", () => {
 
   it("groups regions that share anatomy: a Reproductive/Urinary image agrees with an Abdomen prediction", () => {
     const abdomen = readAttributes(row([0.99, 0.01, 0.6, 0.01, 0.38, 0.01, 1, 0, 0]), spec);
-    const r = restrictionFor(abdomen, { threshold: 0.9, penalty: null });
+    const r = restrictionFor(abdomen, { threshold: 0.9, penalty: null }, groups);
     expect(r?.summary).toBe("restricted to Abdomen and Pelvis · CT (p = 0.98 / 0.99)");
     expect(contradicted(r, [{ dataset: "medpix-2.0", locationCategory: "Reproductive and Urinary System", modality: "CT" }])).toEqual([]);
-    // another dataset does not merge the categories
-    expect(contradicted(r, [{ dataset: "other", locationCategory: "Reproductive and Urinary System", modality: "CT" }])).toEqual([
-      "regionGroup",
+    // the grouping is the model's (its label space), whatever the catalogue's dataset is called
+    expect(
+      contradicted(r, [{ dataset: "a-hospital-export", locationCategory: "Reproductive and Urinary System", modality: "CT" }]),
+    ).toEqual([]);
+    // without a grouping nothing merges
+    const ungrouped = restrictionFor(abdomen, { threshold: 0.9, penalty: null });
+    expect(
+      contradicted(ungrouped, [{ dataset: "medpix-2.0", locationCategory: "Reproductive and Urinary System", modality: "CT" }]),
+    ).toEqual(["regionGroup"]);
+    expect(categoriesOf(r as NonNullable<typeof r>, "Abdomen and Pelvis").sort()).toEqual([
+      "Abdomen",
+      "Abdomen and Pelvis",
+      "Reproductive and Urinary System",
     ]);
     expect(penaltyFor(r, ["regionGroup"])).toBe(DEMOTE);
   });

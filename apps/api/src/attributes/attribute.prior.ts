@@ -5,7 +5,6 @@
 //   its score drops by `penalty` per contradicted attribute (penalty null = DEMOTE, below everything).
 // Threshold and penalty are the toolkit's cross-validated choice (manifest captioning.prior and
 // similarImages.prior). Pure, so the arithmetic is pinned by unit tests.
-import { regionGroup } from "../core/anatomy.regions.js";
 import { type AttributePrediction, attributeOf, REGION_GROUP } from "./attribute.prediction.js";
 
 export interface AttributePrior {
@@ -25,6 +24,11 @@ export interface Restriction {
   constraints: AttributePrediction[];
   threshold: number;
   penalty: number | null;
+  /**
+   * The model's grouping of location categories (manifest image.attributes.regionGroups): a candidate's
+   * region group is read in the model's own label space, whatever its dataset is called.
+   */
+  regionGroups: Readonly<Record<string, string>>;
   /** e.g. "restricted to Head · MR (p = 0.97)". */
   summary: string;
 }
@@ -42,6 +46,7 @@ const fmt = (p: number) => p.toFixed(2);
 export function restrictionFor(
   preds: readonly AttributePrediction[] | null | undefined,
   prior: AttributePrior | null | undefined,
+  regionGroups: Readonly<Record<string, string>> = {},
 ): Restriction | null {
   if (!preds || !prior) return null;
   const constraints = RESTRICTED_ATTRIBUTES.map((a) => attributeOf(preds, a)).filter(
@@ -51,11 +56,11 @@ export function restrictionFor(
   const labels = constraints.map((c) => c.label).join(" · ");
   const ps = constraints.map((c) => c.probability);
   const p = ps.every((v) => fmt(v) === fmt(ps[0] as number)) ? `p = ${fmt(ps[0] as number)}` : `p = ${ps.map(fmt).join(" / ")}`;
-  return { constraints, threshold: prior.threshold, penalty: prior.penalty, summary: `restricted to ${labels} (${p})` };
+  return { constraints, threshold: prior.threshold, penalty: prior.penalty, regionGroups, summary: `restricted to ${labels} (${p})` };
 }
 
-function imageValue(attribute: string, image: ImageAttributes): string | null {
-  if (attribute === REGION_GROUP) return regionGroup(image.dataset, image.locationCategory);
+function imageValue(attribute: string, image: ImageAttributes, regionGroups: Readonly<Record<string, string>>): string | null {
+  if (attribute === REGION_GROUP) return image.locationCategory ? (regionGroups[image.locationCategory] ?? image.locationCategory) : null;
   if (attribute === "modality") return image.modality.toUpperCase();
   return null;
 }
@@ -64,7 +69,7 @@ function imageValue(attribute: string, image: ImageAttributes): string | null {
 export function contradicted(restriction: Restriction | null, images: readonly ImageAttributes[]): string[] {
   if (!restriction) return [];
   return restriction.constraints
-    .filter((c) => !images.some((im) => imageValue(c.attribute, im)?.toUpperCase() === c.label.toUpperCase()))
+    .filter((c) => !images.some((im) => imageValue(c.attribute, im, restriction.regionGroups)?.toUpperCase() === c.label.toUpperCase()))
     .map((c) => c.attribute);
 }
 
@@ -76,3 +81,8 @@ export function penaltyFor(restriction: Restriction | null, contradictions: read
 
 /** True when an image agrees with every constraint (provenance lists such images first). */
 export const agrees = (restriction: Restriction | null, image: ImageAttributes) => contradicted(restriction, [image]).length === 0;
+
+/** The location categories of one region group in the restriction's grouping (the group's own name included). */
+export function categoriesOf(restriction: Restriction, group: string): string[] {
+  return [group, ...Object.keys(restriction.regionGroups).filter((c) => restriction.regionGroups[c] === group && c !== group)];
+}

@@ -3,7 +3,9 @@
 // categories both hold abdomen and pelvis slices (a genitourinary case shows liver). So figures are
 // reported twice: on the raw category, and on anatomical groups where categories that share anatomy
 // count as one region. The grouping is per dataset; a dataset without an entry groups nothing.
-// The toolkit mirrors this table (models/toolkit/medcap_toolkit/attributes.py, REGION_GROUPS).
+// The toolkit mirrors this table (models/toolkit/medcap_toolkit/attributes.py, REGION_GROUPS), and a model
+// with attribute heads carries its own copy (manifest image.attributes.regionGroups), which the attribute
+// prior uses: a prediction is compared in the model's label space, whatever the dataset is called.
 
 /** Category → group name, per dataset name. */
 export const REGION_GROUPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -18,14 +20,4 @@ export function regionGroup(dataset: string | null | undefined, locationCategory
   if (locationCategory === null || locationCategory === undefined || locationCategory === "") return null;
   const table = dataset ? REGION_GROUPS[dataset] : undefined;
   return table?.[locationCategory] ?? locationCategory;
-}
-
-/**
- * Every location category that may belong to `group` in any dataset (the group's own name included: a
- * category no dataset merges is its own group), for store filters that keep one group.
- */
-export function categoriesOfGroup(group: string): string[] {
-  const out = new Set([group]);
-  for (const table of Object.values(REGION_GROUPS)) for (const [category, g] of Object.entries(table)) if (g === group) out.add(category);
-  return [...out];
 }

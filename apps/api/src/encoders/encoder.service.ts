@@ -379,6 +379,11 @@ export class EncoderService {
     );
   }
 
+  /** The model's grouping of location categories that share anatomy (its heads' label space); empty without heads. */
+  get regionGroups(): Readonly<Record<string, string>> {
+    return this.model.manifest.image.attributes?.regionGroups ?? {};
+  }
+
   /** Whether the served image graph has attribute heads (classifyImage, the attribute prior). */
   get hasAttributes(): boolean {
     return this.model.manifest.image.attributes !== undefined;

@@ -86,7 +86,12 @@ function withPrior(penalty: number | null) {
     r.model,
     { ...s.captioningDefaults(), strategy: "text", consensus: null },
     undefined,
-    { captioning: { threshold: 0.9, penalty }, similarImages: { threshold: 0.9, penalty } },
+    {
+      captioning: { threshold: 0.9, penalty },
+      similarImages: { threshold: 0.9, penalty },
+      // the tiny model has no heads: the grouping v3's manifest carries
+      regionGroups: { Abdomen: "Abdomen and Pelvis", "Reproductive and Urinary System": "Abdomen and Pelvis" },
+    },
   );
 }
 

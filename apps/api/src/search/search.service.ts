@@ -4,13 +4,13 @@ import type { AttributePrediction } from "../attributes/attribute.prediction.js"
 import {
   type AttributePrior,
   agrees,
+  categoriesOf,
   contradicted,
   type ImageAttributes,
   penaltyFor,
   type Restriction,
   restrictionFor,
 } from "../attributes/attribute.prior.js";
-import { categoriesOfGroup } from "../core/anatomy.regions.js";
 import { MedcapError, notFound } from "../core/errors.js";
 import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
@@ -52,6 +52,8 @@ export interface CaptionOptions extends CaptioningOverrides {
 export interface AttributePriors {
   captioning?: AttributePrior | null;
   similarImages?: AttributePrior | null;
+  /** The grouping of location categories the predictions use; default: the served model's (its manifest). */
+  regionGroups?: Readonly<Record<string, string>>;
   /** Reads a catalogue image's stored bytes (the attributes of an `imageId` query are computed, not stored). */
   readImage?: (storedPath: string) => Promise<Uint8Array>;
 }
@@ -157,7 +159,7 @@ export class SearchService implements RetrievalPort {
 
   /** The restriction one call runs under: the model's prior unless the call turns it off. */
   private restriction(attributes: AttributePrediction[] | null | undefined, prior: AttributePrior | null | undefined, on?: boolean) {
-    return on === false ? null : restrictionFor(attributes, prior);
+    return on === false ? null : restrictionFor(attributes, prior, this.priors.regionGroups ?? this.encoder.regionGroups);
   }
 
   /** The filter that keeps only candidates agreeing with every constraint (ANDed with the call's own). */
@@ -165,7 +167,7 @@ export class SearchService implements RetrievalPort {
     const out: SearchFilter = { ...filter };
     for (const c of restriction.constraints) {
       if (c.attribute === "modality") out.modalities = [c.label.toUpperCase() as NonNullable<SearchFilter["modalities"]>[number]];
-      else out.locationCategories = categoriesOfGroup(c.label);
+      else out.locationCategories = categoriesOf(restriction, c.label);
     }
     return out;
   }
