@@ -2,6 +2,7 @@
 // caption edits, role refusals, evaluations and re-index jobs, API keys. Screenshots: test-results/admin/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import sharp from "sharp";
 import { type Stack, graphql, login, withPage, screenshot, startStack } from "./admin.harness.js";
 
 let stack: Stack;
@@ -177,6 +178,36 @@ describe("admin in a browser: curation, roles, jobs and keys", () => {
       );
       expect(await second.getByTestId("revisions").textContent()).toContain("spelling and laterality");
       await screenshot(page, "12-curator-edited-caption");
+    });
+  });
+
+  it("a curator adds an image: the model suggests modality, plane and region, the curator confirms, the case shows it", async () => {
+    await withPage(stack, async (page) => {
+      await login(page, stack.keys.curator);
+      await page.goto("/cases?q=" + encodeURIComponent(stack.sample.title));
+      await page.getByRole("link", { name: stack.sample.externalId, exact: true }).click();
+      const images = page.locator("article.case-image");
+      await images.first().waitFor();
+      const before = await images.count();
+      await page.getByTestId("add-image-open").click();
+      const form = page.getByTestId("add-image-form");
+      // The sample is a coronal non-contrast CT of a genitourinary case: the heads' suggestions are marked as such.
+      // As a JPEG export of the same film: new bytes, so a new image (the catalogue is content-addressed).
+      const jpeg = await sharp(stack.sample.imagePath).jpeg({ quality: 90 }).toBuffer();
+      await form.locator('input[type="file"]').setInputFiles({ name: "new-film.jpg", mimeType: "image/jpeg", buffer: jpeg });
+      await form.getByTestId("suggested-modality").waitFor({ timeout: 60_000 });
+      expect(await form.locator('select[name="modality"]').inputValue()).toBe("CT");
+      expect(await form.getByTestId("add-image-note").textContent()).toContain("check each before adding");
+      expect(await form.locator('select[name="locationCategory"]').inputValue()).not.toBe("");
+      await screenshot(page, "12b-curator-add-image-suggestions");
+      // Changing a suggested field makes it the curator's: the mark goes.
+      await form.locator('select[name="plane"]').selectOption("Axial");
+      expect(await form.getByTestId("suggested-plane").count()).toBe(0);
+      await form.locator('textarea[name="caption"]').fill("Axial CT added in the e2e test: pelvis without contrast.");
+      await form.getByRole("button", { name: "Add image" }).click();
+      await form.waitFor({ state: "detached", timeout: 60_000 });
+      await expect.poll(() => images.count(), { timeout: 30_000 }).toBe(before + 1);
+      expect(await page.getByText("Axial CT added in the e2e test: pelvis without contrast.").count()).toBeGreaterThan(0);
     });
   });
 
