@@ -106,6 +106,7 @@ export function AddImageForm({ caseId }: { caseId: string }) {
             {suggested[field] !== undefined ? (
               <span
                 className="pill pill-accent small"
+                style={{ marginLeft: 6 }}
                 data-testid={`suggested-${field}`}
                 title="Suggested by the model: confirm or change it"
               >
