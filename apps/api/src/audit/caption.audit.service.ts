@@ -404,12 +404,12 @@ export function auditModelOf(r: {
   store: VectorStore;
   repo: EmbeddingRepository;
   encoder: { hasAttributes: boolean };
-  search: { imageVector(q: { imageId: string }, withAttributes: boolean): Promise<{ attributes: AttributePrediction[] | null }> };
+  search: { catalogueImageAttributes(imageId: string): Promise<AttributePrediction[] | null> };
 }): AuditModel {
   return {
     modelVersionId: r.model.modelVersionId,
     store: r.store,
     repo: r.repo,
-    attributes: r.encoder.hasAttributes ? async (imageId) => (await r.search.imageVector({ imageId }, true)).attributes : undefined,
+    attributes: r.encoder.hasAttributes ? (imageId) => r.search.catalogueImageAttributes(imageId) : undefined,
   };
 }

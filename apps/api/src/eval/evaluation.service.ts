@@ -90,11 +90,6 @@ export class EvaluationService {
     return options.attributePrior !== false && this.retrieval.encoder.hasAttributes && priors[which] !== null;
   }
 
-  /** A query image's predicted attributes (its stored file through the image graph), as captionImage computes them. */
-  private async queryAttributes(imageId: string) {
-    return (await this.retrieval.search.imageVector({ imageId }, true)).attributes;
-  }
-
   private async loadSplit(split: Split, dataset: string | undefined, withVectors: boolean): Promise<EvalImage[]> {
     const images = await this.prisma.image.findMany({
       where: { case: { split, ...(dataset ? { dataset: { name: dataset } } : {}) } },
@@ -251,7 +246,7 @@ export class EvaluationService {
         const [top] = await this.retrieval.search.similarForVector(q.vector, {
           k: 1,
           filter: { splits: [options.split], ...(options.dataset ? { datasets: [options.dataset] } : {}) },
-          attributes: await this.queryAttributes(q.imageId),
+          attributes: await this.retrieval.search.catalogueImageAttributes(q.imageId),
           queryImageId: q.imageId,
         });
         priorNearest.set(q.imageId, top?.imageId ?? null);
@@ -342,7 +337,7 @@ export class EvaluationService {
         },
         ...settings,
         queryImageId: q.imageId,
-        attributes: withPrior ? await this.queryAttributes(q.imageId) : null,
+        attributes: withPrior ? await this.retrieval.search.catalogueImageAttributes(q.imageId) : null,
         attributePrior: withPrior,
       };
       let matches = await this.retrieval.search.captionsForVector(q.vector, { ...request, k: ALL_OF_TOP });

@@ -112,7 +112,6 @@ export class SearchService implements RetrievalPort {
     return mergeCaptioning(this.captioning, { strategy, neighbours, temperature, weight, consensus });
   }
 
-  /** The query vector: the stored vector of a catalogue image, or the encoding of uploaded bytes. */
   /**
    * The query vector: the stored vector of a catalogue image, or the encoding of uploaded bytes; with
    * `withAttributes` (and a model with heads) also the query's predicted attributes — for a catalogue
@@ -131,15 +130,28 @@ export class SearchService implements RetrievalPort {
       if (!image) throw notFound("image", query.imageId);
       const stored = await this.repo.vectorOf(this.model.modelVersionId, "IMAGE", image.id);
       if (!stored) throw new MedcapError("NOT_FOUND", `image ${image.id} is not indexed yet; run medcap index`);
-      const attributes =
-        wantAttributes && this.priors.readImage
-          ? (await this.encoder.encodeImageWithInfo(await this.priors.readImage(image.storedPath))).attributes
-          : null;
+      const attributes = wantAttributes ? await this.storedImageAttributes(image.storedPath) : null;
       return { vector: stored, imageId: image.id, caseId: image.caseId, attributes };
     }
     if (!wantAttributes) return { vector: await this.encoder.encodeImage(query.bytes), attributes: null };
     const { embedding, attributes } = await this.encoder.encodeImageWithInfo(query.bytes);
     return { vector: embedding, attributes };
+  }
+
+  /**
+   * A catalogue image's predicted attributes (its stored file through the image graph), for callers that
+   * already hold its vector (evaluation, the caption audit); null when the model has no heads.
+   */
+  async catalogueImageAttributes(imageId: string): Promise<AttributePrediction[] | null> {
+    if (!this.encoder.hasAttributes) return null;
+    const image = await this.prisma.image.findUnique({ where: { id: imageId }, select: { storedPath: true } });
+    if (!image) throw notFound("image", imageId);
+    return this.storedImageAttributes(image.storedPath);
+  }
+
+  private async storedImageAttributes(storedPath: string): Promise<AttributePrediction[] | null> {
+    if (!this.priors.readImage) return null;
+    return (await this.encoder.encodeImageWithInfo(await this.priors.readImage(storedPath))).attributes;
   }
 
   /** The query image's predicted attributes (classifyImage); CONFLICT when the model has no heads. */
