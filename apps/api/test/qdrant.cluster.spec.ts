@@ -97,7 +97,8 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
   beforeAll(async () => {
     cluster = await startQdrantCluster({ peers: 3 });
     const [p1, p2, p3] = cluster.urls as [string, string, string];
-    const options = { prefix: `medcap_chaos_${Date.now().toString(36)}`, layout: LAYOUT };
+    // failbackMs 1 s (default 10 s): replica A moves back to peer 1 soon after it is ready again.
+    const options = { prefix: `medcap_chaos_${Date.now().toString(36)}`, layout: LAYOUT, failbackMs: 1_000 };
     // Replica A starts at peer 1 (the one killed below), replica B at peer 2.
     replicaA = new QdrantVectorStore([p1, p2, p3], options);
     replicaB = new QdrantVectorStore([p2, p3, p1], options);
@@ -183,6 +184,7 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
       }
     };
     const healthSeen: string[] = [];
+    let movedOff = false;
     const chaos = async () => {
       await sleep((SECONDS * 1000) / 6);
       await cluster.kill(0);
@@ -192,6 +194,7 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
         healthSeen.push(h.status);
         return h.status === "degraded";
       });
+      movedOff = replicaA.currentUrl !== cluster.urls[0];
       await sleep(Math.max(0, end - Date.now() - (SECONDS * 1000) / 2));
       await cluster.restart(0);
     };
@@ -205,6 +208,12 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
 
     // The peer is back: Qdrant brings its replicas up to date (shard transfer), then all are Active.
     await eventually("every replica active again", async () => (await replicaA.clusterHealth(MODEL)).status === "ok");
+    // Replica A left peer 1 when it was killed; with peer 1 ready again, A's calls go back to it.
+    expect(movedOff).toBe(true);
+    await eventually("replica A back on peer 1 (failback)", async () => {
+      await replicaA.ready();
+      return replicaA.currentUrl === cluster.urls[0];
+    });
     const health = await replicaA.clusterHealth(MODEL);
     const client = new QdrantClient({ url: cluster.urls[1] as string, checkCompatibility: false });
     const stored = await scrollAll(client, health.collection as string);

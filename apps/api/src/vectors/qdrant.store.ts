@@ -67,6 +67,12 @@ export interface QdrantStoreOptions {
   readConsistency?: QdrantReadConsistency;
   /** Retries (with backoff) of a search after every peer failed once (default 2). */
   searchRetries?: number;
+  /**
+   * Failback: while calls go to another peer than the first in `urls`, the first is probed (its
+   * /readyz, in the background, at most this often) and calls move back to it once it is ready.
+   * Default 10 s; 0 never moves back.
+   */
+  failbackMs?: number;
 }
 
 /** One replica of one shard as the cluster reports it, with whether its peer answers. */
@@ -178,6 +184,11 @@ export class QdrantVectorStore implements VectorStore {
   private readonly peers: Peer[];
   /** Index of the peer that answered last: calls start there, so a lost peer costs one failed connect. */
   private current = 0;
+  private readonly failbackMs: number;
+  private readonly apiKey: string | undefined;
+  /** When the first peer may next be probed for failback, and whether a probe is in flight. */
+  private failbackAt = 0;
+  private probing = false;
   private readonly layout: QdrantLayout;
   private readonly readConsistency: QdrantReadConsistency;
   private readonly searchRetries: number;
@@ -197,6 +208,8 @@ export class QdrantVectorStore implements VectorStore {
     this.prefix = options.prefix ?? "medcap";
     this.exactMaxPoints = options.exactMaxPoints ?? QDRANT_EXACT_MAX_POINTS;
     this.hnswEf = options.hnswEf ?? 128;
+    this.failbackMs = options.failbackMs ?? 10_000;
+    this.apiKey = options.apiKey;
     // The client's own compatibility check is a fire-and-forget console.warn at construction
     // (and a second warning whenever Qdrant is down at that moment); serverVersion() below runs
     // the same check on demand and reports it through our logger and `medcap info` instead.
@@ -230,7 +243,11 @@ export class QdrantVectorStore implements VectorStore {
       for (let attempt = 1; ; attempt++) {
         try {
           const out = await fn(peer.client);
-          this.current = i;
+          if (i !== this.current) {
+            this.current = i;
+            this.failbackAt = Date.now() + this.failbackMs;
+          }
+          if (i !== 0) this.maybeFailBack();
           return out;
         } catch (err) {
           last = err;
@@ -242,6 +259,30 @@ export class QdrantVectorStore implements VectorStore {
       if (!isUnavailable(last)) throw last;
     }
     throw last;
+  }
+
+  /**
+   * Off the request path: when calls go to a later peer and the failback interval has passed, asks the
+   * first peer's /readyz (2 s timeout) and, when it is ready, sends the next calls to it again. A
+   * peer that is back but still catching up is not ready in Qdrant's sense, so calls wait for that.
+   */
+  private maybeFailBack(): void {
+    if (this.failbackMs <= 0 || this.probing || Date.now() < this.failbackAt) return;
+    const first = this.peers[0] as Peer;
+    this.probing = true;
+    this.failbackAt = Date.now() + this.failbackMs;
+    void fetch(`${first.url.replace(/\/+$/, "")}/readyz`, {
+      signal: AbortSignal.timeout(2_000),
+      ...(this.apiKey ? { headers: { "api-key": this.apiKey } } : {}),
+    })
+      .then(async (res) => {
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) this.current = 0;
+      })
+      .catch(() => {}) // still gone: try again after the interval
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   private async call<T>(what: string, fn: (client: QdrantClient) => Promise<T>): Promise<T> {
