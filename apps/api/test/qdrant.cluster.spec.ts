@@ -253,4 +253,15 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
     expect(await replicaA.count(MODEL)).toBe(before);
     await eventually("a healthy cluster after the restart", async () => (await replicaA.clusterHealth(MODEL)).status === "ok");
   }, 180_000);
+
+  it("reports down (a shard without a live copy) when two of three peers are lost, and ok once they return", async () => {
+    // 3 shards × 2 copies on 3 peers: with peers 1 and 2 gone, peer 3 holds two of the shards at most.
+    await cluster.kill(0);
+    await cluster.kill(1);
+    await eventually("a down cluster report", async () => (await replicaB.clusterHealth(MODEL)).status === "down", 60_000);
+    const down = await replicaB.clusterHealth(MODEL);
+    expect(down.problems.join("\n")).toMatch(/shard \d+ has no live replica/);
+    await Promise.all([cluster.restart(0), cluster.restart(1)]);
+    await eventually("a healthy cluster once both peers are back", async () => (await replicaB.clusterHealth(MODEL)).status === "ok");
+  }, 180_000);
 });
