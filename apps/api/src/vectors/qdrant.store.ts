@@ -100,6 +100,8 @@ export interface QdrantClusterHealth {
 }
 
 export const QDRANT_EXACT_MAX_POINTS = 20_000;
+/** How old an unaliased collection of ours must be before a rebuild drops it as an orphan (a day). */
+export const ORPHAN_AGE_MS = 24 * 3600_000;
 
 /** Qdrant ids must be unsigned integers or UUIDs: derive a stable UUID from the point key. */
 export function pointUuid(kind: EmbeddingKind, targetId: string): string {
@@ -500,6 +502,33 @@ export class QdrantVectorStore implements VectorStore {
     );
     this.sizes.delete(alias);
     if (old) await this.onAnyPeer((c) => c.deleteCollection(old)).catch(() => {});
+    await this.dropOrphans().catch(() => {});
+  }
+
+  /**
+   * Collections of this prefix that no alias points to and that were created (per their name) more
+   * than `ORPHAN_AGE_MS` ago: left by a rebuild whose process died mid-way (a replica killed while
+   * it ran a REINDEX job), and never read again. The age keeps a rebuild another replica is still
+   * filling (unaliased until it swaps) out of reach. Returns the names dropped.
+   */
+  async dropOrphans(now = Date.now()): Promise<string[]> {
+    const [{ collections }, { aliases }] = await Promise.all([
+      this.call("list collections", (c) => c.getCollections()),
+      this.call("list aliases", (c) => c.getAliases()),
+    ]);
+    const aliased = new Set(aliases.map((a) => a.collection_name));
+    const escaped = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const pattern = new RegExp(`^${escaped}_([0-9a-z]+)_[0-9a-z]+$`);
+    const dropped: string[] = [];
+    for (const { name } of collections) {
+      const m = pattern.exec(name);
+      if (!m || aliased.has(name)) continue;
+      const created = Number.parseInt(m[1] as string, 36);
+      if (!(now - created > ORPHAN_AGE_MS)) continue;
+      await this.call("drop orphan collection", (c) => c.deleteCollection(name));
+      dropped.push(name);
+    }
+    return dropped;
   }
 
   async ready(): Promise<boolean> {
