@@ -5,6 +5,7 @@
 #
 #   scripts/cluster-local.sh [--no-import] [--for <seconds>]   # see apps/api/test/cluster.local.ts
 #   scripts/cluster-local.sh --chaos [seconds]                 # a peer SIGKILLed under load (default 60 s)
+# The 1-node vs 3-peer side-by-side measurement is scripts/bench-scale-out.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/apps/api"

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "@medcap/api/testing";
 import { parse } from "yaml";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -203,6 +204,62 @@ describe("docker-compose.yml, profile cluster (issue #28)", () => {
       expect(api.volumes).toContain("cluster-api-data:/data");
       for (const env of envNames(api)) expect(known, `${n}: ${env}`).toContain(env);
     }
+  });
+
+  /** A value as `docker compose` resolves it with nothing set in the shell or .env: ${VAR:-default} → default. */
+  const resolved = (v: string) => v.replace(/\$\{[A-Za-z0-9_]+(?::?-([^}]*))?\}/g, (_m, d: string | undefined) => d ?? "");
+  const envOf = (n: string) =>
+    Object.fromEntries(Object.entries(byName(n).environment as Record<string, string>).map(([k, v]) => [k, resolved(String(v))]));
+  const nginx = readFileSync(path.join(root, "docker/nginx.cluster.conf"), "utf8");
+  const command = (n: string) => String((byName(n) as Service & { command?: string }).command);
+
+  it("gives each replica an environment MedCap's own config loader reads as the cluster layout", () => {
+    for (const n of ["api-1", "api-2"]) {
+      const config = loadConfig(envOf(n));
+      expect(config.vectorStore, n).toBe("qdrant");
+      expect(config.qdrant.urls, n).toHaveLength(3);
+      // 3 shards × 2 copies on 3 peers: a lost peer leaves a live copy of every shard, and writes
+      // need one acknowledgement, so they go on while it is gone.
+      expect(config.qdrant.layout, n).toEqual({ shards: 3, replicationFactor: 2, writeConsistency: 1 });
+      expect(config.qdrant.readConsistency, n).toBe(1);
+      // One nginx hop in front: req.ip is the client's, not the proxy's.
+      expect(config.http.trustProxy, n).toBe(1);
+      expect(byName(n).ports, `${n} is reached only through the proxy`).toBeUndefined();
+      // The port the replica listens on is the one its healthcheck and nginx's upstream use.
+      expect(JSON.stringify(byName(n).healthcheck?.test)).toContain(`127.0.0.1:${config.http.port}/healthz`);
+      expect(nginx).toMatch(new RegExp(`server ${n}:${config.http.port}\\b`));
+    }
+  });
+
+  it("lists in QDRANT_URL exactly the peers' HTTP ports, and wires each peer's P2P URI to its own P2P port", () => {
+    for (const n of ["qdrant-1", "qdrant-2", "qdrant-3"]) {
+      const env = envOf(n);
+      const p2p = env.QDRANT__CLUSTER__P2P__PORT;
+      expect(command(n)).toContain(`--uri http://${n}:${p2p} `.trimEnd());
+      // No HTTP port override: the image's 6333, which the healthcheck asks and the replicas list.
+      expect(env.QDRANT__SERVICE__HTTP_PORT ?? "6333").toBe("6333");
+      expect(JSON.stringify(byName(n).healthcheck?.test)).toContain("/dev/tcp/127.0.0.1/6333");
+    }
+    const p2pOfFirst = envOf("qdrant-1").QDRANT__CLUSTER__P2P__PORT;
+    for (const n of ["qdrant-2", "qdrant-3"]) {
+      expect(command(n)).toContain(`--bootstrap http://qdrant-1:${p2pOfFirst}`);
+      expect(Object.fromEntries(dependsOn(byName(n)))).toEqual({ "qdrant-1": "service_healthy" });
+    }
+    for (const n of ["api-1", "api-2"])
+      expect(Object.fromEntries(dependsOn(byName(n)))).toEqual({
+        postgres: "service_healthy",
+        "qdrant-1": "service_healthy",
+        "qdrant-2": "service_healthy",
+        "qdrant-3": "service_healthy",
+      });
+  });
+
+  it("publishes the proxy on the port nginx listens on, and retries only requests that never reached a replica", () => {
+    const listen = /^\s*listen (\d+);/m.exec(nginx)?.[1];
+    expect(byName("proxy").ports).toEqual([`4080:${listen}`]);
+    expect(nginx).toMatch(/proxy_next_upstream error timeout http_502 http_503;/);
+    expect(nginx).not.toMatch(/non_idempotent/); // a mutation a replica received is never sent twice
+    expect(JSON.stringify(byName("proxy").healthcheck?.test)).toContain(`127.0.0.1:${listen}/proxy-healthz`);
   });
 
   it("puts an nginx in front of both replicas, with the config it mounts", () => {

@@ -1,13 +1,14 @@
-// Issue #28 as an operator meets it: two `medcap serve` replicas (separate processes) over one
-// PostgreSQL and a three-peer Qdrant cluster (3 shards × 2 copies), a real MedPix slice. Under mixed
-// load (searches on both replicas, addImage on one, caption edits on the other) the Qdrant peer the
-// first replica talks to is killed with SIGKILL and later started again: no search fails, every
-// write is acknowledged or refused with the retryable SERVICE_UNAVAILABLE, and once the peer is back
-// a full check (every Embedding row of the active version in Postgres against every point in the
-// cluster, vectors included) finds nothing missing, extra or different. Then one replica is killed
-// and the other keeps answering; then the whole Qdrant cluster restarts and the surviving replica
-// recovers without a restart of its own. PostgreSQL is owned by this test process, so killing a
-// replica kills only that replica.
+// Issue #28 end to end: two `medcap serve` replicas over one PostgreSQL and a three-peer Qdrant cluster
+// (3 shards × 2 replicas, write consistency 1), a real MedPix slice. Under a mixed load (searches on
+// both replicas, addImage on one, updateCaption on the other) the Qdrant peer that the first replica
+// talks to is killed with SIGKILL and later started again: no search fails, every write is either
+// acknowledged or refused with the typed, retryable SERVICE_UNAVAILABLE, both replicas end ready, and
+// a full check of Postgres against the cluster (every Embedding row of the active version a point in the
+// cluster, vectors included) finds nothing missing, extra or different. activateModelVersion on one
+// replica switches the other within the poll interval. Then one replica is killed while it holds a
+// job: the other keeps answering and runs that job again; then the whole cluster (every Qdrant peer
+// and PostgreSQL) restarts and the surviving replica recovers without a restart of its own.
+// PostgreSQL is owned by this test process, so killing a replica kills only that replica.
 import type { ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -15,7 +16,7 @@ import path from "node:path";
 import { createPrismaClient, type EmbeddedServer, startEmbeddedPostgres } from "@medcap/db";
 import { qdrantBinary, type RunningQdrantCluster, startQdrantCluster } from "@medcap/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { medcapJson, medpixDir, serve } from "./medcap.process.js";
+import { medcapJson, medpixDir, repoRoot, serve } from "./medcap.process.js";
 import { importMedpixSlice, type MedpixDescription, readMedpixDescriptions } from "./medpix.slice.js";
 
 const bin = qdrantBinary();
@@ -35,6 +36,8 @@ let key: string;
 /** MedPix images of cases outside the slice: what addImage adds. */
 let extra: MedpixDescription[];
 let caseId: string;
+/** The replicas' environment (every peer, the cluster layout), for the CLI too. */
+let qenv: Record<string, string>;
 
 type GqlResult<T> = { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
 async function gql<T>(server: Server, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> {
@@ -121,7 +124,7 @@ describe.skipIf(!bin.found)(
 
       cluster = await startQdrantCluster({ peers: 3, binary: bin.path });
       const [p1, p2, p3] = cluster.urls as [string, string, string];
-      const qenv = {
+      qenv = {
         ...env,
         MEDCAP_VECTOR_STORE: "qdrant",
         QDRANT_URL: [p1, p2, p3].join(","),
@@ -130,6 +133,8 @@ describe.skipIf(!bin.found)(
         MEDCAP_QDRANT_WRITE_CONSISTENCY: "1",
         // Rate limits are per process; this test is not about them.
         MEDCAP_RATE_LIMIT_PER_MIN: "0",
+        // How often a replica checks which model version is active (default 5 s).
+        MEDCAP_MODEL_POLL_MS: "1000",
       };
       await medcapJson(["index", "--json"], qenv); // the cluster filled from Postgres, nothing re-encoded
       replicaA = await serve(qenv);
@@ -221,19 +226,116 @@ describe.skipIf(!bin.found)(
       process.stdout.write(`qdrant cluster e2e: ${last?.rows} Embedding rows in Postgres, all in the cluster with equal vectors\n`);
     }, 300_000);
 
-    it("keeps answering on one replica when the other is killed", async () => {
-      replicaA.child.kill("SIGKILL");
-      await new Promise((r) => replicaA.child.once("exit", r));
+    it("switches every replica when activateModelVersion runs on one of them", async () => {
+      // A second version (medcap-base-v2) indexed into the cluster by the CLI, not activated.
+      await medcapJson(["index", "--model", path.join(repoRoot, "models", "medcap-base-v2"), "--json"], qenv);
+      const admin = (
+        await medcapJson<{ secret: string }>(["keys", "create", "--role", "admin", "--label", "cluster e2e admin", "--json"], qenv)
+      ).secret;
+      const asAdmin = async <T>(server: Server, query: string, variables: Record<string, unknown> = {}) => {
+        const res = await fetch(server.url, {
+          method: "POST",
+          headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+          body: JSON.stringify({ query, variables }),
+        });
+        return (await res.json()) as GqlResult<T>;
+      };
+      const served = async (server: Server) => {
+        const r = await gql<{ searchImages: { modelVersion: { name: string } }[] }>(
+          server,
+          `{ searchImages(text: "axial CT of the brain", k: 3) { modelVersion { name } } }`,
+        );
+        if (!r.data) throw new Error(JSON.stringify(r.errors));
+        return [...new Set(r.data.searchImages.map((h) => h.modelVersion.name))].join(",");
+      };
+      const list = await asAdmin<{ modelVersions: { id: string; name: string }[] }>(replicaA, "{ modelVersions { id name } }");
+      const idOf = (name: string) => list.data?.modelVersions.find((v) => v.name === name)?.id as string;
+      expect([await served(replicaA), await served(replicaB)]).toEqual(["medcap-base-v3", "medcap-base-v3"]);
+      for (const [on, other, name] of [
+        [replicaA, replicaB, "medcap-base-v2"],
+        [replicaB, replicaA, "medcap-base-v3"],
+      ] as const) {
+        const r = await asAdmin<{ activateModelVersion: { name: string } }>(
+          on,
+          "mutation($id: ID!) { activateModelVersion(id: $id) { name } }",
+          {
+            id: idOf(name),
+          },
+        );
+        expect(r.errors).toBeUndefined();
+        const t0 = Date.now();
+        expect(await served(on)).toBe(name); // the replica that activated: at once
+        await eventually(`the other replica to serve ${name}`, async () => (await served(other)) === name, 15_000);
+        process.stdout.write(`qdrant cluster e2e: the other replica served ${name} ${Date.now() - t0} ms after the activation\n`);
+      }
+    }, 300_000);
+
+    it("keeps answering on one replica when the other is killed, and the job it held is run again by the other", async () => {
+      // Replica A must be the one holding a job when it dies: B is paused (SIGSTOP) so that only A's
+      // worker can claim the REINDEX queued here, A is paused the moment the job shows RUNNING under
+      // A's worker (so it cannot finish), B resumes, and A is killed with SIGKILL.
+      const pidA = replicaA.child.pid as number;
+      const pidB = replicaB.child.pid as number;
+      const prisma = createPrismaClient(pg.url, 1);
+      let jobId = "";
+      try {
+        process.kill(pidB, "SIGSTOP");
+        try {
+          for (let attempt = 0; attempt < 5 && !jobId; attempt++) {
+            const r = await gql<{ reindex: { id: string } }>(replicaA, "mutation { reindex { id } }");
+            const id = r.data?.reindex.id;
+            if (!id) throw new Error(JSON.stringify(r.errors));
+            for (let i = 0; i < 3000; i++) {
+              const job = await prisma.job.findUniqueOrThrow({ where: { id } });
+              if (job.status === "RUNNING" && job.lockedBy?.includes(`:${pidA}:`)) {
+                process.kill(pidA, "SIGSTOP");
+                // Still running once A is frozen (not finished in the instant before): A holds it.
+                if ((await prisma.job.findUniqueOrThrow({ where: { id } })).status === "RUNNING") jobId = id;
+                else process.kill(pidA, "SIGCONT");
+                break;
+              }
+              if (job.status === "SUCCEEDED" || job.status === "FAILED") break;
+              await sleep(5);
+            }
+          }
+        } finally {
+          process.kill(pidB, "SIGCONT");
+        }
+        expect(jobId, "replica A held a running REINDEX job").not.toBe("");
+        replicaA.child.kill("SIGKILL");
+        await new Promise((r) => replicaA.child.once("exit", r));
+        for (const t of TEXTS) {
+          const r = await gql<{ searchImages: unknown[] }>(replicaB, SEARCH, { t });
+          expect(r.errors).toBeUndefined();
+          expect(r.data?.searchImages.length).toBeGreaterThan(0);
+        }
+        // B's worker re-queues the job once A's heartbeats are 30 s stale, then runs it itself.
+        await eventually(
+          "the dead replica's job run again by the other",
+          async () => {
+            const job = await prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+            return job.status === "SUCCEEDED" && Boolean(job.lockedBy?.includes(`:${pidB}:`));
+          },
+          150_000,
+        );
+        expect(await prisma.job.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
+      } finally {
+        await prisma.$disconnect();
+      }
       for (const t of TEXTS) {
         const r = await gql<{ searchImages: unknown[] }>(replicaB, SEARCH, { t });
         expect(r.errors).toBeUndefined();
         expect(r.data?.searchImages.length).toBeGreaterThan(0);
       }
       expect((await readyz(replicaB)).status).toBe(200);
-    }, 120_000);
+    }, 300_000);
 
-    it("recovers by itself when the whole Qdrant cluster restarts", async () => {
+    it("recovers by itself when the whole cluster (every Qdrant peer and PostgreSQL) restarts", async () => {
+      // PostgreSQL stopped and started again on its port and folder, the three peers restarted while it is down.
+      const port = Number(new URL(pg.url).port);
+      await pg.stop();
       await cluster.restartAll();
+      pg = await startEmbeddedPostgres({ dataDir: pgDir, port });
       await eventually("searches answering again on the surviving replica", async () => {
         const r = await gql<{ searchImages: unknown[] }>(replicaB, SEARCH, { t: "brain" });
         return !r.errors && (r.data?.searchImages.length ?? 0) > 0;

@@ -97,7 +97,8 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
   beforeAll(async () => {
     cluster = await startQdrantCluster({ peers: 3 });
     const [p1, p2, p3] = cluster.urls as [string, string, string];
-    const options = { prefix: `medcap_chaos_${Date.now().toString(36)}`, layout: LAYOUT };
+    // failbackMs 1 s (default 10 s): replica A moves back to peer 1 soon after it is ready again.
+    const options = { prefix: `medcap_chaos_${Date.now().toString(36)}`, layout: LAYOUT, failbackMs: 1_000 };
     // Replica A starts at peer 1 (the one killed below), replica B at peer 2.
     replicaA = new QdrantVectorStore([p1, p2, p3], options);
     replicaB = new QdrantVectorStore([p2, p3, p1], options);
@@ -183,6 +184,7 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
       }
     };
     const healthSeen: string[] = [];
+    let movedOff = false;
     const chaos = async () => {
       await sleep((SECONDS * 1000) / 6);
       await cluster.kill(0);
@@ -192,6 +194,7 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
         healthSeen.push(h.status);
         return h.status === "degraded";
       });
+      movedOff = replicaA.currentUrl !== cluster.urls[0];
       await sleep(Math.max(0, end - Date.now() - (SECONDS * 1000) / 2));
       await cluster.restart(0);
     };
@@ -205,6 +208,12 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
 
     // The peer is back: Qdrant brings its replicas up to date (shard transfer), then all are Active.
     await eventually("every replica active again", async () => (await replicaA.clusterHealth(MODEL)).status === "ok");
+    // Replica A left peer 1 when it was killed; with peer 1 ready again, A's calls go back to it.
+    expect(movedOff).toBe(true);
+    await eventually("replica A back on peer 1 (failback)", async () => {
+      await replicaA.ready();
+      return replicaA.currentUrl === cluster.urls[0];
+    });
     const health = await replicaA.clusterHealth(MODEL);
     const client = new QdrantClient({ url: cluster.urls[1] as string, checkCompatibility: false });
     const stored = await scrollAll(client, health.collection as string);
@@ -243,5 +252,16 @@ describe.skipIf(Boolean(skipReason))(title("Qdrant cluster (3 peers, 3 shards ×
     });
     expect(await replicaA.count(MODEL)).toBe(before);
     await eventually("a healthy cluster after the restart", async () => (await replicaA.clusterHealth(MODEL)).status === "ok");
+  }, 180_000);
+
+  it("reports down (a shard without a live copy) when two of three peers are lost, and ok once they return", async () => {
+    // 3 shards × 2 copies on 3 peers: with peers 1 and 2 gone, peer 3 holds two of the shards at most.
+    await cluster.kill(0);
+    await cluster.kill(1);
+    await eventually("a down cluster report", async () => (await replicaB.clusterHealth(MODEL)).status === "down", 60_000);
+    const down = await replicaB.clusterHealth(MODEL);
+    expect(down.problems.join("\n")).toMatch(/shard \d+ has no live replica/);
+    await Promise.all([cluster.restart(0), cluster.restart(1)]);
+    await eventually("a healthy cluster once both peers are back", async () => (await replicaB.clusterHealth(MODEL)).status === "ok");
   }, 180_000);
 });

@@ -3,3 +3,4 @@
 export { type SyntheticDicomOptions, writeDeflateBomb, writeSyntheticDicom } from "./dicom.fixture.js";
 export { qdrantBinary, type RunningQdrant, startQdrant } from "./qdrant.server.js";
 export { type RunningQdrantCluster, startQdrantCluster } from "./qdrant.cluster.js";
+export { loadConfig } from "../src/config/config.js";

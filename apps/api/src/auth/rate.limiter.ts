@@ -13,7 +13,7 @@ export class RateLimiter {
 
   /** `perMinute` 0 disables limiting. The bucket holds a minute's worth, so bursts up to that pass. */
   constructor(
-    private readonly perMinute: number,
+    readonly perMinute: number,
     private readonly now: () => number = Date.now,
   ) {
     this.capacity = perMinute;

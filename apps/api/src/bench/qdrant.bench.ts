@@ -176,10 +176,102 @@ async function waitIndexed(url: string, collection: string, size: number, maxWai
   }
 }
 
-export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, options: QdrantBenchOptions) {
+/** One Qdrant deployment to measure: a store over it and the server processes (for their memory). */
+export interface QdrantBenchTarget {
+  label: string;
+  store: QdrantVectorStore;
+  /** Every Qdrant process of the deployment (one per peer); found from the store's URL when omitted. */
+  pids?: number[];
+}
+
+/** Builds one size's collection in a target (or reuses it with --keep), waits for HNSW, measures, drops it. */
+async function measureTarget(
+  target: QdrantBenchTarget,
+  pids: (number | undefined)[],
+  corpus: Corpus,
+  size: number,
+  queries: Float32Array[],
+  truths: Record<"unfiltered" | "filtered", string[][]>,
+  options: QdrantBenchOptions,
+) {
+  const { log } = options;
+  const qdrant = target.store;
+  const mv = `bench-${corpus.dim}d-${size}`;
+  const entry: Record<string, unknown> = {};
+  // Qdrant: built once for the run, or reused (--keep) when an earlier run left one of this size.
+  const reused = options.keep && (await qdrant.count(mv).catch(() => 0)) === size;
+  const physicalOf = async () => {
+    const aliases = (await (await fetch(`${qdrant.url}/aliases`)).json()) as {
+      result: { aliases: { alias_name: string; collection_name: string }[] };
+    };
+    return aliases.result.aliases.find((a) => a.alias_name.endsWith(`_${mv}`))?.collection_name as string;
+  };
+  const optimizers = (config: Record<string, unknown>) =>
+    fetch(`${qdrant.url}/collections/${physical}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ optimizers_config: config }),
+    });
+  let physical = "";
+  if (!reused) {
+    await qdrant.dropCollection(mv);
+    await qdrant.ensureCollection(mv, corpus.dim);
+    physical = await physicalOf();
+    // Segments are indexed one by one as they pass the threshold; merges of indexed segments are
+    // capped (KB of vectors), as Qdrant 1.14.1's merge-and-reindex stalled here on 2 cores.
+    await optimizers({
+      max_segment_size: 24_000,
+      ...(options.indexingThresholdKb !== undefined ? { indexing_threshold: options.indexingThresholdKb } : {}),
+    });
+    const t0 = performance.now();
+    let generating = 0;
+    const BATCH = 2048;
+    const inFlight = new Set<Promise<void>>();
+    for (let from = 0; from < size; from += BATCH) {
+      const g0 = performance.now();
+      const batch = corpus.batch(from, Math.min(BATCH, size - from));
+      generating += performance.now() - g0;
+      const p = qdrant.upsert(mv, batch).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= 4) await Promise.race(inFlight);
+      if (from % 100_000 < BATCH && from)
+        log(`qdrant (${target.label}): upserted ${from.toLocaleString("en")}/${size.toLocaleString("en")}`);
+    }
+    await Promise.all(inFlight);
+    const seconds = (performance.now() - t0 - generating) / 1000;
+    entry.qdrantUpsert = {
+      seconds: r2(seconds),
+      pointsPerSecond: Math.round(size / seconds),
+      note: "QdrantVectorStore.upsert (256-point requests, wait=true), 4 batches of 2048 in flight, generation excluded",
+    };
+  } else {
+    entry.qdrantUpsert = { reused: true };
+    physical = await physicalOf();
+  }
+  entry.qdrantIndexing = await waitIndexed(qdrant.url, physical, size, options.maxIndexWaitSeconds ?? 600, log);
+  entry.qdrantSearchesExactly = await qdrant.searchesExactly(mv);
+  for (const label of ["unfiltered", "filtered"] as const) {
+    const filter = label === "filtered" ? FILTER : undefined;
+    log(`qdrant bench: ${size.toLocaleString("en")} vectors, ${label}: qdrant (${target.label})`);
+    entry[label] = await measure(queries, truths[label], async (q) =>
+      (await qdrant.search(mv, q, { kind: "IMAGE", k: 10, filter })).map((h) => h.payload.targetId),
+    );
+  }
+  // Resident memory of every Qdrant process, with the collection loaded and just searched.
+  entry.rssMiB = await Promise.all(pids.map((p) => rssMiB(p)));
+  if (!options.keep) await qdrant.dropCollection(mv);
+  return entry;
+}
+
+/**
+ * The same workload, point for point and query for query, against each target in turn (one size at a
+ * time, each target's collection dropped before the next is built), beside the embedded store whose
+ * exact search is the ground truth for every target's recall.
+ */
+export async function benchQdrantTargets(targets: QdrantBenchTarget[], options: QdrantBenchOptions) {
   const { dim, log } = options;
   const corpus = new Corpus(dim);
-  const pid = options.qdrantPid ?? (await pidListeningOn(Number(new URL(qdrant.url).port || 6333)));
+  const pidsOf = await Promise.all(targets.map(async (t) => t.pids ?? [await pidListeningOn(Number(new URL(t.store.url).port || 6333))]));
   const out: Record<string, unknown> = {
     setup: {
       dim,
@@ -189,7 +281,7 @@ export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, optio
       filter: FILTER,
       qdrantSearch: "HNSW (collections above MEDCAP_QDRANT_EXACT_MAX_POINTS), hnsw_ef 128, m 16, ef_construct 100",
       concurrency8Requests: options.queries * 2,
-      qdrantPid: pid ?? null,
+      targets: targets.map((t, i) => ({ label: t.label, urls: t.store.urls, pids: pidsOf[i] ?? [] })),
     },
   };
   for (const size of options.sizes) {
@@ -200,89 +292,67 @@ export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, optio
     // The embedded store (and the exact ground truth) from the same generated points.
     const embedded = new EmbeddedVectorStore();
     await embedded.ensureCollection(mv, dim);
-    let t0 = performance.now();
+    const t0 = performance.now();
     for (let from = 0; from < size; from += 10_000) await embedded.upsert(mv, corpus.batch(from, Math.min(10_000, size - from)));
     const embeddedLoad = (performance.now() - t0) / 1000;
     entry.embeddedLoad = { seconds: r2(embeddedLoad), pointsPerSecond: Math.round(size / embeddedLoad), note: "generation included" };
 
-    // Qdrant: built once for the run, or reused (--keep) when an earlier run left one of this size.
-    const reused = options.keep && (await qdrant.count(mv).catch(() => 0)) === size;
-    const physicalOf = async () => {
-      const aliases = (await (await fetch(`${qdrant.url}/aliases`)).json()) as {
-        result: { aliases: { alias_name: string; collection_name: string }[] };
-      };
-      return aliases.result.aliases.find((a) => a.alias_name.endsWith(`_${mv}`))?.collection_name as string;
-    };
-    const optimizers = (config: Record<string, unknown>) =>
-      fetch(`${qdrant.url}/collections/${physical}`, {
-        method: "PATCH",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ optimizers_config: config }),
-      });
-    let physical = "";
-    if (!reused) {
-      await qdrant.dropCollection(mv);
-      await qdrant.ensureCollection(mv, dim);
-      physical = await physicalOf();
-      // Segments are indexed one by one as they pass the threshold; merges of indexed segments are
-      // capped (KB of vectors), as Qdrant 1.14.1's merge-and-reindex stalled here on 2 cores.
-      await optimizers({
-        max_segment_size: 24_000,
-        ...(options.indexingThresholdKb !== undefined ? { indexing_threshold: options.indexingThresholdKb } : {}),
-      });
-      t0 = performance.now();
-      let generating = 0;
-      const BATCH = 2048;
-      const inFlight = new Set<Promise<void>>();
-      for (let from = 0; from < size; from += BATCH) {
-        const g0 = performance.now();
-        const batch = corpus.batch(from, Math.min(BATCH, size - from));
-        generating += performance.now() - g0;
-        const p = qdrant.upsert(mv, batch).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-        if (inFlight.size >= 4) await Promise.race(inFlight);
-        if (from % 100_000 < BATCH && from) log(`qdrant: upserted ${from.toLocaleString("en")}/${size.toLocaleString("en")}`);
-      }
-      await Promise.all(inFlight);
-      const seconds = (performance.now() - t0 - generating) / 1000;
-      entry.qdrantUpsert = {
-        seconds: r2(seconds),
-        pointsPerSecond: Math.round(size / seconds),
-        note: "QdrantVectorStore.upsert (256-point requests, wait=true), 4 batches of 2048 in flight, generation excluded",
-      };
-    } else {
-      entry.qdrantUpsert = { reused: true };
-      physical = await physicalOf();
-    }
-    entry.qdrantIndexing = await waitIndexed(qdrant.url, physical, size, options.maxIndexWaitSeconds ?? 600, log);
-    entry.qdrantSearchesExactly = await qdrant.searchesExactly(mv);
-
     const queries = Array.from({ length: options.queries }, (_, q) => corpus.query(q));
-    for (const [label, filter] of [
-      ["unfiltered", undefined],
-      ["filtered", FILTER],
-    ] as const) {
+    const truths = { unfiltered: [] as string[][], filtered: [] as string[][] };
+    const embeddedSide: Record<string, SearchSide> = {};
+    for (const label of ["unfiltered", "filtered"] as const) {
+      const filter = label === "filtered" ? FILTER : undefined;
       log(`qdrant bench: ${size.toLocaleString("en")} vectors, ${label}: exact ground truth`);
-      const truth: string[][] = [];
-      for (const q of queries) truth.push(await exactTopK(embedded, mv, q, 10, filter));
+      for (const q of queries) truths[label].push(await exactTopK(embedded, mv, q, 10, filter));
       log(`qdrant bench: ${size.toLocaleString("en")} vectors, ${label}: embedded`);
-      const e = await measure(queries, truth, async (q) =>
+      embeddedSide[label] = await measure(queries, truths[label], async (q) =>
         (await embedded.search(mv, q, { kind: "IMAGE", k: 10, filter })).map((h) => h.payload.targetId),
       );
-      log(`qdrant bench: ${size.toLocaleString("en")} vectors, ${label}: qdrant`);
-      const qd = await measure(queries, truth, async (q) =>
-        (await qdrant.search(mv, q, { kind: "IMAGE", k: 10, filter })).map((h) => h.payload.targetId),
-      );
-      entry[label] = { embedded: e, qdrant: qd };
     }
-    entry.memoryMiB = {
-      qdrantProcessRss: await rssMiB(pid),
-      embeddedVectorsHeld: r2((size * dim * 4) / 2 ** 20),
-      thisProcessRss: r2(process.memoryUsage().rss / 2 ** 20),
-    };
+    entry.embedded = embeddedSide;
+    entry.targets = {} as Record<string, unknown>;
+    for (const [i, target] of targets.entries())
+      (entry.targets as Record<string, unknown>)[target.label] = await measureTarget(
+        target,
+        pidsOf[i] ?? [],
+        corpus,
+        size,
+        queries,
+        truths,
+        options,
+      );
+    entry.memoryMiB = { embeddedVectorsHeld: r2((size * dim * 4) / 2 ** 20), thisProcessRss: r2(process.memoryUsage().rss / 2 ** 20) };
     await embedded.close();
-    if (!options.keep) await qdrant.dropCollection(mv);
     out[String(size)] = entry;
   }
   return out;
+}
+
+/** One Qdrant beside the embedded store (`medcap bench --qdrant-only`), in the report's original shape. */
+export async function benchQdrantBesideEmbedded(qdrant: QdrantVectorStore, options: QdrantBenchOptions) {
+  const out = await benchQdrantTargets(
+    [{ label: "qdrant", store: qdrant, ...(options.qdrantPid ? { pids: [options.qdrantPid] } : {}) }],
+    options,
+  );
+  const setup = out.setup as { targets: { pids: (number | undefined)[] }[] };
+  const shaped: Record<string, unknown> = { setup: { ...setup, targets: undefined, qdrantPid: setup.targets[0]?.pids[0] ?? null } };
+  for (const size of options.sizes) {
+    const e = out[String(size)] as {
+      embeddedLoad: unknown;
+      embedded: Record<string, SearchSide>;
+      targets: Record<string, Record<string, unknown>>;
+      memoryMiB: Record<string, unknown>;
+    };
+    const q = e.targets.qdrant ?? {};
+    shaped[String(size)] = {
+      embeddedLoad: e.embeddedLoad,
+      qdrantUpsert: q.qdrantUpsert,
+      qdrantIndexing: q.qdrantIndexing,
+      qdrantSearchesExactly: q.qdrantSearchesExactly,
+      unfiltered: { embedded: e.embedded.unfiltered, qdrant: q.unfiltered },
+      filtered: { embedded: e.embedded.filtered, qdrant: q.filtered },
+      memoryMiB: { qdrantProcessRss: (q.rssMiB as (number | null)[] | undefined)?.[0] ?? null, ...e.memoryMiB },
+    };
+  }
+  return shaped;
 }

@@ -12,7 +12,9 @@ describe("Qdrant settings", () => {
       urls: ["http://localhost:6333"],
       layout: { shards: 1, replicationFactor: 1, writeConsistency: 1 },
       readConsistency: 1,
+      failbackMs: 10_000,
     });
+    expect(qdrant({ QDRANT_URL: "http://q1:6333,http://q2:6333", MEDCAP_QDRANT_FAILBACK_MS: "0" }).failbackMs).toBe(0);
   });
 
   it("several peers: every peer in order, a shard per peer (at most 3) with two copies", () => {

@@ -72,6 +72,8 @@ const schema = z.object({
   MEDCAP_QDRANT_SHARDS: z.coerce.number().int().min(1).max(1000).optional(),
   MEDCAP_QDRANT_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(100).optional(),
   MEDCAP_QDRANT_WRITE_CONSISTENCY: z.coerce.number().int().min(1).max(100).optional(),
+  // With several peers: how often (ms) a replica that moved off the first peer checks whether it is back (0: never).
+  MEDCAP_QDRANT_FAILBACK_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   MEDCAP_QDRANT_READ_CONSISTENCY: z
     .string()
     .optional()
@@ -145,6 +147,8 @@ export interface Config {
     exactMaxPoints: number;
     layout: QdrantLayout;
     readConsistency: QdrantReadConsistency;
+    /** How often a store that moved off the first peer probes it to move back (0: never). */
+    failbackMs: number;
   };
   http: {
     port: number;
@@ -261,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       urls: e.QDRANT_URL ?? [],
       apiKey: e.QDRANT_API_KEY,
       exactMaxPoints: e.MEDCAP_QDRANT_EXACT_MAX_POINTS,
+      failbackMs: e.MEDCAP_QDRANT_FAILBACK_MS,
       layout: qdrantLayout(e.QDRANT_URL?.length ?? 1, {
         shards: e.MEDCAP_QDRANT_SHARDS,
         replicationFactor: e.MEDCAP_QDRANT_REPLICATION_FACTOR,

@@ -31,6 +31,7 @@ export function createVectorStore(ctx: AppContext): VectorStore {
       exactMaxPoints: qdrant.exactMaxPoints,
       layout: qdrant.layout,
       readConsistency: qdrant.readConsistency,
+      failbackMs: qdrant.failbackMs,
     });
   return new EmbeddedVectorStore();
 }

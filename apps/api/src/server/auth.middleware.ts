@@ -23,7 +23,13 @@ export function authenticate(keys: ApiKeyService, limiter: RateLimiter) {
     const bucket = l.principal ? `key:${l.principal.keyId}` : `ip:${req.ip ?? "unknown"}`;
     if (!limiter.take(bucket)) {
       res.setHeader("Retry-After", String(limiter.retryAfterSeconds(bucket)));
-      return sendError(res, 429, "OVERLOADED", "rate limit exceeded; retry later");
+      // Said plainly: the budget is this process's, so N replicas behind a proxy allow N times it.
+      return sendError(
+        res,
+        429,
+        "OVERLOADED",
+        `rate limit exceeded: ${limiter.perMinute} requests a minute per API key (or per address without one), counted by this server process alone (each API replica keeps its own count); retry later`,
+      );
     }
     next();
   };

@@ -67,6 +67,12 @@ export interface QdrantStoreOptions {
   readConsistency?: QdrantReadConsistency;
   /** Retries (with backoff) of a search after every peer failed once (default 2). */
   searchRetries?: number;
+  /**
+   * Failback: while calls go to another peer than the first in `urls`, the first is probed (its
+   * /readyz, in the background, at most this often) and calls move back to it once it is ready.
+   * Default 10 s; 0 never moves back.
+   */
+  failbackMs?: number;
 }
 
 /** One replica of one shard as the cluster reports it, with whether its peer answers. */
@@ -94,6 +100,8 @@ export interface QdrantClusterHealth {
 }
 
 export const QDRANT_EXACT_MAX_POINTS = 20_000;
+/** How old an unaliased collection of ours must be before a rebuild drops it as an orphan (a day). */
+export const ORPHAN_AGE_MS = 24 * 3600_000;
 
 /** Qdrant ids must be unsigned integers or UUIDs: derive a stable UUID from the point key. */
 export function pointUuid(kind: EmbeddingKind, targetId: string): string {
@@ -178,6 +186,11 @@ export class QdrantVectorStore implements VectorStore {
   private readonly peers: Peer[];
   /** Index of the peer that answered last: calls start there, so a lost peer costs one failed connect. */
   private current = 0;
+  private readonly failbackMs: number;
+  private readonly apiKey: string | undefined;
+  /** When the first peer may next be probed for failback, and whether a probe is in flight. */
+  private failbackAt = 0;
+  private probing = false;
   private readonly layout: QdrantLayout;
   private readonly readConsistency: QdrantReadConsistency;
   private readonly searchRetries: number;
@@ -197,6 +210,8 @@ export class QdrantVectorStore implements VectorStore {
     this.prefix = options.prefix ?? "medcap";
     this.exactMaxPoints = options.exactMaxPoints ?? QDRANT_EXACT_MAX_POINTS;
     this.hnswEf = options.hnswEf ?? 128;
+    this.failbackMs = options.failbackMs ?? 10_000;
+    this.apiKey = options.apiKey;
     // The client's own compatibility check is a fire-and-forget console.warn at construction
     // (and a second warning whenever Qdrant is down at that moment); serverVersion() below runs
     // the same check on demand and reports it through our logger and `medcap info` instead.
@@ -230,7 +245,11 @@ export class QdrantVectorStore implements VectorStore {
       for (let attempt = 1; ; attempt++) {
         try {
           const out = await fn(peer.client);
-          this.current = i;
+          if (i !== this.current) {
+            this.current = i;
+            this.failbackAt = Date.now() + this.failbackMs;
+          }
+          if (i !== 0) this.maybeFailBack();
           return out;
         } catch (err) {
           last = err;
@@ -242,6 +261,30 @@ export class QdrantVectorStore implements VectorStore {
       if (!isUnavailable(last)) throw last;
     }
     throw last;
+  }
+
+  /**
+   * Off the request path: when calls go to a later peer and the failback interval has passed, asks the
+   * first peer's /readyz (2 s timeout) and, when it is ready, sends the next calls to it again. A
+   * peer that is back but still catching up is not ready in Qdrant's sense, so calls wait for that.
+   */
+  private maybeFailBack(): void {
+    if (this.failbackMs <= 0 || this.probing || Date.now() < this.failbackAt) return;
+    const first = this.peers[0] as Peer;
+    this.probing = true;
+    this.failbackAt = Date.now() + this.failbackMs;
+    void fetch(`${first.url.replace(/\/+$/, "")}/readyz`, {
+      signal: AbortSignal.timeout(2_000),
+      ...(this.apiKey ? { headers: { "api-key": this.apiKey } } : {}),
+    })
+      .then(async (res) => {
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) this.current = 0;
+      })
+      .catch(() => {}) // still gone: try again after the interval
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   private async call<T>(what: string, fn: (client: QdrantClient) => Promise<T>): Promise<T> {
@@ -459,6 +502,33 @@ export class QdrantVectorStore implements VectorStore {
     );
     this.sizes.delete(alias);
     if (old) await this.onAnyPeer((c) => c.deleteCollection(old)).catch(() => {});
+    await this.dropOrphans().catch(() => {});
+  }
+
+  /**
+   * Collections of this prefix that no alias points to and that were created (per their name) more
+   * than `ORPHAN_AGE_MS` ago: left by a rebuild whose process died mid-way (a replica killed while
+   * it ran a REINDEX job), and never read again. The age keeps a rebuild another replica is still
+   * filling (unaliased until it swaps) out of reach. Returns the names dropped.
+   */
+  async dropOrphans(now = Date.now()): Promise<string[]> {
+    const [{ collections }, { aliases }] = await Promise.all([
+      this.call("list collections", (c) => c.getCollections()),
+      this.call("list aliases", (c) => c.getAliases()),
+    ]);
+    const aliased = new Set(aliases.map((a) => a.collection_name));
+    const escaped = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const pattern = new RegExp(`^${escaped}_([0-9a-z]+)_[0-9a-z]+$`);
+    const dropped: string[] = [];
+    for (const { name } of collections) {
+      const m = pattern.exec(name);
+      if (!m || aliased.has(name)) continue;
+      const created = Number.parseInt(m[1] as string, 36);
+      if (!(now - created > ORPHAN_AGE_MS)) continue;
+      await this.call("drop orphan collection", (c) => c.deleteCollection(name));
+      dropped.push(name);
+    }
+    return dropped;
   }
 
   async ready(): Promise<boolean> {

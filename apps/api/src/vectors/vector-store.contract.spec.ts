@@ -179,4 +179,31 @@ describe.skipIf(!qdrantUrl)(qdrantTitle("Qdrant store: server, version and failu
     expect(await small.searchesExactly(mv)).toBe(false);
     await small.dropCollection(mv);
   });
+
+  it("drops on rebuild what a dead rebuild left behind (unaliased, over a day old), never a recent or aliased collection", async () => {
+    // A replica killed mid-REINDEX leaves its half-filled collection, which no alias will ever name.
+    const own = `${prefix}_o`;
+    const store = new QdrantVectorStore(qdrantUrl, { prefix: own });
+    const { QdrantClient } = await import("@qdrant/js-client-rest");
+    const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
+    const names = async () => (await client.getCollections()).collections.map((c) => c.name);
+    await store.ensureCollection("mv-o", dim);
+    const orphan = `${own}_${(Date.now() - 2 * 24 * 3600_000).toString(36)}_aaaaaa`;
+    const recent = `${own}_${(Date.now() - 3600_000).toString(36)}_bbbbbb`; // perhaps another replica's rebuild in progress
+    const foreign = `${own}_x_${(Date.now() - 2 * 24 * 3600_000).toString(36)}_cccccc`; // not a name this store makes
+    for (const name of [orphan, recent, foreign]) await client.createCollection(name, { vectors: { size: dim, distance: "Cosine" } });
+    await store.rebuild(
+      "mv-o",
+      dim,
+      (async function* () {
+        yield [point(1), point(2)];
+      })(),
+    );
+    const after = await names();
+    expect(after).not.toContain(orphan);
+    expect(after).toEqual(expect.arrayContaining([recent, foreign]));
+    expect(await store.count("mv-o")).toBe(2);
+    for (const name of [recent, foreign]) await client.deleteCollection(name);
+    await store.dropCollection("mv-o");
+  });
 });
