@@ -81,3 +81,16 @@ def test_float_blocks_stay_float32(tiny, tmp_path):
     stem = [n for n in m.graph.node if n.op_type == "Conv" and Q.block_of(n.name) == "stem"]
     assert stem and not any(n.input[1] in dq for n in stem)
     assert info["floatBlocks"] == ["stem"]
+
+
+def test_quantisers_import_neither_export_nor_text_graph():
+    """issue #27 item 7: export → quantize and text_graph → quantize, never back (no import cycle)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, medcap_toolkit.quantize.weights, medcap_toolkit.quantize.text_q8, medcap_toolkit.quantize.image; "
+            "print(sorted(m for m in ('medcap_toolkit.export', 'medcap_toolkit.text_graph') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
