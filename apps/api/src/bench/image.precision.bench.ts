@@ -22,7 +22,7 @@ const median = (xs: number[]) => {
 
 /**
  * Rounds alternate which graph runs first, so load from other processes hits both alike; each figure is
- * the median over rounds. Indexing: decode + preprocess + ONNX for `indexBatch` images per call (the index
+ * the median over rounds. Indexing: decode + preprocess + ONNX for `indexImages` images per call (the index
  * command's encode path), images/s. Cosine: int8 against float32 embeddings of every sample image.
  */
 export async function benchImagePrecision(
@@ -31,7 +31,7 @@ export async function benchImagePrecision(
   files: { float32: string; int8: string },
   log: (m: string) => void,
   rounds = { batch1: 60, batch8: 20, index: 6 },
-  indexBatch = 8,
+  indexImages = 32,
 ) {
   if (images.length === 0) throw new Error("no images to encode");
   const graphs: Record<"float32" | "int8", Graph> = {
@@ -57,9 +57,9 @@ export async function benchImagePrecision(
     const one = await interleaved(rounds.batch1, 4, (g, i) => g.encodePreprocessed([tensors[i % tensors.length] as Float32Array]));
     log("image graphs float32 vs int8: batch 8 (ONNX only), interleaved");
     const eight = await interleaved(rounds.batch8, 2, (g, i) => g.encodePreprocessed(cycle(tensors, i * 8, 8)));
-    log(`image graphs float32 vs int8: indexing path (decode + preprocess + ONNX, ${indexBatch} per call), interleaved`);
-    const index = await interleaved(rounds.index, 1, (g, i) => g.encode(cycle(images, i * 4 * indexBatch, 4 * indexBatch)));
-    const perSecond = (ms: number[]) => (4 * indexBatch) / (median(ms) / 1000);
+    log(`image graphs float32 vs int8: indexing path (decode + preprocess + ONNX, ${indexImages} images per call), interleaved`);
+    const index = await interleaved(rounds.index, 1, (g, i) => g.encode(cycle(images, i * indexImages, indexImages)));
+    const perSecond = (ms: number[]) => indexImages / (median(ms) / 1000);
     log("image graphs float32 vs int8: cosine on the sample images");
     let min = 1;
     let sum = 0;
