@@ -1,4 +1,4 @@
-"""python -m medcap_toolkit {train,export,eval,cv,final,quantize-text,text-fp32}"""
+"""python -m medcap_toolkit {train,export,eval,cv,final,quantize-text,quantize-image,text-fp32,...}"""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--out", required=True)
     e.add_argument("--quantize", default="nbits8", choices=["nbits8", "int8-per-token", "int8-weights", "int8-dynamic", "none"],
-                   help="text encoder graph (nbits8: MatMulNBits 8-bit, see text_graph.py; int8-per-token: the form v2 serves, for a frozen all-MiniLM-L6-v2 tower only, calibrated on MedPix train captions, see text_q8.py)")
+                   help="text encoder graph (nbits8: MatMulNBits 8-bit, see quantize/weights.py; int8-per-token: the form v2 serves, for a frozen all-MiniLM-L6-v2 tower only, calibrated on MedPix train captions, see quantize/text_q8.py)")
     e.add_argument("--metrics", help="metrics.json from `eval` to embed in the manifest and card")
     e.add_argument("--ablation", help="ablation.json to render in the model card")
     e.add_argument("--medpix")
@@ -57,6 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--smooth", default="qkvi", help="int8-per-token: kinds whose inputs get SmoothQuant factors")
     q.add_argument("--medpix", help="int8-per-token: MedPix folder for the calibration captions")
     q.add_argument("--outliers", type=int, default=0, help="int8-per-token: FFN-output input channels kept float32")
+    qi = sub.add_parser("quantize-image", help="a model folder's float32 image graph → static int8 (QDQ: per-channel int8 "
+                                               "weights, uint8 activations calibrated on MedPix train images with the "
+                                               "service's preprocessing; projection and heads float32); --check: cosine "
+                                               "to the float32 graph on every dev image")
+    qi.add_argument("--model-dir", required=True, help="model folder (its float32 image graph is quantised)")
+    qi.add_argument("--out", required=True, help="int8 ONNX file to write")
+    qi.add_argument("--calibration-images", type=int, default=256, help="train images (a seeded draw) to calibrate on")
+    qi.add_argument("--seed", type=int, default=29, help="seed of the calibration draw")
+    qi.add_argument("--float-blocks", default="", help="comma-separated trunk blocks kept float32 (stem, trunk_blocks.N, "
+                                                       "tail_blocks_.N, head)")
+    qi.add_argument("--check", action="store_true", help="also report the cosine to the float32 graph on every dev image")
+    qi.add_argument("--medpix")
     it = sub.add_parser("install-text", help="put a quantised text graph into a model folder: parity.json texts, "
                                              "manifest quantization and file hashes follow (image encoder untouched)")
     it.add_argument("--model-dir", required=True)
@@ -122,14 +134,22 @@ def main(argv: list[str] | None = None) -> int:
         export_v2(ckpt, Path(args.cv), Path(args.out), args.name, args.version)
     elif args.cmd == "quantize-text":
         if args.form == "int8-per-token":
-            from .text_q8 import build
+            from .quantize.text_q8 import build
 
             print(json.dumps(build(Path(args.fp32), Path(args.out), args.blocked, args.medpix, args.outliers,
                                    rotate=args.rotate, rotated=args.rotated, smooth=args.smooth)))
         else:
-            from .text_graph import quantize_nbits
+            from .quantize.weights import quantize_nbits
 
             print(json.dumps(quantize_nbits(Path(args.fp32), Path(args.out), args.block_size, args.accuracy_level)))
+    elif args.cmd == "quantize-image":
+        from .quantize.image import check_dev, quantize_image
+
+        blocks = tuple(b for b in args.float_blocks.split(",") if b)
+        info = quantize_image(Path(args.model_dir), Path(args.out), args.calibration_images, args.seed, blocks, args.medpix)
+        if args.check:
+            info["devCheck"] = check_dev(Path(args.model_dir), Path(args.out), args.medpix)
+        print(json.dumps(info, indent=1))
     elif args.cmd == "install-text":
         from .export import install_text_graph, refresh_file_hashes
 

@@ -16,6 +16,7 @@ import torch
 
 from . import preprocess
 from .model import ImageExport, TextExport
+from .quantize.weights import quantize_text
 from .tokenizer import WordPieceTokenizer
 
 OPSET = 17
@@ -90,86 +91,6 @@ def export_onnx(model, out_dir: Path, size: int) -> tuple[Path, Path]:
                                         "embeddings": {0: "batch"}},
                           opset_version=OPSET, do_constant_folding=True)
     return img_path, txt_path
-
-
-def quantize_weights_int8(fp32_path: Path, out_path: Path, min_elements: int = 4096, keep: set[str] = frozenset()) -> dict:
-    """Weight-only int8: each large 2-D initializer feeding MatMul/Gemm/Gather becomes an int8
-    tensor + per-channel float scale + a standard DequantizeLinear node; activations stay float32.
-
-    Unlike onnxruntime's quantize_dynamic (which quantises activations with a scale taken from the
-    whole batch), the result for one text does not depend on what else is in the batch or how much
-    padding it has, so the service's micro-batcher and the parity fixtures agree.
-    """
-    import onnx
-    from onnx import helper, numpy_helper
-
-    model = onnx.load(str(fp32_path))
-    graph = model.graph
-    consumers: dict[str, list] = {}
-    for node in graph.node:
-        for i, name in enumerate(node.input):
-            consumers.setdefault(name, []).append((node, i))
-    new_inits, dq_nodes, stats = [], [], {"tensors": 0, "params": 0}
-    for init in list(graph.initializer):
-        w = numpy_helper.to_array(init)
-        uses = consumers.get(init.name, [])
-        if w.dtype != np.float32 or w.ndim != 2 or w.size < min_elements or not uses or init.name in keep:
-            new_inits.append(init)
-            continue
-        kinds = {(n.op_type, i) for n, i in uses}
-        if kinds <= {("Gather", 0)}:
-            axis = 0  # embedding table: one scale per row (token)
-        elif kinds <= {("MatMul", 1)}:
-            axis = 1  # [in, out]: one scale per output column
-        elif kinds <= {("Attention", 1)}:
-            axis = 1  # fused attention's packed [hidden, 3 * hidden] QKV weight: per output column
-        elif kinds <= {("Gemm", 1)} and all(
-                any(a.name == "transB" and a.i == 1 for a in n.attribute) for n, _ in uses):
-            axis = 0  # [out, in] with transB
-        else:
-            new_inits.append(init)
-            continue
-        amax = np.abs(w).max(axis=1 - axis)
-        scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
-        shape = (-1, 1) if axis == 0 else (1, -1)
-        q = np.clip(np.round(w / scale.reshape(shape)), -127, 127).astype(np.int8)
-        base = init.name
-        new_inits += [numpy_helper.from_array(q, base + "_int8"), numpy_helper.from_array(scale, base + "_scale"),
-                      numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), base + "_zero")]
-        dq_nodes.append(helper.make_node("DequantizeLinear", [base + "_int8", base + "_scale", base + "_zero"], [base],
-                                         name=base + "_dequantize", axis=axis))
-        stats["tensors"] += 1
-        stats["params"] += int(w.size)
-    del graph.initializer[:]
-    graph.initializer.extend(new_inits)
-    nodes = dq_nodes + list(graph.node)
-    del graph.node[:]
-    graph.node.extend(nodes)
-    onnx.checker.check_model(model)
-    onnx.save(model, str(out_path))
-    return stats
-
-
-def quantize_text(fp32_path: Path, out_path: Path, mode: str, medpix_dir=None) -> None:
-    if mode == "int8-per-token":  # calibrated on MedPix train captions; frozen pre-trained tower only
-        from .text_q8 import build
-
-        build(fp32_path, out_path, medpix_dir=medpix_dir)
-    elif mode == "nbits8":
-        from .text_graph import quantize_nbits
-
-        quantize_nbits(fp32_path, out_path)
-    elif mode == "int8-weights":
-        quantize_weights_int8(fp32_path, out_path)
-    elif mode == "int8-dynamic":
-        # smaller/faster, but a text's embedding then depends on its batch: not used by default
-        from onnxruntime.quantization import QuantType, quantize_dynamic  # needs ml_dtypes (not pinned)
-
-        quantize_dynamic(str(fp32_path), str(out_path), weight_type=QuantType.QInt8)
-    elif mode == "fp16":
-        raise NotImplementedError("fp16 export is not wired up; use int8-weights or none")
-    else:
-        shutil.copyfile(fp32_path, out_path)
 
 
 def install_text_graph(model_dir: Path, graph: Path) -> dict:

@@ -1,112 +1,16 @@
-"""Text encoder graphs: fp32 export → `nbits8`, and any committed text graph → its fp32 twin (issue #14 item 1).
+"""Any committed text graph → its fp32 twin (issue #14 item 1), and the text parity refresh.
 
-`nbits8` (served by v2 until stop 22; the served form is now `text_q8`'s int8-per-token): every MatMul
-with a constant [K, N] weight becomes ONNX Runtime's `com.microsoft.MatMulNBits` with 8-bit weights in
-blocks of 32 along K (one float scale per block, symmetric: zero point 128) and `accuracy_level=4`, i.e.
-the kernel quantises each activation row per block to int8 as well and multiplies with VNNI int8 dot
-products. Activation scales are per row and block, so a text's embedding does not depend on its
-batch-mates or their padding (unlike `quantize_dynamic`'s per-tensor activation scale). The embedding
-table (Gather) and the projection (Gemm) keep the weight-only int8 + DequantizeLinear form, which ONNX
-Runtime folds to float32 once at load.
-
-`to_fp32` goes the other way for a committed folder whose fp32 export was not kept: it folds every
-DequantizeLinear (and every int8-per-token block) into a float32 initializer and, when the frozen
-pre-trained tower is installed, puts back its exact float32 weights (matched by shape and value), so
-only a quantised projection keeps its rounding. That graph is the fp32 reference of `medcap bench
---text-reference`.
+`to_fp32` folds every DequantizeLinear (and every int8-per-token block) into a float32 initializer and,
+when the frozen pre-trained tower is installed, puts back its exact float32 weights (matched by shape and
+value), so only a quantised projection keeps its rounding. That graph is the fp32 reference of `medcap
+bench --text-reference`. The quantisers themselves (nbits8, int8-per-token, weight-only) live in
+`quantize/`.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-
-NBITS = 8
-BLOCK_SIZE = 32
-ACCURACY_LEVEL = 4  # int8 activations × int8 weights (VNNI); 0/1 would dequantise to fp32
-
-
-def quantize_nbits(fp32_path: Path, out_path: Path, block_size: int = BLOCK_SIZE,
-                   accuracy_level: int = ACCURACY_LEVEL) -> dict:
-    """fp32 text graph → MatMulNBits (8-bit) for the MatMuls, weight-only int8 for the rest."""
-    import onnx
-    from onnx import helper, numpy_helper
-
-    from .export import quantize_weights_int8
-
-    model = onnx.load(str(fp32_path))
-    graph = model.graph
-    inits = {i.name: i for i in graph.initializer}
-    uses: dict[str, int] = {}
-    for node in graph.node:
-        for name in node.input:
-            uses[name] = uses.get(name, 0) + 1
-    nodes, dropped, stats = [], set(), {"matmuls": 0, "params": 0}
-    for node in graph.node:
-        w_init = inits.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
-        w = numpy_helper.to_array(w_init) if w_init is not None else None
-        if w is None or w.dtype != np.float32 or w.ndim != 2 or w.shape[0] % block_size or uses[w_init.name] != 1:
-            nodes.append(node)
-            continue
-        q, scales = nbits8_blocks(w, block_size)
-        base = w_init.name
-        graph.initializer.extend([numpy_helper.from_array(q, base + "_q8"), numpy_helper.from_array(scales, base + "_scales")])
-        nodes.append(helper.make_node(
-            "MatMulNBits", [node.input[0], base + "_q8", base + "_scales"], list(node.output), name=node.name + "_nbits8",
-            domain="com.microsoft", K=int(w.shape[0]), N=int(w.shape[1]), bits=NBITS, block_size=block_size,
-            accuracy_level=accuracy_level))
-        dropped.add(base)
-        stats["matmuls"] += 1
-        stats["params"] += int(w.size)
-    keep = [i for i in graph.initializer if i.name not in dropped]
-    del graph.initializer[:]
-    graph.initializer.extend(keep)
-    del graph.node[:]
-    graph.node.extend(nodes)
-    if not any(o.domain == "com.microsoft" for o in model.opset_import):
-        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.checker.check_model(model)
-    tmp = Path(str(out_path) + ".nbits.tmp")
-    onnx.save(model, str(tmp))
-    try:
-        stats["weightOnlyInt8"] = quantize_weights_int8(tmp, out_path)  # embedding table + projection
-    finally:
-        tmp.unlink(missing_ok=True)
-    return stats
-
-
-def quantize_dynamic_int8(fp32_path: Path, out_path: Path) -> None:
-    """onnxruntime's quantize_dynamic on every MatMul (per-column int8 weights, u8 activations with one
-    scale per tensor), then weight-only int8 for the embedding table as in the other forms. A comparison
-    point only (results/text_mixed.md, text_q8.md): fast, but cosine 0.98 and batch-dependent."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic  # needs ml_dtypes
-
-    from .export import quantize_weights_int8
-
-    tmp = Path(str(out_path) + ".dyn.tmp.onnx")
-    quantize_dynamic(str(fp32_path), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"])
-    try:
-        quantize_weights_int8(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def nbits8_blocks(w: np.ndarray, block_size: int = BLOCK_SIZE) -> tuple[np.ndarray, np.ndarray]:
-    """[K, N] float32 → (uint8 [N, K/block, block], float32 [N, K/block]): symmetric per block,
-    q = round(w / scale) + 128 with scale = max|w| / 127 (MatMulNBits' default zero point is 128)."""
-    k, n = w.shape
-    blocks = w.T.reshape(n, k // block_size, block_size)
-    amax = np.abs(blocks).max(axis=2)
-    scales = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
-    q = np.clip(np.round(blocks / scales[:, :, None]), -127, 127) + 128
-    return q.astype(np.uint8), scales
-
-
-def dequantize_nbits8(q: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    """Inverse of nbits8_blocks: [K, N] float32 (for checks)."""
-    n, nb, bs = q.shape
-    return ((q.astype(np.float32) - 128) * scales[:, :, None]).reshape(n, nb * bs).T
 
 
 def pretrained_weights() -> dict[str, np.ndarray]:
@@ -138,7 +42,8 @@ def to_fp32(quantised_path: Path, out_path: Path, pretrained: dict[str, np.ndarr
     import onnx
     from onnx import helper, numpy_helper
 
-    from .text_q8 import weight_key
+    from .quantize.text_q8 import weight_key
+    from .quantize.weights import NBITS, dequantize_nbits8
 
     pretrained = pretrained_weights() if pretrained is None else pretrained
     model = onnx.load(str(quantised_path))

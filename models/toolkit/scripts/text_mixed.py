@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from medcap_toolkit import data  # noqa: E402
-from medcap_toolkit.export import quantize_weights_int8  # noqa: E402
+from medcap_toolkit.quantize.text_q8 import kind_of as key_kind, weight_key  # noqa: E402
+from medcap_toolkit.quantize.weights import quantize_weights_int8  # noqa: E402
 from medcap_toolkit.text_bench import compare  # noqa: E402
-from medcap_toolkit.text_q8 import kind_of as key_kind, weight_key  # noqa: E402
 from medcap_toolkit.tokenizer import WordPieceTokenizer  # noqa: E402
 
 def kind_of(name: str) -> str | None:

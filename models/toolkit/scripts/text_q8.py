@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from medcap_toolkit import data, text_graph, text_q8  # noqa: E402
+from medcap_toolkit import data, text_graph  # noqa: E402
+from medcap_toolkit.quantize import text_q8, weights  # noqa: E402
 from medcap_toolkit.text_bench import compare  # noqa: E402
 from medcap_toolkit.tokenizer import WordPieceTokenizer  # noqa: E402
 
@@ -32,10 +33,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     g = {"fp32": out / "fp32.onnx", "int8-dynamic": out / "int8-dynamic.onnx"}
     text_graph.to_fp32(md / "text_encoder.onnx", g["fp32"])
-    text_graph.quantize_dynamic_int8(g["fp32"], g["int8-dynamic"])
+    weights.quantize_dynamic_int8(g["fp32"], g["int8-dynamic"])
     if args.nbits8:
         g["nbits8"] = out / "nbits8.onnx"
-        text_graph.quantize_nbits(g["fp32"], g["nbits8"])
+        weights.quantize_nbits(g["fp32"], g["nbits8"])
     variants = {  # name: build options (the defaults are the served graph)
         "int8-per-token": {},
         "int8-per-token, no rotation (stop 21)": {"rotate": 0, "smooth": "qkvoi"},

@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from medcap_toolkit import data, text_graph  # noqa: E402
-from medcap_toolkit.export import quantize_weights_int8  # noqa: E402
+from medcap_toolkit.quantize import weights  # noqa: E402
+from medcap_toolkit.quantize.weights import quantize_weights_int8  # noqa: E402
 from medcap_toolkit.text_bench import compare  # noqa: E402
 from medcap_toolkit.tokenizer import WordPieceTokenizer  # noqa: E402
 
@@ -37,8 +38,8 @@ def main() -> None:
     v = {name: out / f"{name}.onnx" for name in ("fp32", "int8-weights", "nbits8", "int8-dynamic")}
     text_graph.to_fp32(md / "text_encoder.onnx", v["fp32"])
     quantize_weights_int8(v["fp32"], v["int8-weights"])
-    text_graph.quantize_nbits(v["fp32"], v["nbits8"])
-    text_graph.quantize_dynamic_int8(v["fp32"], v["int8-dynamic"])
+    weights.quantize_nbits(v["fp32"], v["nbits8"])
+    weights.quantize_dynamic_int8(v["fp32"], v["int8-dynamic"])
 
     tok = WordPieceTokenizer.from_vocab_file(md / "vocab.txt", max_length=128)
     texts = sorted({r.caption for r in data.load_split("dev")})

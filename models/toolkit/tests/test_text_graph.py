@@ -9,6 +9,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from medcap_toolkit import text_graph
+from medcap_toolkit.quantize import weights
 from medcap_toolkit.export import sha256_file
 from medcap_toolkit.tokenizer import WordPieceTokenizer
 
@@ -28,9 +29,9 @@ def test_nbits8_blocks_round_trip_within_half_a_step():
     w = np.random.default_rng(0).standard_normal((96, 7)).astype(np.float32)
     w[5, 3] = 0.0
     w[32:64, 2] = 0.0  # an all-zero block must not divide by zero
-    q, scales = text_graph.nbits8_blocks(w, 32)
+    q, scales = weights.nbits8_blocks(w, 32)
     assert q.dtype == np.uint8 and q.shape == (7, 3, 32) and scales.shape == (7, 3)
-    back = text_graph.dequantize_nbits8(q, scales)
+    back = weights.dequantize_nbits8(q, scales)
     step = np.repeat(scales.T, 32, axis=0)  # [K, N]
     assert np.all(np.abs(back - w) <= step / 2 + 1e-7)
     assert np.all(back[32:64, 2] == 0.0)
@@ -48,7 +49,7 @@ def tiny_graph(path: Path, k: int = 64, n: int = 48) -> np.ndarray:
 
 def test_quantize_nbits_is_close_to_fp32_and_batch_independent(tmp_path):
     w = tiny_graph(tmp_path / "fp32.onnx")
-    stats = text_graph.quantize_nbits(tmp_path / "fp32.onnx", tmp_path / "q.onnx")
+    stats = weights.quantize_nbits(tmp_path / "fp32.onnx", tmp_path / "q.onnx")
     assert stats["matmuls"] == 1
     node = onnx.load(str(tmp_path / "q.onnx")).graph.node[0]
     attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
@@ -65,7 +66,7 @@ def test_quantize_nbits_is_close_to_fp32_and_batch_independent(tmp_path):
     text_graph.to_fp32(tmp_path / "q.onnx", tmp_path / "back.onnx", pretrained={})
     back = numpy_helper.to_array(onnx.load(str(tmp_path / "back.onnx")).graph.initializer[0])
     q8 = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(tmp_path / "q.onnx")).graph.initializer}
-    np.testing.assert_array_equal(back, text_graph.dequantize_nbits8(q8["w_q8"], q8["w_scales"]))
+    np.testing.assert_array_equal(back, weights.dequantize_nbits8(q8["w_q8"], q8["w_scales"]))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_committed_v2_text_graph_is_reproduced_from_its_fp32_twin(v2_fp32, tmp_p
     """quantize-text(text-fp32(committed)) gives the committed int8-per-token file byte for byte (GPTQ and
     the calibration on MedPix train captions are deterministic); the fp32 twin has the pre-trained tower's
     exact float32 weights (38 tensors) and the trained projection as committed (kept float32)."""
-    from medcap_toolkit import text_q8
+    from medcap_toolkit.quantize import text_q8
 
     fp32, stats = v2_fp32
     assert stats == {"restoredPretrained": 38, "dequantised": []}

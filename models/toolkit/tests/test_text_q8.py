@@ -11,7 +11,8 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from medcap_toolkit import text_graph, text_q8  # noqa: E402
+from medcap_toolkit import text_graph  # noqa: E402
+from medcap_toolkit.quantize import text_q8  # noqa: E402
 
 K, N = 64, 48
 NAME = "/enc/bert/layer.0/output/dense/MatMul"  # kind f

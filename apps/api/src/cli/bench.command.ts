@@ -18,6 +18,10 @@ import { benchExplanations } from "../bench/explain.bench.js";
 import { benchQdrantBesideEmbedded } from "../bench/qdrant.bench.js";
 import { MedcapError } from "../core/errors.js";
 import os from "node:os";
+import { readdir, readFile } from "node:fs/promises";
+import { benchImagePrecision } from "../bench/image.precision.bench.js";
+import { loadModelFolder } from "../encoders/model.manifest.js";
+import { createLogger } from "../core/logger.js";
 
 function table(result: Record<string, unknown>): string {
   const lines: string[] = [];
@@ -48,6 +52,17 @@ interface BenchCliOptions {
   qdrantIndexingThreshold?: string;
   keepQdrant?: boolean;
   qdrantPid?: string;
+  imageInt8?: string;
+  imageFloat32?: string;
+  imagePrecisionOnly?: boolean;
+  images?: string;
+  imageSamples: string;
+}
+
+/** Up to `n` image files of a folder (sorted by name), for the image-graph comparison without a catalogue. */
+async function imagesFromDir(dir: string, n: number): Promise<Uint8Array[]> {
+  const names = (await readdir(dir)).filter((f) => /\.(png|jpe?g|dcm)$/i.test(f)).sort();
+  return Promise.all(names.slice(0, n).map((f) => readFile(path.join(dir, f))));
 }
 
 export function registerBenchCommand(program: Command) {
@@ -78,6 +93,14 @@ export function registerBenchCommand(program: Command) {
     )
     .option("--keep-qdrant", "leave the bench collections in Qdrant and reuse them on the next run")
     .option("--qdrant-pid <pid>", "the Qdrant server's pid, for its memory (found from the URL's port when it runs here)")
+    .option(
+      "--image-int8 <file>",
+      "a static int8 image graph of the served model, timed beside its float32 graph (batch 1, batch 8, indexing path; interleaved)",
+    )
+    .option("--image-float32 <file>", "with --image-int8: the float32 graph (default: the model folder's image graph)")
+    .option("--image-precision-only", "with --image-int8 and --images: only that comparison (no database, catalogue or server)")
+    .option("--images <dir>", "with --image-precision-only: a folder of images to encode (e.g. a dataset's images/)")
+    .option("--image-samples <n>", "with --image-int8: images to sample", "64")
     .action(async (opts: BenchCliOptions) => {
       // Rate limiting would measure the limiter, not the service.
       const config = loadConfig({ ...process.env, MEDCAP_RATE_LIMIT_PER_MIN: "0" });
@@ -92,6 +115,35 @@ export function registerBenchCommand(program: Command) {
           })
         : undefined;
       if (opts.qdrantOnly && !qdrant) throw new MedcapError("BAD_USER_INPUT", "--qdrant-only needs QDRANT_URL");
+      const imageFiles = async () => {
+        const folder = await loadModelFolder(config.modelDir);
+        return {
+          float32: path.resolve(opts.imageFloat32 ?? folder.imageModelPath),
+          int8: path.resolve(opts.imageInt8 as string),
+        };
+      };
+      if (opts.imagePrecisionOnly) {
+        if (!opts.imageInt8 || !opts.images)
+          throw new MedcapError("BAD_USER_INPUT", "--image-precision-only needs --image-int8 and --images");
+        const encoder = await EncoderService.load(config.modelDir, config, createLogger(config.logLevel));
+        try {
+          const images = await imagesFromDir(path.resolve(opts.images), Number(opts.imageSamples));
+          const result = {
+            machine: {
+              cpu: os.cpus()[0]?.model ?? "unknown",
+              cores: os.cpus().length,
+              node: process.version,
+              onnxThreads: config.onnxThreads,
+            },
+            model: `${encoder.info().name} ${encoder.info().version}`,
+            imagePrecision: await benchImagePrecision(encoder, images, await imageFiles(), log),
+          };
+          process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
+        } finally {
+          await encoder.close();
+        }
+        return;
+      }
       const qdrantSide = () =>
         qdrant
           ? benchQdrantBesideEmbedded(qdrant, {
@@ -250,6 +302,20 @@ export function registerBenchCommand(program: Command) {
           }
         }
         if (qdrant) result.qdrantBesideEmbedded = await qdrantSide();
+        if (opts.imageInt8) {
+          const images = await ctx.db.prisma.image.findMany({
+            select: { storedPath: true },
+            orderBy: { externalId: "asc" },
+            take: Number(opts.imageSamples),
+          });
+          const encoder = await EncoderService.load(config.modelDir, config, ctx.logger);
+          try {
+            const bytes = await Promise.all(images.map((r) => ctx.images.read(r.storedPath)));
+            result.imagePrecision = await benchImagePrecision(encoder, bytes, await imageFiles(), log);
+          } finally {
+            await encoder.close();
+          }
+        }
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : table(result));
       } finally {
         await baseline?.close();

@@ -133,6 +133,29 @@ describe("EncoderService (tiny fixture model)", () => {
     expect(bulk).toHaveLength(19);
     expect(cosine(bulk[18]!, await service.encodeText(texts[18]!))).toBeGreaterThan(0.99999);
   });
+
+  it("runs another image graph of the model (the bench's float32/int8 pair) with the model's preprocessing", async () => {
+    const parity = JSON.parse(await readFile(path.join(tinyDir, "parity.json"), "utf8")) as Parity;
+    const bytes = await Promise.all(parity.images.map((i) => readFile(path.join(tinyDir, i.file))));
+    const served = await service.encodeImagesBatch(bytes);
+    for (const precision of ["float32", "int8"] as const) {
+      // a float32 graph under the int8 session settings (QDQ fusion on) computes the same thing
+      const other = await service.imageGraph(path.join(tinyDir, "image_encoder.onnx"), precision);
+      try {
+        const [viaBytes, viaTensors] = [
+          await other.encode(bytes),
+          await other.encodePreprocessed(await Promise.all(bytes.map((b) => service.preprocessImage(b)))),
+        ];
+        for (const [i, v] of served.entries()) {
+          expect(cosine(v, viaBytes[i]!)).toBeGreaterThan(0.99999);
+          expect(cosine(v, viaTensors[i]!)).toBeGreaterThan(0.99999);
+        }
+      } finally {
+        await other.close();
+      }
+    }
+    await expect(service.imageGraph(path.join(tinyDir, "text_encoder.onnx"), "float32")).rejects.toMatchObject({ code: "MODEL_MISMATCH" });
+  });
 });
 
 describe("EncoderService overload and start-up checks", () => {

@@ -12,7 +12,7 @@ import type { DicomInfo } from "./dicom.decode.js";
 import { decodeImage, type ImageFormat, type ImagePreprocessSpec, ImagePreprocessor, luminanceToTensor } from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
-import { embeddingRows, type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
+import { DEFAULT_SESSION_CONFIG, embeddingRows, type OnnxSession, OnnxSessionFactory, STATIC_INT8_SESSION_CONFIG } from "./onnx.session.js";
 import { gpuProviderHooks } from "../gpu/gpu.runtime.js";
 import { timed } from "../core/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
@@ -428,7 +428,7 @@ export class EncoderService {
   }
 
   /** One ONNX run: embeddings, and the attribute probabilities in the same run when the graph has heads. */
-  private async runImagesFull(tensors: Float32Array[]): Promise<ImageRun[]> {
+  private async runImagesFull(tensors: Float32Array[], session: OnnxSession = this.imageSession): Promise<ImageRun[]> {
     if (tensors.length === 0) return [];
     const { image } = this.model.manifest;
     const plane = 3 * image.size * image.size;
@@ -437,10 +437,38 @@ export class EncoderService {
     const feeds = { [image.input]: new ort.Tensor("float32", input, [tensors.length, 3, image.size, image.size]) };
     const spec = image.attributes;
     const outputs = spec ? [image.output, spec.output] : [image.output];
-    const [emb, att] = await this.imageSession.runOutputs(feeds, outputs);
+    const [emb, att] = await session.runOutputs(feeds, outputs);
     const embeddings = embeddingRows(emb as ort.Tensor, tensors.length, this.dim, image.file);
     const attributes = spec && att ? embeddingRows(att, tensors.length, spec.width, `${image.file} (${spec.output})`) : null;
     return embeddings.map((embedding, i) => ({ embedding, attributes: attributes?.[i] ?? null }));
+  }
+
+  /**
+   * Another image graph with this model's preprocessing and input/output names, run with the same session
+   * options, plus ORT's QDQ fusion for a static int8 graph (benchmarks: the int8 graph beside the float32
+   * one, issue #29). `encode` is the indexing path: decode + preprocess + one ONNX run per call.
+   */
+  async imageGraph(
+    file: string,
+    precision: "float32" | "int8",
+  ): Promise<{
+    encodePreprocessed(tensors: Float32Array[]): Promise<Float32Array[]>;
+    encode(images: readonly Uint8Array[]): Promise<Float32Array[]>;
+    close(): Promise<void>;
+  }> {
+    const config = precision === "int8" ? STATIC_INT8_SESSION_CONFIG : DEFAULT_SESSION_CONFIG;
+    const session = await this.factory.create(file, file, this.config.onnxThreads, config);
+    const { image } = this.model.manifest;
+    if (!session.inputNames.includes(image.input) || !session.outputNames.includes(image.output)) {
+      await session.release();
+      throw new MedcapError("MODEL_MISMATCH", `${file} lacks the input ${image.input} or the output ${image.output}`);
+    }
+    const run = async (tensors: Float32Array[]) => (await this.runImagesFull(tensors, session)).map((r) => r.embedding);
+    return {
+      encodePreprocessed: run,
+      encode: async (images) => run(await Promise.all(images.map((b) => this.preprocessor.preprocess(b)))),
+      close: () => session.release(),
+    };
   }
 
   /**

