@@ -19,10 +19,10 @@ import { registerJobHandler } from "../jobs/job.handlers.js";
 import type { BootstrapState } from "../server/bootstrap.state.js";
 import type { RetrievalFactory, ServableRetrieval } from "./servable.retrieval.js";
 import { captioningFromJson } from "../search/caption.strategy.js";
-import { modelReadiness } from "../search/model.readiness.js";
-import type { Retrieval } from "../search/retrieval.context.js";
+import { modelReadiness } from "../lifecycle/model.readiness.js";
+import type { Retrieval } from "./retrieval.composition.js";
 import { vectorStoreReadiness } from "../search/store.readiness.js";
-import { onVersion, openServedModel } from "./served.retrieval.js";
+import { onVersion, openServedModel } from "./served.model.composition.js";
 
 /**
  * Where a first start looks for MedPix 2.0 locally: MEDPIX_DIR only. The development default (the

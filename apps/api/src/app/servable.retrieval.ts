@@ -6,7 +6,7 @@ import type { ModelSwitcher } from "../curation/model-version.service.js";
 import type { RetrievalPort } from "../search/search.types.js";
 import type { BootstrapState } from "../server/bootstrap.state.js";
 import type { ReadinessCheck } from "../server/health.routes.js";
-import type { ServerMetrics } from "../server/server.metrics.js";
+import type { ServerMetrics } from "../telemetry/server.metrics.js";
 
 /** The retrieval core as the server runs it: the port, its shutdown, and what /readyz should check. */
 export interface ServableRetrieval extends RetrievalPort {

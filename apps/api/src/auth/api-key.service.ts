@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { ApiKeyModel, PrismaClient, Role } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
-import { writeAudit } from "../curation/audit.writer.js";
+import { writeAudit } from "../core/audit.writer.js";
 import type { Principal } from "./role.policy.js";
 
 const SECRET_PREFIX = "mcp_";

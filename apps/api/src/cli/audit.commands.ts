@@ -7,8 +7,8 @@ import { isReasonCode } from "../audit/suspicion.reason.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
-import { activeModelFolder } from "../search/model.catalog.js";
-import { openRetrieval } from "../search/retrieval.context.js";
+import { activeModelFolder } from "../lifecycle/model.catalog.js";
+import { openRetrieval } from "../app/retrieval.composition.js";
 import { progressBar } from "./progress.js";
 
 const SPLITS: Record<string, Split> = { train: "TRAIN", dev: "DEV", test: "TEST" };

@@ -7,11 +7,11 @@ import { MedcapError } from "../core/errors.js";
 import { PROTOCOLS, type Protocol } from "../eval/eval.protocols.js";
 import { readAnatomyAgreement } from "../eval/anatomy.agreement.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
-import { runScoreCommand } from "../eval/score.command.js";
+import { runScoreCommand } from "./score.command.js";
 import { ImportService } from "../ingest/import.service.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
-import { activeModelFolder } from "../search/model.catalog.js";
-import { openRetrieval } from "../search/retrieval.context.js";
+import { activeModelFolder } from "../lifecycle/model.catalog.js";
+import { openRetrieval } from "../app/retrieval.composition.js";
 import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
 

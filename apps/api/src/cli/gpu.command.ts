@@ -5,7 +5,7 @@ import { loadConfig } from "../config/config.js";
 import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { GpuInstaller, type GpuInstallReport } from "../gpu/gpu.install.js";
-import { checkParity } from "../gpu/gpu.parity.js";
+import { checkParity } from "../encoders/gpu.parity.js";
 import { defaultWheelCache } from "../gpu/gpu.paths.js";
 import { describeMissing } from "../gpu/gpu.runtime.js";
 

@@ -9,7 +9,7 @@ import { createLogger } from "../core/logger.js";
 import { acquireServeLock } from "../core/serve.lock.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
 import { createServer, graphqlAddress, type MedcapServer } from "../server/server.factory.js";
-import { createServerMetrics } from "../server/server.metrics.js";
+import { createServerMetrics } from "../telemetry/server.metrics.js";
 import { startingHandler } from "../server/starting.handler.js";
 
 export interface ServeHooks {

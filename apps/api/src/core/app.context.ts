@@ -2,7 +2,7 @@
 import { mkdir } from "node:fs/promises";
 import { type Database, openDatabase } from "@medcap/db";
 import type { Config } from "../config/config.js";
-import { ImageStore } from "../ingest/image.store.js";
+import { ImageStore } from "./image.store.js";
 import { createLogger, type Logger } from "./logger.js";
 
 export interface AppContext {

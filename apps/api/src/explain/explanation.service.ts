@@ -9,7 +9,7 @@ import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import { currentRequestScope } from "../core/request.scope.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
-import { sha256Hex } from "../ingest/image.store.js";
+import { sha256Hex } from "../core/image.store.js";
 import type { EmbeddingRepository } from "../search/embedding.repository.js";
 import type { ImageQuery, ModelRef } from "../search/search.types.js";
 import { type CacheStats, ExplanationCache, explanationKey } from "./explanation.cache.js";

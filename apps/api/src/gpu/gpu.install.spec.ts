@@ -11,7 +11,7 @@ import { downloadWheels } from "./gpu.wheels.js";
 import { onnxruntimeNode, REQUIREMENTS_FILE, readPinnedWheels, wheelFilePrefix } from "./gpu.paths.js";
 import { describeMissing } from "./gpu.runtime.js";
 import pino from "pino";
-import { checkParity } from "./gpu.parity.js";
+import { checkParity } from "../encoders/gpu.parity.js";
 import { providerReport, providerSummary } from "./provider.report.js";
 
 let tmp: string;

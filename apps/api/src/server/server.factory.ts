@@ -18,7 +18,7 @@ import { CatalogService } from "../curation/catalog.service.js";
 import { FlagService } from "../curation/flag.service.js";
 import { ImageService } from "../curation/image.service.js";
 import { type ModelSwitcher, ModelVersionService } from "../curation/model-version.service.js";
-import { QueryService } from "../curation/query.service.js";
+import { QueryService } from "../graphql/search.requests.js";
 import { databaseDownLog } from "../core/rate-limited.log.js";
 import { classifyError, formatError } from "../graphql/error.format.js";
 import type { GraphQLContext, GraphQLServices } from "../graphql/graphql.context.js";
@@ -37,7 +37,7 @@ import { imageRouter } from "./image.route.js";
 import type { BootstrapState } from "./bootstrap.state.js";
 import { locals, requestContext, requestScope, sendError } from "./request.context.js";
 import { securityHeaders } from "./security.headers.js";
-import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "./server.metrics.js";
+import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "../telemetry/server.metrics.js";
 import { type StageSink, withStageTimes } from "../core/stage.timer.js";
 import { processRequestInMemory } from "./upload.memory.js";
 

@@ -6,7 +6,7 @@ import type { PrismaClient } from "@medcap/db";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import { providerSummary } from "../gpu/provider.report.js";
 import type { VectorStore } from "../vectors/vector.store.js";
-import type { ModelRef } from "./search.types.js";
+import type { ModelRef } from "../search/search.types.js";
 
 export interface ModelReadinessDeps {
   prisma: PrismaClient;

@@ -6,10 +6,10 @@
 import { MedcapError } from "../core/errors.js";
 import type { AppContext } from "../core/app.context.js";
 import type { EncoderHooks } from "../encoders/encoder.service.js";
-import { findModelFolder, readModelIdentity, registerModelFolders } from "../search/model.catalog.js";
-import { findModelVersion } from "../search/model.registry.js";
-import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
-import { ServedModel } from "../search/served.model.js";
+import { findModelFolder, readModelIdentity, registerModelFolders } from "../lifecycle/model.catalog.js";
+import { findModelVersion } from "../lifecycle/model.registry.js";
+import { openRetrieval, type Retrieval } from "./retrieval.composition.js";
+import { ServedModel } from "../lifecycle/served.model.js";
 
 /** The folder of a version, or CONFLICT saying where it was looked for. */
 export async function versionFolder(ctx: AppContext, modelVersionId: string): Promise<string> {

@@ -1,7 +1,7 @@
 // Search requests from clients: bounds on k, filter and text, then the retrieval port.
 import type { ModalityType, Split } from "@medcap/db";
 import { MedcapError, overloaded } from "../core/errors.js";
-import type { ImageLimits } from "./image.validation.js";
+import type { ImageLimits } from "../curation/image.validation.js";
 import type { CaptioningOverrides, CaptioningSettings } from "../search/caption.strategy.js";
 import { checkGrid, checkPatch, type ExplainOptions, type ExplainTarget, type MatchExplanation } from "../explain/explanation.service.js";
 import type { AttributePrior } from "../attributes/attribute.prior.js";

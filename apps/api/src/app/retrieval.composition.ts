@@ -6,12 +6,12 @@ import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { TimedVectorStore } from "../vectors/timed.store.js";
 import type { VectorStore } from "../vectors/vector.store.js";
-import { captioningDefaults } from "./caption.strategy.js";
-import { EmbeddingRepository } from "./embedding.repository.js";
-import { type IndexProgress, IndexService } from "./index.service.js";
-import { activateIndexedVersion, registerModelVersion } from "./model.registry.js";
-import { SearchService } from "./search.service.js";
-import type { ModelRef } from "./search.types.js";
+import { captioningDefaults } from "../search/caption.strategy.js";
+import { EmbeddingRepository } from "../search/embedding.repository.js";
+import { type IndexProgress, IndexService } from "../search/index.service.js";
+import { activateIndexedVersion, registerModelVersion } from "../lifecycle/model.registry.js";
+import { SearchService } from "../search/search.service.js";
+import type { ModelRef } from "../search/search.types.js";
 
 export interface Retrieval {
   encoder: EncoderService;

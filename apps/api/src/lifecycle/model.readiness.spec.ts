@@ -10,7 +10,7 @@ import type { AppContext } from "../core/app.context.js";
 import { ImportService } from "../ingest/import.service.js";
 import { modelReadiness } from "./model.readiness.js";
 import { activateModelVersion } from "./model.registry.js";
-import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
 
 const tinyDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "encoders", "fixtures", "tiny-model");
 

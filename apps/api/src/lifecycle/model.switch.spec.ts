@@ -15,7 +15,7 @@ import { FlagService } from "../curation/flag.service.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
 import { ImportService } from "../ingest/import.service.js";
 import { activateIndexedVersion } from "./model.registry.js";
-import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
 
 const tinyDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "encoders", "fixtures", "tiny-model");
 const CAPTIONS = [

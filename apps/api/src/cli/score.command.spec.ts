@@ -5,8 +5,8 @@ import { PassThrough } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { isMedcapError } from "../core/errors.js";
-import { CAPTION_METRICS_FIXTURE } from "./fixture.paths.js";
-import { CAPTION_METRIC_NAMES, type CaptionItem } from "./metrics/caption.scorer.js";
+import { CAPTION_METRICS_FIXTURE } from "../eval/fixture.paths.js";
+import { CAPTION_METRIC_NAMES, type CaptionItem } from "../scoring/caption.scorer.js";
 import { runScoreCommand } from "./score.command.js";
 
 interface FixtureCase {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapMeanInterval } from "./bootstrap.interval.js";
+import { bootstrapMeanInterval } from "../eval/bootstrap.interval.js";
 import {
   buildRelevance,
   hitsAt,

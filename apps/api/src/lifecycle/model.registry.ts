@@ -1,10 +1,10 @@
 // The ModelVersion table: registering versions of model folders, and the one way to activate one.
 import type { PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
-import { writeAudit } from "../curation/audit.writer.js";
+import { writeAudit } from "../core/audit.writer.js";
 import type { EncoderInfo } from "../encoders/encoder.service.js";
-import { EmbeddingRepository } from "./embedding.repository.js";
-import type { ModelRef } from "./search.types.js";
+import { EmbeddingRepository } from "../search/embedding.repository.js";
+import type { ModelRef } from "../search/search.types.js";
 
 /**
  * A model version is identified by its manifest's name and version plus the manifest hash, so a

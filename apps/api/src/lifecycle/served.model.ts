@@ -5,7 +5,7 @@
 // call pins the generation to the request's scope until the response is closed.
 import { currentRequestScope, type RequestScope } from "../core/request.scope.js";
 import type { Logger } from "../core/logger.js";
-import type { ModelRef } from "./search.types.js";
+import type { ModelRef } from "../search/search.types.js";
 
 /** What is served: anything that names its model version and can be closed (a Retrieval). */
 export interface Servable {

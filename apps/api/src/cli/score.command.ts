@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { badInput } from "../core/errors.js";
-import { CAPTION_METRIC_NAMES, type CaptionItem, type CaptionScores, scoreCaptions, tokenizeItems } from "./metrics/caption.scorer.js";
-import { meteorNormalize } from "./metrics/meteor.metric.js";
-import { ParaphraseTable } from "./metrics/paraphrase.table.js";
+import { CAPTION_METRIC_NAMES, type CaptionItem, type CaptionScores, scoreCaptions, tokenizeItems } from "../scoring/caption.scorer.js";
+import { meteorNormalize } from "../scoring/meteor.metric.js";
+import { ParaphraseTable } from "../scoring/paraphrase.table.js";
 
 // coco-style ids are often numbers; they are only keys, so both forms are accepted as strings.
 const itemSchema = z.object({

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestApp, syntheticPng } from "../../test/app.fixture.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImportService } from "../ingest/import.service.js";
-import { openRetrieval } from "../search/retrieval.context.js";
-import { onVersion, openServedModel, openVersion } from "./served.retrieval.js";
+import { openRetrieval } from "./retrieval.composition.js";
+import { onVersion, openServedModel, openVersion } from "./served.model.composition.js";
 
 const tinyDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "encoders", "fixtures", "tiny-model");
 

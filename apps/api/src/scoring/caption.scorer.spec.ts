@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CAPTION_METRICS_FIXTURE } from "../fixture.paths.js";
+import { CAPTION_METRICS_FIXTURE } from "../eval/fixture.paths.js";
 import { type CAPTION_METRIC_NAMES, type CaptionItem, scoreCaptions } from "./caption.scorer.js";
 
 interface FixtureCase {

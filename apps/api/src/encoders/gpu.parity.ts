@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../core/logger.js";
-import { type EncoderConfig, EncoderService } from "../encoders/encoder.service.js";
+import { type EncoderConfig, EncoderService } from "./encoder.service.js";
 import { cosine } from "../core/cosine.js";
 
 export interface ParityItem {
