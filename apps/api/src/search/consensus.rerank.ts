@@ -5,7 +5,7 @@
 import { MedcapError } from "../core/errors.js";
 import { ptbTokenize } from "../scoring/ptb.tokenizer.js";
 import { sentenceRougeL } from "../scoring/rouge.metric.js";
-import type { CaptionMatch } from "./search.types.js";
+import type { CaptionMatch } from "./match.types.js";
 
 export interface ConsensusSetting {
   /** How many top distinct captions vote. */
