@@ -1,4 +1,5 @@
-// Wires encoders, the vector store, indexing and search over an open AppContext.
+// Builds one model version's retrieval core (search/retrieval.ts) over an open AppContext: the encoder,
+// the vector store, indexing, explanations and search. The only place these are constructed.
 import type { AppContext } from "../core/app.context.js";
 import { EncoderService, type EncoderHooks } from "../encoders/encoder.service.js";
 import { ExplanationService } from "../explain/explanation.service.js";
@@ -11,17 +12,10 @@ import { EmbeddingRepository } from "../search/embedding.repository.js";
 import { type IndexProgress, IndexService } from "../search/index.service.js";
 import { activateIndexedVersion, registerModelVersion } from "../lifecycle/model.registry.js";
 import { SearchService } from "../search/search.service.js";
+import type { Retrieval } from "../search/retrieval.js";
 import type { ModelRef } from "../search/search.types.js";
 
-export interface Retrieval {
-  encoder: EncoderService;
-  store: VectorStore;
-  repo: EmbeddingRepository;
-  indexer: IndexService;
-  search: SearchService;
-  model: ModelRef;
-  close(): Promise<void>;
-}
+export type { Retrieval };
 
 export function createVectorStore(ctx: AppContext): VectorStore {
   const { vectorStore, qdrant } = ctx.config;

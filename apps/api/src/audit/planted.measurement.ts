@@ -5,7 +5,7 @@ import type { AppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { ImportService } from "../ingest/import.service.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
-import type { Retrieval } from "../app/retrieval.composition.js";
+import type { Retrieval } from "../search/retrieval.js";
 import { type AuditRunReport, auditModelOf, CaptionAuditService } from "./caption.audit.service.js";
 import { DEFAULT_PLANT, type FaultRecall, measurePlanted, type PlantCounts, type PlantedFault, plantFaults } from "./fault.plant.js";
 

@@ -4,7 +4,7 @@
 import type { PrismaClient } from "@medcap/db";
 import { DEFAULT_GRID } from "../explain/occlusion.js";
 import type { ImageStore } from "../core/image.store.js";
-import type { Retrieval } from "../app/retrieval.composition.js";
+import type { Retrieval } from "../search/retrieval.js";
 import { summarize } from "./latency.stats.js";
 
 export async function benchExplanations(

@@ -5,7 +5,7 @@ import { type AuditRunReport, auditModelOf, CaptionAuditService, type SuspicionV
 import { measurePlantedFaults } from "../audit/planted.measurement.js";
 import { isReasonCode } from "../audit/suspicion.reason.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { activeModelFolder } from "../lifecycle/model.catalog.js";
 import { openRetrieval } from "../app/retrieval.composition.js";

@@ -6,7 +6,7 @@ import { BootstrapState } from "../server/bootstrap.state.js";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { BenchService } from "../bench/bench.service.js";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
 import { retrievalTestImage } from "../bench/bench.inputs.js";
 import { makeServerRetrieval } from "../app/app.composition.js";
 import { openRetrieval } from "../app/retrieval.composition.js";

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { Split } from "@medcap/db";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { PROTOCOLS, type Protocol } from "../eval/eval.protocols.js";
 import { readAnatomyAgreement } from "../eval/anatomy.agreement.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
 import type { DatasetReadResult } from "../ingest/case.record.js";
 import { ImportService, type ImportReport } from "../ingest/import.service.js";
 import { readJsonl } from "../ingest/jsonl.reader.js";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ApiKeyService, publicKey } from "../auth/api-key.service.js";
 import { parseRole } from "../auth/role.policy.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 
 /** Keys made on the command line are audited as the local operator. */
 const CLI_ACTOR = "cli";

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { findModelFolder, readModelIdentity, registerModelFolders } from "../lifecycle/model.catalog.js";
 import { activateIndexedVersion, indexGap, registerModelVersion } from "../lifecycle/model.registry.js";

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { Split } from "@medcap/db";
 import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { activeModelFolder } from "../lifecycle/model.catalog.js";
 import { activateIndexedVersion } from "../lifecycle/model.registry.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { RetrievalFactory, ServableRetrieval } from "../app/servable.retrieval.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { acquireServeLock } from "../core/serve.lock.js";

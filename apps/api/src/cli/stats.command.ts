@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
 
 export function registerStatsCommand(program: Command) {
   program

@@ -4,7 +4,7 @@
 // job queue both call this service.
 import type { PrismaClient, Split } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
-import type { Retrieval } from "../app/retrieval.composition.js";
+import type { Retrieval } from "../search/retrieval.js";
 import type { CaptioningOverrides } from "../search/caption.strategy.js";
 import { formatConsensus } from "../search/consensus.rerank.js";
 import { seededRandom } from "../core/seeded.random.js";

@@ -11,7 +11,7 @@ import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { createServer, type MedcapServer } from "./server.factory.js";
 import { FakeRetrieval } from "../../test/server.testing.js";
 
