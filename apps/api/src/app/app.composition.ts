@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { Counter, Gauge, Histogram } from "prom-client";
 import { captionAuditJobHandler } from "../audit/caption-audit.job.js";
-import { auditModelOf } from "../audit/caption.audit.service.js";
+import { auditModelOf, CaptionAuditService } from "../audit/caption.audit.service.js";
 import type { AppContext } from "../core/app.context.js";
 import type { Logger } from "../core/logger.js";
 import { MedcapError } from "../core/errors.js";
@@ -167,7 +167,10 @@ export const makeServerRetrieval: RetrievalFactory = async (ctx, { metrics, boot
   });
   registerJobHandler(
     "CAPTION_AUDIT",
-    captionAuditJobHandler(ctx.db.prisma, ctx.logger, (id, fn) => onVersion(ctx, served, id, (r) => fn(auditModelOf(r)))),
+    captionAuditJobHandler(
+      (model) => new CaptionAuditService(ctx.db.prisma, ctx.logger, model),
+      (id, fn) => onVersion(ctx, served, id, (r) => fn(auditModelOf(r))),
+    ),
   );
   served.startFollowing(ctx.config.modelPollMs);
 

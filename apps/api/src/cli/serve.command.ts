@@ -8,7 +8,7 @@ import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { acquireServeLock } from "../core/serve.lock.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
-import { createServer, graphqlAddress, type MedcapServer } from "../server/server.factory.js";
+import { createServer, graphqlAddress, type MedcapServer } from "../app/server.composition.js";
 import { createServerMetrics } from "../telemetry/server.metrics.js";
 import { startingHandler } from "../server/starting.handler.js";
 
