@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type ApiKeyService, publicKey } from "../auth/api-key.service.js";
+import { publicKey } from "../auth/api-key.format.js";
+import type { ApiKeyService } from "../auth/api-key.service.js";
 import { parseRole } from "../auth/role.policy.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../app/app.context.js";
