@@ -6,7 +6,7 @@ import { BootstrapState } from "../server/bootstrap.state.js";
 import { loadConfig } from "../config/config.js";
 import { openAppContext } from "../app/app.context.js";
 import { retrievalTestImage } from "../bench/bench.inputs.js";
-import { makeServerRetrieval } from "../app/app.composition.js";
+import { openServedRetrieval } from "../app/served.model.composition.js";
 import { benchQdrantStore, commandServices } from "../app/commands.composition.js";
 import { createServer } from "../app/server.composition.js";
 import { createServerMetrics } from "../telemetry/server.metrics.js";
@@ -136,7 +136,7 @@ export function registerBenchCommand(program: Command) {
         };
         if (opts.http && !opts.explainOnly) {
           const metrics = createServerMetrics();
-          const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
+          const retrieval = await openServedRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
           let stageTimes: StageTimes[] = [];
           const server = await createServer({
             ctx,

@@ -1,7 +1,7 @@
 import http from "node:http";
 import path from "node:path";
 import type { Command } from "commander";
-import type { RetrievalFactory, ServableRetrieval } from "../app/servable.retrieval.js";
+import type { ServedRetrieval, ServedRetrievalFactory } from "../app/served.model.composition.js";
 import { loadConfig } from "../config/config.js";
 import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
@@ -13,7 +13,7 @@ import { createServerMetrics } from "../telemetry/server.metrics.js";
 import { startingHandler } from "../server/starting.handler.js";
 
 export interface ServeHooks {
-  makeRetrieval?: RetrievalFactory;
+  makeRetrieval?: ServedRetrievalFactory;
 }
 
 function parsePort(value: string): number {
@@ -52,7 +52,7 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
       process.stdout.write(`MedCap API listening at ${url} (starting; GET /readyz reports progress)\n`);
 
       let ctx: AppContext | undefined;
-      let retrieval: ServableRetrieval | undefined;
+      let retrieval: ServedRetrieval | undefined;
       let server: MedcapServer | undefined;
       const preparing = new AbortController();
       let prepared: Promise<void> = Promise.resolve();
