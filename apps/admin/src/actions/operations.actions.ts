@@ -5,14 +5,10 @@ import type { EvaluationProtocol, Role, Split } from "../gql/graphql";
 import { SPLITS } from "../lib/format";
 import { ROLES } from "../lib/roles";
 import { query } from "../lib/session";
-import {
-  ActivateModelVersionDocument,
-  CreateApiKeyDocument,
-  JobDocument,
-  ReindexDocument,
-  RevokeApiKeyDocument,
-  RunEvaluationDocument,
-} from "../operations/operations.operations";
+import { RunEvaluationDocument } from "../operations/evaluations.operations";
+import { JobDocument } from "../operations/jobs.operations";
+import { CreateApiKeyDocument, RevokeApiKeyDocument } from "../operations/keys.operations";
+import { ActivateModelVersionDocument, ReindexDocument } from "../operations/models.operations";
 import { type ActionResult, toResult } from "./action.result";
 
 const PROTOCOLS = ["RETRIEVAL", "CAPTION_LIBRARY", "SEED_TEMPLATE"] as const;
