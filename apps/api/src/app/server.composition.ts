@@ -11,7 +11,7 @@ import { CatalogService } from "../curation/catalog.service.js";
 import { FlagService } from "../curation/flag.service.js";
 import { ImageService } from "../curation/image.service.js";
 import { type ModelSwitcher, ModelVersionService } from "../curation/model-version.service.js";
-import { QueryService } from "../graphql/search.requests.js";
+import { SearchRequestService } from "../graphql/search.requests.js";
 import type { JobHandlerRegistry } from "../jobs/job.handlers.js";
 import { JobQueue } from "../jobs/job.queue.js";
 import { JobWorker, type JobWorkerOptions } from "../jobs/job.worker.js";
@@ -49,7 +49,7 @@ export function composeServerParts(options: Pick<CreateServerOptions, "ctx" | "r
       models: new ModelVersionService(prisma, queue, () => worker?.wake(), options.models),
       keys,
       jobs: queue,
-      search: new QueryService(retrieval, config.limits.maxK, imageLimits),
+      search: new SearchRequestService(retrieval, config.limits.maxK, imageLimits),
     },
     queue,
     worker,

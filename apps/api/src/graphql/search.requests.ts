@@ -1,4 +1,5 @@
-// Search requests from clients: bounds on k, filter and text, then the retrieval port.
+// Search requests from clients (services.search): bounds on k, filter and text, then the retrieval
+// port. The API edge of search, so it lives with the GraphQL layer, not with curation.
 import type { ModalityType, Split } from "@medcap/db";
 import { MedcapError, overloaded } from "../core/errors.js";
 import type { ImageLimits } from "../curation/image.validation.js";
@@ -33,7 +34,7 @@ export function toSearchFilter(input: SearchFilterInput | null | undefined): Sea
   return Object.keys(out).length ? out : undefined;
 }
 
-export class QueryService {
+export class SearchRequestService {
   constructor(
     private readonly retrieval: RetrievalPort | undefined,
     private readonly maxK: number,
