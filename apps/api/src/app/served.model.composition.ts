@@ -10,34 +10,34 @@
 // another process (the CLI, a second replica) by polling the active version every
 // MEDCAP_MODEL_POLL_MS (default 5 s; a cheap primary-key read), and work on a version it does not
 // serve (a REINDEX or EVALUATION job) runs on a temporary second copy of that version.
-import { MedcapError } from "../core/errors.js";
-import type { AppContext } from "../core/app.context.js";
-import type { EncoderHooks } from "../encoders/encoder.service.js";
-import { findModelFolder, readModelIdentity, registerModelFolders } from "../lifecycle/model.catalog.js";
-import { findModelVersion } from "../lifecycle/model.registry.js";
-import type { Retrieval } from "../search/retrieval.js";
-import { openRetrieval } from "./retrieval.composition.js";
-import { ServedModel } from "../lifecycle/served.model.js";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Counter, Gauge, Histogram } from "prom-client";
 import { captionAuditJobHandler } from "../audit/caption-audit.job.js";
 import { auditModelOf, CaptionAuditService } from "../audit/caption.audit.service.js";
+import type { AppContext } from "../core/app.context.js";
+import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import type { ModelSwitcher } from "../curation/model-version.service.js";
+import type { EncoderHooks } from "../encoders/encoder.service.js";
 import { PROTOCOLS, type Protocol } from "../eval/eval.protocols.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
 import { ImportService } from "../ingest/import.service.js";
 import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
 import { registerJobHandler } from "../jobs/job.handlers.js";
-import type { BootstrapState } from "../server/bootstrap.state.js";
-import { captioningFromJson } from "../search/caption.strategy.js";
+import { findModelFolder, readModelIdentity, registerModelFolders } from "../lifecycle/model.catalog.js";
 import { modelReadiness } from "../lifecycle/model.readiness.js";
-import { vectorStoreReadiness } from "../search/store.readiness.js";
-import type { ModelSwitcher } from "../curation/model-version.service.js";
+import { findModelVersion } from "../lifecycle/model.registry.js";
+import { ServedModel } from "../lifecycle/served.model.js";
+import { captioningFromJson } from "../search/caption.strategy.js";
+import type { Retrieval } from "../search/retrieval.js";
 import type { RetrievalPort } from "../search/search.types.js";
+import { vectorStoreReadiness } from "../search/store.readiness.js";
+import type { BootstrapState } from "../server/bootstrap.state.js";
 import type { ReadinessCheck } from "../server/health.routes.js";
 import type { ServerMetrics } from "../telemetry/server.metrics.js";
+import { openRetrieval } from "./retrieval.composition.js";
 
 /** The retrieval core as the server runs it: the port, its shutdown, and what /readyz should check. */
 export interface ServedRetrieval extends RetrievalPort {
