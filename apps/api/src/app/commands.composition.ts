@@ -7,9 +7,12 @@ import { ApiKeyService } from "../auth/api-key.service.js";
 import { BenchService } from "../bench/bench.service.js";
 import type { Config } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
+import type { Logger } from "../core/logger.js";
 import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { EncoderService } from "../encoders/encoder.service.js";
+import { checkParity } from "../encoders/gpu.parity.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
+import { GpuInstaller, type GpuInstallOptions } from "../gpu/gpu.install.js";
 import { ImportService } from "../ingest/import.service.js";
 import type { Retrieval } from "../search/retrieval.js";
 import { VerifyService } from "../search/verify.service.js";
@@ -28,6 +31,18 @@ export function benchQdrantStore(config: Config): QdrantVectorStore | undefined 
     layout: config.qdrant.layout,
     readConsistency: config.qdrant.readConsistency,
   });
+}
+
+/** `medcap gpu install | remove`: the CUDA provider installer (no database needed). */
+export const gpuInstaller = (options: GpuInstallOptions) => new GpuInstaller(options);
+
+/** `medcap gpu parity`: the model's encoder on the configured providers against one on CPU alone. */
+export function checkGpuParity(modelDir: string, config: Config, logger: Logger, minCosine: number) {
+  return checkParity(
+    modelDir,
+    (providers) => EncoderService.load(modelDir, providers ? { ...config, providers } : config, logger),
+    minCosine,
+  );
 }
 
 export type CommandServices = ReturnType<typeof commandServices>;

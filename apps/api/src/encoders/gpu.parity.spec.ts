@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EncoderConfig } from "./encoder.service.js";
+import { EncoderService } from "./encoder.service.js";
 import { checkParity } from "./gpu.parity.js";
 
 let tmp: string;
@@ -24,7 +26,9 @@ describe("gpu parity (the check the GPU script runs, here on CPU)", () => {
       limits: { maxUploadBytes: 1 << 24, maxPixels: 40_000_000 },
       gpuDir: path.join(tmp, "gpu"),
     };
-    const report = await checkParity(tiny, config, pino({ level: "silent" }), 0.999);
+    const logger = pino({ level: "silent" });
+    const loader = (c: EncoderConfig) => (providers?: string[]) => EncoderService.load(tiny, providers ? { ...c, providers } : c, logger);
+    const report = await checkParity(tiny, loader(config), 0.999);
     expect(report.provider).toBe("cpu");
     expect(Object.keys(report.unavailableProviders)).toEqual(["cuda"]);
     // Every fixture image twice (single and batch) and every text once.
@@ -34,6 +38,6 @@ describe("gpu parity (the check the GPU script runs, here on CPU)", () => {
     expect(report.worstVsReference).toBeGreaterThanOrEqual(0.9999);
     expect(report.ok).toBe(true);
     // A bound no float can meet fails the report: the check can fail.
-    expect((await checkParity(tiny, { ...config, providers: ["cpu"] }, pino({ level: "silent" }), 1.0000001)).ok).toBe(false);
+    expect((await checkParity(tiny, loader({ ...config, providers: ["cpu"] }), 1.0000001)).ok).toBe(false);
   }, 60_000);
 });

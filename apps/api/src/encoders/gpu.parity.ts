@@ -4,8 +4,7 @@
 // round differently, hence a looser bound (0.999) than the CPU port check (0.9999).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Logger } from "../core/logger.js";
-import { type EncoderConfig, EncoderService } from "./encoder.service.js";
+import type { EncoderService } from "./encoder.service.js";
 import { cosine } from "../core/cosine.js";
 
 export interface ParityItem {
@@ -33,11 +32,17 @@ interface ParityFile {
   texts: { text: string; embedding: number[] }[];
 }
 
-export async function checkParity(modelDir: string, config: EncoderConfig, logger: Logger, minCosine = 0.999): Promise<ParityReport> {
+/**
+ * Loads the model's encoder with the configured providers, or with the given ones (["cpu"]). The
+ * composition root supplies it (app/commands.composition.ts): the check builds no encoder itself.
+ */
+export type ParityEncoderLoader = (providers?: string[]) => Promise<EncoderService>;
+
+export async function checkParity(modelDir: string, load: ParityEncoderLoader, minCosine = 0.999): Promise<ParityReport> {
   const parity = JSON.parse(await readFile(path.join(modelDir, "parity.json"), "utf8")) as ParityFile;
   const images = await Promise.all(parity.images.map((i) => readFile(path.join(modelDir, i.file))));
-  const served = await EncoderService.load(modelDir, config, logger);
-  const cpu = await EncoderService.load(modelDir, { ...config, providers: ["cpu"] }, logger).catch(async (err) => {
+  const served = await load();
+  const cpu = await load(["cpu"]).catch(async (err) => {
     await served.close();
     throw err;
   });
