@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from "vitest";
 import { ApiKeyService } from "../src/auth/api-key.service.js";
 import type { AppContext } from "../src/core/app.context.js";
 import { JobHandlerRegistry } from "../src/jobs/job.handlers.js";
-import { createServer, type MedcapServer } from "../src/server/server.factory.js";
+import { createServer, type MedcapServer } from "../src/app/server.composition.js";
 import { FakeRetrieval, openTestAppContext } from "./server.testing.js";
 
 export const MAX_UPLOAD = 64 * 1024;

@@ -8,7 +8,7 @@ import { openTestDatabase } from "@medcap/db/testing";
 import pino from "pino";
 import { type Config, loadConfig } from "../src/config/config.js";
 import type { AppContext } from "../src/core/app.context.js";
-import { ImageStore } from "../src/ingest/image.store.js";
+import { ImageStore } from "../src/core/image.store.js";
 import type { CaptioningOverrides, CaptioningSettings } from "../src/search/caption.strategy.js";
 import type { CaptionMatch, ImageMatch, ImageQuery, RetrievalPort } from "../src/search/search.types.js";
 import type { SearchFilter } from "../src/vectors/vector.store.js";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/config.js";
-import { openAppContext } from "../src/core/app.context.js";
+import { openAppContext } from "../src/app/app.context.js";
 import { syntheticPng } from "./app.fixture.js";
 import { runCli } from "./cli.run.js";
 

@@ -5,7 +5,7 @@ The heads are small classifiers on the 1,280-d pooled EfficientNet-Lite features
 already computes; `add-heads` appends them to an exported image graph as a second output, so serving
 gets the probabilities from the same ONNX run as the embedding (models/README.md, "Attribute heads").
 
-The prior (the shared spec the TypeScript service implements, apps/api/src/search/attribute.prior.ts):
+The prior (the shared spec the TypeScript service implements, apps/api/src/attributes/attribute.prior.ts):
 for a query with predicted distributions P_region (over anatomical groups, REGION_GROUPS summed) and
 P_modality, an attribute is *confident* when its top probability is >= threshold. A candidate (a caption,
 or a neighbour image) *contradicts* a confident attribute when none of its images has the predicted value.

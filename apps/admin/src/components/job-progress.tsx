@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import { jobAction } from "../actions/operations.actions";
+import { jobAction } from "../actions/jobs.actions";
 import { humanize } from "../lib/format";
 
 type JobView = { status: string; progress: number; message: string | null; error: string | null };

@@ -32,19 +32,19 @@ type Documents = {
     "\n  mutation AddImage($input: AddImageInput!) {\n    addImage(input: $input) {\n      id\n    }\n  }\n": typeof types.AddImageDocument,
     "\n  query Dashboard {\n    health {\n      status\n      database\n      retrieval\n      uptimeSeconds\n    }\n    datasets {\n      id\n      name\n      source\n      caseCount\n    }\n    all: cases(first: 1) {\n      totalCount\n    }\n    train: cases(first: 1, filter: { splits: [TRAIN] }) {\n      totalCount\n    }\n    dev: cases(first: 1, filter: { splits: [DEV] }) {\n      totalCount\n    }\n    test: cases(first: 1, filter: { splits: [TEST] }) {\n      totalCount\n    }\n    ct: cases(first: 1, filter: { modalities: [CT] }) {\n      totalCount\n    }\n    mr: cases(first: 1, filter: { modalities: [MR] }) {\n      totalCount\n    }\n    xr: cases(first: 1, filter: { modalities: [XR] }) {\n      totalCount\n    }\n    us: cases(first: 1, filter: { modalities: [US] }) {\n      totalCount\n    }\n    otherModality: cases(first: 1, filter: { modalities: [OTHER] }) {\n      totalCount\n    }\n    openFlags: flags(status: OPEN, first: 5) {\n      totalCount\n      edges {\n        node {\n          id\n          reason\n          raisedBy\n          createdAt\n          caption {\n            id\n            text\n            image {\n              id\n              case {\n                id\n                externalId\n              }\n            }\n          }\n        }\n      }\n    }\n    modelVersions {\n      ...ModelVersionRef\n      embeddingDim\n      active\n      createdAt\n    }\n    evaluationRuns {\n      id\n      protocol\n      split\n      metrics\n      startedAt\n      finishedAt\n      modelVersion {\n        ...ModelVersionRef\n      }\n    }\n  }\n": typeof types.DashboardDocument,
     "\n  query OpenFlagCount {\n    flags(status: OPEN, first: 1) {\n      totalCount\n    }\n  }\n": typeof types.OpenFlagCountDocument,
-    "\n  query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {\n    explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid) {\n      grid\n      targetKind\n      targetId\n      targetText\n      similarity\n      imageWidth\n      imageHeight\n      cached\n      computeMs\n      imageEncodes\n      textEncodes\n      topCells {\n        row\n        col\n        drop\n        heat\n      }\n      overlay {\n        width\n        height\n        dataUrl\n      }\n      wordWeights {\n        word\n        start\n        drop\n        weight\n      }\n      modelVersion {\n        ...ModelRefFields\n      }\n    }\n  }\n": typeof types.ExplainMatchDocument,
-    "\n  fragment ModelVersionRef on ModelVersion {\n    id\n    name\n    version\n  }\n": typeof types.ModelVersionRefFragmentDoc,
-    "\n  fragment JobStarted on Job {\n    id\n    kind\n    status\n    progress\n  }\n": typeof types.JobStartedFragmentDoc,
     "\n  fragment AgreementFigureFields on AgreementFigure {\n    value\n    floor\n    n\n  }\n": typeof types.AgreementFigureFieldsFragmentDoc,
     "\n  query Evaluations {\n    modelVersions {\n      ...ModelVersionRef\n      active\n    }\n    evaluationRuns {\n      id\n      protocol\n      split\n      params\n      metrics\n      anatomy {\n        basis\n        top1 {\n          regionRaw {\n            ...AgreementFigureFields\n          }\n          regionGrouped {\n            ...AgreementFigureFields\n          }\n          modality {\n            ...AgreementFigureFields\n          }\n          plane {\n            ...AgreementFigureFields\n          }\n        }\n        allOfTop5 {\n          regionGrouped {\n            ...AgreementFigureFields\n          }\n          modality {\n            ...AgreementFigureFields\n          }\n          plane {\n            ...AgreementFigureFields\n          }\n        }\n      }\n      startedAt\n      finishedAt\n      modelVersion {\n        ...ModelVersionRef\n      }\n      job {\n        id\n        status\n      }\n    }\n  }\n": typeof types.EvaluationsDocument,
     "\n  mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {\n    runEvaluation(protocol: $protocol, split: $split, modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n": typeof types.RunEvaluationDocument,
+    "\n  query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {\n    explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid) {\n      grid\n      targetKind\n      targetId\n      targetText\n      similarity\n      imageWidth\n      imageHeight\n      cached\n      computeMs\n      imageEncodes\n      textEncodes\n      topCells {\n        row\n        col\n        drop\n        heat\n      }\n      overlay {\n        width\n        height\n        dataUrl\n      }\n      wordWeights {\n        word\n        start\n        drop\n        weight\n      }\n      modelVersion {\n        ...ModelRefFields\n      }\n    }\n  }\n": typeof types.ExplainMatchDocument,
+    "\n  fragment JobStarted on Job {\n    id\n    kind\n    status\n    progress\n  }\n": typeof types.JobStartedFragmentDoc,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id\n      kind\n      status\n      progress\n      message\n      error\n      result\n      createdBy\n      createdAt\n      startedAt\n      finishedAt\n    }\n  }\n": typeof types.JobDocument,
-    "\n  query Models {\n    modelVersions {\n      id\n      name\n      version\n      embeddingDim\n      manifestSha256\n      active\n      createdAt\n      evaluationRuns {\n        id\n        protocol\n        split\n        metrics\n        finishedAt\n      }\n    }\n  }\n": typeof types.ModelsDocument,
-    "\n  mutation ActivateModelVersion($id: ID!) {\n    activateModelVersion(id: $id) {\n      id\n      active\n    }\n  }\n": typeof types.ActivateModelVersionDocument,
-    "\n  mutation Reindex($modelVersionId: ID) {\n    reindex(modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n": typeof types.ReindexDocument,
     "\n  query ApiKeys {\n    apiKeys {\n      id\n      label\n      role\n      prefix\n      revoked\n      createdAt\n      revokedAt\n      lastUsedAt\n    }\n  }\n": typeof types.ApiKeysDocument,
     "\n  mutation CreateApiKey($label: String!, $role: Role!) {\n    createApiKey(label: $label, role: $role) {\n      secret\n      key {\n        id\n        label\n        role\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revoked\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
+    "\n  fragment ModelVersionRef on ModelVersion {\n    id\n    name\n    version\n  }\n": typeof types.ModelVersionRefFragmentDoc,
+    "\n  query Models {\n    modelVersions {\n      id\n      name\n      version\n      embeddingDim\n      manifestSha256\n      active\n      createdAt\n      evaluationRuns {\n        id\n        protocol\n        split\n        metrics\n        finishedAt\n      }\n    }\n  }\n": typeof types.ModelsDocument,
+    "\n  mutation ActivateModelVersion($id: ID!) {\n    activateModelVersion(id: $id) {\n      id\n      active\n    }\n  }\n": typeof types.ActivateModelVersionDocument,
+    "\n  mutation Reindex($modelVersionId: ID) {\n    reindex(modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n": typeof types.ReindexDocument,
     "\n  fragment ModelRefFields on ModelRef {\n    id\n    name\n    version\n  }\n": typeof types.ModelRefFieldsFragmentDoc,
     "\n  fragment AttributeFields on AttributePrediction {\n    attribute\n    label\n    probability\n    alternatives {\n      label\n      probability\n    }\n  }\n": typeof types.AttributeFieldsFragmentDoc,
     "\n  fragment ImageMatchFields on ImageMatch {\n    score\n    similarity\n    contradicts\n    queryAttributes {\n      ...AttributeFields\n    }\n    restriction {\n      summary\n    }\n    modelVersion {\n      ...ModelRefFields\n    }\n    image {\n      ...ImageFacets\n      caption {\n        id\n        text\n      }\n    }\n    provenance {\n      case {\n        ...CaseRef\n      }\n      dataset {\n        name\n      }\n    }\n  }\n": typeof types.ImageMatchFieldsFragmentDoc,
@@ -73,19 +73,19 @@ const documents: Documents = {
     "\n  mutation AddImage($input: AddImageInput!) {\n    addImage(input: $input) {\n      id\n    }\n  }\n": types.AddImageDocument,
     "\n  query Dashboard {\n    health {\n      status\n      database\n      retrieval\n      uptimeSeconds\n    }\n    datasets {\n      id\n      name\n      source\n      caseCount\n    }\n    all: cases(first: 1) {\n      totalCount\n    }\n    train: cases(first: 1, filter: { splits: [TRAIN] }) {\n      totalCount\n    }\n    dev: cases(first: 1, filter: { splits: [DEV] }) {\n      totalCount\n    }\n    test: cases(first: 1, filter: { splits: [TEST] }) {\n      totalCount\n    }\n    ct: cases(first: 1, filter: { modalities: [CT] }) {\n      totalCount\n    }\n    mr: cases(first: 1, filter: { modalities: [MR] }) {\n      totalCount\n    }\n    xr: cases(first: 1, filter: { modalities: [XR] }) {\n      totalCount\n    }\n    us: cases(first: 1, filter: { modalities: [US] }) {\n      totalCount\n    }\n    otherModality: cases(first: 1, filter: { modalities: [OTHER] }) {\n      totalCount\n    }\n    openFlags: flags(status: OPEN, first: 5) {\n      totalCount\n      edges {\n        node {\n          id\n          reason\n          raisedBy\n          createdAt\n          caption {\n            id\n            text\n            image {\n              id\n              case {\n                id\n                externalId\n              }\n            }\n          }\n        }\n      }\n    }\n    modelVersions {\n      ...ModelVersionRef\n      embeddingDim\n      active\n      createdAt\n    }\n    evaluationRuns {\n      id\n      protocol\n      split\n      metrics\n      startedAt\n      finishedAt\n      modelVersion {\n        ...ModelVersionRef\n      }\n    }\n  }\n": types.DashboardDocument,
     "\n  query OpenFlagCount {\n    flags(status: OPEN, first: 1) {\n      totalCount\n    }\n  }\n": types.OpenFlagCountDocument,
-    "\n  query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {\n    explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid) {\n      grid\n      targetKind\n      targetId\n      targetText\n      similarity\n      imageWidth\n      imageHeight\n      cached\n      computeMs\n      imageEncodes\n      textEncodes\n      topCells {\n        row\n        col\n        drop\n        heat\n      }\n      overlay {\n        width\n        height\n        dataUrl\n      }\n      wordWeights {\n        word\n        start\n        drop\n        weight\n      }\n      modelVersion {\n        ...ModelRefFields\n      }\n    }\n  }\n": types.ExplainMatchDocument,
-    "\n  fragment ModelVersionRef on ModelVersion {\n    id\n    name\n    version\n  }\n": types.ModelVersionRefFragmentDoc,
-    "\n  fragment JobStarted on Job {\n    id\n    kind\n    status\n    progress\n  }\n": types.JobStartedFragmentDoc,
     "\n  fragment AgreementFigureFields on AgreementFigure {\n    value\n    floor\n    n\n  }\n": types.AgreementFigureFieldsFragmentDoc,
     "\n  query Evaluations {\n    modelVersions {\n      ...ModelVersionRef\n      active\n    }\n    evaluationRuns {\n      id\n      protocol\n      split\n      params\n      metrics\n      anatomy {\n        basis\n        top1 {\n          regionRaw {\n            ...AgreementFigureFields\n          }\n          regionGrouped {\n            ...AgreementFigureFields\n          }\n          modality {\n            ...AgreementFigureFields\n          }\n          plane {\n            ...AgreementFigureFields\n          }\n        }\n        allOfTop5 {\n          regionGrouped {\n            ...AgreementFigureFields\n          }\n          modality {\n            ...AgreementFigureFields\n          }\n          plane {\n            ...AgreementFigureFields\n          }\n        }\n      }\n      startedAt\n      finishedAt\n      modelVersion {\n        ...ModelVersionRef\n      }\n      job {\n        id\n        status\n      }\n    }\n  }\n": types.EvaluationsDocument,
     "\n  mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {\n    runEvaluation(protocol: $protocol, split: $split, modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n": types.RunEvaluationDocument,
+    "\n  query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {\n    explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid) {\n      grid\n      targetKind\n      targetId\n      targetText\n      similarity\n      imageWidth\n      imageHeight\n      cached\n      computeMs\n      imageEncodes\n      textEncodes\n      topCells {\n        row\n        col\n        drop\n        heat\n      }\n      overlay {\n        width\n        height\n        dataUrl\n      }\n      wordWeights {\n        word\n        start\n        drop\n        weight\n      }\n      modelVersion {\n        ...ModelRefFields\n      }\n    }\n  }\n": types.ExplainMatchDocument,
+    "\n  fragment JobStarted on Job {\n    id\n    kind\n    status\n    progress\n  }\n": types.JobStartedFragmentDoc,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id\n      kind\n      status\n      progress\n      message\n      error\n      result\n      createdBy\n      createdAt\n      startedAt\n      finishedAt\n    }\n  }\n": types.JobDocument,
-    "\n  query Models {\n    modelVersions {\n      id\n      name\n      version\n      embeddingDim\n      manifestSha256\n      active\n      createdAt\n      evaluationRuns {\n        id\n        protocol\n        split\n        metrics\n        finishedAt\n      }\n    }\n  }\n": types.ModelsDocument,
-    "\n  mutation ActivateModelVersion($id: ID!) {\n    activateModelVersion(id: $id) {\n      id\n      active\n    }\n  }\n": types.ActivateModelVersionDocument,
-    "\n  mutation Reindex($modelVersionId: ID) {\n    reindex(modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n": types.ReindexDocument,
     "\n  query ApiKeys {\n    apiKeys {\n      id\n      label\n      role\n      prefix\n      revoked\n      createdAt\n      revokedAt\n      lastUsedAt\n    }\n  }\n": types.ApiKeysDocument,
     "\n  mutation CreateApiKey($label: String!, $role: Role!) {\n    createApiKey(label: $label, role: $role) {\n      secret\n      key {\n        id\n        label\n        role\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revoked\n    }\n  }\n": types.RevokeApiKeyDocument,
+    "\n  fragment ModelVersionRef on ModelVersion {\n    id\n    name\n    version\n  }\n": types.ModelVersionRefFragmentDoc,
+    "\n  query Models {\n    modelVersions {\n      id\n      name\n      version\n      embeddingDim\n      manifestSha256\n      active\n      createdAt\n      evaluationRuns {\n        id\n        protocol\n        split\n        metrics\n        finishedAt\n      }\n    }\n  }\n": types.ModelsDocument,
+    "\n  mutation ActivateModelVersion($id: ID!) {\n    activateModelVersion(id: $id) {\n      id\n      active\n    }\n  }\n": types.ActivateModelVersionDocument,
+    "\n  mutation Reindex($modelVersionId: ID) {\n    reindex(modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n": types.ReindexDocument,
     "\n  fragment ModelRefFields on ModelRef {\n    id\n    name\n    version\n  }\n": types.ModelRefFieldsFragmentDoc,
     "\n  fragment AttributeFields on AttributePrediction {\n    attribute\n    label\n    probability\n    alternatives {\n      label\n      probability\n    }\n  }\n": types.AttributeFieldsFragmentDoc,
     "\n  fragment ImageMatchFields on ImageMatch {\n    score\n    similarity\n    contradicts\n    queryAttributes {\n      ...AttributeFields\n    }\n    restriction {\n      summary\n    }\n    modelVersion {\n      ...ModelRefFields\n    }\n    image {\n      ...ImageFacets\n      caption {\n        id\n        text\n      }\n    }\n    provenance {\n      case {\n        ...CaseRef\n      }\n      dataset {\n        name\n      }\n    }\n  }\n": types.ImageMatchFieldsFragmentDoc,
@@ -168,18 +168,6 @@ export function graphql(source: "\n  query OpenFlagCount {\n    flags(status: OP
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {\n    explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid) {\n      grid\n      targetKind\n      targetId\n      targetText\n      similarity\n      imageWidth\n      imageHeight\n      cached\n      computeMs\n      imageEncodes\n      textEncodes\n      topCells {\n        row\n        col\n        drop\n        heat\n      }\n      overlay {\n        width\n        height\n        dataUrl\n      }\n      wordWeights {\n        word\n        start\n        drop\n        weight\n      }\n      modelVersion {\n        ...ModelRefFields\n      }\n    }\n  }\n"): typeof import('./graphql').ExplainMatchDocument;
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  fragment ModelVersionRef on ModelVersion {\n    id\n    name\n    version\n  }\n"): typeof import('./graphql').ModelVersionRefFragmentDoc;
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  fragment JobStarted on Job {\n    id\n    kind\n    status\n    progress\n  }\n"): typeof import('./graphql').JobStartedFragmentDoc;
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  fragment AgreementFigureFields on AgreementFigure {\n    value\n    floor\n    n\n  }\n"): typeof import('./graphql').AgreementFigureFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -192,19 +180,15 @@ export function graphql(source: "\n  mutation RunEvaluation($protocol: Evaluatio
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {\n    explainMatch(image: $image, captionId: $captionId, imageId: $imageId, grid: $grid) {\n      grid\n      targetKind\n      targetId\n      targetText\n      similarity\n      imageWidth\n      imageHeight\n      cached\n      computeMs\n      imageEncodes\n      textEncodes\n      topCells {\n        row\n        col\n        drop\n        heat\n      }\n      overlay {\n        width\n        height\n        dataUrl\n      }\n      wordWeights {\n        word\n        start\n        drop\n        weight\n      }\n      modelVersion {\n        ...ModelRefFields\n      }\n    }\n  }\n"): typeof import('./graphql').ExplainMatchDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment JobStarted on Job {\n    id\n    kind\n    status\n    progress\n  }\n"): typeof import('./graphql').JobStartedFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id\n      kind\n      status\n      progress\n      message\n      error\n      result\n      createdBy\n      createdAt\n      startedAt\n      finishedAt\n    }\n  }\n"): typeof import('./graphql').JobDocument;
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query Models {\n    modelVersions {\n      id\n      name\n      version\n      embeddingDim\n      manifestSha256\n      active\n      createdAt\n      evaluationRuns {\n        id\n        protocol\n        split\n        metrics\n        finishedAt\n      }\n    }\n  }\n"): typeof import('./graphql').ModelsDocument;
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation ActivateModelVersion($id: ID!) {\n    activateModelVersion(id: $id) {\n      id\n      active\n    }\n  }\n"): typeof import('./graphql').ActivateModelVersionDocument;
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation Reindex($modelVersionId: ID) {\n    reindex(modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n"): typeof import('./graphql').ReindexDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -217,6 +201,22 @@ export function graphql(source: "\n  mutation CreateApiKey($label: String!, $rol
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revoked\n    }\n  }\n"): typeof import('./graphql').RevokeApiKeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ModelVersionRef on ModelVersion {\n    id\n    name\n    version\n  }\n"): typeof import('./graphql').ModelVersionRefFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Models {\n    modelVersions {\n      id\n      name\n      version\n      embeddingDim\n      manifestSha256\n      active\n      createdAt\n      evaluationRuns {\n        id\n        protocol\n        split\n        metrics\n        finishedAt\n      }\n    }\n  }\n"): typeof import('./graphql').ModelsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ActivateModelVersion($id: ID!) {\n    activateModelVersion(id: $id) {\n      id\n      active\n    }\n  }\n"): typeof import('./graphql').ActivateModelVersionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Reindex($modelVersionId: ID) {\n    reindex(modelVersionId: $modelVersionId) {\n      ...JobStarted\n    }\n  }\n"): typeof import('./graphql').ReindexDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1422,20 +1422,6 @@ export type OpenFlagCountQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type OpenFlagCountQuery = { flags: { totalCount: number } };
 
-export type ExplainMatchQueryVariables = Exact<{
-  image: ImageInput;
-  captionId?: InputMaybe<Scalars['ID']['input']>;
-  imageId?: InputMaybe<Scalars['ID']['input']>;
-  grid?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type ExplainMatchQuery = { explainMatch: { grid: number, targetKind: ExplanationTargetKind, targetId: string, targetText: string | null, similarity: number, imageWidth: number, imageHeight: number, cached: boolean, computeMs: number, imageEncodes: number, textEncodes: number, topCells: Array<{ row: number, col: number, drop: number, heat: number }>, overlay: { width: number, height: number, dataUrl: string }, wordWeights: Array<{ word: string, start: number, drop: number | null, weight: number | null }> | null, modelVersion: { id: string, name: string, version: string } } };
-
-export type ModelVersionRefFragment = { id: string, name: string, version: string };
-
-export type JobStartedFragment = { id: string, kind: JobKind, status: JobStatus, progress: number };
-
 export type AgreementFigureFieldsFragment = { value: number | null, floor: number | null, n: number };
 
 export type EvaluationsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -1452,31 +1438,24 @@ export type RunEvaluationMutationVariables = Exact<{
 
 export type RunEvaluationMutation = { runEvaluation: { id: string, kind: JobKind, status: JobStatus, progress: number } };
 
+export type ExplainMatchQueryVariables = Exact<{
+  image: ImageInput;
+  captionId?: InputMaybe<Scalars['ID']['input']>;
+  imageId?: InputMaybe<Scalars['ID']['input']>;
+  grid?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type ExplainMatchQuery = { explainMatch: { grid: number, targetKind: ExplanationTargetKind, targetId: string, targetText: string | null, similarity: number, imageWidth: number, imageHeight: number, cached: boolean, computeMs: number, imageEncodes: number, textEncodes: number, topCells: Array<{ row: number, col: number, drop: number, heat: number }>, overlay: { width: number, height: number, dataUrl: string }, wordWeights: Array<{ word: string, start: number, drop: number | null, weight: number | null }> | null, modelVersion: { id: string, name: string, version: string } } };
+
+export type JobStartedFragment = { id: string, kind: JobKind, status: JobStatus, progress: number };
+
 export type JobQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
 export type JobQuery = { job: { id: string, kind: JobKind, status: JobStatus, progress: number, message: string | null, error: string | null, result: unknown | null, createdBy: string, createdAt: string, startedAt: string | null, finishedAt: string | null } | null };
-
-export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type ModelsQuery = { modelVersions: Array<{ id: string, name: string, version: string, embeddingDim: number, manifestSha256: string, active: boolean, createdAt: string, evaluationRuns: Array<{ id: string, protocol: string, split: Split, metrics: unknown, finishedAt: string | null }> }> };
-
-export type ActivateModelVersionMutationVariables = Exact<{
-  id: Scalars['ID']['input'];
-}>;
-
-
-export type ActivateModelVersionMutation = { activateModelVersion: { id: string, active: boolean } };
-
-export type ReindexMutationVariables = Exact<{
-  modelVersionId?: InputMaybe<Scalars['ID']['input']>;
-}>;
-
-
-export type ReindexMutation = { reindex: { id: string, kind: JobKind, status: JobStatus, progress: number } };
 
 export type ApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1497,6 +1476,27 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, revoked: boolean } };
+
+export type ModelVersionRefFragment = { id: string, name: string, version: string };
+
+export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelsQuery = { modelVersions: Array<{ id: string, name: string, version: string, embeddingDim: number, manifestSha256: string, active: boolean, createdAt: string, evaluationRuns: Array<{ id: string, protocol: string, split: Split, metrics: unknown, finishedAt: string | null }> }> };
+
+export type ActivateModelVersionMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ActivateModelVersionMutation = { activateModelVersion: { id: string, active: boolean } };
+
+export type ReindexMutationVariables = Exact<{
+  modelVersionId?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+
+export type ReindexMutation = { reindex: { id: string, kind: JobKind, status: JobStatus, progress: number } };
 
 export type ModelRefFieldsFragment = { id: string, name: string, version: string };
 
@@ -1582,13 +1582,13 @@ export const FlagFieldsFragmentDoc = new TypedDocumentString(`
   resolvedAt
 }
     `, {"fragmentName":"FlagFields"}) as unknown as TypedDocumentString<FlagFieldsFragment, unknown>;
-export const ModelVersionRefFragmentDoc = new TypedDocumentString(`
-    fragment ModelVersionRef on ModelVersion {
-  id
-  name
-  version
+export const AgreementFigureFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AgreementFigureFields on AgreementFigure {
+  value
+  floor
+  n
 }
-    `, {"fragmentName":"ModelVersionRef"}) as unknown as TypedDocumentString<ModelVersionRefFragment, unknown>;
+    `, {"fragmentName":"AgreementFigureFields"}) as unknown as TypedDocumentString<AgreementFigureFieldsFragment, unknown>;
 export const JobStartedFragmentDoc = new TypedDocumentString(`
     fragment JobStarted on Job {
   id
@@ -1597,13 +1597,13 @@ export const JobStartedFragmentDoc = new TypedDocumentString(`
   progress
 }
     `, {"fragmentName":"JobStarted"}) as unknown as TypedDocumentString<JobStartedFragment, unknown>;
-export const AgreementFigureFieldsFragmentDoc = new TypedDocumentString(`
-    fragment AgreementFigureFields on AgreementFigure {
-  value
-  floor
-  n
+export const ModelVersionRefFragmentDoc = new TypedDocumentString(`
+    fragment ModelVersionRef on ModelVersion {
+  id
+  name
+  version
 }
-    `, {"fragmentName":"AgreementFigureFields"}) as unknown as TypedDocumentString<AgreementFigureFieldsFragment, unknown>;
+    `, {"fragmentName":"ModelVersionRef"}) as unknown as TypedDocumentString<ModelVersionRefFragment, unknown>;
 export const AttributeFieldsFragmentDoc = new TypedDocumentString(`
     fragment AttributeFields on AttributePrediction {
   attribute
@@ -2081,52 +2081,6 @@ export const OpenFlagCountDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<OpenFlagCountQuery, OpenFlagCountQueryVariables>;
-export const ExplainMatchDocument = new TypedDocumentString(`
-    query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {
-  explainMatch(
-    image: $image
-    captionId: $captionId
-    imageId: $imageId
-    grid: $grid
-  ) {
-    grid
-    targetKind
-    targetId
-    targetText
-    similarity
-    imageWidth
-    imageHeight
-    cached
-    computeMs
-    imageEncodes
-    textEncodes
-    topCells {
-      row
-      col
-      drop
-      heat
-    }
-    overlay {
-      width
-      height
-      dataUrl
-    }
-    wordWeights {
-      word
-      start
-      drop
-      weight
-    }
-    modelVersion {
-      ...ModelRefFields
-    }
-  }
-}
-    fragment ModelRefFields on ModelRef {
-  id
-  name
-  version
-}`) as unknown as TypedDocumentString<ExplainMatchQuery, ExplainMatchQueryVariables>;
 export const EvaluationsDocument = new TypedDocumentString(`
     query Evaluations {
   modelVersions {
@@ -2178,15 +2132,15 @@ export const EvaluationsDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment ModelVersionRef on ModelVersion {
-  id
-  name
-  version
-}
-fragment AgreementFigureFields on AgreementFigure {
+    fragment AgreementFigureFields on AgreementFigure {
   value
   floor
   n
+}
+fragment ModelVersionRef on ModelVersion {
+  id
+  name
+  version
 }`) as unknown as TypedDocumentString<EvaluationsQuery, EvaluationsQueryVariables>;
 export const RunEvaluationDocument = new TypedDocumentString(`
     mutation RunEvaluation($protocol: EvaluationProtocol!, $split: Split!, $modelVersionId: ID) {
@@ -2204,6 +2158,52 @@ export const RunEvaluationDocument = new TypedDocumentString(`
   status
   progress
 }`) as unknown as TypedDocumentString<RunEvaluationMutation, RunEvaluationMutationVariables>;
+export const ExplainMatchDocument = new TypedDocumentString(`
+    query ExplainMatch($image: ImageInput!, $captionId: ID, $imageId: ID, $grid: Int) {
+  explainMatch(
+    image: $image
+    captionId: $captionId
+    imageId: $imageId
+    grid: $grid
+  ) {
+    grid
+    targetKind
+    targetId
+    targetText
+    similarity
+    imageWidth
+    imageHeight
+    cached
+    computeMs
+    imageEncodes
+    textEncodes
+    topCells {
+      row
+      col
+      drop
+      heat
+    }
+    overlay {
+      width
+      height
+      dataUrl
+    }
+    wordWeights {
+      word
+      start
+      drop
+      weight
+    }
+    modelVersion {
+      ...ModelRefFields
+    }
+  }
+}
+    fragment ModelRefFields on ModelRef {
+  id
+  name
+  version
+}`) as unknown as TypedDocumentString<ExplainMatchQuery, ExplainMatchQueryVariables>;
 export const JobDocument = new TypedDocumentString(`
     query Job($id: ID!) {
   job(id: $id) {
@@ -2221,6 +2221,41 @@ export const JobDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+export const ApiKeysDocument = new TypedDocumentString(`
+    query ApiKeys {
+  apiKeys {
+    id
+    label
+    role
+    prefix
+    revoked
+    createdAt
+    revokedAt
+    lastUsedAt
+  }
+}
+    `) as unknown as TypedDocumentString<ApiKeysQuery, ApiKeysQueryVariables>;
+export const CreateApiKeyDocument = new TypedDocumentString(`
+    mutation CreateApiKey($label: String!, $role: Role!) {
+  createApiKey(label: $label, role: $role) {
+    secret
+    key {
+      id
+      label
+      role
+      prefix
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const RevokeApiKeyDocument = new TypedDocumentString(`
+    mutation RevokeApiKey($id: ID!) {
+  revokeApiKey(id: $id) {
+    id
+    revoked
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 export const ModelsDocument = new TypedDocumentString(`
     query Models {
   modelVersions {
@@ -2261,41 +2296,6 @@ export const ReindexDocument = new TypedDocumentString(`
   status
   progress
 }`) as unknown as TypedDocumentString<ReindexMutation, ReindexMutationVariables>;
-export const ApiKeysDocument = new TypedDocumentString(`
-    query ApiKeys {
-  apiKeys {
-    id
-    label
-    role
-    prefix
-    revoked
-    createdAt
-    revokedAt
-    lastUsedAt
-  }
-}
-    `) as unknown as TypedDocumentString<ApiKeysQuery, ApiKeysQueryVariables>;
-export const CreateApiKeyDocument = new TypedDocumentString(`
-    mutation CreateApiKey($label: String!, $role: Role!) {
-  createApiKey(label: $label, role: $role) {
-    secret
-    key {
-      id
-      label
-      role
-      prefix
-    }
-  }
-}
-    `) as unknown as TypedDocumentString<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
-export const RevokeApiKeyDocument = new TypedDocumentString(`
-    mutation RevokeApiKey($id: ID!) {
-  revokeApiKey(id: $id) {
-    id
-    revoked
-  }
-}
-    `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 export const CaptionImageDocument = new TypedDocumentString(`
     query CaptionImage($image: ImageInput!, $k: Int, $filter: SearchFilter, $strategy: CaptionStrategy) {
   captionImage(image: $image, k: $k, filter: $filter, strategy: $strategy) {

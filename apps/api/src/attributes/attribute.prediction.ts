@@ -2,7 +2,20 @@
 // MedPix Location Category), plane and MR sequence / CT contrast, each as a probability over its labels,
 // plus the anatomical region group (regions that share anatomy summed, core/anatomy.regions.ts).
 // Pure: the encoder hands over one row of the graph's `attributes` output and the manifest's layout.
-import type { AttributesManifest } from "../encoders/model.manifest.js";
+
+/**
+ * The layout of the graph's `attributes` output, as the model manifest declares it (encoders/
+ * model.manifest.ts validates it; its parsed type fits this shape). Declared here so attributes/
+ * stays below encoders/, which reads the heads through this module.
+ */
+export interface AttributeLayout {
+  /** Name of the graph output that holds the concatenated softmaxes, and its width. */
+  output: string;
+  width: number;
+  heads: readonly { name: string; offset: number; labels: readonly string[] }[];
+  /** Region label → its anatomical group; a region absent here is its own group. */
+  regionGroups?: Readonly<Record<string, string>>;
+}
 
 export interface LabelProbability {
   label: string;
@@ -29,7 +42,7 @@ function prediction(attribute: string, probs: LabelProbability[]): AttributePred
 }
 
 /** One row of the `attributes` output → a prediction per head, and the region group after `region`. */
-export function readAttributes(row: Float32Array, spec: AttributesManifest): AttributePrediction[] {
+export function readAttributes(row: Float32Array, spec: AttributeLayout): AttributePrediction[] {
   const out: AttributePrediction[] = [];
   for (const head of spec.heads) {
     const probs = head.labels.map((label, i) => ({ label, probability: row[head.offset + i] as number }));

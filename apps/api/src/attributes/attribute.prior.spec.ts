@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { AttributesManifest } from "../encoders/model.manifest.js";
-import { attributeOf, readAttributes, REGION_GROUP } from "./attribute.prediction.js";
+import { type AttributeLayout, attributeOf, readAttributes, REGION_GROUP } from "./attribute.prediction.js";
 import { agrees, categoriesOf, contradicted, DEMOTE, penaltyFor, restrictionFor } from "./attribute.prior.js";
 
 // The layout the toolkit's add-heads writes: one softmax per head, concatenated.
-const spec: AttributesManifest = {
+const spec: AttributeLayout = {
   output: "attributes",
   width: 9,
   heads: [

@@ -1,9 +1,8 @@
 // The CAPTION_AUDIT job: the audit as background work, on the model version the job names (the active
 // one when it was queued), with its progress on the job row.
-import type { PrismaClient, Split } from "@medcap/db";
-import type { Logger } from "../core/logger.js";
+import type { Split } from "@medcap/db";
 import type { JobHandler } from "../jobs/job.handlers.js";
-import { type AuditModel, CaptionAuditService } from "./caption.audit.service.js";
+import type { AuditModel, CaptionAuditService } from "./caption.audit.service.js";
 
 export interface CaptionAuditJobParams {
   modelVersionId?: string | null;
@@ -12,16 +11,18 @@ export interface CaptionAuditJobParams {
   force?: boolean;
 }
 
-/** `onModel` runs the audit with the job's model version (or without a model when it names none). */
+/**
+ * `onModel` runs the audit with the job's model version (or without a model when it names none);
+ * `auditWith` is the audit service for that model (the composition root builds it).
+ */
 export function captionAuditJobHandler(
-  prisma: PrismaClient,
-  logger: Logger,
+  auditWith: (model: AuditModel | undefined) => Pick<CaptionAuditService, "run">,
   onModel: <T>(modelVersionId: string | undefined, fn: (model: AuditModel | undefined) => Promise<T>) => Promise<T>,
 ): JobHandler {
   return async (job, progress, signal) => {
     const params = (job.params ?? {}) as CaptionAuditJobParams;
     return onModel(params.modelVersionId ?? undefined, (model) =>
-      new CaptionAuditService(prisma, logger, model).run({
+      auditWith(model).run({
         dataset: params.dataset,
         split: params.split,
         force: params.force,

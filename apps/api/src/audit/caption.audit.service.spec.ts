@@ -167,10 +167,13 @@ describe("CaptionAuditService (Postgres)", () => {
     const asked: (string | undefined)[] = [];
     handlers.register(
       "CAPTION_AUDIT",
-      captionAuditJobHandler(prisma, ctx.logger, (id, fn) => {
-        asked.push(id);
-        return fn(model);
-      }),
+      captionAuditJobHandler(
+        (m) => new CaptionAuditService(prisma, ctx.logger, m),
+        (id, fn) => {
+          asked.push(id);
+          return fn(model);
+        },
+      ),
     );
     expect(await new JobWorker(queue, ctx.logger, { handlers }).runOnce()).toBe(true);
     expect(asked).toEqual([model.modelVersionId]);

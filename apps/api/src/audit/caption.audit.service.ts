@@ -17,7 +17,7 @@ import type { AttributePrediction } from "../attributes/attribute.prediction.js"
 import { cosine } from "../core/cosine.js";
 import { MedcapError, notFound } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { writeAudit } from "../curation/audit.writer.js";
+import { writeAudit } from "../core/audit.writer.js";
 import { type CursorPage, decodeCursor, pageSize, toConnection } from "../curation/pagination.js";
 import type { JobQueue } from "../jobs/job.queue.js";
 import type { EmbeddingRepository } from "../search/embedding.repository.js";

@@ -3,10 +3,10 @@
 // k suspicions and precision, per fault kind and per reason.
 import type { AppContext } from "../core/app.context.js";
 import { MedcapError } from "../core/errors.js";
-import { ImportService } from "../ingest/import.service.js";
+import type { ImportService } from "../ingest/import.service.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
-import type { Retrieval } from "../search/retrieval.context.js";
-import { type AuditRunReport, auditModelOf, CaptionAuditService } from "./caption.audit.service.js";
+import type { Retrieval } from "../search/retrieval.js";
+import type { AuditRunReport, CaptionAuditService } from "./caption.audit.service.js";
 import { DEFAULT_PLANT, type FaultRecall, measurePlanted, type PlantCounts, type PlantedFault, plantFaults } from "./fault.plant.js";
 
 export interface PlantedMeasurement {
@@ -25,8 +25,16 @@ export interface PlantedMeasurement {
   faults: (PlantedFault & { rank: number | null })[];
 }
 
+/** The services the measurement drives; the composition root builds them (app/commands.composition.ts). */
+export interface PlantedMeasurementServices {
+  importer: Pick<ImportService, "importDataset">;
+  /** The audit service running with the measured model (auditModelOf the same retrieval core). */
+  audit: Pick<CaptionAuditService, "run" | "list">;
+}
+
 export async function measurePlantedFaults(
   ctx: AppContext,
+  services: PlantedMeasurementServices,
   r: Retrieval,
   options: {
     medpixDir: string;
@@ -41,13 +49,13 @@ export async function measurePlantedFaults(
   const read = await readMedpix(options.medpixDir);
   const counts = options.counts ?? DEFAULT_PLANT;
   const { dataset, faults } = plantFaults(read, counts, options.seed);
-  await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(dataset, {
+  await services.importer.importDataset(dataset, {
     actor: "cli:audit-plant",
     maxPixels: ctx.config.limits.maxPixels,
     onProgress: (e) => options.onPhase?.("import", e.done, e.total),
   });
   await r.indexer.indexAll(r.model, (p) => options.onPhase?.("index", p.done, p.total));
-  const audit = new CaptionAuditService(ctx.db.prisma, ctx.logger, auditModelOf(r));
+  const { audit } = services;
   const report = await audit.run({ force: true, onProgress: (p) => options.onPhase?.("audit", p.done, p.total) });
   const ranked = (await audit.list({})).map((s) => ({ externalId: s.images[0]?.externalId ?? "", reasons: s.reasons.map((x) => x.code) }));
   const order = ranked.map((s) => s.externalId);

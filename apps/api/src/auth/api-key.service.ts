@@ -3,8 +3,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { ApiKeyModel, PrismaClient, Role } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
-import { writeAudit } from "../curation/audit.writer.js";
+import { writeAudit } from "../core/audit.writer.js";
+import { publicKey } from "./api-key.format.js";
 import type { Principal } from "./role.policy.js";
+
+export { bearerSecret, publicKey } from "./api-key.format.js";
 
 const SECRET_PREFIX = "mcp_";
 const SHOWN_PREFIX_LENGTH = SECRET_PREFIX.length + 6;
@@ -12,12 +15,6 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
-}
-
-/** The key as shown in lists and audit rows: everything but the hash. */
-export function publicKey(key: ApiKeyModel): Omit<ApiKeyModel, "secretHash"> {
-  const { secretHash: _hash, ...rest } = key;
-  return rest;
 }
 
 /** Cached lookups at most; beyond it the cache starts over (it only saves a query per request). */
@@ -117,12 +114,4 @@ export class ApiKeyService {
   get(id: string): Promise<ApiKeyModel | null> {
     return this.prisma.apiKey.findUnique({ where: { id } });
   }
-}
-
-/** Reads `Authorization: Bearer <secret>`; undefined when the header is absent. */
-export function bearerSecret(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new MedcapError("UNAUTHENTICATED", "malformed Authorization header; expected Bearer <secret>");
-  return match[1];
 }

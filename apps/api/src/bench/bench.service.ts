@@ -2,8 +2,8 @@
 import os from "node:os";
 import type { PrismaClient } from "@medcap/db";
 import type { EncoderService } from "../encoders/encoder.service.js";
-import type { ImageStore } from "../ingest/image.store.js";
-import type { Retrieval } from "../search/retrieval.context.js";
+import type { ImageStore } from "../core/image.store.js";
+import type { Retrieval } from "../search/retrieval.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { randomUnitMatrix, randomUnitVector } from "../vectors/synthetic.vectors.js";
 import type { VectorStore } from "../vectors/vector.store.js";

@@ -3,8 +3,8 @@
 // first time) and cached (the same explanations asked again), through the same service the API uses.
 import type { PrismaClient } from "@medcap/db";
 import { DEFAULT_GRID } from "../explain/occlusion.js";
-import type { ImageStore } from "../ingest/image.store.js";
-import type { Retrieval } from "../search/retrieval.context.js";
+import type { ImageStore } from "../core/image.store.js";
+import type { Retrieval } from "../search/retrieval.js";
 import { summarize } from "./latency.stats.js";
 
 export async function benchExplanations(

@@ -1,14 +1,13 @@
 // medcap audit captions: the caption audit from the command line (issue #25).
 import type { Command } from "commander";
 import type { Split } from "@medcap/db";
-import { type AuditRunReport, auditModelOf, CaptionAuditService, type SuspicionView } from "../audit/caption.audit.service.js";
-import { measurePlantedFaults } from "../audit/planted.measurement.js";
+import type { AuditRunReport, CaptionAuditService, SuspicionView } from "../audit/caption.audit.service.js";
 import { isReasonCode } from "../audit/suspicion.reason.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
+import { commandServices } from "../app/commands.composition.js";
 import { MedcapError } from "../core/errors.js";
-import { activeModelFolder } from "../search/model.catalog.js";
-import { openRetrieval } from "../search/retrieval.context.js";
+import { activeModelFolder } from "../lifecycle/model.catalog.js";
 import { progressBar } from "./progress.js";
 
 const SPLITS: Record<string, Split> = { train: "TRAIN", dev: "DEV", test: "TEST" };
@@ -43,11 +42,12 @@ export async function runAudit(ctx: AppContext, opts: AuditCommandOptions): Prom
   const bar = opts.quiet ? undefined : progressBar("auditing");
   const run = (service: CaptionAuditService) =>
     service.run({ dataset: opts.dataset, split: opts.split, force: opts.force, onProgress: (p) => bar?.update(p.done, p.total) });
+  const services = commandServices(ctx);
   try {
-    if (!opts.model) return await run(new CaptionAuditService(ctx.db.prisma, ctx.logger));
-    const r = await openRetrieval(ctx, { modelDir: opts.modelDir ?? (await activeModelFolder(ctx.db.prisma, ctx.config)) });
+    if (!opts.model) return await run(services.captionAudit());
+    const r = await services.openRetrieval({ modelDir: opts.modelDir ?? (await activeModelFolder(ctx.db.prisma, ctx.config)) });
     try {
-      return await run(new CaptionAuditService(ctx.db.prisma, ctx.logger, auditModelOf(r)));
+      return await run(services.captionAudit(services.auditModelOf(r)));
     } finally {
       await r.close();
     }
@@ -104,7 +104,7 @@ export function registerAuditCommands(program: Command) {
             modelDir: typeof opts.model === "string" ? opts.model : undefined,
             force: opts.force,
           });
-          const service = new CaptionAuditService(ctx.db.prisma, ctx.logger);
+          const service = commandServices(ctx).captionAudit();
           const list = await service.list({
             dataset: opts.dataset,
             split,
@@ -163,10 +163,11 @@ export function registerAuditCommands(program: Command) {
         const seed = parseNumber(opts.seed, "--seed", 0, 2 ** 31, true) as number;
         const ctx = await openAppContext(loadConfig());
         try {
-          const r = await openRetrieval(ctx, { modelDir: opts.model });
+          const services = commandServices(ctx);
+          const r = await services.openRetrieval({ modelDir: opts.model });
           const bars = { import: progressBar("importing"), index: progressBar("indexing "), audit: progressBar("auditing ") };
           try {
-            const m = await measurePlantedFaults(ctx, r, {
+            const m = await services.measurePlantedFaults(r, {
               medpixDir: opts.medpix,
               seed,
               ks,

@@ -1,19 +1,16 @@
 // medcap bench: measures encoders, vector search, indexing and the HTTP API on this machine.
 import path from "node:path";
 import type { Command } from "commander";
-import { EncoderService } from "../encoders/encoder.service.js";
+import type { EncoderService } from "../encoders/encoder.service.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
-import { ApiKeyService } from "../auth/api-key.service.js";
-import { BenchService } from "../bench/bench.service.js";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
 import { retrievalTestImage } from "../bench/bench.inputs.js";
-import { makeServerRetrieval } from "../app/app.composition.js";
-import { openRetrieval } from "../search/retrieval.context.js";
-import { createServer } from "../server/server.factory.js";
-import { createServerMetrics } from "../server/server.metrics.js";
+import { openServedRetrieval } from "../app/served.model.composition.js";
+import { benchQdrantStore, commandServices } from "../app/commands.composition.js";
+import { createServer } from "../app/server.composition.js";
+import { createServerMetrics } from "../telemetry/server.metrics.js";
 import type { StageTimes } from "../core/stage.timer.js";
-import { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { benchExplanations } from "../bench/explain.bench.js";
 import { benchQdrantBesideEmbedded } from "../bench/qdrant.bench.js";
 import { MedcapError } from "../core/errors.js";
@@ -106,14 +103,7 @@ export function registerBenchCommand(program: Command) {
       const config = loadConfig({ ...process.env, MEDCAP_RATE_LIMIT_PER_MIN: "0" });
       const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
       // A fixed prefix, so --keep-qdrant can find the collections of an earlier run.
-      const qdrant = config.qdrant.url
-        ? new QdrantVectorStore(config.qdrant.urls, {
-            apiKey: config.qdrant.apiKey,
-            prefix: "medcap_bench",
-            layout: config.qdrant.layout,
-            readConsistency: config.qdrant.readConsistency,
-          })
-        : undefined;
+      const qdrant = benchQdrantStore(config);
       if (opts.qdrantOnly && !qdrant) throw new MedcapError("BAD_USER_INPUT", "--qdrant-only needs QDRANT_URL");
       const imageFiles = async () => {
         const folder = await loadModelFolder(config.modelDir);
@@ -173,9 +163,10 @@ export function registerBenchCommand(program: Command) {
         return;
       }
       const ctx = await openAppContext(config);
+      const services = commandServices(ctx);
       let baseline: EncoderService | undefined;
       try {
-        if (opts.baselineModel) baseline = await EncoderService.load(path.resolve(opts.baselineModel), config, ctx.logger);
+        if (opts.baselineModel) baseline = await services.loadEncoder(path.resolve(opts.baselineModel));
         const imageBatches = opts.imageBatches
           .split(",")
           .map(Number)
@@ -197,7 +188,7 @@ export function registerBenchCommand(program: Command) {
         };
         if (opts.http && !opts.explainOnly) {
           const metrics = createServerMetrics();
-          const retrieval = await makeServerRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
+          const retrieval = await openServedRetrieval(ctx, { metrics, bootstrap: new BootstrapState() });
           let stageTimes: StageTimes[] = [];
           const server = await createServer({
             ctx,
@@ -209,10 +200,7 @@ export function registerBenchCommand(program: Command) {
             stageSink: (t) => stageTimes.push(t),
           });
           const { url } = await server.listen(0, "127.0.0.1");
-          const { secret } = await new ApiKeyService(ctx.db.prisma).create(
-            { label: `bench ${new Date().toISOString()}`, role: "VIEWER" },
-            "cli:bench",
-          );
+          const { secret } = await services.apiKeys().create({ label: `bench ${new Date().toISOString()}`, role: "VIEWER" }, "cli:bench");
           const upload = await retrievalTestImage(ctx);
           const post = async (body: string | FormData, json: boolean) => {
             const res = await fetch(url, {
@@ -236,8 +224,8 @@ export function registerBenchCommand(program: Command) {
             "sagittal T2 lumbar spine",
           ];
           // A second set of sessions for the stage benchmarks, so they do not share batchers with the server.
-          const stages = await openRetrieval(ctx, { loadStore: false });
-          const bench = new BenchService(ctx.db.prisma, ctx.images, stages);
+          const stages = await services.openRetrieval({ loadStore: false });
+          const bench = services.bench(stages);
           try {
             result = await bench.run({
               ...runOptions,
@@ -288,8 +276,8 @@ export function registerBenchCommand(program: Command) {
             await server.close();
           }
         } else {
-          const rr = await openRetrieval(ctx, { loadStore: false });
-          const bench = new BenchService(ctx.db.prisma, ctx.images, rr);
+          const rr = await services.openRetrieval({ loadStore: false });
+          const bench = services.bench(rr);
           try {
             result = opts.explainOnly
               ? {

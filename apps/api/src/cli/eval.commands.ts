@@ -2,16 +2,14 @@
 import type { Command } from "commander";
 import type { Split } from "@medcap/db";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
+import { commandServices } from "../app/commands.composition.js";
 import { MedcapError } from "../core/errors.js";
 import { PROTOCOLS, type Protocol } from "../eval/eval.protocols.js";
 import { readAnatomyAgreement } from "../eval/anatomy.agreement.js";
-import { EvaluationService } from "../eval/evaluation.service.js";
-import { runScoreCommand } from "../eval/score.command.js";
-import { ImportService } from "../ingest/import.service.js";
+import { runScoreCommand } from "./score.command.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
-import { activeModelFolder } from "../search/model.catalog.js";
-import { openRetrieval } from "../search/retrieval.context.js";
+import { activeModelFolder } from "../lifecycle/model.catalog.js";
 import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
 
@@ -91,17 +89,18 @@ exact random floor and the number n of queries with that attribute known.
         if (!split) throw new MedcapError("BAD_USER_INPUT", `unknown split "${opts.split}" (expected train, dev or test)`);
         const captioning = captioningOverrides(opts);
         const ctx = await openAppContext(loadConfig());
+        const services = commandServices(ctx);
         try {
           let dataset = opts.dataset;
           if (opts.datasetDir) {
             const read = await readMedpix(opts.datasetDir);
-            await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset(read, { actor: "cli:eval" });
+            await services.importer().importDataset(read, { actor: "cli:eval" });
             dataset ??= read.dataset.name;
           }
-          const r = await openRetrieval(ctx, { modelDir: opts.model ?? (await activeModelFolder(ctx.db.prisma, ctx.config)) });
+          const r = await services.openRetrieval({ modelDir: opts.model ?? (await activeModelFolder(ctx.db.prisma, ctx.config)) });
           try {
             const bar = progressBar(opts.protocol);
-            const result = await new EvaluationService(ctx.db.prisma, r).run({
+            const result = await services.evaluation(r).run({
               protocol: opts.protocol as Protocol,
               split,
               dataset,

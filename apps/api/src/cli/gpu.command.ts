@@ -4,8 +4,8 @@ import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
 import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
-import { GpuInstaller, type GpuInstallReport } from "../gpu/gpu.install.js";
-import { checkParity } from "../gpu/gpu.parity.js";
+import { checkGpuParity, gpuInstaller } from "../app/commands.composition.js";
+import type { GpuInstallReport } from "../gpu/gpu.install.js";
 import { defaultWheelCache } from "../gpu/gpu.paths.js";
 import { describeMissing } from "../gpu/gpu.runtime.js";
 
@@ -13,7 +13,7 @@ const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function installer(opts: { wheels?: string; python?: string }, quiet: boolean) {
   const config = loadConfig();
-  return new GpuInstaller({
+  return gpuInstaller({
     gpuDir: config.gpuDir,
     wheelCache: path.resolve(opts.wheels ?? defaultWheelCache()),
     python: opts.python ?? "python3",
@@ -78,7 +78,7 @@ export function registerGpuCommands(program: Command) {
       const min = Number(opts.minCosine);
       if (!(min > 0 && min <= 1)) throw new MedcapError("BAD_USER_INPUT", `--min-cosine must be in (0, 1], got ${opts.minCosine}`);
       const logger = createLogger(config.logLevel);
-      const report = await checkParity(path.resolve(opts.model ?? config.modelDir), config, logger, min);
+      const report = await checkGpuParity(path.resolve(opts.model ?? config.modelDir), config, logger, min);
       if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(`${report.model} on ${report.provider}: ${report.items.length} embeddings\n`);

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
+import { commandServices } from "../app/commands.composition.js";
 import type { DatasetReadResult } from "../ingest/case.record.js";
-import { ImportService, type ImportReport } from "../ingest/import.service.js";
+import type { ImportReport } from "../ingest/import.service.js";
 import { readJsonl } from "../ingest/jsonl.reader.js";
 import { downloadMedpix } from "../ingest/medpix.download.js";
 import { readMedpix } from "../ingest/medpix.reader.js";
@@ -15,7 +16,7 @@ async function runImport(read: (dataDir: string) => Promise<DatasetReadResult>, 
     const input = await read(config.dataDir);
     const validate = progressBar("validating");
     const write = progressBar("importing ");
-    const service = new ImportService(ctx.db.prisma, ctx.images, ctx.logger);
+    const service = commandServices(ctx).importer();
     const report = await service.importDataset(input, {
       strict: opts.strict,
       actor: "cli",

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { ApiKeyService, publicKey } from "../auth/api-key.service.js";
+import { publicKey } from "../auth/api-key.format.js";
+import type { ApiKeyService } from "../auth/api-key.service.js";
 import { parseRole } from "../auth/role.policy.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
+import { commandServices } from "../app/commands.composition.js";
 
 /** Keys made on the command line are audited as the local operator. */
 const CLI_ACTOR = "cli";
@@ -10,7 +12,7 @@ const CLI_ACTOR = "cli";
 async function withKeys<T>(fn: (keys: ApiKeyService, ctx: AppContext) => Promise<T>): Promise<T> {
   const ctx = await openAppContext(loadConfig());
   try {
-    return await fn(new ApiKeyService(ctx.db.prisma), ctx);
+    return await fn(commandServices(ctx).apiKeys(), ctx);
   } finally {
     await ctx.close();
   }

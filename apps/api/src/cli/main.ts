@@ -13,7 +13,7 @@ import { registerModelCommands } from "./model.commands.js";
 import { registerRetrievalCommands } from "./retrieval.commands.js";
 import { registerStatsCommand } from "./stats.command.js";
 import { registerKeysCommands } from "./keys.command.js";
-import { makeServerRetrieval } from "../app/app.composition.js";
+import { openServedRetrieval } from "../app/served.model.composition.js";
 import { registerServeCommand } from "./serve.command.js";
 
 export function buildProgram(): Command {
@@ -27,7 +27,7 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerMigrateCommand(program);
   registerKeysCommands(program);
-  registerServeCommand(program, { makeRetrieval: makeServerRetrieval });
+  registerServeCommand(program, { makeRetrieval: openServedRetrieval });
   registerRetrievalCommands(program);
   registerModelCommands(program);
   registerEvalCommands(program);

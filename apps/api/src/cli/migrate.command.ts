@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
 
 export function registerMigrateCommand(program: Command) {
   program

@@ -5,10 +5,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
-import { findModelFolder, readModelIdentity, registerModelFolders } from "../search/model.catalog.js";
-import { activateIndexedVersion, indexGap, registerModelVersion } from "../search/model.registry.js";
+import { findModelFolder, readModelIdentity, registerModelFolders } from "../lifecycle/model.catalog.js";
+import { activateIndexedVersion, indexGap, registerModelVersion } from "../lifecycle/model.registry.js";
 
 async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
   const ctx = await openAppContext(loadConfig());

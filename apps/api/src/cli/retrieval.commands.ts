@@ -2,17 +2,17 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Split } from "@medcap/db";
-import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
-import { activeModelFolder } from "../search/model.catalog.js";
-import { activateIndexedVersion } from "../search/model.registry.js";
-import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
-import { type VerifyFindings, type VerifyReport, VerifyService } from "../search/verify.service.js";
+import { activeModelFolder } from "../lifecycle/model.catalog.js";
+import { activateIndexedVersion } from "../lifecycle/model.registry.js";
+import { type CommandServices, commandServices } from "../app/commands.composition.js";
+import type { Retrieval } from "../search/retrieval.js";
+import type { VerifyFindings, VerifyReport } from "../search/verify.service.js";
 import type { ImageQuery } from "../search/search.types.js";
 import type { SearchFilter } from "../vectors/vector.store.js";
-import { QdrantVectorStore } from "../vectors/qdrant.store.js";
+import type { QdrantVectorStore } from "../vectors/qdrant.store.js";
 import { addCaptioningOptions, type CaptioningFlags, captioningOverrides } from "./captioning.options.js";
 import { progressBar } from "./progress.js";
 import { providerReport, providerSummary } from "../gpu/provider.report.js";
@@ -22,15 +22,16 @@ const activeModelDir = (ctx: AppContext) => activeModelFolder(ctx.db.prisma, ctx
 
 /** `model`: a folder; default MEDCAP_MODEL_DIR, or with `active` the active version's folder. */
 async function withRetrieval<T>(
-  fn: (ctx: AppContext, r: Retrieval) => Promise<T>,
+  fn: (ctx: AppContext, r: Retrieval, services: CommandServices) => Promise<T>,
   opts: { model?: string; syncStore?: boolean; active?: boolean } = { active: true },
 ): Promise<T> {
   const ctx = await openAppContext(loadConfig());
   try {
     const modelDir = opts.model ?? (opts.active ? await activeModelDir(ctx) : undefined);
-    const r = await openRetrieval(ctx, { modelDir, syncStore: opts.syncStore });
+    const services = commandServices(ctx);
+    const r = await services.openRetrieval({ modelDir, syncStore: opts.syncStore });
     try {
-      return await fn(ctx, r);
+      return await fn(ctx, r, services);
     } finally {
       await r.close();
     }
@@ -102,8 +103,8 @@ export function registerRetrievalCommands(program: Command) {
     .option("--json", "print the report as JSON")
     .action(async (opts: { repair?: boolean; json?: boolean }) => {
       await withRetrieval(
-        async (ctx, r) => {
-          const verifier = new VerifyService(r.repo, r.store, r.indexer, ctx.logger);
+        async (_ctx, r, services) => {
+          const verifier = services.verifier(r);
           const before = await verifier.verify(r.model);
           const after = opts.repair && before.problems > 0 ? await verifier.repair(r.model, before) : undefined;
           const final = after ?? before;
@@ -249,9 +250,10 @@ export function registerRetrievalCommands(program: Command) {
     .description("show the model (the active version, as servers answer with it), execution provider, vector store and counts")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
-      await withRetrieval(async (ctx, r) => {
+      await withRetrieval(async (ctx, r, services) => {
         const info = r.encoder.info();
-        const stats = await new CatalogStatsService(ctx.db.prisma).stats();
+        const stats = await services.catalogStats().stats();
+        const qdrant = r.store.name === "qdrant" ? (r.store as QdrantVectorStore) : undefined;
         const out = {
           model: { name: info.name, version: r.model.version, dim: info.dim, folder: (await activeModelDir(ctx)) ?? ctx.config.modelDir },
           provider: info.provider,
@@ -262,13 +264,13 @@ export function registerRetrievalCommands(program: Command) {
             images: await r.store.count(r.model.modelVersionId, "IMAGE"),
             captions: await r.store.count(r.model.modelVersionId, "CAPTION"),
           },
-          ...(r.store instanceof QdrantVectorStore
+          ...(qdrant
             ? {
                 qdrant: {
-                  url: r.store.url,
-                  urls: r.store.urls,
-                  ...(await r.store.serverVersion()),
-                  cluster: await r.store.clusterHealth(r.model.modelVersionId),
+                  url: qdrant.url,
+                  urls: qdrant.urls,
+                  ...(await qdrant.serverVersion()),
+                  cluster: await qdrant.clusterHealth(r.model.modelVersionId),
                 },
               }
             : {}),

@@ -1,19 +1,19 @@
 import http from "node:http";
 import path from "node:path";
 import type { Command } from "commander";
-import type { RetrievalFactory, ServableRetrieval } from "../app/servable.retrieval.js";
+import type { ServedRetrieval, ServedRetrievalFactory } from "../app/served.model.composition.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
 import { MedcapError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { acquireServeLock } from "../core/serve.lock.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
-import { createServer, graphqlAddress, type MedcapServer } from "../server/server.factory.js";
-import { createServerMetrics } from "../server/server.metrics.js";
+import { createServer, graphqlAddress, type MedcapServer } from "../app/server.composition.js";
+import { createServerMetrics } from "../telemetry/server.metrics.js";
 import { startingHandler } from "../server/starting.handler.js";
 
 export interface ServeHooks {
-  makeRetrieval?: RetrievalFactory;
+  makeRetrieval?: ServedRetrievalFactory;
 }
 
 function parsePort(value: string): number {
@@ -52,7 +52,7 @@ export function registerServeCommand(program: Command, hooks: ServeHooks = {}) {
       process.stdout.write(`MedCap API listening at ${url} (starting; GET /readyz reports progress)\n`);
 
       let ctx: AppContext | undefined;
-      let retrieval: ServableRetrieval | undefined;
+      let retrieval: ServedRetrieval | undefined;
       let server: MedcapServer | undefined;
       const preparing = new AbortController();
       let prepared: Promise<void> = Promise.resolve();

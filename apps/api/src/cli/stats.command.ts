@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { CatalogStatsService } from "../curation/catalog-stats.service.js";
 import { loadConfig } from "../config/config.js";
-import { openAppContext } from "../core/app.context.js";
+import { openAppContext } from "../app/app.context.js";
+import { commandServices } from "../app/commands.composition.js";
 
 export function registerStatsCommand(program: Command) {
   program
@@ -11,7 +11,7 @@ export function registerStatsCommand(program: Command) {
     .action(async (opts: { json?: boolean }) => {
       const ctx = await openAppContext(loadConfig());
       try {
-        const s = await new CatalogStatsService(ctx.db.prisma).stats();
+        const s = await commandServices(ctx).catalogStats().stats();
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(s)}\n`);
           return;

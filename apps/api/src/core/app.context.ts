@@ -1,9 +1,10 @@
-// Builds the shared core once per process (CLI command or server) and tears it down cleanly.
-import { mkdir } from "node:fs/promises";
-import { type Database, openDatabase } from "@medcap/db";
+// What every command and the server share for their whole run: configuration, the logger, the
+// database and the image store. app/app.context.ts opens it (openAppContext); everything else
+// receives it.
+import type { Database } from "@medcap/db";
 import type { Config } from "../config/config.js";
-import { ImageStore } from "../ingest/image.store.js";
-import { createLogger, type Logger } from "./logger.js";
+import type { ImageStore } from "./image.store.js";
+import type { Logger } from "./logger.js";
 
 export interface AppContext {
   config: Config;
@@ -11,25 +12,4 @@ export interface AppContext {
   db: Database;
   images: ImageStore;
   close(): Promise<void>;
-}
-
-export async function openAppContext(config: Config, logger = createLogger(config.logLevel)): Promise<AppContext> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    embeddedPort: config.embeddedPgPort,
-    pgSystemDir: config.pgSystemDir,
-    log: (m) => logger.info(m),
-  });
-  const closers: (() => Promise<void>)[] = [() => db.close()];
-  return {
-    config,
-    logger,
-    db,
-    images: new ImageStore(config.imagesDir),
-    close: async () => {
-      for (const close of closers.reverse()) await close().catch((err) => logger.error({ err }, "close failed"));
-    },
-  };
 }

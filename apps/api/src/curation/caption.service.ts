@@ -3,7 +3,7 @@ import type { CaptionModel, PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { RetrievalPort } from "../search/search.types.js";
-import { type Tx, writeAudit } from "./audit.writer.js";
+import { type Tx, writeAudit } from "../core/audit.writer.js";
 
 export const MAX_CAPTION_LENGTH = 5000;
 

@@ -1,7 +1,7 @@
 // Creating and editing cases; every change is audited in its own transaction.
 import type { CaseModel, PrismaClient, Split } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
-import { writeAudit } from "./audit.writer.js";
+import { writeAudit } from "../core/audit.writer.js";
 
 const TEXT_FIELDS = [
   "title",

@@ -3,7 +3,7 @@ import type { FlagModel, FlagReason, FlagStatus, PrismaClient } from "@medcap/db
 import { MedcapError, notFound } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { RetrievalPort } from "../search/search.types.js";
-import { writeAudit } from "./audit.writer.js";
+import { writeAudit } from "../core/audit.writer.js";
 import { reindexAfterCommit, reviseCaption } from "./caption.service.js";
 import { type CursorPage, decodeCursor, pageSize, toConnection } from "./pagination.js";
 

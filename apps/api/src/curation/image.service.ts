@@ -4,9 +4,9 @@ import type { ImageModel, PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { ImageMetadata } from "../ingest/case.record.js";
-import type { ImageStore } from "../ingest/image.store.js";
+import type { ImageStore } from "../core/image.store.js";
 import type { RetrievalPort } from "../search/search.types.js";
-import { writeAudit } from "./audit.writer.js";
+import { writeAudit } from "../core/audit.writer.js";
 import { cleanCaption } from "./caption.service.js";
 import { type ImageLimits, validateImageBytes } from "./image.validation.js";
 

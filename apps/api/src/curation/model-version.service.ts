@@ -4,8 +4,8 @@ import { MedcapError, notFound } from "../core/errors.js";
 import { PROTOCOL_BY_KEY, type ProtocolKey } from "../eval/eval.protocols.js";
 import type { JobQueue } from "../jobs/job.queue.js";
 import { type CaptioningOverrides, captioningToJson } from "../search/caption.strategy.js";
-import { activateIndexedVersion, findModelVersion, incompleteIndexError, indexGap } from "../search/model.registry.js";
-import { writeAudit } from "./audit.writer.js";
+import { activateIndexedVersion, findModelVersion, incompleteIndexError, indexGap } from "../lifecycle/model.registry.js";
+import { writeAudit } from "../core/audit.writer.js";
 
 /** What activation needs from a running server: switch what it serves, with the database flip in between. */
 export interface ModelSwitcher {

@@ -4,17 +4,17 @@
 // job queue both call this service.
 import type { PrismaClient, Split } from "@medcap/db";
 import { MedcapError } from "../core/errors.js";
-import type { Retrieval } from "../search/retrieval.context.js";
+import type { Retrieval } from "../search/retrieval.js";
 import type { CaptioningOverrides } from "../search/caption.strategy.js";
 import { formatConsensus } from "../search/consensus.rerank.js";
 import { seededRandom } from "../core/seeded.random.js";
 import { ALL_OF_TOP, type AgreementQuery, type AnatomyAttrs, anatomyAgreement, anatomyAttrs } from "./anatomy.agreement.js";
 import { bootstrapMeanInterval } from "./bootstrap.interval.js";
 import { PROTOCOLS, type Protocol } from "./eval.protocols.js";
-import { type CaptionItem, type CaptionScores, scoreCaptions } from "./metrics/caption.scorer.js";
-import { ptbTokenize } from "./metrics/ptb.tokenizer.js";
-import { sentenceRougeL } from "./metrics/rouge.metric.js";
-import { buildRelevance, hitsAt, normalizeCaptionText, ranksFromSimilarity, summarizeRanks } from "./retrieval.metric.js";
+import { type CaptionItem, type CaptionScores, scoreCaptions } from "../scoring/caption.scorer.js";
+import { ptbTokenize } from "../scoring/ptb.tokenizer.js";
+import { sentenceRougeL } from "../scoring/rouge.metric.js";
+import { buildRelevance, hitsAt, normalizeCaptionText, ranksFromSimilarity, summarizeRanks } from "../scoring/retrieval.metric.js";
 
 /**
  * caption-library takes the captioning knobs of the shared spec (strategy, neighbours, temperature,

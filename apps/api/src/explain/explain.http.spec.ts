@@ -11,8 +11,8 @@ import { ApiKeyService } from "../auth/api-key.service.js";
 import type { AppContext } from "../core/app.context.js";
 import { seededRandom } from "../core/seeded.random.js";
 import { ImportService } from "../ingest/import.service.js";
-import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
-import { createServer, type MedcapServer } from "../server/server.factory.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
+import { createServer, type MedcapServer } from "../app/server.composition.js";
 
 const SIZE = 224;
 const RADIUS = 40;

@@ -5,13 +5,12 @@
 // batch: an explanation never holds more than a batch of queue places, so it cannot trip the queue's
 // wait bound by itself and other keys keep their round-robin share while it runs.
 import { getMaxListeners, setMaxListeners } from "node:events";
-import type { PrismaClient } from "@medcap/db";
+import type { EmbeddingKind, PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
 import { currentRequestScope } from "../core/request.scope.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
-import { sha256Hex } from "../ingest/image.store.js";
-import type { EmbeddingRepository } from "../search/embedding.repository.js";
-import type { ImageQuery, ModelRef } from "../search/search.types.js";
+import { sha256Hex } from "../core/image.store.js";
+import type { ImageQuery, ModelRef } from "../core/retrieval.types.js";
 import { type CacheStats, ExplanationCache, explanationKey } from "./explanation.cache.js";
 import { cosine } from "../core/cosine.js";
 import { renderHeatmap } from "./heatmap.png.js";
@@ -82,7 +81,8 @@ export type ExplainEncoder = Pick<
 export interface ExplanationDeps {
   prisma: PrismaClient;
   encoder: ExplainEncoder;
-  repo: Pick<EmbeddingRepository, "vectorOf">;
+  /** A stored vector by model version, kind and target id (search/embedding.repository.ts has it). */
+  repo: { vectorOf(modelVersionId: string, kind: EmbeddingKind, targetId: string): Promise<Float32Array | undefined> };
   model: ModelRef;
   readImage: (storedPath: string) => Promise<Uint8Array>;
   /** LRU entries (MEDCAP_EXPLAIN_CACHE_SIZE); 0 = off. */

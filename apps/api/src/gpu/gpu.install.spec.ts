@@ -10,8 +10,6 @@ import { GpuInstaller } from "./gpu.install.js";
 import { downloadWheels } from "./gpu.wheels.js";
 import { onnxruntimeNode, REQUIREMENTS_FILE, readPinnedWheels, wheelFilePrefix } from "./gpu.paths.js";
 import { describeMissing } from "./gpu.runtime.js";
-import pino from "pino";
-import { checkParity } from "./gpu.parity.js";
 import { providerReport, providerSummary } from "./provider.report.js";
 
 let tmp: string;
@@ -137,28 +135,4 @@ describe("provider report", () => {
       ["cuda", expect.stringMatching(/unavailable|available/)],
     ]);
   });
-});
-
-describe("gpu parity (the check the GPU script runs, here on CPU)", () => {
-  it("compares the configured providers with CPU and with parity.json, and reports the provider used", async () => {
-    const tiny = path.resolve(import.meta.dirname, "../encoders/fixtures/tiny-model");
-    const config = {
-      providers: ["cuda", "cpu"],
-      onnxThreads: 1,
-      batch: { maxSize: 8, maxWaitMs: 2, maxQueue: 64 },
-      limits: { maxUploadBytes: 1 << 24, maxPixels: 40_000_000 },
-      gpuDir: path.join(tmp, "gpu"),
-    };
-    const report = await checkParity(tiny, config, pino({ level: "silent" }), 0.999);
-    expect(report.provider).toBe("cpu");
-    expect(Object.keys(report.unavailableProviders)).toEqual(["cuda"]);
-    // Every fixture image twice (single and batch) and every text once.
-    const fixtures = JSON.parse(await readFile(path.join(tiny, "parity.json"), "utf8")) as { images: unknown[]; texts: unknown[] };
-    expect(report.items).toHaveLength(2 * fixtures.images.length + fixtures.texts.length);
-    expect(report.worstVsCpu).toBeGreaterThan(0.99999);
-    expect(report.worstVsReference).toBeGreaterThanOrEqual(0.9999);
-    expect(report.ok).toBe(true);
-    // A bound no float can meet fails the report: the check can fail.
-    expect((await checkParity(tiny, { ...config, providers: ["cpu"] }, pino({ level: "silent" }), 1.0000001)).ok).toBe(false);
-  }, 60_000);
 });

@@ -10,7 +10,7 @@ import type { CatalogService } from "../curation/catalog.service.js";
 import type { FlagService } from "../curation/flag.service.js";
 import type { ImageService } from "../curation/image.service.js";
 import type { ModelVersionService } from "../curation/model-version.service.js";
-import type { QueryService } from "../curation/query.service.js";
+import type { SearchRequestService } from "./search.requests.js";
 import type { JobQueue } from "../jobs/job.queue.js";
 import type { HealthSource } from "./graphql.mappers.js";
 import type { Loaders } from "./graphql.loaders.js";
@@ -26,7 +26,7 @@ export interface GraphQLServices {
   models: ModelVersionService;
   keys: ApiKeyService;
   jobs: JobQueue;
-  search: QueryService;
+  search: SearchRequestService;
   health(): Promise<HealthSource>;
 }
 

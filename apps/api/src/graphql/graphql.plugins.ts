@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 // `graphql/index.js`: the module instance Apollo loads, under vitest too (whose resolver would pick the .mjs build and break instanceof checks).
 import { type FragmentDefinitionNode, GraphQLError, Kind } from "graphql/index.js";
 import { databaseDownLog } from "../core/rate-limited.log.js";
-import type { ServerMetrics } from "../server/server.metrics.js";
+import type { ServerMetrics } from "../telemetry/server.metrics.js";
 import { addStage, currentStageTimes } from "../core/stage.timer.js";
 import { classifyError } from "./error.format.js";
 import type { GraphQLContext } from "./graphql.context.js";

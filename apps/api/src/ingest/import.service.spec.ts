@@ -7,7 +7,7 @@ import { openTestDatabase, type TestDatabase } from "@medcap/db/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../core/logger.js";
-import { ImageStore } from "./image.store.js";
+import { ImageStore } from "../core/image.store.js";
 import { ImportService } from "./import.service.js";
 import { readJsonl } from "./jsonl.reader.js";
 import { readMedpix } from "./medpix.reader.js";

@@ -6,7 +6,7 @@ import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { type CaseRecord, type DatasetReadResult, type ImageRecord, type RecordProblem, unstorableText } from "./case.record.js";
 import { probeImage, type ProbedImage } from "./image.probe.js";
-import { type ImageStore, sha256Hex } from "./image.store.js";
+import { type ImageStore, sha256Hex } from "../core/image.store.js";
 import { readRegularFile } from "./source.file.js";
 
 export interface ImportOptions {

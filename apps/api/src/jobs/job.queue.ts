@@ -1,7 +1,7 @@
 // The Postgres-backed job queue: rows in "Job", claimed with FOR UPDATE SKIP LOCKED so any number
 // of workers (in any number of processes) never run one job twice.
 import { Prisma, type JobKind, type JobModel, type JobStatus, type PrismaClient } from "@medcap/db";
-import { writeAudit, type Tx } from "../curation/audit.writer.js";
+import { writeAudit, type Tx } from "../core/audit.writer.js";
 
 export interface EnqueueInput {
   kind: JobKind;

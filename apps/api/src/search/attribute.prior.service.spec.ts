@@ -15,7 +15,7 @@ import { regionGroup } from "../core/anatomy.regions.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImportService } from "../ingest/import.service.js";
 import { bytesToVector } from "../vectors/vector.store.js";
-import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
 import { SearchService } from "./search.service.js";
 
 const tinyDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "encoders", "fixtures", "tiny-model");

@@ -9,7 +9,7 @@ import type { AppContext } from "../core/app.context.js";
 import { seededRandom } from "../core/seeded.random.js";
 import { CaptionService } from "../curation/caption.service.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
-import { sha256Hex } from "../ingest/image.store.js";
+import { sha256Hex } from "../core/image.store.js";
 import { EmbeddedVectorStore } from "../vectors/embedded.store.js";
 import { bytesToVector } from "../vectors/vector.store.js";
 import { EmbeddingRepository } from "./embedding.repository.js";

@@ -11,9 +11,9 @@
 // This module is pure (no database, no store) so the spec is pinned by unit tests on hand-made vectors.
 import { MedcapError } from "../core/errors.js";
 import { type ConsensusSetting, formatConsensus, parseConsensus } from "./consensus.rerank.js";
+import { CAPTION_STRATEGIES, type CaptionStrategy, type SupportingImage } from "./match.types.js";
 
-export const CAPTION_STRATEGIES = ["text", "images", "fused"] as const;
-export type CaptionStrategy = (typeof CAPTION_STRATEGIES)[number];
+export { CAPTION_STRATEGIES, type CaptionStrategy, type SupportingImage };
 
 /** Everything that decides a caption ranking; the defaults come from the served model's manifest. */
 export interface CaptioningSettings {
@@ -91,15 +91,6 @@ export interface ImageNeighbour {
   similarity: number;
   /** c_j; null when the image has no current caption (it still counts in the weight sum). */
   text: string | null;
-}
-
-/** A neighbour image that voted for a caption, and how much of the vote it carried. */
-export interface SupportingImage {
-  imageId: string;
-  caseId: string;
-  similarity: number;
-  /** w_j / Σ w: this image's share of the whole vote. */
-  weight: number;
 }
 
 export interface RankedCaption extends TextCandidate {

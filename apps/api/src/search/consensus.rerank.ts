@@ -3,9 +3,9 @@
 // most with the others, blended with its similarity to the query image. Measured on MedPix dev with
 // `medcap eval --protocol caption-library`: CIDEr-D 0.055 → 0.080 at 10:0.3 (README "Results").
 import { MedcapError } from "../core/errors.js";
-import { ptbTokenize } from "../eval/metrics/ptb.tokenizer.js";
-import { sentenceRougeL } from "../eval/metrics/rouge.metric.js";
-import type { CaptionMatch } from "./search.types.js";
+import { ptbTokenize } from "../scoring/ptb.tokenizer.js";
+import { sentenceRougeL } from "../scoring/rouge.metric.js";
+import type { CaptionMatch } from "./match.types.js";
 
 export interface ConsensusSetting {
   /** How many top distinct captions vote. */

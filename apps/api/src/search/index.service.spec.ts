@@ -7,7 +7,7 @@ import { openTestApp, syntheticPng } from "../../test/app.fixture.js";
 import { qdrantTitle, qdrantUrl } from "../../test/qdrant.suite.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImportService } from "../ingest/import.service.js";
-import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
 
 const CAPTIONS = [
   "Axial CT of the liver shows a hypodense lesion.",

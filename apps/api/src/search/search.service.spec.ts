@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestApp, syntheticPng } from "../../test/app.fixture.js";
 import type { AppContext } from "../core/app.context.js";
 import { EvaluationService } from "../eval/evaluation.service.js";
-import { normalizeCaptionText } from "../eval/retrieval.metric.js";
+import { normalizeCaptionText } from "../scoring/retrieval.metric.js";
 import { ImportService } from "../ingest/import.service.js";
 import { bytesToVector } from "../vectors/vector.store.js";
 import type { CaptioningSettings } from "./caption.strategy.js";
-import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
 
 const tinyDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "encoders", "fixtures", "tiny-model");
 const TEXTS = [

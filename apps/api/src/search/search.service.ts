@@ -12,7 +12,7 @@ import {
   restrictionFor,
 } from "../attributes/attribute.prior.js";
 import { MedcapError, notFound } from "../core/errors.js";
-import { normalizeCaptionText } from "../eval/retrieval.metric.js";
+import { normalizeCaptionText } from "../scoring/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import type { CacheStats } from "../explain/explanation.cache.js";
 import type { ExplainOptions, ExplainTarget, ExplanationService, MatchExplanation } from "../explain/explanation.service.js";

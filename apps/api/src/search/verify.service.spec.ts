@@ -8,9 +8,9 @@ import { openTestApp, syntheticPng } from "../../test/app.fixture.js";
 import { qdrantTitle, qdrantUrl } from "../../test/qdrant.suite.js";
 import type { AppContext } from "../core/app.context.js";
 import { ImportService } from "../ingest/import.service.js";
-import { sha256Hex } from "../ingest/image.store.js";
+import { sha256Hex } from "../core/image.store.js";
 import { vectorToBytes } from "../vectors/vector.store.js";
-import { openRetrieval, type Retrieval } from "./retrieval.context.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
 import { type VerifyReport, VerifyService } from "./verify.service.js";
 
 const counts = (r: VerifyReport) =>

@@ -1,7 +1,8 @@
 // Resolves the bearer key (if any) before GraphQL runs, and applies the per-key rate limit.
 // An invalid key is not refused here: `health` needs no key, so refusal happens per field.
 import type { NextFunction, Request, Response } from "express";
-import { type ApiKeyService, bearerSecret } from "../auth/api-key.service.js";
+import { bearerSecret } from "../auth/api-key.format.js";
+import type { ApiKeyService } from "../auth/api-key.service.js";
 import type { RateLimiter } from "../auth/rate.limiter.js";
 import { isMedcapError } from "../core/errors.js";
 import { locals, sendError } from "./request.context.js";

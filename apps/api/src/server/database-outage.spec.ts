@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import type { AppContext } from "../core/app.context.js";
-import { createServer, type MedcapServer } from "./server.factory.js";
+import { createServer, type MedcapServer } from "../app/server.composition.js";
 import { FakeRetrieval, openTestAppContext } from "../../test/server.testing.js";
 
 let ctx: AppContext;

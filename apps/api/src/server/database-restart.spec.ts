@@ -11,8 +11,8 @@ import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ApiKeyService } from "../auth/api-key.service.js";
 import { loadConfig } from "../config/config.js";
-import { type AppContext, openAppContext } from "../core/app.context.js";
-import { createServer, type MedcapServer } from "./server.factory.js";
+import { type AppContext, openAppContext } from "../app/app.context.js";
+import { createServer, type MedcapServer } from "../app/server.composition.js";
 import { FakeRetrieval } from "../../test/server.testing.js";
 
 let pgDir: string;

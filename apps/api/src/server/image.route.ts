@@ -5,7 +5,7 @@ import type { PrismaClient } from "@medcap/db";
 import sharp from "sharp";
 import { requireRole } from "../auth/role.policy.js";
 import { isMedcapError } from "../core/errors.js";
-import type { ImageStore } from "../ingest/image.store.js";
+import type { ImageStore } from "../core/image.store.js";
 import { locals, sendError } from "./request.context.js";
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -6,7 +6,7 @@ import { MedcapError } from "../core/errors.js";
 import { RequestScope, runInRequestScope } from "../core/request.scope.js";
 import type { Logger } from "../core/logger.js";
 import type { Principal } from "../auth/role.policy.js";
-import type { ServerMetrics } from "./server.metrics.js";
+import type { ServerMetrics } from "../telemetry/server.metrics.js";
 import { addStage, newStageTimes, type StageSink, type StageTimes } from "../core/stage.timer.js";
 
 export interface RequestLocals {

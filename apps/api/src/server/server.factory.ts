@@ -1,6 +1,7 @@
 // The HTTP server: Express 5 + Apollo Server 5, uploads, auth, health, metrics, image files, the
-// job worker, and a shutdown that drains before it closes the core.
-import { CaptionAuditService } from "../audit/caption.audit.service.js";
+// job worker, and a shutdown that drains before it closes the core. It constructs no service: the
+// composition root (app/server.composition.ts) builds the services, job queue, worker, API keys and
+// rate limiter and hands them over (ServerParts).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
@@ -9,16 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type NextFunction, type Request, type Response } from "express";
 import graphqlUploadExpress from "graphql-upload/graphqlUploadExpress.mjs";
-import { ApiKeyService } from "../auth/api-key.service.js";
-import { RateLimiter } from "../auth/rate.limiter.js";
 import type { AppContext } from "../core/app.context.js";
-import { CaptionService } from "../curation/caption.service.js";
-import { CaseService } from "../curation/case.service.js";
-import { CatalogService } from "../curation/catalog.service.js";
-import { FlagService } from "../curation/flag.service.js";
-import { ImageService } from "../curation/image.service.js";
-import { type ModelSwitcher, ModelVersionService } from "../curation/model-version.service.js";
-import { QueryService } from "../curation/query.service.js";
 import { databaseDownLog } from "../core/rate-limited.log.js";
 import { classifyError, formatError } from "../graphql/error.format.js";
 import type { GraphQLContext, GraphQLServices } from "../graphql/graphql.context.js";
@@ -27,9 +19,10 @@ import { observabilityPlugin } from "../graphql/graphql.plugins.js";
 import { buildResolvers } from "../graphql/graphql.resolvers.js";
 import { loadTypeDefs } from "../graphql/graphql.schema.js";
 import { checkSourceNesting, DEFAULT_QUERY_LIMITS, depthLimitRule, type QueryLimits } from "../graphql/query.limits.js";
-import type { JobHandlerRegistry } from "../jobs/job.handlers.js";
-import { JobQueue } from "../jobs/job.queue.js";
-import { JobWorker, type JobWorkerOptions } from "../jobs/job.worker.js";
+import type { ApiKeyService } from "../auth/api-key.service.js";
+import type { RateLimiter } from "../auth/rate.limiter.js";
+import type { JobQueue } from "../jobs/job.queue.js";
+import type { JobWorker } from "../jobs/job.worker.js";
 import type { RetrievalPort } from "../search/search.types.js";
 import { authenticate } from "./auth.middleware.js";
 import { databaseCheck, healthRouter, type ReadinessCheck, readiness } from "./health.routes.js";
@@ -37,7 +30,7 @@ import { imageRouter } from "./image.route.js";
 import type { BootstrapState } from "./bootstrap.state.js";
 import { locals, requestContext, requestScope, sendError } from "./request.context.js";
 import { securityHeaders } from "./security.headers.js";
-import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "./server.metrics.js";
+import { createServerMetrics, metricsHandler, registerJobGauge, type ServerMetrics } from "../telemetry/server.metrics.js";
 import { type StageSink, withStageTimes } from "../core/stage.timer.js";
 import { processRequestInMemory } from "./upload.memory.js";
 
@@ -51,18 +44,26 @@ export function graphqlAddress(server: http.Server): { url: string; port: number
 /** Body limit for requests without a valid key (they can only reach `health`). */
 const ANONYMOUS_BODY_LIMIT = 64 * 1024;
 
-export interface CreateServerOptions {
+/** What the server is handed by the composition root (app/server.composition.ts). */
+export interface ServerParts {
+  /** The GraphQL services; `health` is the server's own (it knows the readiness checks). */
+  services: Omit<GraphQLServices, "health">;
+  queue: JobQueue;
+  /** Undefined when the worker is off. */
+  worker: JobWorker | undefined;
+  keys: ApiKeyService;
+  limiter: RateLimiter;
+}
+
+export interface CreateHttpServerOptions {
   ctx: AppContext;
+  parts: ServerParts;
   /** The retrieval core; without it search answers OVERLOADED and edits are not re-indexed. */
   retrieval: RetrievalPort | undefined;
   /** Extra readiness checks for /readyz and `health` (vector store loaded, model loaded…). */
   readiness?: ReadinessCheck[];
-  /** The served-model handle activateModelVersion switches; without it activation only flips the flag. */
-  models?: ModelSwitcher;
   /** Pass one to add retrieval metrics to the same registry before the server exists. */
   metrics?: ServerMetrics;
-  /** The job worker: on by default with the process-wide handler registry; `false` turns it off. */
-  worker?: false | (JobWorkerOptions & { handlers?: JobHandlerRegistry });
   queryLimits?: Partial<QueryLimits>;
   /** Run after draining and before ctx.close() (e.g. closing the retrieval core's sessions). */
   onClose?: () => Promise<void>;
@@ -93,34 +94,19 @@ export interface MedcapServer {
   close(): Promise<void>;
 }
 
-export async function createServer(options: CreateServerOptions): Promise<MedcapServer> {
+export async function createHttpServer(options: CreateHttpServerOptions): Promise<MedcapServer> {
   const { ctx, retrieval } = options;
+  const { queue, worker, keys, limiter } = options.parts;
   const { config, logger } = ctx;
   const prisma = ctx.db.prisma;
   const metrics = options.metrics ?? createServerMetrics();
   const limits = { ...DEFAULT_QUERY_LIMITS, maxEncodes: config.limits.maxEncodesPerRequest, ...options.queryLimits };
-  const imageLimits = { maxUploadBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxPixels };
   const startedAt = Date.now();
 
-  const queue = new JobQueue(prisma);
-  const worker =
-    options.worker === false
-      ? undefined
-      : new JobWorker(queue, logger.child({ component: "jobs" }), { maxAttempts: config.jobs.maxAttempts, ...options.worker });
   const checks = [databaseCheck(prisma), ...(options.readiness ?? [])];
-  const keys = new ApiKeyService(prisma, config.apiKeyCacheMs);
   let healthProbe: ReturnType<typeof readiness> | undefined;
   const services: GraphQLServices = {
-    catalog: new CatalogService(prisma),
-    cases: new CaseService(prisma),
-    captions: new CaptionService(prisma, retrieval, logger),
-    flags: new FlagService(prisma, retrieval, logger),
-    audit: new CaptionAuditService(prisma, logger, undefined, { queue, onEnqueued: () => worker?.wake() }),
-    images: new ImageService(prisma, ctx.images, retrieval, imageLimits, logger),
-    models: new ModelVersionService(prisma, queue, () => worker?.wake(), options.models),
-    keys,
-    jobs: queue,
-    search: new QueryService(retrieval, config.limits.maxK, imageLimits),
+    ...options.parts.services,
     // Concurrent requests share one probe in flight: anonymous callers cannot queue the pool with them.
     health: async () => {
       healthProbe ??= readiness(checks).finally(() => {
@@ -163,7 +149,6 @@ export async function createServer(options: CreateServerOptions): Promise<Medcap
   });
   await apollo.start();
 
-  const limiter = new RateLimiter(config.limits.rateLimitPerMinute);
   // base64 inflates by 4/3; leave room for the rest of the JSON body.
   const jsonLimit = Math.ceil((config.limits.maxUploadBytes * 4) / 3) + 256 * 1024;
 

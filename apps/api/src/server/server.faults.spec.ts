@@ -12,8 +12,8 @@ import { ApiKeyService } from "../auth/api-key.service.js";
 import type { AppContext } from "../core/app.context.js";
 import { maxInflatedDicomBytes } from "../encoders/dicom.inflate.js";
 import { writeDeflateBomb, writeSyntheticDicom } from "../../test/dicom.fixture.js";
-import { openRetrieval, type Retrieval } from "../search/retrieval.context.js";
-import { createServer, type MedcapServer } from "./server.factory.js";
+import { openRetrieval, type Retrieval } from "../app/retrieval.composition.js";
+import { createServer, type MedcapServer } from "../app/server.composition.js";
 import { openTestAppContext } from "../../test/server.testing.js";
 
 const MAX_PIXELS = 1_000_000;

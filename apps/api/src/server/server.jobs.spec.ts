@@ -1,6 +1,6 @@
 // The real server over real HTTP against embedded Postgres: the job queue, error masking, retrieval
 // failures, the rate limit and shutdown.
-import { createServer } from "./server.factory.js";
+import { createServer } from "../app/server.composition.js";
 import { GraphQLClient } from "graphql-request";
 import { describe, expect, it } from "vitest";
 import { type GqlResult, ctx, fake, secrets, keyRows, modelVersionId, gql, codeOf, useHttpServer } from "../../test/http.harness.js";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestAppContext } from "../../test/server.testing.js";
 import { parseTrustProxy } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
-import { createServer, type MedcapServer } from "./server.factory.js";
+import { createServer, type MedcapServer } from "../app/server.composition.js";
 
 const PER_MINUTE = 5;
 let ctx: AppContext;

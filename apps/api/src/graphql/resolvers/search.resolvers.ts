@@ -1,7 +1,7 @@
 // Retrieval queries: validate the input, call the retrieval port, hydrate provenance with loaders.
 import type { CaptionModel } from "@medcap/db";
 import { notFound } from "../../core/errors.js";
-import { toSearchFilter } from "../../curation/query.service.js";
+import { toSearchFilter } from "../search.requests.js";
 import type { CaptionStrategy } from "../../search/caption.strategy.js";
 import { formatConsensus } from "../../search/consensus.rerank.js";
 import { captioningFromArgs } from "../captioning.input.js";

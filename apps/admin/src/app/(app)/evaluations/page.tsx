@@ -6,7 +6,7 @@ import { formatDate, formatDay, formatMetric, humanize } from "../../../lib/form
 import { baselines, headlines } from "../../../lib/metrics";
 import { can } from "../../../lib/roles";
 import { query, requireSession } from "../../../lib/session";
-import { EvaluationsDocument } from "../../../operations/operations.operations";
+import { EvaluationsDocument } from "../../../operations/evaluations.operations";
 import { RunEvaluationForm } from "./run-evaluation-form";
 
 export const metadata: Metadata = { title: "Evaluations" };

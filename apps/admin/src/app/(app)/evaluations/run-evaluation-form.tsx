@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { runEvaluationAction } from "../../../actions/operations.actions";
+import { runEvaluationAction } from "../../../actions/evaluations.actions";
 import { JobProgress } from "../../../components/job-progress";
 import { FormError, useFormAction } from "../../../components/popover-form";
 

@@ -2,7 +2,7 @@
 
 import { useActionState, useState } from "react";
 import type { ActionResult } from "../../../actions/action.result";
-import { createApiKeyAction, revokeApiKeyAction } from "../../../actions/operations.actions";
+import { createApiKeyAction, revokeApiKeyAction } from "../../../actions/keys.actions";
 import { FormError, useFormAction } from "../../../components/popover-form";
 import { ROLES } from "../../../lib/roles";
 

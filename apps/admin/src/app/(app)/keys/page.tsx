@@ -3,7 +3,7 @@ import { ErrorState, Refused, attempt } from "../../../components/states";
 import { formatDate } from "../../../lib/format";
 import { can } from "../../../lib/roles";
 import { query, requireSession } from "../../../lib/session";
-import { ApiKeysDocument } from "../../../operations/operations.operations";
+import { ApiKeysDocument } from "../../../operations/keys.operations";
 import { CreateKeyForm, RevokeButton } from "./key-forms";
 
 export const metadata: Metadata = { title: "API keys" };

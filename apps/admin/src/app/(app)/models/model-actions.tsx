@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { activateModelAction, reindexAction } from "../../../actions/operations.actions";
+import { activateModelAction, reindexAction } from "../../../actions/models.actions";
 import { JobProgress } from "../../../components/job-progress";
 
 export function ModelActions({

@@ -4,7 +4,7 @@ import { formatDate, formatMetric } from "../../../lib/format";
 import { headlines } from "../../../lib/metrics";
 import { can } from "../../../lib/roles";
 import { query, requireSession } from "../../../lib/session";
-import { ModelsDocument } from "../../../operations/operations.operations";
+import { ModelsDocument } from "../../../operations/models.operations";
 import { ModelActions } from "./model-actions";
 
 export const metadata: Metadata = { title: "Models" };
