@@ -33,6 +33,9 @@ export function benchQdrantStore(config: Config): QdrantVectorStore | undefined 
   });
 }
 
+/** An encoder without a database (medcap bench --image-precision-only). */
+export const loadEncoder = (modelDir: string, config: Config, logger: Logger) => EncoderService.load(modelDir, config, logger);
+
 /** `medcap gpu install | remove`: the CUDA provider installer (no database needed). */
 export const gpuInstaller = (options: GpuInstallOptions) => new GpuInstaller(options);
 

@@ -7,7 +7,7 @@ import { loadConfig } from "../config/config.js";
 import { openAppContext } from "../app/app.context.js";
 import { retrievalTestImage } from "../bench/bench.inputs.js";
 import { openServedRetrieval } from "../app/served.model.composition.js";
-import { benchQdrantStore, commandServices } from "../app/commands.composition.js";
+import { benchQdrantStore, commandServices, loadEncoder } from "../app/commands.composition.js";
 import { createServer } from "../app/server.composition.js";
 import { createServerMetrics } from "../telemetry/server.metrics.js";
 import type { StageTimes } from "../core/stage.timer.js";
@@ -115,7 +115,7 @@ export function registerBenchCommand(program: Command) {
       if (opts.imagePrecisionOnly) {
         if (!opts.imageInt8 || !opts.images)
           throw new MedcapError("BAD_USER_INPUT", "--image-precision-only needs --image-int8 and --images");
-        const encoder = await EncoderService.load(config.modelDir, config, createLogger(config.logLevel));
+        const encoder = await loadEncoder(config.modelDir, config, createLogger(config.logLevel));
         try {
           const images = await imagesFromDir(path.resolve(opts.images), Number(opts.imageSamples));
           const result = {
@@ -296,7 +296,7 @@ export function registerBenchCommand(program: Command) {
             orderBy: { externalId: "asc" },
             take: Number(opts.imageSamples),
           });
-          const encoder = await EncoderService.load(config.modelDir, config, ctx.logger);
+          const encoder = await services.loadEncoder(config.modelDir);
           try {
             const bytes = await Promise.all(images.map((r) => ctx.images.read(r.storedPath)));
             result.imagePrecision = await benchImagePrecision(encoder, bytes, await imageFiles(), log);
