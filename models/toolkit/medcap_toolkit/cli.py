@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(int(os.environ.get("MEDCAP_THREADS", "1")))
 
     if args.cmd == "train":
-        from .train import load_config, run_training
+        from .common import load_config
+        from .train import run_training
 
         cfg = load_config(args.config)
         if args.epochs:

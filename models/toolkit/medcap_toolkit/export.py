@@ -188,7 +188,7 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits
     `card_writer(out_dir, manifest, ckpt)` replaces the v1 card (which reports dev numbers)."""
     import onnxruntime as ort
 
-    from .train import load_checkpoint
+    from .common import load_checkpoint
 
     model, ckpt = load_checkpoint(checkpoint)
     cfg = ckpt["config"]

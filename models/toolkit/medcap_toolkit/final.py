@@ -14,7 +14,7 @@ import torch
 from . import cv
 from .lite import LITE_MEAN, LITE_STD
 from .model import DualEncoder
-from .train import vocab_file
+from .common import vocab_file
 
 
 def model_config(s: dict, name: str) -> dict:
@@ -65,7 +65,7 @@ def train_final(cv_file: Path, out_dir: Path, name: str = "medcap-base-v2", medp
     # the exported graph must reproduce the cached path (view 0) it was trained and evaluated on
     with torch.no_grad():
         img_c, _ = cv.embed_all(trained, img_cache, ctx.text_cache, np.arange(8))
-        from .train import to_input
+        from .common import to_input
         from . import data
 
         gray = data.build_image_cache(ctx.records, s["size"], cv.features.CACHE_DIR)[:8]
