@@ -185,7 +185,7 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits
                  ablation_file=None, medpix_dir=None, evaluate_dev: bool = True, name: str | None = None,
                  version: str = "1.0.0", extra_manifest: dict | None = None, card_writer=None) -> dict:
     """`extra_manifest` keys are merged into the manifest (e.g. `captioning`, `crossValidation`);
-    `card_writer(out_dir, manifest, ckpt)` replaces the v1 card (which reports dev numbers)."""
+    `card_writer(out_dir, manifest, ckpt)` replaces the dev-selected card (card.write_dev_card, dev numbers)."""
     import onnxruntime as ort
 
     from .common import load_checkpoint
@@ -243,9 +243,9 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits
     if card_writer is not None:
         card_writer(out_dir, manifest, ckpt)
     else:
-        from .card import write_model_card
+        from .card import write_dev_card
 
-        write_model_card(out_dir, manifest, ckpt, ablation)
+        write_dev_card(out_dir, manifest, ckpt, ablation)
     manifest["files"] = {p.relative_to(out_dir).as_posix(): sha256_file(p)
                          for p in sorted(out_dir.rglob("*")) if p.is_file() and p.name != "manifest.json"}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -88,7 +88,7 @@ def train_final(cv_file: Path, out_dir: Path, name: str = "medcap-base-v2", medp
 
 def export_v2(checkpoint: Path, cv_file: Path, out: Path, name: str = "medcap-base-v2", version: str = "2.0.0") -> dict:
     """Export + manifest `captioning` defaults (the CV winner) + CV summary + the v2 model card."""
-    from .card_v2 import write_card_v2
+    from .card import cv_card_side, write_cv_card
     from .export import export_model
 
     res = json.loads(Path(cv_file).read_text())
@@ -105,16 +105,6 @@ def export_v2(checkpoint: Path, cv_file: Path, out: Path, name: str = "medcap-ba
             "floors": {k: {"mean": v["mean"], "sd": v["sd"]} for k, v in res["floors"].items()},
         },
     }
-    # optional side grids rendered in the card (e.g. frozen vs fine-tuned tail, text encoder variants)
-    side = {}
-    ft = Path(cv_file).with_name(Path(cv_file).stem + "_finetune.json")
-    if ft.exists():
-        side["finetune"] = json.loads(ft.read_text())
-    notes = Path(cv_file).with_name("card_v2_notes.md")
-    if notes.exists():
-        side["notes"] = notes.read_text()
-    tv = Path(cv_file).with_name("text_variants.json")
-    if tv.exists():
-        side["textVariants"] = json.loads(tv.read_text())
+    side = cv_card_side(Path(cv_file))  # optional side grids and notes rendered in the card
     return export_model(checkpoint, out, quantize="int8-per-token", evaluate_dev=False, name=name, version=version,
-                        extra_manifest=extra, card_writer=lambda d, m, c: write_card_v2(d, m, c, res, side))
+                        extra_manifest=extra, card_writer=lambda d, m, c: write_cv_card(d, m, c, res, side))
