@@ -39,7 +39,8 @@ def folder_bytes(out_dir: Path, card_bytes: int = 0) -> int:
 
 def sized(out_dir: Path, render, recursive: bool = False, about: bool = True) -> list[str]:
     """`render(size_mb)` → the card's sections; the size is of all files in the folder, the card itself
-    included (re-rendered until the card's own length is stable)."""
+    included (re-rendered until the card's own length is stable) and the manifest as it is on disk, so
+    the writers' callers (export_model, add_heads) put it there at its final size first."""
     card_bytes, lines = 0, []
     for _ in range(4):
         lines = render(folder_bytes(out_dir, card_bytes) / 1e6)

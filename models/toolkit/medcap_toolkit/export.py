@@ -240,6 +240,11 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits
         manifest["quantizationEffect"] = quant_effect
     manifest.update(extra_manifest or {})
     ablation = json.loads(Path(ablation_file).read_text()) if ablation_file else None
+    # the card states the size of every file in the folder, so the manifest is there first at its final
+    # size: the final file names, each with a placeholder hash of the same length
+    names = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    manifest["files"] = {n: "0" * 64 for n in sorted(names | {"MODEL_CARD.md"})}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if card_writer is not None:
         card_writer(out_dir, manifest, ckpt)
     else:

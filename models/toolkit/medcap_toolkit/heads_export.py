@@ -142,6 +142,7 @@ def add_heads(cv_file: Path, base: Path, out: Path, name: str, version: str, med
     manifest["basedOn"] = f"{base_manifest['name']}@{base_manifest['version']} (towers unchanged; image graph + heads)"
     from .card import heads_card_towers, write_heads_card
 
+    refresh_file_hashes(out, manifest)  # the manifest at its final size first: the card states the folder's size
     write_heads_card(out, manifest, res, heads_card_towers(cv_file))
     refresh_file_hashes(out, manifest)
     return manifest

@@ -17,7 +17,8 @@ RESULTS = TOOLKIT / "results"
 
 
 def mirror(name: str, tmp_path: Path) -> Path:
-    """The committed folder without its card: links to the committed files (sizes and hashes as committed)."""
+    """The committed folder without its card: links to the committed files (sizes and hashes as committed),
+    the manifest included, as export_model and add_heads have it on disk when they write the card."""
     src, dst = MODELS / name, tmp_path / name
     if not (src / "MODEL_CARD.md").is_file():
         pytest.skip(f"{name} is not in the tree")
