@@ -1,4 +1,4 @@
-"""python -m medcap_toolkit {train,export,eval,cv,final,quantize-text,quantize-image,text-fp32,...}"""
+"""python -m medcap_toolkit {cv,final,cv-attributes,add-heads,export,eval,train,quantize-text,quantize-image,text-fp32,...}"""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +9,10 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="medcap_toolkit")
     sub = p.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("train", help="train a dual encoder from a config file")
-    t.add_argument("--config", required=True)
+    t = sub.add_parser("train", help="end-to-end mode of the trainer: a whole dual encoder trained on raw images from a "
+                                     "config, checkpoint selected on dev (v2/v3 use the cached mode through cv/final; "
+                                     "the retired medcap-base-v1 and its configs are at commit 89c3fe5)")
+    t.add_argument("--config", required=True, help="config JSON (keys: see tests/conftest.py TINY_CONFIG)")
     t.add_argument("--out", help="run folder (default runs/<config name>)")
     t.add_argument("--medpix", help="MedPix folder (default $MEDPIX_DIR or ../shared/data/medpix-2.0)")
     t.add_argument("--epochs", type=int, help="override the config's epochs")
@@ -19,8 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--out", required=True)
     e.add_argument("--quantize", default="nbits8", choices=["nbits8", "int8-per-token", "int8-weights", "int8-dynamic", "none"],
                    help="text encoder graph (nbits8: MatMulNBits 8-bit, see quantize/weights.py; int8-per-token: the form v2 serves, for a frozen all-MiniLM-L6-v2 tower only, calibrated on MedPix train captions, see quantize/text_q8.py)")
-    e.add_argument("--metrics", help="metrics.json from `eval` to embed in the manifest and card")
-    e.add_argument("--ablation", help="ablation.json to render in the model card")
+    e.add_argument("--metrics", help="metrics.json from `eval` to embed in the manifest and the dev-selected card")
+    e.add_argument("--ablation", help="ablation JSON (about, columns, rows, notes) to render in the dev-selected card")
     e.add_argument("--medpix")
     v = sub.add_parser("eval", help="evaluate a checkpoint or an exported folder on a split")
     v.add_argument("--checkpoint")
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(int(os.environ.get("MEDCAP_THREADS", "1")))
 
     if args.cmd == "train":
-        from .train import load_config, run_training
+        from .common import load_config
+        from .train import run_training
 
         cfg = load_config(args.config)
         if args.epochs:

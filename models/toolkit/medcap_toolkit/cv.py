@@ -1,5 +1,5 @@
 """Case-grouped k-fold cross-validation over train+dev on cached features. The cached trainer lives in
-cv_training.py and also produces the final model (same code path, so the CV estimate describes what is
+train.py (cached mode) and also produces the final model (same code path, so the CV estimate describes what is
 shipped).
 
 A *setting* fixes everything that needs training (backbone + resolution, frozen vs last-block
@@ -21,7 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from . import captioning, features, metrics
-from .cv_training import TEXT_CFG, CachedModel, TextCache, embed_all, train_cached
+from .train import TEXT_CFG, CachedModel, TextCache, embed_all, train_cached
 from .model import build_bert
 
 __all__ = ["TEXT_CFG", "CachedModel", "TextCache", "embed_all", "train_cached", "assign_folds", "run_cv"]

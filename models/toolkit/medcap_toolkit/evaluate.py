@@ -60,7 +60,7 @@ class OnnxEmbedder:
 
 class TorchEmbedder:
     def __init__(self, checkpoint: str | Path) -> None:
-        from .train import load_checkpoint
+        from .common import load_checkpoint
 
         self.model, self.ckpt = load_checkpoint(checkpoint)
         cfg = self.ckpt["config"]
@@ -70,12 +70,12 @@ class TorchEmbedder:
                                             max_length=cfg["text"].get("max_length", 128))
 
     def images(self, gray: np.ndarray) -> np.ndarray:
-        from .train import embed_images
+        from .common import embed_images
 
         return embed_images(self.model, torch.from_numpy(np.asarray(gray)), self.mean, self.std, "cpu")
 
     def texts(self, texts: list[str]) -> np.ndarray:
-        from .train import embed_texts
+        from .common import embed_texts
 
         return embed_texts(self.model, texts, self.tokenizer, "cpu")
 

@@ -185,10 +185,10 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits
                  ablation_file=None, medpix_dir=None, evaluate_dev: bool = True, name: str | None = None,
                  version: str = "1.0.0", extra_manifest: dict | None = None, card_writer=None) -> dict:
     """`extra_manifest` keys are merged into the manifest (e.g. `captioning`, `crossValidation`);
-    `card_writer(out_dir, manifest, ckpt)` replaces the v1 card (which reports dev numbers)."""
+    `card_writer(out_dir, manifest, ckpt)` replaces the dev-selected card (card.write_dev_card, dev numbers)."""
     import onnxruntime as ort
 
-    from .train import load_checkpoint
+    from .common import load_checkpoint
 
     model, ckpt = load_checkpoint(checkpoint)
     cfg = ckpt["config"]
@@ -240,12 +240,17 @@ def export_model(checkpoint: str | Path, out: str | Path, quantize: str = "nbits
         manifest["quantizationEffect"] = quant_effect
     manifest.update(extra_manifest or {})
     ablation = json.loads(Path(ablation_file).read_text()) if ablation_file else None
+    # the card states the size of every file in the folder, so the manifest is there first at its final
+    # size: the final file names, each with a placeholder hash of the same length
+    names = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    manifest["files"] = {n: "0" * 64 for n in sorted(names | {"MODEL_CARD.md"})}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if card_writer is not None:
         card_writer(out_dir, manifest, ckpt)
     else:
-        from .card import write_model_card
+        from .card import write_dev_card
 
-        write_model_card(out_dir, manifest, ckpt, ablation)
+        write_dev_card(out_dir, manifest, ckpt, ablation)
     manifest["files"] = {p.relative_to(out_dir).as_posix(): sha256_file(p)
                          for p in sorted(out_dir.rglob("*")) if p.is_file() and p.name != "manifest.json"}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -20,7 +20,7 @@ import torch
 
 from . import data
 from .lite import LiteBackbone
-from .train import TextBank, augment, make_tokenizer, to_input
+from .common import TextBank, augment, make_tokenizer, to_input
 
 CACHE_DIR = data.TOOLKIT_DIR / "cache"
 

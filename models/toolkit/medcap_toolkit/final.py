@@ -14,7 +14,7 @@ import torch
 from . import cv
 from .lite import LITE_MEAN, LITE_STD
 from .model import DualEncoder
-from .train import vocab_file
+from .common import vocab_file
 
 
 def model_config(s: dict, name: str) -> dict:
@@ -65,7 +65,7 @@ def train_final(cv_file: Path, out_dir: Path, name: str = "medcap-base-v2", medp
     # the exported graph must reproduce the cached path (view 0) it was trained and evaluated on
     with torch.no_grad():
         img_c, _ = cv.embed_all(trained, img_cache, ctx.text_cache, np.arange(8))
-        from .train import to_input
+        from .common import to_input
         from . import data
 
         gray = data.build_image_cache(ctx.records, s["size"], cv.features.CACHE_DIR)[:8]
@@ -88,7 +88,7 @@ def train_final(cv_file: Path, out_dir: Path, name: str = "medcap-base-v2", medp
 
 def export_v2(checkpoint: Path, cv_file: Path, out: Path, name: str = "medcap-base-v2", version: str = "2.0.0") -> dict:
     """Export + manifest `captioning` defaults (the CV winner) + CV summary + the v2 model card."""
-    from .card_v2 import write_card_v2
+    from .card import cv_card_side, write_cv_card
     from .export import export_model
 
     res = json.loads(Path(cv_file).read_text())
@@ -105,16 +105,6 @@ def export_v2(checkpoint: Path, cv_file: Path, out: Path, name: str = "medcap-ba
             "floors": {k: {"mean": v["mean"], "sd": v["sd"]} for k, v in res["floors"].items()},
         },
     }
-    # optional side grids rendered in the card (e.g. frozen vs fine-tuned tail, text encoder variants)
-    side = {}
-    ft = Path(cv_file).with_name(Path(cv_file).stem + "_finetune.json")
-    if ft.exists():
-        side["finetune"] = json.loads(ft.read_text())
-    notes = Path(cv_file).with_name("card_v2_notes.md")
-    if notes.exists():
-        side["notes"] = notes.read_text()
-    tv = Path(cv_file).with_name("text_variants.json")
-    if tv.exists():
-        side["textVariants"] = json.loads(tv.read_text())
+    side = cv_card_side(Path(cv_file))  # optional side grids and notes rendered in the card
     return export_model(checkpoint, out, quantize="int8-per-token", evaluate_dev=False, name=name, version=version,
-                        extra_manifest=extra, card_writer=lambda d, m, c: write_card_v2(d, m, c, res, side))
+                        extra_manifest=extra, card_writer=lambda d, m, c: write_cv_card(d, m, c, res, side))

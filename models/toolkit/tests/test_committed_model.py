@@ -9,9 +9,9 @@ from medcap_toolkit.evaluate import OnnxEmbedder
 from medcap_toolkit.export import sha256_file
 
 MODELS_DIR = Path(__file__).resolve().parents[2]
-# v1 stays until the coordinator removes it; a missing folder is skipped, not failed
-FOLDERS = [name for name in ("medcap-base-v1", "medcap-base-v2", "medcap-base-v3") if (MODELS_DIR / name).is_dir()]
-SIZE_LIMIT = {"medcap-base-v1": 42e6, "medcap-base-v2": 45e6, "medcap-base-v3": 45e6}
+# the committed model folders (medcap-base-v1 is retired; commit 89c3fe5 keeps it)
+FOLDERS = ["medcap-base-v2", "medcap-base-v3"]
+SIZE_LIMIT = {"medcap-base-v2": 45e6, "medcap-base-v3": 45e6}
 
 
 @pytest.fixture(scope="module", params=FOLDERS)
@@ -40,14 +40,13 @@ def test_manifest_contract(manifest):
     assert manifest["training"]["selectionSplit"] in ("dev", "5-fold CV over train+dev")
     # int8-dynamic is batch-dependent, so never committed
     assert manifest["quantization"] in ("int8-per-token", "nbits8", "int8-weights", "fp16", "none")
-    if manifest["name"] != "medcap-base-v1":
-        cap = manifest["captioning"]  # the service's defaults (shared spec)
-        assert cap["strategy"] in ("text", "images", "fused") and cap["neighbours"] >= 1
-        assert cap["temperature"] > 0 and 0 <= cap["weight"] <= 1
-        assert cap["consensus"] == "off" or (int(cap["consensus"].split(":")[0]) >= 2
-                                             and 0 <= float(cap["consensus"].split(":")[1]) <= 1)
-        est = manifest["crossValidation"]["estimate"]
-        assert {"i2tR@10", "t2iR@10", "templateBLEU_4"} <= set(est)
+    cap = manifest["captioning"]  # the service's defaults (shared spec)
+    assert cap["strategy"] in ("text", "images", "fused") and cap["neighbours"] >= 1
+    assert cap["temperature"] > 0 and 0 <= cap["weight"] <= 1
+    assert cap["consensus"] == "off" or (int(cap["consensus"].split(":")[0]) >= 2
+                                         and 0 <= float(cap["consensus"].split(":")[1]) <= 1)
+    est = manifest["crossValidation"]["estimate"]
+    assert {"i2tR@10", "t2iR@10", "templateBLEU_4"} <= set(est)
 
 
 def test_every_file_is_hashed(manifest, model_dir):

@@ -83,7 +83,7 @@ def test_cached_training_matches_the_exported_encoder(tmp_path, medpix_dir, tiny
     """Train 1 epoch on cached trunk activations (tail fine-tuned) of a 2-case subset, convert to a
     DualEncoder and check it embeds the raw images like the cached path does."""
     from medcap_toolkit.final import to_dual_encoder
-    from medcap_toolkit.train import to_input
+    from medcap_toolkit.common import to_input
     from medcap_toolkit import data
 
     recs = features.all_records(medpix_dir, limit_cases=2)

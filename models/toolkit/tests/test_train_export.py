@@ -7,7 +7,8 @@ import torch
 
 from medcap_toolkit import export as exporter
 from medcap_toolkit.evaluate import OnnxEmbedder, TorchEmbedder, evaluate_embedder
-from medcap_toolkit.train import load_checkpoint, run_training
+from medcap_toolkit.common import load_checkpoint
+from medcap_toolkit.train import run_training
 
 EXPECTED_FILES = {"image_encoder.onnx", "text_encoder.onnx", "vocab.txt", "manifest.json", "parity.json", "MODEL_CARD.md"}
 
@@ -83,7 +84,7 @@ def test_production_recipe_resnet50_and_local_bert_folder(tmp_path, tiny_bert_di
     from conftest import TINY_CONFIG
     from torchvision.models import resnet50
 
-    from medcap_toolkit.train import pick_device
+    from medcap_toolkit.common import pick_device
 
     weights = tmp_path / "resnet50.pth"
     torch.save(resnet50().state_dict(), weights)
