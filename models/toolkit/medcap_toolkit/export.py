@@ -16,7 +16,7 @@ import torch
 
 from . import preprocess
 from .model import ImageExport, TextExport
-from .quantize.weights import quantize_text
+from .quantize.dispatch import quantize_text
 from .tokenizer import WordPieceTokenizer
 
 OPSET = 17
