@@ -1,4 +1,4 @@
-// The planted-fault measurement (issue #25, README "Caption audit"): import a copy of MedPix with planted
+// The planted-fault measurement (issue #25, docs/caption-audit.md): import a copy of MedPix with planted
 // faults into an empty catalogue, index it with the model, audit it, and report recall within the first
 // k suspicions and precision, per fault kind and per reason.
 import type { AppContext } from "../core/app.context.js";

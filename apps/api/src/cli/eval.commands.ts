@@ -62,7 +62,7 @@ export function registerEvalCommands(program: Command) {
     .addHelpText(
       "after",
       `
-Anatomy agreement (retrieval, caption-library; metrics.anatomy in --json, README "anatomy agreement"):
+Anatomy agreement (retrieval, caption-library; metrics.anatomy in --json, docs/results.md "Anatomy agreement"):
 the share of query images whose retrieved image has the query's region (raw Location Category, and
 grouped: MedPix Abdomen + Reproductive/Urinary = one region), modality and plane, each beside its
 exact random floor and the number n of queries with that attribute known.

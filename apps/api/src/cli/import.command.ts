@@ -62,7 +62,7 @@ export function registerImportCommands(program: Command) {
   cmd
     .command("jsonl")
     .description(
-      'import a generic JSON-lines dataset: one {"image","caption",...} object per line, image paths relative to the file (see README)',
+      'import a generic JSON-lines dataset: one {"image","caption",...} object per line, image paths relative to the file (see docs/datasets.md)',
     )
     .argument("<file>", "the .jsonl file")
     .option("--dataset <name>", "dataset name (default: the file name)")

@@ -3,11 +3,11 @@
 //
 // Exact search runs in usearch's SIMD kernel (prebuilt N-API binary, no compiler needed) straight
 // over that array: a scalar JavaScript loop was ~7× the memory-bound floor at 1M vectors, usearch
-// runs within ~1.2× of it (README, Speed). Payload fields live in columns of small integer codes, so
+// runs within ~1.2× of it (docs/speed.md). Payload fields live in columns of small integer codes, so
 // a filter becomes one pass over typed arrays building a row mask before the scan, not a call per
 // point on payload objects.
 //
-// The store is always exact. usearch's HNSW graph was measured and left out (README, Speed): building
+// The store is always exact. usearch's HNSW graph was measured and left out (docs/speed.md): building
 // it over 100k 256-d vectors took minutes on two shared cores, on the event loop, and its recall@10
 // on unstructured vectors was far below 0.98. Past ~1M vectors per kind, use Qdrant.
 import { createRequire } from "node:module";
