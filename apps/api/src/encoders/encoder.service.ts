@@ -10,11 +10,11 @@ import type { Logger } from "../core/logger.js";
 import { currentRequestScope } from "../core/request.scope.js";
 import type { DicomInfo } from "./dicom.decode.js";
 import { decodeImage, type ImageFormat, type ImagePreprocessSpec, ImagePreprocessor, luminanceToTensor } from "./image.preprocess.js";
-import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
+import { type BatchObservation, MicroBatcher, type SubmitOptions } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
 import { embeddingRows, type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
 import { gpuProviderHooks } from "../gpu/gpu.runtime.js";
-import { timed } from "../core/stage.timer.js";
+import { addStage, currentStageTimes, timedSync } from "../core/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
 import { inOrderChunks, planTextBuckets, runInGroups } from "./text.buckets.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
@@ -28,6 +28,22 @@ interface ImageRun {
 }
 
 const textThreads = (config: EncoderConfig): number => config.textOnnxThreads || config.onnxThreads;
+
+/** A request's item through a batcher; with stage timings on, its wait in the queue and its batch's run are separate stages. */
+function submitTimed<I, O>(batcher: MicroBatcher<I, O>, item: I, options: SubmitOptions): Promise<O> {
+  const times = currentStageTimes();
+  if (!times) return batcher.submit(item, options);
+  const t0 = performance.now();
+  let dispatched: number | undefined;
+  const onDispatch = () => {
+    dispatched = performance.now();
+  };
+  return batcher.submit(item, { ...options, onDispatch }).finally(() => {
+    const end = performance.now();
+    addStage(times, "queueWait", (dispatched ?? end) - t0);
+    if (dispatched !== undefined) addStage(times, "onnx", end - dispatched);
+  });
+}
 
 /** The slice of Config the encoders use; the app's Config satisfies it structurally. */
 export interface EncoderConfig {
@@ -248,10 +264,8 @@ export class EncoderService {
     const scope = currentRequestScope();
     return this.cancelSiblingsOnOverload(async () => {
       if (scope?.signal.aborted) throw scope.signal.reason;
-      const { tensor, ...rest } = await timed("decodePreprocess", () =>
-        this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes)),
-      );
-      const run = await timed("encode", () => this.imageBatcher.submit(tensor, { key: scope?.key, signal: scope?.signal }));
+      const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
+      const run = await submitTimed(this.imageBatcher, tensor, { key: scope?.key, signal: scope?.signal });
       return { embedding: run.embedding, attributes: this.attributesOf(run), ...rest };
     });
   }
@@ -262,8 +276,12 @@ export class EncoderService {
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
     const scope = currentRequestScope();
     return this.cancelSiblingsOnOverload(() =>
-      timed("encode", () =>
-        this.textCache.get(text, (t) => this.textBatcher.submit(this.tokenizer.encode(t), { key: scope?.key, signal: scope?.signal })),
+      this.textCache.get(text, (t) =>
+        submitTimed(
+          this.textBatcher,
+          timedSync("preprocess", () => this.tokenizer.encode(t)),
+          { key: scope?.key, signal: scope?.signal },
+        ),
       ),
     );
   }

@@ -7,6 +7,7 @@
 // reproducible anyway), which stays within an ulp or two of the toolkit.
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { MedcapError } from "../core/errors.js";
+import { timed, timedSync } from "../core/stage.timer.js";
 import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
 import { prepareDicom } from "./dicom.inflate.js";
 
@@ -378,8 +379,8 @@ export class ImagePreprocessor {
   }
 
   async preprocessWithInfo(bytes: Uint8Array): Promise<{ tensor: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
-    const decoded = await decodeImage(bytes, this.limits);
-    const tensor = luminanceToTensor(decoded.image, this.spec);
+    const decoded = await timed("decode", () => decodeImage(bytes, this.limits));
+    const tensor = timedSync("preprocess", () => luminanceToTensor(decoded.image, this.spec));
     return decoded.dicom ? { tensor, format: decoded.format, dicom: decoded.dicom } : { tensor, format: decoded.format };
   }
 }

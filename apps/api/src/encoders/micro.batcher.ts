@@ -40,6 +40,8 @@ export interface SubmitOptions {
   key?: string;
   /** Aborting removes the item from the queue (if not yet dispatched) and rejects it with the reason. */
   signal?: AbortSignal;
+  /** Called when the item's batch starts (stage timings split queue wait from the run). */
+  onDispatch?: () => void;
 }
 
 interface Pending<I, O> {
@@ -49,6 +51,7 @@ interface Pending<I, O> {
   resolve: (value: O) => void;
   reject: (reason: unknown) => void;
   detach?: () => void;
+  onDispatch?: () => void;
 }
 
 const ANONYMOUS = "";
@@ -131,7 +134,7 @@ export class MicroBatcher<I, O> {
       }
     }
     return new Promise<O>((resolve, reject) => {
-      const pending: Pending<I, O> = { item, key, enqueuedAt: performance.now(), resolve, reject };
+      const pending: Pending<I, O> = { item, key, enqueuedAt: performance.now(), resolve, reject, onDispatch: options.onDispatch };
       if (signal) {
         const onAbort = () => {
           if (this.remove(pending)) reject(cancelled(signal, this.name));
@@ -269,6 +272,7 @@ export class MicroBatcher<I, O> {
 
   private async runBatch(batch: Pending<I, O>[], startedAt: number, queuedMs: number): Promise<void> {
     let error: unknown;
+    for (const p of batch) p.onDispatch?.();
     try {
       const outputs = await this.options.run(batch.map((p) => p.item));
       if (!Array.isArray(outputs) || outputs.length !== batch.length) {

@@ -3,6 +3,7 @@
 // base64 length is checked before the string is decoded.
 import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import { MedcapError } from "../core/errors.js";
+import { timed } from "../core/stage.timer.js";
 import { checkByteSize, type ImageLimits, validateImageBytes } from "../curation/image.validation.js";
 import type { ImageQuery } from "../search/search.types.js";
 
@@ -63,7 +64,9 @@ export async function readImageInput(input: ImageInputArg, limits: ImageLimits, 
     if (!allowImageId) throw new MedcapError("BAD_USER_INPUT", "an existing imageId cannot be added again; send upload or base64");
     return { imageId: input.imageId };
   }
-  const bytes = input.upload != null ? await readUpload(input.upload, limits) : decodeBase64(input.base64 as string, limits);
-  await validateImageBytes(bytes, limits);
+  const bytes = await timed("inputRead", async () =>
+    input.upload != null ? readUpload(input.upload, limits) : decodeBase64(input.base64 as string, limits),
+  );
+  await timed("decode", () => validateImageBytes(bytes, limits));
   return { bytes };
 }

@@ -12,6 +12,7 @@ import {
   restrictionFor,
 } from "../attributes/attribute.prior.js";
 import { MedcapError, notFound } from "../core/errors.js";
+import { addStage, currentStageTimes, timed, timedSync } from "../core/stage.timer.js";
 import { normalizeCaptionText } from "../eval/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import type { CacheStats } from "../explain/explanation.cache.js";
@@ -204,6 +205,7 @@ export class SearchService implements RetrievalPort {
         ? []
         : await this.neighbourImages(vector, settings.neighbours, options.filter, options.queryImageId, seen);
     const extra = settings.strategy === "text" ? new Map() : await this.neighbourCandidates(vector, neighbours, shortlist);
+    const strategyStarted = performance.now();
     const ranked = rankCaptions(settings, shortlist, neighbours, (t) => extra.get(t), options.queryImageId);
     let matches = ranked.map((r): CaptionMatch => {
       // Provenance: the neighbour images that voted for the text first (they are why it was chosen),
@@ -239,7 +241,11 @@ export class SearchService implements RetrievalPort {
     // The same order rankCaptions uses (score, then cosine, then text), after the prior's penalties.
     if (restriction)
       matches.sort((a, b) => b.score - a.score || b.similarity - a.similarity || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
-    if (consensus && matches.length > 1) matches = rerankByConsensus(matches.slice(0, want), consensus);
+    addStage(currentStageTimes(), "captionStrategy", performance.now() - strategyStarted);
+    if (consensus && matches.length > 1) {
+      const top = matches.slice(0, want);
+      matches = timedSync("consensus", () => rerankByConsensus(top, consensus));
+    }
     // Demoted captions rank below every agreeing one, but show their own score, not the stand-in penalty.
     return matches
       .slice(0, options.k)
@@ -259,7 +265,8 @@ export class SearchService implements RetrievalPort {
     for (;;) {
       const hits = await this.store.search(this.model.modelVersionId, vector, { kind: "CAPTION", k: fetch, filter });
       for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
-      const grouped = this.groupByText(hits, await this.captionTexts(hits));
+      const texts = await this.captionTexts(hits);
+      const grouped = timedSync("captionStrategy", () => this.groupByText(hits, texts));
       if (grouped.length >= n || hits.length < fetch) return grouped.slice(0, n);
       fetch *= 4;
     }
@@ -280,10 +287,12 @@ export class SearchService implements RetrievalPort {
       excludeTargetIds: queryImageId ? [queryImageId] : undefined,
     });
     for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
-    const captions = await this.prisma.caption.findMany({
-      where: { imageId: { in: hits.map((h) => h.payload.imageId) }, isCurrent: true },
-      select: { id: true, imageId: true, text: true },
-    });
+    const captions = await timed("captionRows", () =>
+      this.prisma.caption.findMany({
+        where: { imageId: { in: hits.map((h) => h.payload.imageId) }, isCurrent: true },
+        select: { id: true, imageId: true, text: true },
+      }),
+    );
     const byImage = new Map(captions.map((c) => [c.imageId, c]));
     return hits.map((h) => {
       const c = byImage.get(h.payload.imageId);
@@ -309,7 +318,8 @@ export class SearchService implements RetrievalPort {
       if (n.text === null || n.captionId === null || known.has(n.text)) continue;
       let c = out.get(n.text);
       if (!c) {
-        const t = await this.repo.vectorOf(this.model.modelVersionId, "CAPTION", n.captionId);
+        const captionId = n.captionId;
+        const t = await timed("captionRows", () => this.repo.vectorOf(this.model.modelVersionId, "CAPTION", captionId));
         if (!t) continue; // not indexed under this model yet
         c = { text: n.text, cosine: dot(vector, t), captionIds: [], imageIds: [], caseIds: [] };
         out.set(n.text, c);
@@ -407,10 +417,12 @@ export class SearchService implements RetrievalPort {
   }
 
   private async captionTexts(hits: VectorHit[]): Promise<Map<string, string>> {
-    const rows = await this.prisma.caption.findMany({
-      where: { id: { in: hits.map((h) => h.payload.targetId) } },
-      select: { id: true, text: true },
-    });
+    const rows = await timed("captionRows", () =>
+      this.prisma.caption.findMany({
+        where: { id: { in: hits.map((h) => h.payload.targetId) } },
+        select: { id: true, text: true },
+      }),
+    );
     return new Map(rows.map((r) => [r.id, r.text]));
   }
 
