@@ -224,7 +224,7 @@ export function registerBenchCommand(program: Command) {
               captionImageBase64: (i) =>
                 post(
                   JSON.stringify({
-                    query: "query($b: String!) { captionImage(image: { base64: $b }, k: 5) { text score } }",
+                    query: "query($b: String!) { captionImage(image: { base64: $b }, k: 5) { text score captions { id } } }",
                     variables: { b: base64s[i % base64s.length] },
                   }),
                   true,
@@ -234,7 +234,7 @@ export function registerBenchCommand(program: Command) {
                 form.append(
                   "operations",
                   JSON.stringify({
-                    query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }",
+                    query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score captions { id } } }",
                     variables: { f: null },
                   }),
                 );
