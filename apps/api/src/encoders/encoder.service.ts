@@ -9,7 +9,14 @@ import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { currentRequestScope } from "../core/request.scope.js";
 import type { DicomInfo } from "./dicom.decode.js";
-import { decodeImage, type ImageFormat, type ImagePreprocessSpec, ImagePreprocessor, luminanceToTensor } from "./image.preprocess.js";
+import {
+  type DecodedImage,
+  decodeImage,
+  type ImageFormat,
+  type ImagePreprocessSpec,
+  ImagePreprocessor,
+  luminanceToTensor,
+} from "./image.preprocess.js";
 import { type BatchObservation, MicroBatcher, type SubmitOptions } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
 import { embeddingRows, type OnnxSession, OnnxSessionFactory } from "./onnx.session.js";
@@ -251,20 +258,24 @@ export class EncoderService {
     };
   }
 
-  /** Decode + preprocess outside the batcher (parallel per request), then one batched ONNX run. */
-  async encodeImage(bytes: Uint8Array): Promise<Float32Array> {
-    return (await this.encodeImageWithInfo(bytes)).embedding;
+  /**
+   * Decode + preprocess outside the batcher (parallel per request), then one batched ONNX run.
+   * `decoded`: the pixels the request's intake already decoded from `bytes`; they are not decoded again.
+   */
+  async encodeImage(bytes: Uint8Array, decoded?: DecodedImage): Promise<Float32Array> {
+    return (await this.encodeImageWithInfo(bytes, decoded)).embedding;
   }
 
   /** As encodeImage, plus what was decoded (format; for DICOM only non-identifying fields). */
   async encodeImageWithInfo(
     bytes: Uint8Array,
+    decoded?: DecodedImage,
   ): Promise<{ embedding: Float32Array; attributes: AttributePrediction[] | null; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
     const scope = currentRequestScope();
     return this.cancelSiblingsOnOverload(async () => {
       if (scope?.signal.aborted) throw scope.signal.reason;
-      const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes));
+      const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes, decoded));
       const run = await submitTimed(this.imageBatcher, tensor, { key: scope?.key, signal: scope?.signal });
       return { embedding: run.embedding, attributes: this.attributesOf(run), ...rest };
     });
@@ -380,10 +391,10 @@ export class EncoderService {
    * Decode + preprocess in a decode slot, keeping the decoded size: occlusion maps (explain/) edit the
    * model-input tensor and map its cells back onto the image as displayed.
    */
-  preprocessWithSize(bytes: Uint8Array): Promise<{ tensor: Float32Array; width: number; height: number }> {
+  preprocessWithSize(bytes: Uint8Array, decoded?: DecodedImage): Promise<{ tensor: Float32Array; width: number; height: number }> {
     this.assertOpen();
     return this.withDecodeSlot(async () => {
-      const { image } = await decodeImage(bytes, this.config.limits);
+      const { image } = decoded ?? (await decodeImage(bytes, this.config.limits));
       return { tensor: luminanceToTensor(image, this.preprocessor.spec), width: image.width, height: image.height };
     });
   }

@@ -13,6 +13,7 @@ import { prepareDicom } from "./dicom.inflate.js";
 
 export type ImageFormat = "png" | "jpeg" | "webp" | "tiff" | "dicom";
 
+/** Byte and pixel limits of client images: the one limits type of the API, the importer and the encoders. */
 export interface ImageLimits {
   maxUploadBytes: number;
   maxPixels: number;
@@ -34,6 +35,10 @@ export interface LuminanceImage {
   readRow(y: number, out: Float32Array): void;
 }
 
+/**
+ * An image decoded once at intake (graphql/image.input.ts → curation/image.validation.ts): it travels
+ * with the request to the encoder, which preprocesses it without decoding the bytes again.
+ */
 export interface DecodedImage {
   format: ImageFormat;
   image: LuminanceImage;
@@ -378,9 +383,18 @@ export class ImagePreprocessor {
     return (await this.preprocessWithInfo(bytes)).tensor;
   }
 
-  async preprocessWithInfo(bytes: Uint8Array): Promise<{ tensor: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
-    const decoded = await timed("decode", () => decodeImage(bytes, this.limits));
-    const tensor = timedSync("preprocess", () => luminanceToTensor(decoded.image, this.spec));
+  /** `decoded` is the image as the intake already decoded it; without it the bytes are decoded here. */
+  async preprocessWithInfo(
+    bytes: Uint8Array,
+    decoded?: DecodedImage,
+  ): Promise<{ tensor: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
+    decoded ??= await timed("decode", () => decodeImage(bytes, this.limits));
+    const tensor = this.preprocessDecoded(decoded);
     return decoded.dicom ? { tensor, format: decoded.format, dicom: decoded.dicom } : { tensor, format: decoded.format };
+  }
+
+  /** Resize, crop and normalise an already decoded image: the model-input tensor. */
+  preprocessDecoded(decoded: DecodedImage): Float32Array {
+    return timedSync("preprocess", () => luminanceToTensor(decoded.image, this.spec));
   }
 }

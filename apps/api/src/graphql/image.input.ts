@@ -1,6 +1,6 @@
-// Turns an ImageInput (multipart upload, base64 or catalogue id) into validated bytes or an id.
+// Turns an ImageInput (multipart upload, base64 or catalogue id) into validated, decoded bytes or an id.
 // Sizes are checked before anything is decoded: upload streams are cut off at the byte limit, and
-// base64 length is checked before the string is decoded.
+// base64 length is checked before the string is decoded. The image is then decoded exactly once.
 import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import { MedcapError } from "../core/errors.js";
 import { timed } from "../core/stage.timer.js";
@@ -67,6 +67,7 @@ export async function readImageInput(input: ImageInputArg, limits: ImageLimits, 
   const bytes = await timed("inputRead", async () =>
     input.upload != null ? readUpload(input.upload, limits) : decodeBase64(input.base64 as string, limits),
   );
-  await timed("decode", () => validateImageBytes(bytes, limits));
-  return { bytes };
+  // The one decode of this request: the encoder takes the decoded pixels with the bytes.
+  const { decoded } = await timed("decode", () => validateImageBytes(bytes, limits));
+  return { bytes, decoded };
 }

@@ -134,8 +134,8 @@ export class SearchService implements RetrievalPort {
       const attributes = wantAttributes ? await this.storedImageAttributes(image.storedPath) : null;
       return { vector: stored, imageId: image.id, caseId: image.caseId, attributes };
     }
-    if (!wantAttributes) return { vector: await this.encoder.encodeImage(query.bytes), attributes: null };
-    const { embedding, attributes } = await this.encoder.encodeImageWithInfo(query.bytes);
+    if (!wantAttributes) return { vector: await this.encoder.encodeImage(query.bytes, query.decoded), attributes: null };
+    const { embedding, attributes } = await this.encoder.encodeImageWithInfo(query.bytes, query.decoded);
     return { vector: embedding, attributes };
   }
 

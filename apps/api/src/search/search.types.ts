@@ -1,12 +1,18 @@
 // The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
 import type { AttributePrediction } from "../attributes/attribute.prediction.js";
 import type { AttributePrior, Restriction } from "../attributes/attribute.prior.js";
+import type { DecodedImage } from "../encoders/image.preprocess.js";
 import type { ExplainOptions, ExplainTarget, MatchExplanation } from "../explain/explanation.service.js";
 import type { SearchFilter } from "../vectors/vector.store.js";
 import type { CaptioningOverrides, CaptioningSettings, CaptionStrategy, SupportingImage } from "./caption.strategy.js";
 
-/** A query image: uploaded bytes, or an image already in the catalogue. */
-export type ImageQuery = { bytes: Uint8Array; imageId?: undefined } | { imageId: string; bytes?: undefined };
+/**
+ * A query image: uploaded bytes (with their pixels when the intake already decoded them, so nothing
+ * decodes them twice), or an image already in the catalogue.
+ */
+export type ImageQuery =
+  | { bytes: Uint8Array; decoded?: DecodedImage; imageId?: undefined }
+  | { imageId: string; bytes?: undefined; decoded?: undefined };
 
 export interface ModelRef {
   name: string;
