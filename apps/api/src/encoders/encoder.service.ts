@@ -466,7 +466,8 @@ export class EncoderService {
     const feeds = { [image.input]: new ort.Tensor("float32", input, [tensors.length, 3, image.size, image.size]) };
     const spec = image.attributes;
     const outputs = spec ? [image.output, spec.output] : [image.output];
-    const [emb, att] = await this.imageSession.runOutputs(feeds, outputs);
+    // The batch's input was built here for this run: moved to the ONNX thread, not copied.
+    const [emb, att] = await this.imageSession.runOutputs(feeds, outputs, { transferInputs: true });
     const embeddings = embeddingRows(emb as ort.Tensor, tensors.length, this.dim, image.file);
     const attributes = spec && att ? embeddingRows(att, tensors.length, spec.width, `${image.file} (${spec.output})`) : null;
     return embeddings.map((embedding, i) => ({ embedding, attributes: attributes?.[i] ?? null }));
@@ -512,6 +513,6 @@ export class EncoderService {
       [text.inputs[0]]: new ort.Tensor("int64", batch.inputIds, shape),
       [text.inputs[1]]: new ort.Tensor("int64", batch.attentionMask, shape),
     };
-    return embeddingRows(await session.run(feeds, text.output), rows.length, this.dim, session.label);
+    return embeddingRows(await session.run(feeds, text.output, { transferInputs: true }), rows.length, this.dim, session.label);
   }
 }
