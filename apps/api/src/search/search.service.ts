@@ -28,7 +28,7 @@ import {
   type TextCandidate,
   textShortlist,
 } from "./caption.strategy.js";
-import { type ConsensusSetting, rerankByConsensus } from "./consensus.rerank.js";
+import { type ConsensusSetting, ConsensusTokenCache, rerankByConsensus } from "./consensus.rerank.js";
 import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { IndexService } from "./index.service.js";
 import type { CaptionMatch, ImageClassification, ImageMatch, ImageQuery, ModelRef, RetrievalPort } from "./search.types.js";
@@ -73,6 +73,9 @@ const dot = (a: Float32Array, b: Float32Array) => {
 };
 
 export class SearchService implements RetrievalPort {
+  /** Library captions' tokens for consensus re-ranking, kept across calls (keyed by text: edits cannot go stale). */
+  private readonly consensusTokens = new ConsensusTokenCache();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly encoder: EncoderService,
@@ -244,7 +247,7 @@ export class SearchService implements RetrievalPort {
     addStage(currentStageTimes(), "captionStrategy", performance.now() - strategyStarted);
     if (consensus && matches.length > 1) {
       const top = matches.slice(0, want);
-      matches = timedSync("consensus", () => rerankByConsensus(top, consensus));
+      matches = timedSync("consensus", () => rerankByConsensus(top, consensus, this.consensusTokens));
     }
     // Demoted captions rank below every agreeing one, but show their own score, not the stand-in penalty.
     return matches
