@@ -75,6 +75,8 @@ const dot = (a: Float32Array, b: Float32Array) => {
 export class SearchService implements RetrievalPort {
   /** Library captions' tokens for consensus re-ranking, kept across calls (keyed by text: edits cannot go stale). */
   private readonly consensusTokens = new ConsensusTokenCache();
+  /** Whitespace-normalised caption texts by raw text: every query groups hundreds of the same library rows. */
+  private readonly normalised = new Map<string, string>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -303,7 +305,7 @@ export class SearchService implements RetrievalPort {
         imageId: h.payload.imageId,
         caseId: h.payload.caseId,
         similarity: h.score,
-        text: c ? normalizeCaptionText(c.text) : null,
+        text: c ? this.normalisedText(c.text) : null,
         captionId: c?.id ?? null,
       };
     });
@@ -429,13 +431,24 @@ export class SearchService implements RetrievalPort {
     return new Map(rows.map((r) => [r.id, r.text]));
   }
 
+  /** normalizeCaptionText, remembered (keyed by the raw text itself, so an edited caption cannot be served stale). */
+  private normalisedText(raw: string): string {
+    let text = this.normalised.get(raw);
+    if (text === undefined) {
+      if (this.normalised.size >= 100_000) this.normalised.clear();
+      text = normalizeCaptionText(raw);
+      this.normalised.set(raw, text);
+    }
+    return text;
+  }
+
   private groupByText(hits: VectorHit[], texts: Map<string, string>): TextCandidate[] {
     const byText = new Map<string, TextCandidate>();
     for (const h of hits) {
       const raw = texts.get(h.payload.targetId);
       if (raw === undefined) continue; // edited away since it was indexed
       // Distinct texts after whitespace normalisation: MedPix repeats captions with stray spaces.
-      const key = normalizeCaptionText(raw);
+      const key = this.normalisedText(raw);
       let m = byText.get(key);
       if (!m) {
         m = { text: key, cosine: h.score, captionIds: [], imageIds: [], caseIds: [] };
