@@ -13,6 +13,7 @@ import {
   type DecodedImage,
   decodeImage,
   type ImageFormat,
+  imageDecodesInFlight,
   type ImagePreprocessSpec,
   ImagePreprocessor,
   luminanceToTensor,
@@ -130,6 +131,8 @@ export class EncoderService {
       name: "image encoder",
       ...batch,
       run: (tensors) => this.runImagesFull(tensors),
+      // Another request decoding or preprocessing will join within maxWaitMs; with none, waiting buys nothing.
+      expectMore: () => this.decoding > 0 || this.decodeWaiters.length > 0 || imageDecodesInFlight() > 0,
       onBatch: (o) => this.observe("image", o, hooks),
     });
     this.textBatcher = new MicroBatcher({

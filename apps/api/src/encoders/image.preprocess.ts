@@ -138,6 +138,21 @@ export function watchTruncation(pipeline: Sharp): { throwIfTruncated(format: str
  * The order matters: a small file can declare 20000×20000 pixels, and only the header is read for it.
  */
 export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promise<DecodedImage> {
+  decodesInFlight++;
+  try {
+    return await decodeUncounted(bytes, limits);
+  } finally {
+    decodesInFlight--;
+  }
+}
+
+let decodesInFlight = 0;
+/** Images being decoded in this process right now: requests about to reach the image encoder's queue. */
+export function imageDecodesInFlight(): number {
+  return decodesInFlight;
+}
+
+async function decodeUncounted(bytes: Uint8Array, limits: ImageLimits): Promise<DecodedImage> {
   if (bytes.length === 0) throw new MedcapError("BAD_USER_INPUT", "the image is empty (0 bytes)");
   if (bytes.length > limits.maxUploadBytes) {
     throw new MedcapError("BAD_USER_INPUT", `the image is ${bytes.length} bytes, above the limit of ${limits.maxUploadBytes}`, {

@@ -30,6 +30,12 @@ export interface MicroBatcherOptions<I, O> {
   maxQueueWaitMs?: number;
   /** Batches allowed to run at once; 1 suits a single ONNX session on few cores. */
   concurrency?: number;
+  /**
+   * Whether more items are on their way (requests still decoding their images): when it says no, a
+   * batch starts at once instead of waiting out maxWaitMs, so a lone request pays no batching wait.
+   * Absent = always wait.
+   */
+  expectMore?: () => boolean;
   /** Named in errors so an OVERLOADED says which queue was full. */
   name?: string;
   onBatch?: (observation: BatchObservation) => void;
@@ -238,6 +244,7 @@ export class MicroBatcher<I, O> {
   }
 
   private schedule(): void {
+    if (!this.due && this.pendingCount > 0 && this.options.expectMore && !this.options.expectMore()) this.due = true;
     while (this.pendingCount > 0 && this.inFlightBatches.size < this.concurrency) {
       if (!(this.due || this.pendingCount >= this.options.maxSize)) break;
       this.dispatch();

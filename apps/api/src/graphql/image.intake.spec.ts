@@ -51,6 +51,37 @@ describe("image intake", () => {
     expect(Array.from(once.embedding)).toEqual(Array.from(alone));
   });
 
+  it("batches the image encodes of concurrent requests into shared ONNX runs", async () => {
+    const sizes: number[] = [];
+    const batched = await EncoderService.load(
+      tinyDir,
+      { providers: ["cpu"], onnxThreads: 1, batch: { maxSize: 8, maxWaitMs: 1000, maxQueue: 64 }, limits },
+      pino({ level: "silent" }),
+      { onBatch: (kind, o) => kind === "image" && sizes.push(o.size) },
+    );
+    try {
+      const pngs = await Promise.all(
+        [30, 90, 150, 210].map((grey) =>
+          sharp({ create: { width: 32, height: 32, channels: 3, background: { r: grey, g: grey, b: grey } } })
+            .png()
+            .toBuffer(),
+        ),
+      );
+      sizes.length = 0;
+      // Alone (nothing else decoding): one run of one image (micro.batcher.spec shows it does not wait).
+      await batched.encodeImage(pngs[0] as Buffer);
+      expect(sizes).toEqual([1]);
+      sizes.length = 0;
+      // Concurrent requests, as their intakes decode them: fewer ONNX runs than requests.
+      const queries = await Promise.all(pngs.map((png) => readImageInput({ base64: png.toString("base64") }, limits)));
+      await Promise.all(queries.map((q) => batched.encodeImage(q.bytes as Uint8Array, q.decoded)));
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(4);
+      expect(sizes.length).toBeLessThan(4);
+    } finally {
+      await batched.close();
+    }
+  });
+
   it("still refuses truncated files and oversized images at the intake, before the encoder", async () => {
     const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#808080" } })
       .png()
