@@ -197,11 +197,15 @@ export class SearchService implements RetrievalPort {
     const want = Math.max(options.k, consensus?.candidates ?? 0);
     const restriction = this.restriction(options.attributes, this.priors.captioning, options.attributePrior);
     const seen = new Map<string, ImageAttributes>();
-    let shortlist = await this.textShortlist(vector, textShortlist(want), options.filter, seen);
-    if (restriction) {
-      // Candidates that agree with the prediction may sit below the unfiltered shortlist: fetch them too,
-      // so the prior ranks over every caption that could reach the top (the toolkit ranks the whole library).
-      const agreeing = await this.textShortlist(vector, textShortlist(want), this.agreeingFilter(restriction, options.filter), seen);
+    // Candidates that agree with the prediction may sit below the unfiltered shortlist: fetch them too,
+    // so the prior ranks over every caption that could reach the top (the toolkit ranks the whole library).
+    // The two searches and their caption rows are independent: one round trip's wait, not two.
+    const [unfiltered, agreeing] = await Promise.all([
+      this.textShortlist(vector, textShortlist(want), options.filter, seen),
+      restriction ? this.textShortlist(vector, textShortlist(want), this.agreeingFilter(restriction, options.filter), seen) : null,
+    ]);
+    let shortlist = unfiltered;
+    if (agreeing) {
       const known = new Set(shortlist.map((c) => c.text));
       shortlist = [...shortlist, ...agreeing.filter((c) => !known.has(c.text))];
     }
