@@ -11,8 +11,8 @@
 # 3. gives each server a fresh copy of that data folder and starts both on loopback ports with
 #    the rate limit off (`medcap serve`, the API that `npm start` runs);
 # 4. runs scripts/speed-load.mjs: captionImage (base64 PNG) and searchImages at concurrency 8 with
-#    distinct inputs, rounds alternating between the two servers, and prints ok req/s, errors,
-#    p50/p99 and the ratios to the baseline.
+#    distinct inputs, alternating between the two servers every SLICE (default 5) seconds, and
+#    prints ok req/s, errors, p50/p99 and the ratios to the baseline.
 # Figures are only comparable within one run: the rounds interleave so that other load on the
 # machine hits both servers alike.
 set -euo pipefail
@@ -24,6 +24,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=${MEDCAP_SPEED_DIR:-${TMPDIR:-/tmp}/medcap-speed}
 medpix=${MEDPIX_DIR:-$root/../shared/data/medpix-2.0}
 concurrency=${CONCURRENCY:-8}
+slice=${SLICE:-5}
 mkdir -p "$work"
 export ONNXRUNTIME_NODE_INSTALL=skip NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
 
@@ -99,4 +100,4 @@ done
 echo "servers ready: baseline $base_url, head $head_url; $rounds rounds × ${seconds} s, concurrency $concurrency" >&2
 
 node "$root/scripts/speed-load.mjs" --secret "$secret" --medpix "$medpix" --seconds "$seconds" --rounds "$rounds" \
-  --concurrency "$concurrency" "baseline=$base_url/graphql" "head=$head_url/graphql"
+  --concurrency "$concurrency" --slice "$slice" "baseline=$base_url/graphql" "head=$head_url/graphql"

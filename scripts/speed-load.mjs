@@ -2,11 +2,11 @@
 // Load rounds against two running MedCap APIs, alternated so that whatever else runs on the machine
 // hits both alike (scripts/speed-compare.sh starts the servers; this only sends requests).
 //
-//   node scripts/speed-load.mjs --secret S --medpix DIR [--seconds 20] [--rounds 3] [--concurrency 8] \
+//   node scripts/speed-load.mjs --secret S --medpix DIR [--seconds 20] [--rounds 3] [--slice 5] [--concurrency 8] \
 //     baseline=http://127.0.0.1:4101/graphql head=http://127.0.0.1:4102/graphql
 //
-// Each round runs, for each operation, every target in turn (the order flips every round):
-// captionImage with a base64 PNG and searchImages, `concurrency` requests in flight for `seconds`.
+// Each round runs, for each operation, every target for `seconds` in alternating slices of `slice`
+// seconds: captionImage with a base64 PNG and searchImages, `concurrency` requests in flight.
 // Inputs are distinct: every captionImage sends a different PNG file (MedPix images, each made unique
 // by a counter in a tEXt chunk, so even a repeated image is new bytes), every searchImages a new text.
 // Prints ok req/s, errors, p50/p99 per target and operation, and each figure's ratio to the first target.
@@ -24,6 +24,7 @@ const seconds = Number(opt("seconds", "20"));
 const rounds = Number(opt("rounds", "3"));
 const concurrency = Number(opt("concurrency", "8"));
 const warmupSeconds = Number(opt("warmup", "4"));
+const slice = Number(opt("slice", "5"));
 const targets = args.filter((a) => /^[\w-]+=https?:/.test(a)).map((a) => ({ name: a.split("=")[0], url: a.slice(a.indexOf("=") + 1) }));
 if (!secret || !medpix || targets.length < 1) {
   console.error("usage: speed-load.mjs --secret S --medpix DIR [--seconds N] [--rounds R] [--concurrency C] name=URL…");
@@ -135,18 +136,31 @@ for (const t of targets)
 
 console.error(`warm-up: ${warmupSeconds} s per target and operation`);
 for (const t of targets) for (const op of Object.keys(operations)) await round(t.url, op, warmupSeconds);
+// A round gives each target `seconds` per operation, in slices of `slice` seconds that alternate
+// between the targets (the first target flips every slice), so load from other processes that
+// comes and goes within a round still falls on both alike.
 for (let r = 0; r < rounds; r++) {
-  const order = r % 2 === 0 ? targets : [...targets].reverse();
   for (const op of Object.keys(operations)) {
-    for (const t of order) {
-      const res = await round(t.url, op, seconds);
-      const acc = totals[`${t.name} ${op}`];
-      acc.latencies.push(...res.latencies);
-      acc.seconds += res.seconds;
-      for (const [m, n] of res.errors) acc.errors.set(m, (acc.errors.get(m) ?? 0) + n);
-      const errs = [...res.errors.values()].reduce((a, b) => a + b, 0);
+    const slices = Math.max(1, Math.round(seconds / slice));
+    const perRound = Object.fromEntries(targets.map((t) => [t.name, { ok: 0, errors: 0, seconds: 0 }]));
+    for (let k = 0; k < slices; k++) {
+      const order = (r * slices + k) % 2 === 0 ? targets : [...targets].reverse();
+      for (const t of order) {
+        const res = await round(t.url, op, seconds / slices);
+        const acc = totals[`${t.name} ${op}`];
+        acc.latencies.push(...res.latencies);
+        acc.seconds += res.seconds;
+        for (const [m, n] of res.errors) acc.errors.set(m, (acc.errors.get(m) ?? 0) + n);
+        const mine = perRound[t.name];
+        mine.ok += res.latencies.length;
+        mine.seconds += res.seconds;
+        mine.errors += [...res.errors.values()].reduce((a, b) => a + b, 0);
+      }
+    }
+    for (const t of targets) {
+      const mine = perRound[t.name];
       console.error(
-        `round ${r + 1}/${rounds} ${op.padEnd(12)} ${t.name.padEnd(10)} ${(res.latencies.length / res.seconds).toFixed(1)} ok req/s, ${errs} errors`,
+        `round ${r + 1}/${rounds} ${op.padEnd(12)} ${t.name.padEnd(10)} ${(mine.ok / mine.seconds).toFixed(1)} ok req/s, ${mine.errors} errors`,
       );
     }
   }
@@ -184,6 +198,6 @@ for (const r of rows) {
   );
 }
 console.log(
-  `\n${rounds} interleaved rounds × ${seconds} s per server and operation, concurrency ${concurrency}, distinct inputs (captionImage: base64 PNG)`,
+  `\n${rounds} rounds × ${seconds} s per server and operation, alternating every ${slice} s, concurrency ${concurrency}, distinct inputs (captionImage: base64 PNG)`,
 );
 for (const r of rows) if (r.errorSamples) console.log(`errors (${r.target} ${r.operation}): ${r.errorSamples.join(" | ")}`);
