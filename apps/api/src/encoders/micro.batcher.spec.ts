@@ -46,11 +46,16 @@ describe("MicroBatcher", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(await Promise.all([...first, last])).toEqual([20, 22, 24]);
     expect(calls).toEqual([[1], [10, 11, 12]]);
+    // Several items submitted in one go (an explanation's variants) still share one batch.
+    const burst = Promise.all([30, 31, 32].map((i) => b.submit(i)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await burst).toEqual([60, 62, 64]);
+    expect(calls.at(-1)).toEqual([30, 31, 32]);
     // Still bounded: an expected item that never comes costs at most maxWaitMs.
     onTheirWay = 1;
     const waiting = b.submit(20);
     await vi.advanceTimersByTimeAsync(4);
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(3);
     await vi.advanceTimersByTimeAsync(1);
     expect(await waiting).toBe(40);
     await b.close();

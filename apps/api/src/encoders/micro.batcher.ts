@@ -75,6 +75,8 @@ export class MicroBatcher<I, O> {
   private readonly inFlightBatches = new Set<Promise<void>>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private due = false;
+  /** A microtask will mark the queue due (expectMore said nothing else is coming). */
+  private startSoon = false;
   private closed = false;
   private readonly concurrency: number;
   private readonly name: string;
@@ -244,7 +246,18 @@ export class MicroBatcher<I, O> {
   }
 
   private schedule(): void {
-    if (!this.due && this.pendingCount > 0 && this.options.expectMore && !this.options.expectMore()) this.due = true;
+    if (!this.due && !this.startSoon && this.pendingCount > 0 && this.options.expectMore && !this.options.expectMore()) {
+      // After the current synchronous code, not inside this submit: a caller that submits several
+      // items in one go (an explanation's occluded variants) still gets them into one batch.
+      this.startSoon = true;
+      queueMicrotask(() => {
+        this.startSoon = false;
+        if (this.pendingCount > 0) {
+          this.due = true;
+          this.schedule();
+        }
+      });
+    }
     while (this.pendingCount > 0 && this.inFlightBatches.size < this.concurrency) {
       if (!(this.due || this.pendingCount >= this.options.maxSize)) break;
       this.dispatch();
