@@ -406,11 +406,15 @@ describe("medcap CLI against the same data", () => {
     expect(out.textEncoding.reference.cosineMin).toBeGreaterThan(0.99999);
     expect(out.indexing.images).toBeGreaterThan(0);
     expect(out.explanation).toMatchObject({ grid: "8x8", meanImageEncodes: 65, coldMs: { n: 2 }, cachedMs: { n: 8 } });
-    for (const op of ["searchImages", "searchImagesDistinct", "captionImage"])
+    for (const op of ["searchImages", "searchImagesDistinct", "captionImage", "captionImageBase64"])
       for (const c of ["concurrency1", "concurrency4"]) expect(out.http[op][c]).toMatchObject({ n: 6, errors: 0 });
-    // Stage timings reach the bench: distinct texts are encoded, uploads decoded, every search hits the store.
-    expect(out.http.searchImagesDistinct.stagesMedianMs.encode).toBeGreaterThan(0);
-    expect(out.http.captionImage.stagesMedianMs.decodePreprocess).toBeGreaterThan(0);
+    // Stage timings reach the bench: distinct texts run through ONNX, uploads and base64 images are
+    // decoded, preprocessed and encoded, every search hits the store.
+    expect(out.http.searchImagesDistinct.stagesMedianMs.onnx).toBeGreaterThan(0);
+    for (const op of ["captionImage", "captionImageBase64"]) {
+      for (const stage of ["decode", "preprocess", "onnx", "captionRows"])
+        expect(out.http[op].stagesMedianMs[stage], `${op} ${stage}`).toBeGreaterThan(0);
+    }
     for (const op of ["searchImages", "captionImage"]) expect(out.http[op].stagesMedianMs.vectorSearch).toBeGreaterThan(0);
   }, 300_000);
 });

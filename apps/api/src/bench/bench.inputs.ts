@@ -2,11 +2,11 @@
 import type { AppContext } from "../core/app.context.js";
 import type { VectorPoint } from "../vectors/vector.store.js";
 
-/** A real catalogue image to upload in the HTTP benchmark. */
-export async function retrievalTestImage(ctx: AppContext): Promise<Uint8Array> {
-  const image = await ctx.db.prisma.image.findFirst({ orderBy: { externalId: "asc" }, select: { storedPath: true } });
-  if (!image) throw new Error("no images in the catalogue; import a dataset first (medcap import medpix)");
-  return ctx.images.read(image.storedPath);
+/** Real catalogue images to upload in the HTTP benchmark (the first `n` by external id). */
+export async function retrievalTestImages(ctx: AppContext, n: number): Promise<Uint8Array[]> {
+  const images = await ctx.db.prisma.image.findMany({ orderBy: { externalId: "asc" }, select: { storedPath: true }, take: n });
+  if (!images.length) throw new Error("no images in the catalogue; import a dataset first (medcap import medpix)");
+  return Promise.all(images.map((image) => ctx.images.read(image.storedPath)));
 }
 
 const SPLITS = ["TRAIN", "DEV", "TEST"] as const;

@@ -28,8 +28,13 @@ export interface BenchOptions {
     searchImages: (i: number) => Promise<void>;
     /** searchImages with a text no request used before: every request misses the embedding cache. */
     searchImagesDistinct: (i: number) => Promise<void>;
+    /** captionImage with a multipart upload. */
     captionImage: (i: number) => Promise<void>;
+    /** captionImage with the image as base64 in the JSON body. */
+    captionImageBase64: (i: number) => Promise<void>;
     concurrency: number[];
+    /** Only the stage-by-stage breakdown (no load at each concurrency). */
+    stagesOnly?: boolean;
     requests: number;
     /** Stage timings of the requests since the last call (the server's stage sink). */
     takeStageTimes: () => StageTimes[];
@@ -359,8 +364,11 @@ export class BenchService {
       ["searchImages", opts.searchImages],
       ["searchImagesDistinct", opts.searchImagesDistinct],
       ["captionImage", opts.captionImage],
+      ["captionImageBase64", opts.captionImageBase64],
     ] as const;
-    for (const [name, fn] of ops) {
+    /** The root field each measured operation calls (the server's operation label names it). */
+    const rootField = (name: string) => name.replace(/Distinct$|Base64$/, "");
+    for (const [name, fn] of opts.stagesOnly ? [] : ops) {
       out[name] = {};
       for (const c of opts.concurrency) {
         log(`HTTP ${name}: concurrency ${c}`);
@@ -380,7 +388,7 @@ export class BenchService {
       await load(4, 1, fn);
       opts.takeStageTimes();
       const r = await load(30, 1, fn);
-      const times = opts.takeStageTimes().filter((t) => t.operation?.includes(name.replace("Distinct", "")));
+      const times = opts.takeStageTimes().filter((t) => t.operation?.includes(rootField(name)));
       const median = (xs: number[]) =>
         r2(
           percentile(
@@ -392,6 +400,7 @@ export class BenchService {
       for (const stage of STAGES) stages[stage] = median(times.map((t) => t.ms[stage] ?? 0));
       stages.serverTotal = median(times.map((t) => t.totalMs));
       stages.clientRoundTrip = median(r.latencies);
+      out[name] ??= {};
       (out[name] as Record<string, unknown>).stagesMedianMs = stages;
     }
     return out;

@@ -5,11 +5,12 @@ import type { EncoderService } from "../encoders/encoder.service.js";
 import { BootstrapState } from "../server/bootstrap.state.js";
 import { loadConfig } from "../config/config.js";
 import { openAppContext } from "../app/app.context.js";
-import { retrievalTestImage } from "../bench/bench.inputs.js";
+import { retrievalTestImages } from "../bench/bench.inputs.js";
 import { openServedRetrieval } from "../app/served.model.composition.js";
 import { benchQdrantStore, commandServices, loadEncoder } from "../app/commands.composition.js";
 import { createServer } from "../app/server.composition.js";
 import { createServerMetrics } from "../telemetry/server.metrics.js";
+import type { BenchOptions } from "../bench/bench.service.js";
 import type { StageTimes } from "../core/stage.timer.js";
 import { benchExplanations } from "../bench/explain.bench.js";
 import { benchQdrantBesideEmbedded } from "../bench/qdrant.bench.js";
@@ -37,6 +38,7 @@ interface BenchCliOptions {
   concurrency: string;
   imageBatches: string;
   http: boolean;
+  stagesOnly?: boolean;
   textReference?: string;
   baselineModel?: string;
   json?: boolean;
@@ -71,6 +73,10 @@ export function registerBenchCommand(program: Command) {
     .option("--requests <n>", "HTTP requests per operation and concurrency", "200")
     .option("--concurrency <list>", "HTTP concurrency levels", "1,8,32")
     .option("--no-http", "skip the end-to-end HTTP benchmark")
+    .option(
+      "--stages-only",
+      "only the HTTP stage-by-stage breakdown (searchImages, captionImage by upload and by base64), one request at a time",
+    )
     .option("--image-batches <list>", "image encoder throughput batch sizes (e.g. 8,32,256 on a GPU)", "8,32")
     .option("--text-reference <file>", "another text encoder ONNX file (e.g. the fp32 export) to measure side by side with the served one")
     .option(
@@ -201,7 +207,8 @@ export function registerBenchCommand(program: Command) {
           });
           const { url } = await server.listen(0, "127.0.0.1");
           const { secret } = await services.apiKeys().create({ label: `bench ${new Date().toISOString()}`, role: "VIEWER" }, "cli:bench");
-          const upload = await retrievalTestImage(ctx);
+          const uploads = await retrievalTestImages(ctx, 32);
+          const base64s = uploads.map((u) => Buffer.from(u).toString("base64"));
           const post = async (body: string | FormData, json: boolean) => {
             const res = await fetch(url, {
               method: "POST",
@@ -227,50 +234,59 @@ export function registerBenchCommand(program: Command) {
           const stages = await services.openRetrieval({ loadStore: false });
           const bench = services.bench(stages);
           try {
-            result = await bench.run({
-              ...runOptions,
-              http: {
-                takeStageTimes: () => {
-                  const taken = stageTimes;
-                  stageTimes = [];
-                  return taken;
-                },
-                requests: Number(opts.requests),
-                concurrency: opts.concurrency
-                  .split(",")
-                  .map(Number)
-                  .filter((n) => n > 0),
-                searchImages: (i) =>
-                  post(
-                    JSON.stringify({
-                      query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
-                      variables: { t: phrases[i % phrases.length] },
-                    }),
-                    true,
-                  ),
-                searchImagesDistinct: (i) =>
-                  post(
-                    JSON.stringify({
-                      query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
-                      variables: { t: `${phrases[i % phrases.length]} ${distinct++}` },
-                    }),
-                    true,
-                  ),
-                captionImage: (_i) => {
-                  const form = new FormData();
-                  form.append(
-                    "operations",
-                    JSON.stringify({
-                      query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score } }",
-                      variables: { f: null },
-                    }),
-                  );
-                  form.append("map", JSON.stringify({ 0: ["variables.f"] }));
-                  form.append("0", new Blob([upload]), "query.png");
-                  return post(form, false);
-                },
+            const http: NonNullable<BenchOptions["http"]> = {
+              takeStageTimes: () => {
+                const taken = stageTimes;
+                stageTimes = [];
+                return taken;
               },
-            });
+              requests: Number(opts.requests),
+              concurrency: opts.concurrency
+                .split(",")
+                .map(Number)
+                .filter((n) => n > 0),
+              searchImages: (i) =>
+                post(
+                  JSON.stringify({
+                    query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
+                    variables: { t: phrases[i % phrases.length] },
+                  }),
+                  true,
+                ),
+              searchImagesDistinct: (i) =>
+                post(
+                  JSON.stringify({
+                    query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
+                    variables: { t: `${phrases[i % phrases.length]} ${distinct++}` },
+                  }),
+                  true,
+                ),
+              stagesOnly: Boolean(opts.stagesOnly),
+              captionImageBase64: (i) =>
+                post(
+                  JSON.stringify({
+                    query: "query($b: String!) { captionImage(image: { base64: $b }, k: 5) { text score captions { id } } }",
+                    variables: { b: base64s[i % base64s.length] },
+                  }),
+                  true,
+                ),
+              captionImage: (i) => {
+                const form = new FormData();
+                form.append(
+                  "operations",
+                  JSON.stringify({
+                    query: "query($f: Upload!) { captionImage(image: { upload: $f }, k: 5) { text score captions { id } } }",
+                    variables: { f: null },
+                  }),
+                );
+                form.append("map", JSON.stringify({ 0: ["variables.f"] }));
+                form.append("0", new Blob([uploads[i % uploads.length] as Uint8Array]), "query.png");
+                return post(form, false);
+              },
+            };
+            result = opts.stagesOnly
+              ? { machine: bench.machine(), http: await bench.http(http, log) }
+              : await bench.run({ ...runOptions, http });
           } finally {
             await stages.close();
             await server.close();

@@ -5,7 +5,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("stage timer", () => {
   it("records nothing outside a timed request", async () => {
-    expect(await timed("encode", async () => 42)).toBe(42);
+    expect(await timed("onnx", async () => 42)).toBe(42);
     expect(currentStageTimes()).toBeUndefined();
   });
 
@@ -14,21 +14,21 @@ describe("stage timer", () => {
     const b = newStageTimes();
     await Promise.all([
       withStageTimes(a, async () => {
-        await timed("encode", () => sleep(20));
+        await timed("onnx", () => sleep(20));
         await Promise.all([timed("hydrate", () => sleep(10)), timed("hydrate", () => sleep(10))]);
       }),
       withStageTimes(b, () => timed("vectorSearch", () => sleep(5))),
     ]);
-    expect(a.ms.encode).toBeGreaterThan(15);
+    expect(a.ms.onnx).toBeGreaterThan(15);
     expect(a.ms.hydrate).toBeGreaterThan(15);
     expect(a.ms.vectorSearch).toBeUndefined();
     expect(b.ms.vectorSearch).toBeGreaterThan(2);
-    expect(b.ms.encode).toBeUndefined();
+    expect(b.ms.onnx).toBeUndefined();
   });
 
   it("still records a stage that throws", async () => {
     const t = newStageTimes();
-    await expect(withStageTimes(t, () => timed("encode", () => Promise.reject(new Error("x"))))).rejects.toThrow("x");
-    expect(t.ms.encode).toBeGreaterThanOrEqual(0);
+    await expect(withStageTimes(t, () => timed("onnx", () => Promise.reject(new Error("x"))))).rejects.toThrow("x");
+    expect(t.ms.onnx).toBeGreaterThanOrEqual(0);
   });
 });

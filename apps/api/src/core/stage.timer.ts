@@ -1,8 +1,10 @@
-// Per-request stage timings (HTTP + body parse, auth, GraphQL parse/validate, the rest of Apollo's
-// work — context, complexity check, plugins —, decode/preprocess, encode, vector search, hydrate,
-// serialise) for `medcap bench`. Off unless the server is given a
-// sink: then each request carries a StageTimes in AsyncLocalStorage and the instrumented code adds
-// to it; without a sink `timed` is one AsyncLocalStorage lookup and a direct call.
+// Per-request stage timings for `medcap bench`: HTTP + body parse, auth, GraphQL parse/validate, the
+// rest of Apollo's work (context, complexity check, plugins), reading the image input (upload stream
+// or base64), image decode, preprocessing (resize/normalise, tokenising), the wait in the encoder's
+// micro-batch queue, the ONNX run, vector search, caption rows, the caption strategy, consensus
+// re-ranking, hydration, the resolvers' own remainder and serialisation. Off unless the server is
+// given a sink: then each request carries a StageTimes in AsyncLocalStorage and the instrumented
+// code adds to it; without a sink `timed` is one AsyncLocalStorage lookup and a direct call.
 import { AsyncLocalStorage } from "node:async_hooks";
 
 export const STAGES = [
@@ -10,14 +12,34 @@ export const STAGES = [
   "auth",
   "graphqlParseValidate",
   "graphqlOther",
-  "decodePreprocess",
-  "encode",
+  "inputRead",
+  "decode",
+  "preprocess",
+  "queueWait",
+  "onnx",
   "vectorSearch",
+  "captionRows",
+  "captionStrategy",
+  "consensus",
   "hydrate",
   "resolverOther",
   "serialise",
 ] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** Stages measured inside resolvers; `resolverOther` is execution time minus these. */
+export const RESOLVER_STAGES: readonly Stage[] = [
+  "inputRead",
+  "decode",
+  "preprocess",
+  "queueWait",
+  "onnx",
+  "vectorSearch",
+  "captionRows",
+  "captionStrategy",
+  "consensus",
+  "hydrate",
+];
 
 export interface StageTimes {
   operation: string | undefined;
@@ -58,6 +80,18 @@ export async function timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
     return await fn();
+  } finally {
+    addStage(times, stage, performance.now() - t0);
+  }
+}
+
+/** As `timed`, for synchronous work. */
+export function timedSync<T>(stage: Stage, fn: () => T): T {
+  const times = current.getStore();
+  if (!times) return fn();
+  const t0 = performance.now();
+  try {
+    return fn();
   } finally {
     addStage(times, stage, performance.now() - t0);
   }

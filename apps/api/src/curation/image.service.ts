@@ -8,11 +8,14 @@ import type { ImageStore } from "../core/image.store.js";
 import type { RetrievalPort } from "../search/search.types.js";
 import { writeAudit } from "../core/audit.writer.js";
 import { cleanCaption } from "./caption.service.js";
-import { type ImageLimits, validateImageBytes } from "./image.validation.js";
+import { describeImage, type ImageLimits, validateImageBytes } from "./image.validation.js";
+import type { DecodedImage } from "../encoders/image.preprocess.js";
 
 export interface AddImageInput extends ImageMetadata {
   caseId: string;
   bytes: Uint8Array;
+  /** The bytes as the request's intake decoded them: validated already, not decoded again. */
+  decoded?: DecodedImage;
   externalId?: string | null;
   caption: string;
 }
@@ -31,7 +34,7 @@ export class ImageService {
     if (input.patientAge != null && (input.patientAge < 0 || input.patientAge > 130)) {
       throw new MedcapError("BAD_USER_INPUT", "patientAge must be between 0 and 130");
     }
-    const probe = await validateImageBytes(input.bytes, this.limits);
+    const probe = input.decoded ? describeImage(input.decoded) : await validateImageBytes(input.bytes, this.limits);
     if (!probe.ext)
       throw new MedcapError("BAD_USER_INPUT", `${probe.format} images can be searched with but not stored; send PNG, JPEG, WebP or TIFF`);
     const exists = await this.prisma.case.findUnique({ where: { id: input.caseId }, select: { id: true } });
@@ -39,7 +42,7 @@ export class ImageService {
     // The file goes first: a crash before the commit leaves an unreferenced file (harmless, deduplicated), never a row without its file.
     const stored = await this.store.put(input.bytes, probe.ext);
     const externalId = input.externalId?.trim() || `sha256-${stored.sha256.slice(0, 16)}`;
-    const { bytes: _bytes, caseId, caption: _caption, externalId: _ext, ...meta } = input;
+    const { bytes: _bytes, decoded: _decoded, caseId, caption: _caption, externalId: _ext, ...meta } = input;
     const image = await this.prisma.$transaction(async (tx) => {
       const clash = await tx.image.findUnique({ where: { caseId_externalId: { caseId, externalId } } });
       if (clash) throw new MedcapError("BAD_USER_INPUT", `image ${externalId} already exists in case ${caseId}`, { imageId: clash.id });

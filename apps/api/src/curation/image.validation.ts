@@ -1,14 +1,13 @@
-// Checks on image bytes from clients before anything decodes them further: byte size first, then
-// declared dimensions against the pixel budget, then (for raster formats) a full decode.
-import dicomParser from "dicom-parser";
+// Checks on image bytes from clients: byte size first (before base64 is decoded or a stream is read
+// to its end), then one decode (encoders/image.preprocess.ts: format sniffing, declared dimensions
+// against the pixel budget before any pixel, the full decode that reveals truncated files, the capped
+// inflate of deflated DICOM). The decoded image is returned with the facts the catalogue stores, so
+// the encoder preprocesses it without decoding the same bytes again (issue #27 item 4).
 import { MedcapError } from "../core/errors.js";
-import { cappedInflater, prepareDicom } from "../encoders/dicom.inflate.js";
-import { probeImage } from "../ingest/image.probe.js";
+import { type DecodedImage, decodeImage, type ImageLimits } from "../encoders/image.preprocess.js";
+import { storedExtension } from "../ingest/image.probe.js";
 
-export interface ImageLimits {
-  maxUploadBytes: number;
-  maxPixels: number;
-}
+export type { ImageLimits } from "../encoders/image.preprocess.js";
 
 export interface ValidatedImage {
   format: string;
@@ -16,11 +15,8 @@ export interface ValidatedImage {
   height: number;
   /** File extension for the image store; DICOM files are query-only and are not stored. */
   ext: string | undefined;
-}
-
-/** DICOM Part 10: a 128-byte preamble, then `DICM`. */
-export function isDicom(bytes: Uint8Array): boolean {
-  return bytes.byteLength > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  /** The pixels, decoded once: hand them to the encoder with the bytes. */
+  decoded: DecodedImage;
 }
 
 export function checkByteSize(byteLength: number, limits: ImageLimits): void {
@@ -31,41 +27,27 @@ export function checkByteSize(byteLength: number, limits: ImageLimits): void {
   }
 }
 
-async function validateDicom(bytes: Uint8Array, limits: ImageLimits): Promise<ValidatedImage> {
-  let rows: number | undefined;
-  let columns: number | undefined;
-  let frames = 1;
-  // A deflated dataset is inflated (capped, off the event loop) before its header can be read.
-  const prepared = await prepareDicom(bytes, limits);
-  try {
-    // Header only: pixel data is left to the encoder, which decodes exactly one frame.
-    const data = dicomParser.parseDicom(prepared.bytes, {
-      untilTag: "x7fe00010",
-      inflater: cappedInflater(limits.maxPixels, prepared.inflated) as unknown as (arr: Uint8Array, position: number) => void,
-    });
-    rows = data.uint16("x00280010");
-    columns = data.uint16("x00280011");
-    frames = Number.parseInt(data.string("x00280008") ?? "1", 10) || 1;
-  } catch {
-    throw new MedcapError("BAD_USER_INPUT", "image is not a readable DICOM file");
-  }
-  if (!rows || !columns) throw new MedcapError("BAD_USER_INPUT", "DICOM file has no image (Rows/Columns missing)");
-  if (rows * columns > limits.maxPixels) {
-    throw new MedcapError("BAD_USER_INPUT", `image is ${columns}x${rows}, over the ${limits.maxPixels}-pixel limit`);
-  }
-  return { format: frames > 1 ? "dicom-multiframe" : "dicom", width: columns, height: rows, ext: undefined };
+/** What the catalogue records of a decoded image. */
+export function describeImage(decoded: DecodedImage): ValidatedImage {
+  const format = decoded.format === "dicom" && (decoded.dicom?.frames ?? 1) > 1 ? "dicom-multiframe" : decoded.format;
+  return { format, width: decoded.image.width, height: decoded.image.height, ext: storedExtension(decoded.format), decoded };
 }
 
-/** Validates client image bytes (size, pixel budget, decodability); throws BAD_USER_INPUT. */
+/** Validates client image bytes (size, format, pixel budget, a full decode); throws BAD_USER_INPUT. */
 export async function validateImageBytes(bytes: Uint8Array, limits: ImageLimits): Promise<ValidatedImage> {
   checkByteSize(bytes.byteLength, limits);
-  if (isDicom(bytes)) return validateDicom(bytes, limits);
   try {
-    const probe = await probeImage(bytes, limits.maxPixels);
-    return { format: probe.format, width: probe.width, height: probe.height, ext: probe.ext };
+    return describeImage(await decodeImage(bytes, limits));
   } catch (err) {
+    const d = err instanceof MedcapError ? err.details : {};
+    const width = d.width ?? d.columns;
+    const height = d.height ?? d.rows;
+    if (err instanceof MedcapError && d.maxPixels !== undefined && width !== undefined && height !== undefined) {
+      // The API's wording since #4, for rasters and DICOM alike.
+      throw new MedcapError("BAD_USER_INPUT", `image is ${width}x${height}, over the ${d.maxPixels}-pixel limit`, d, { cause: err });
+    }
     if (err instanceof MedcapError && err.code === "UNSUPPORTED_MEDIA") {
-      throw new MedcapError("BAD_USER_INPUT", `unsupported or corrupt image: ${err.message}`);
+      throw new MedcapError("BAD_USER_INPUT", `unsupported or corrupt image: ${err.message}`, err.details, { cause: err });
     }
     throw err;
   }

@@ -78,18 +78,6 @@ export function decodeDicom(bytes: Uint8Array | PreparedDicom, limits: { maxPixe
       { transferSyntaxUid },
     );
   }
-  const pixelElement = ds.elements.x7fe00010;
-  if (!pixelElement) throw bad("the DICOM file has no pixel data (7FE0,0010)");
-  if (pixelElement.encapsulatedPixelData) {
-    throw new MedcapError(
-      "UNSUPPORTED_MEDIA",
-      `DICOM pixel data is encapsulated (compressed) despite transfer syntax ${transferSyntaxUid}`,
-      {
-        transferSyntaxUid,
-      },
-    );
-  }
-
   const rows = ds.uint16("x00280010") ?? 0;
   const columns = ds.uint16("x00280011") ?? 0;
   if (rows < 1 || columns < 1) throw bad("the DICOM file has no Rows/Columns");
@@ -100,6 +88,18 @@ export function decodeDicom(bytes: Uint8Array | PreparedDicom, limits: { maxPixe
       columns,
       maxPixels: limits.maxPixels,
     });
+  }
+  // The header's dimensions are judged before the pixel data is looked at.
+  const pixelElement = ds.elements.x7fe00010;
+  if (!pixelElement) throw bad("the DICOM file has no pixel data (7FE0,0010)");
+  if (pixelElement.encapsulatedPixelData) {
+    throw new MedcapError(
+      "UNSUPPORTED_MEDIA",
+      `DICOM pixel data is encapsulated (compressed) despite transfer syntax ${transferSyntaxUid}`,
+      {
+        transferSyntaxUid,
+      },
+    );
   }
   const samplesPerPixel = ds.uint16("x00280002") ?? 1;
   const bitsAllocated = ds.uint16("x00280100") ?? 16;

@@ -9,12 +9,20 @@ import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { currentRequestScope } from "../core/request.scope.js";
 import type { DicomInfo } from "./dicom.decode.js";
-import { decodeImage, type ImageFormat, type ImagePreprocessSpec, ImagePreprocessor, luminanceToTensor } from "./image.preprocess.js";
-import { type BatchObservation, MicroBatcher } from "./micro.batcher.js";
+import {
+  type DecodedImage,
+  decodeImage,
+  type ImageFormat,
+  imageDecodesInFlight,
+  type ImagePreprocessSpec,
+  ImagePreprocessor,
+  luminanceToTensor,
+} from "./image.preprocess.js";
+import { type BatchObservation, MicroBatcher, type SubmitOptions } from "./micro.batcher.js";
 import { loadModelFolder, type ModelFolder, type ModelManifest } from "./model.manifest.js";
 import { DEFAULT_SESSION_CONFIG, embeddingRows, type OnnxSession, OnnxSessionFactory, STATIC_INT8_SESSION_CONFIG } from "./onnx.session.js";
 import { gpuProviderHooks } from "../gpu/gpu.runtime.js";
-import { timed } from "../core/stage.timer.js";
+import { addStage, currentStageTimes, timedSync } from "../core/stage.timer.js";
 import { TextEmbeddingCache, type TextCacheStats } from "./text-embedding.cache.js";
 import { inOrderChunks, planTextBuckets, runInGroups } from "./text.buckets.js";
 import { WordPieceTokenizer } from "./wordpiece.tokenizer.js";
@@ -28,6 +36,22 @@ interface ImageRun {
 }
 
 const textThreads = (config: EncoderConfig): number => config.textOnnxThreads || config.onnxThreads;
+
+/** A request's item through a batcher; with stage timings on, its wait in the queue and its batch's run are separate stages. */
+function submitTimed<I, O>(batcher: MicroBatcher<I, O>, item: I, options: SubmitOptions): Promise<O> {
+  const times = currentStageTimes();
+  if (!times) return batcher.submit(item, options);
+  const t0 = performance.now();
+  let dispatched: number | undefined;
+  const onDispatch = () => {
+    dispatched = performance.now();
+  };
+  return batcher.submit(item, { ...options, onDispatch }).finally(() => {
+    const end = performance.now();
+    addStage(times, "queueWait", (dispatched ?? end) - t0);
+    if (dispatched !== undefined) addStage(times, "onnx", end - dispatched);
+  });
+}
 
 /** The slice of Config the encoders use; the app's Config satisfies it structurally. */
 export interface EncoderConfig {
@@ -107,6 +131,8 @@ export class EncoderService {
       name: "image encoder",
       ...batch,
       run: (tensors) => this.runImagesFull(tensors),
+      // Another request decoding or preprocessing will join within maxWaitMs; with none, waiting buys nothing.
+      expectMore: () => this.decoding > 0 || this.decodeWaiters.length > 0 || imageDecodesInFlight() > 0,
       onBatch: (o) => this.observe("image", o, hooks),
     });
     this.textBatcher = new MicroBatcher({
@@ -235,23 +261,25 @@ export class EncoderService {
     };
   }
 
-  /** Decode + preprocess outside the batcher (parallel per request), then one batched ONNX run. */
-  async encodeImage(bytes: Uint8Array): Promise<Float32Array> {
-    return (await this.encodeImageWithInfo(bytes)).embedding;
+  /**
+   * Decode + preprocess outside the batcher (parallel per request), then one batched ONNX run.
+   * `decoded`: the pixels the request's intake already decoded from `bytes`; they are not decoded again.
+   */
+  async encodeImage(bytes: Uint8Array, decoded?: DecodedImage): Promise<Float32Array> {
+    return (await this.encodeImageWithInfo(bytes, decoded)).embedding;
   }
 
   /** As encodeImage, plus what was decoded (format; for DICOM only non-identifying fields). */
   async encodeImageWithInfo(
     bytes: Uint8Array,
+    decoded?: DecodedImage,
   ): Promise<{ embedding: Float32Array; attributes: AttributePrediction[] | null; format: ImageFormat; dicom?: DicomInfo }> {
     this.assertOpen();
     const scope = currentRequestScope();
     return this.cancelSiblingsOnOverload(async () => {
       if (scope?.signal.aborted) throw scope.signal.reason;
-      const { tensor, ...rest } = await timed("decodePreprocess", () =>
-        this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes)),
-      );
-      const run = await timed("encode", () => this.imageBatcher.submit(tensor, { key: scope?.key, signal: scope?.signal }));
+      const { tensor, ...rest } = await this.withDecodeSlot(() => this.preprocessor.preprocessWithInfo(bytes, decoded));
+      const run = await submitTimed(this.imageBatcher, tensor, { key: scope?.key, signal: scope?.signal });
       return { embedding: run.embedding, attributes: this.attributesOf(run), ...rest };
     });
   }
@@ -262,8 +290,12 @@ export class EncoderService {
     if (typeof text !== "string") throw new MedcapError("BAD_USER_INPUT", "text must be a string");
     const scope = currentRequestScope();
     return this.cancelSiblingsOnOverload(() =>
-      timed("encode", () =>
-        this.textCache.get(text, (t) => this.textBatcher.submit(this.tokenizer.encode(t), { key: scope?.key, signal: scope?.signal })),
+      this.textCache.get(text, (t) =>
+        submitTimed(
+          this.textBatcher,
+          timedSync("preprocess", () => this.tokenizer.encode(t)),
+          { key: scope?.key, signal: scope?.signal },
+        ),
       ),
     );
   }
@@ -362,10 +394,10 @@ export class EncoderService {
    * Decode + preprocess in a decode slot, keeping the decoded size: occlusion maps (explain/) edit the
    * model-input tensor and map its cells back onto the image as displayed.
    */
-  preprocessWithSize(bytes: Uint8Array): Promise<{ tensor: Float32Array; width: number; height: number }> {
+  preprocessWithSize(bytes: Uint8Array, decoded?: DecodedImage): Promise<{ tensor: Float32Array; width: number; height: number }> {
     this.assertOpen();
     return this.withDecodeSlot(async () => {
-      const { image } = await decodeImage(bytes, this.config.limits);
+      const { image } = decoded ?? (await decodeImage(bytes, this.config.limits));
       return { tensor: luminanceToTensor(image, this.preprocessor.spec), width: image.width, height: image.height };
     });
   }
@@ -437,7 +469,8 @@ export class EncoderService {
     const feeds = { [image.input]: new ort.Tensor("float32", input, [tensors.length, 3, image.size, image.size]) };
     const spec = image.attributes;
     const outputs = spec ? [image.output, spec.output] : [image.output];
-    const [emb, att] = await session.runOutputs(feeds, outputs);
+    // The batch's input was built here for this run: moved to the ONNX thread, not copied.
+    const [emb, att] = await session.runOutputs(feeds, outputs, { transferInputs: true });
     const embeddings = embeddingRows(emb as ort.Tensor, tensors.length, this.dim, image.file);
     const attributes = spec && att ? embeddingRows(att, tensors.length, spec.width, `${image.file} (${spec.output})`) : null;
     return embeddings.map((embedding, i) => ({ embedding, attributes: attributes?.[i] ?? null }));
@@ -511,6 +544,6 @@ export class EncoderService {
       [text.inputs[0]]: new ort.Tensor("int64", batch.inputIds, shape),
       [text.inputs[1]]: new ort.Tensor("int64", batch.attentionMask, shape),
     };
-    return embeddingRows(await session.run(feeds, text.output), rows.length, this.dim, session.label);
+    return embeddingRows(await session.run(feeds, text.output, { transferInputs: true }), rows.length, this.dim, session.label);
   }
 }

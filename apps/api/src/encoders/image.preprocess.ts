@@ -7,11 +7,13 @@
 // reproducible anyway), which stays within an ulp or two of the toolkit.
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { MedcapError } from "../core/errors.js";
+import { timed, timedSync } from "../core/stage.timer.js";
 import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
 import { prepareDicom } from "./dicom.inflate.js";
 
 export type ImageFormat = "png" | "jpeg" | "webp" | "tiff" | "dicom";
 
+/** Byte and pixel limits of client images: the one limits type of the API, the importer and the encoders. */
 export interface ImageLimits {
   maxUploadBytes: number;
   maxPixels: number;
@@ -33,6 +35,10 @@ export interface LuminanceImage {
   readRow(y: number, out: Float32Array): void;
 }
 
+/**
+ * An image decoded once at intake (graphql/image.input.ts → curation/image.validation.ts): it travels
+ * with the request to the encoder, which preprocesses it without decoding the bytes again.
+ */
 export interface DecodedImage {
   format: ImageFormat;
   image: LuminanceImage;
@@ -132,6 +138,21 @@ export function watchTruncation(pipeline: Sharp): { throwIfTruncated(format: str
  * The order matters: a small file can declare 20000×20000 pixels, and only the header is read for it.
  */
 export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promise<DecodedImage> {
+  decodesInFlight++;
+  try {
+    return await decodeUncounted(bytes, limits);
+  } finally {
+    decodesInFlight--;
+  }
+}
+
+let decodesInFlight = 0;
+/** Images being decoded in this process right now: requests about to reach the image encoder's queue. */
+export function imageDecodesInFlight(): number {
+  return decodesInFlight;
+}
+
+async function decodeUncounted(bytes: Uint8Array, limits: ImageLimits): Promise<DecodedImage> {
   if (bytes.length === 0) throw new MedcapError("BAD_USER_INPUT", "the image is empty (0 bytes)");
   if (bytes.length > limits.maxUploadBytes) {
     throw new MedcapError("BAD_USER_INPUT", `the image is ${bytes.length} bytes, above the limit of ${limits.maxUploadBytes}`, {
@@ -218,20 +239,45 @@ export function rasterLuminance(
   const shift = sixteen && !keep16 ? 8 : 0;
   const scale = f32(keep16 ? 65535 : 255);
   const stride = width * channels;
-  const readRow = (y: number, out: Float32Array) => {
-    let p = y * stride;
-    if (channels <= 2) {
-      for (let x = 0; x < width; x++, p += channels) out[x] = f32((samples[p]! >>> shift) / scale);
-    } else {
-      for (let x = 0; x < width; x++, p += channels) {
-        const r = f32(LUMA_R * (samples[p]! >>> shift));
-        const g = f32(LUMA_G * (samples[p + 1]! >>> shift));
-        const b = f32(LUMA_B * (samples[p + 2]! >>> shift));
-        out[x] = f32(f32(f32(r + g) + b) / scale);
-      }
-    }
-  };
+  // Every sample value maps to one float32, so the per-pixel arithmetic is a table look-up with the
+  // very same results (the weighted RGB sum keeps its float32 steps).
+  const levels = keep16 ? 65536 : 256;
+  const readRow =
+    channels <= 2
+      ? (() => {
+          const gray = levelTable(levels, (v) => f32(v / scale));
+          return (y: number, out: Float32Array) => {
+            let p = y * stride;
+            for (let x = 0; x < width; x++, p += channels) out[x] = gray[(samples[p] as number) >>> shift] as number;
+          };
+        })()
+      : (() => {
+          const lr = levelTable(levels, (v) => f32(LUMA_R * v));
+          const lg = levelTable(levels, (v) => f32(LUMA_G * v));
+          const lb = levelTable(levels, (v) => f32(LUMA_B * v));
+          return (y: number, out: Float32Array) => {
+            let p = y * stride;
+            for (let x = 0; x < width; x++, p += channels) {
+              const r = lr[(samples[p] as number) >>> shift] as number;
+              const g = lg[(samples[p + 1] as number) >>> shift] as number;
+              const b = lb[(samples[p + 2] as number) >>> shift] as number;
+              out[x] = f32(f32(f32(r + g) + b) / scale);
+            }
+          };
+        })();
   return { width, height, readRow };
+}
+
+/** `fn` over the sample levels 0…n-1, computed once per distinct table and kept (at most a few 256 KB tables). */
+const levelTables = new Map<string, Float32Array>();
+function levelTable(n: number, fn: (v: number) => number): Float32Array {
+  const key = `${n}:${fn(1)}:${fn(n - 1)}`;
+  let table = levelTables.get(key);
+  if (!table) {
+    table = Float32Array.from({ length: n }, (_, v) => fn(v));
+    levelTables.set(key, table);
+  }
+  return table;
 }
 
 export function floatLuminance(data: Float32Array, width: number, height: number): LuminanceImage {
@@ -319,31 +365,51 @@ export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array
   const hw = triangleWeights(image.width, outW, left, size);
   const vw = triangleWeights(image.height, outH, top, size);
 
-  // Only the crop's columns of the horizontal pass are ever used, so only those are computed.
+  // Only the crop's columns of the horizontal pass are ever used, so only those are computed; and only
+  // the input rows the crop's vertical taps read (a portrait image's top and bottom never are).
+  // Summation order and precision are the toolkit's: float64 sums in tap order, stored as float32.
+  const hTaps = flattenTaps(hw);
+  const firstRow = vw.start[0] ?? 0;
+  const lastRow = Math.max(...Array.from(vw.start, (s, r) => s + (vw.taps[r]?.length ?? 0)));
   const horizontal = new Float32Array(image.height * size);
   const row = new Float32Array(image.width);
-  for (let y = 0; y < image.height; y++) {
+  for (let y = firstRow; y < lastRow; y++) {
     image.readRow(y, row);
     const base = y * size;
     for (let c = 0; c < size; c++) {
-      const taps = hw.taps[c]!;
-      const s = hw.start[c]!;
+      const from = hTaps.offset[c] as number;
+      const to = hTaps.offset[c + 1] as number;
+      const s = (hTaps.start[c] as number) - from;
       let acc = 0;
-      for (let k = 0; k < taps.length; k++) acc += taps[k]! * row[s + k]!;
+      for (let k = from; k < to; k++) acc += (hTaps.weights[k] as number) * (row[s + k] as number);
       horizontal[base + c] = acc;
     }
   }
+  // Vertical pass row by row: each tap scales one contiguous horizontal row into the sums (the same
+  // per-output order of additions as a per-pixel loop, with sequential memory access).
   const out = new Float32Array(size * size);
+  const acc = new Float64Array(size);
   for (let r = 0; r < size; r++) {
-    const taps = vw.taps[r]!;
-    const s = vw.start[r]!;
-    for (let c = 0; c < size; c++) {
-      let acc = 0;
-      for (let k = 0; k < taps.length; k++) acc += taps[k]! * horizontal[(s + k) * size + c]!;
-      out[r * size + c] = acc;
+    const taps = vw.taps[r] as Float32Array;
+    const s = vw.start[r] as number;
+    acc.fill(0);
+    for (let k = 0; k < taps.length; k++) {
+      const w = taps[k] as number;
+      const base = (s + k) * size;
+      for (let c = 0; c < size; c++) acc[c] = (acc[c] as number) + w * (horizontal[base + c] as number);
     }
+    out.set(acc, r * size);
   }
   return out;
+}
+
+/** The taps of every output in one array: output i reads weights[offset[i]…offset[i+1]) from input start[i]. */
+function flattenTaps(w: ResizeWeights): { weights: Float32Array; offset: Int32Array; start: Int32Array } {
+  const offset = new Int32Array(w.taps.length + 1);
+  for (let i = 0; i < w.taps.length; i++) offset[i + 1] = (offset[i] as number) + (w.taps[i]?.length ?? 0);
+  const weights = new Float32Array(offset[w.taps.length] as number);
+  for (let i = 0; i < w.taps.length; i++) weights.set(w.taps[i] as Float32Array, offset[i]);
+  return { weights, offset, start: w.start };
 }
 
 /** [S, S] → [3, S, S]: the gray square replicated and normalised per channel, written at `offset`. */
@@ -354,6 +420,12 @@ export function normaliseToChannels(square: Float32Array, spec: ImagePreprocessS
     const m = f32(spec.mean[ch] ?? 0);
     const s = f32(spec.std[ch] ?? 1);
     const base = offset + ch * plane;
+    const previous = offset + (ch - 1) * plane;
+    // The usual gray-model spec repeats one mean/std: the channel is then a copy of the one before.
+    if (ch > 0 && m === f32(spec.mean[ch - 1] ?? 0) && s === f32(spec.std[ch - 1] ?? 1)) {
+      target.copyWithin(base, previous, previous + plane);
+      continue;
+    }
     for (let i = 0; i < plane; i++) target[base + i] = f32(f32(square[i]! - m) / s);
   }
   return target;
@@ -377,9 +449,18 @@ export class ImagePreprocessor {
     return (await this.preprocessWithInfo(bytes)).tensor;
   }
 
-  async preprocessWithInfo(bytes: Uint8Array): Promise<{ tensor: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
-    const decoded = await decodeImage(bytes, this.limits);
-    const tensor = luminanceToTensor(decoded.image, this.spec);
+  /** `decoded` is the image as the intake already decoded it; without it the bytes are decoded here. */
+  async preprocessWithInfo(
+    bytes: Uint8Array,
+    decoded?: DecodedImage,
+  ): Promise<{ tensor: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
+    decoded ??= await timed("decode", () => decodeImage(bytes, this.limits));
+    const tensor = this.preprocessDecoded(decoded);
     return decoded.dicom ? { tensor, format: decoded.format, dicom: decoded.dicom } : { tensor, format: decoded.format };
+  }
+
+  /** Resize, crop and normalise an already decoded image: the model-input tensor. */
+  preprocessDecoded(decoded: DecodedImage): Float32Array {
+    return timedSync("preprocess", () => luminanceToTensor(decoded.image, this.spec));
   }
 }

@@ -24,6 +24,43 @@ describe("MicroBatcher", () => {
     await b.close();
   });
 
+  it("starts a lone item at once when nothing else is on its way, and coalesces while more are", async () => {
+    const calls: number[][] = [];
+    let onTheirWay = 0;
+    const dispatched: number[] = [];
+    const b = new MicroBatcher({ run: doubler(calls), maxSize: 16, maxWaitMs: 5, maxQueue: 100, expectMore: () => onTheirWay > 0 });
+    // Alone: no batching wait.
+    const lone = b.submit(1, { onDispatch: () => dispatched.push(1) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual([[1]]);
+    expect(dispatched).toEqual([1]);
+    expect(await lone).toBe(2);
+    // Three requests on their way: the first two wait for the third, which starts the batch on arrival.
+    onTheirWay = 3;
+    const first = [b.submit(10), b.submit(11)];
+    onTheirWay = 1;
+    await vi.advanceTimersByTimeAsync(2);
+    expect(calls).toHaveLength(1);
+    onTheirWay = 0;
+    const last = b.submit(12);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await Promise.all([...first, last])).toEqual([20, 22, 24]);
+    expect(calls).toEqual([[1], [10, 11, 12]]);
+    // Several items submitted in one go (an explanation's variants) still share one batch.
+    const burst = Promise.all([30, 31, 32].map((i) => b.submit(i)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await burst).toEqual([60, 62, 64]);
+    expect(calls.at(-1)).toEqual([30, 31, 32]);
+    // Still bounded: an expected item that never comes costs at most maxWaitMs.
+    onTheirWay = 1;
+    const waiting = b.submit(20);
+    await vi.advanceTimersByTimeAsync(4);
+    expect(calls).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await waiting).toBe(40);
+    await b.close();
+  });
+
   it("flushes a full batch at once and never exceeds maxSize", async () => {
     const calls: number[][] = [];
     const observed: BatchObservation[] = [];

@@ -30,6 +30,12 @@ export interface MicroBatcherOptions<I, O> {
   maxQueueWaitMs?: number;
   /** Batches allowed to run at once; 1 suits a single ONNX session on few cores. */
   concurrency?: number;
+  /**
+   * Whether more items are on their way (requests still decoding their images): when it says no, a
+   * batch starts at once instead of waiting out maxWaitMs, so a lone request pays no batching wait.
+   * Absent = always wait.
+   */
+  expectMore?: () => boolean;
   /** Named in errors so an OVERLOADED says which queue was full. */
   name?: string;
   onBatch?: (observation: BatchObservation) => void;
@@ -40,6 +46,8 @@ export interface SubmitOptions {
   key?: string;
   /** Aborting removes the item from the queue (if not yet dispatched) and rejects it with the reason. */
   signal?: AbortSignal;
+  /** Called when the item's batch starts (stage timings split queue wait from the run). */
+  onDispatch?: () => void;
 }
 
 interface Pending<I, O> {
@@ -49,6 +57,7 @@ interface Pending<I, O> {
   resolve: (value: O) => void;
   reject: (reason: unknown) => void;
   detach?: () => void;
+  onDispatch?: () => void;
 }
 
 const ANONYMOUS = "";
@@ -66,6 +75,8 @@ export class MicroBatcher<I, O> {
   private readonly inFlightBatches = new Set<Promise<void>>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private due = false;
+  /** A microtask will mark the queue due (expectMore said nothing else is coming). */
+  private startSoon = false;
   private closed = false;
   private readonly concurrency: number;
   private readonly name: string;
@@ -131,7 +142,7 @@ export class MicroBatcher<I, O> {
       }
     }
     return new Promise<O>((resolve, reject) => {
-      const pending: Pending<I, O> = { item, key, enqueuedAt: performance.now(), resolve, reject };
+      const pending: Pending<I, O> = { item, key, enqueuedAt: performance.now(), resolve, reject, onDispatch: options.onDispatch };
       if (signal) {
         const onAbort = () => {
           if (this.remove(pending)) reject(cancelled(signal, this.name));
@@ -235,6 +246,18 @@ export class MicroBatcher<I, O> {
   }
 
   private schedule(): void {
+    if (!this.due && !this.startSoon && this.pendingCount > 0 && this.options.expectMore && !this.options.expectMore()) {
+      // After the current synchronous code, not inside this submit: a caller that submits several
+      // items in one go (an explanation's occluded variants) still gets them into one batch.
+      this.startSoon = true;
+      queueMicrotask(() => {
+        this.startSoon = false;
+        if (this.pendingCount > 0) {
+          this.due = true;
+          this.schedule();
+        }
+      });
+    }
     while (this.pendingCount > 0 && this.inFlightBatches.size < this.concurrency) {
       if (!(this.due || this.pendingCount >= this.options.maxSize)) break;
       this.dispatch();
@@ -269,6 +292,7 @@ export class MicroBatcher<I, O> {
 
   private async runBatch(batch: Pending<I, O>[], startedAt: number, queuedMs: number): Promise<void> {
     let error: unknown;
+    for (const p of batch) p.onDispatch?.();
     try {
       const outputs = await this.options.run(batch.map((p) => p.item));
       if (!Array.isArray(outputs) || outputs.length !== batch.length) {

@@ -42,7 +42,7 @@ export interface OnnxSessionFactoryOptions {
  *
  * Spinning is off: by default ORT's pool threads busy-wait after every run, and on a 2-core machine
  * they took the CPU from Postgres and the event loop between micro-batches. Measured with `medcap
- * bench` (README, Speed, issue #14), `searchImages` with uncached texts at concurrency 8 went from
+ * bench` (docs/speed.md, issue #14), `searchImages` with uncached texts at concurrency 8 went from
  * 12–17 to ~48 req/s, and image hydration from ~18 ms to ~9 ms, with encoder latency unchanged.
  */
 export const DEFAULT_SESSION_CONFIG: Readonly<Record<string, string>> = {
@@ -75,6 +75,30 @@ function nestConfigEntries(entries: Readonly<Record<string, string>>): Record<st
 }
 
 export type Feeds = Record<string, ort.Tensor>;
+
+export interface RunOptions {
+  /**
+   * Move the inputs' buffers to the worker instead of copying them (a batch of images is
+   * n × 3 × S × S floats): the caller built them for this run and must not read them afterwards.
+   */
+  transferInputs?: boolean;
+}
+
+/** The distinct whole ArrayBuffers behind the tensors; a view into a larger or shared buffer is copied, not moved. */
+function transferables(tensors: readonly ort.Tensor[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const t of tensors) {
+    const data = t.data as ArrayBufferView;
+    if (
+      ArrayBuffer.isView(data) &&
+      data.buffer instanceof ArrayBuffer &&
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength
+    )
+      out.add(data.buffer);
+  }
+  return [...out];
+}
 
 const WORKER_URL = new URL("./onnx.worker.mjs", import.meta.url);
 
@@ -158,15 +182,16 @@ export class OnnxSession {
     });
   }
 
-  async run(feeds: Feeds, output: string): Promise<ort.Tensor> {
-    const [tensor] = await this.runOutputs(feeds, [output]);
+  async run(feeds: Feeds, output: string, options: RunOptions = {}): Promise<ort.Tensor> {
+    const [tensor] = await this.runOutputs(feeds, [output], options);
     return tensor as ort.Tensor;
   }
 
   /** One run, several outputs (the image graph's embeddings and attribute probabilities), in the order asked. */
-  async runOutputs(feeds: Feeds, outputs: readonly string[]): Promise<ort.Tensor[]> {
+  async runOutputs(feeds: Feeds, outputs: readonly string[], options: RunOptions = {}): Promise<ort.Tensor[]> {
     const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { type: t.type, data: t.data, dims: [...t.dims] }]));
-    const reply = await this.request({ feeds: wire, outputs: [...outputs] });
+    const transfer = options.transferInputs ? transferables(Object.values(feeds)) : [];
+    const reply = await this.request({ feeds: wire, outputs: [...outputs] }, transfer);
     if (reply.error) throw new Error(`${this.label}: ${reply.error}`);
     return outputs.map((name, i) => {
       const r = reply.results?.[i];

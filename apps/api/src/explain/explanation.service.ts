@@ -10,7 +10,7 @@ import { MedcapError, notFound } from "../core/errors.js";
 import { currentRequestScope } from "../core/request.scope.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import { sha256Hex } from "../core/image.store.js";
-import type { ImageQuery, ModelRef } from "../core/retrieval.types.js";
+import type { ImageQuery as CoreImageQuery, ModelRef } from "../core/retrieval.types.js";
 import { type CacheStats, ExplanationCache, explanationKey } from "./explanation.cache.js";
 import { cosine } from "../core/cosine.js";
 import { renderHeatmap } from "./heatmap.png.js";
@@ -28,6 +28,10 @@ import {
   patchAround,
 } from "./occlusion.js";
 import { captionWords, leaveOneOutVariants, type WordWeight, wordWeights } from "./word-weights.js";
+import type { DecodedImage } from "../encoders/image.preprocess.js";
+
+/** A query image, with its pixels when the intake already decoded them. */
+type ImageQuery = CoreImageQuery<DecodedImage>;
 
 /** How many of the hottest cells `topCells` lists. */
 export const TOP_CELLS = 5;
@@ -155,7 +159,7 @@ export class ExplanationService {
     });
     const hit = this.cache.get(key);
     if (hit) return { ...hit, cached: true };
-    const computed = await this.shared(key, () => read().then((bytes) => this.compute(bytes, resolved, grid, patch)));
+    const computed = await this.shared(key, () => read().then((bytes) => this.compute(bytes, resolved, grid, patch, query.decoded)));
     this.cache.set(key, computed);
     return { ...computed, cached: false };
   }
@@ -211,11 +215,11 @@ export class ExplanationService {
     return { kind: "IMAGE", id: image.id, text: null, vector, key: `image:${image.id}:${image.sha256}` };
   }
 
-  private async compute(bytes: Uint8Array, target: ResolvedTarget, grid: number, patch: number): Promise<Computed> {
+  private async compute(bytes: Uint8Array, target: ResolvedTarget, grid: number, patch: number, decoded?: DecodedImage): Promise<Computed> {
     const started = performance.now();
     const { encoder } = this.deps;
     const spec = encoder.imageSpec;
-    const prepared = await encoder.preprocessWithSize(bytes);
+    const prepared = await encoder.preprocessWithSize(bytes, decoded);
     const cells = gridCells(spec.size, grid);
     // Text side first when there is one: the target vector is the caption as encoded now, in the
     // same batch as its variants, so every word's drop compares like with like.

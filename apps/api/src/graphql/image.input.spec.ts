@@ -1,6 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import type { MedcapError } from "../core/errors.js";
+import { writeSyntheticDicom } from "../../test/dicom.fixture.js";
 import { readImageInput } from "./image.input.js";
 
 const limits = { maxUploadBytes: 4096, maxPixels: 10_000 };
@@ -69,11 +70,12 @@ describe("readImageInput", () => {
     expect((await failure(readImageInput({ base64: wide.toString("base64") }, limits))).message).toMatch(/pixel limit/);
   });
 
-  it("checks DICOM dimensions from the header", async () => {
-    const ok = dicomHeader(64, 64);
-    expect(Buffer.from((await readImageInput({ base64: Buffer.from(ok).toString("base64") }, limits)).bytes!).equals(Buffer.from(ok))).toBe(
-      true,
-    );
+  it("checks DICOM dimensions from the header, and decodes the frame once", async () => {
+    // The intake decodes the pixels the encoder will use, so a DICOM file needs its pixel data.
+    const ok = writeSyntheticDicom({ rows: 32, columns: 32, pixel: (_f, r, c) => r * 32 + c });
+    const query = await readImageInput({ base64: Buffer.from(ok).toString("base64") }, limits);
+    expect(Buffer.from(query.bytes!).equals(Buffer.from(ok))).toBe(true);
+    expect(query.decoded).toMatchObject({ format: "dicom", image: { width: 32, height: 32 } });
     const big = dicomHeader(512, 512);
     expect((await failure(readImageInput({ base64: Buffer.from(big).toString("base64") }, limits))).message).toMatch(
       /512x512, over the 10000-pixel limit/,

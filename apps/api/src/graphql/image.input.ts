@@ -1,8 +1,9 @@
-// Turns an ImageInput (multipart upload, base64 or catalogue id) into validated bytes or an id.
+// Turns an ImageInput (multipart upload, base64 or catalogue id) into validated, decoded bytes or an id.
 // Sizes are checked before anything is decoded: upload streams are cut off at the byte limit, and
-// base64 length is checked before the string is decoded.
+// base64 length is checked before the string is decoded. The image is then decoded exactly once.
 import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import { MedcapError } from "../core/errors.js";
+import { timed } from "../core/stage.timer.js";
 import { checkByteSize, type ImageLimits, validateImageBytes } from "../curation/image.validation.js";
 import type { ImageQuery } from "../search/search.types.js";
 
@@ -63,7 +64,10 @@ export async function readImageInput(input: ImageInputArg, limits: ImageLimits, 
     if (!allowImageId) throw new MedcapError("BAD_USER_INPUT", "an existing imageId cannot be added again; send upload or base64");
     return { imageId: input.imageId };
   }
-  const bytes = input.upload != null ? await readUpload(input.upload, limits) : decodeBase64(input.base64 as string, limits);
-  await validateImageBytes(bytes, limits);
-  return { bytes };
+  const bytes = await timed("inputRead", async () =>
+    input.upload != null ? readUpload(input.upload, limits) : decodeBase64(input.base64 as string, limits),
+  );
+  // The one decode of this request: the encoder takes the decoded pixels with the bytes.
+  const { decoded } = await timed("decode", () => validateImageBytes(bytes, limits));
+  return { bytes, decoded };
 }

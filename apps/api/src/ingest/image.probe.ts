@@ -1,8 +1,8 @@
 // Validates image bytes at import time: a record whose image cannot be fully decoded is rejected
-// before anything is written.
-import sharp, { type Metadata } from "sharp";
+// before anything is written. The decode is the API's own (encoders/image.preprocess.ts): one format
+// sniffer, one truncation check, and nothing imported that the encoder would refuse at index time.
 import { MedcapError } from "../core/errors.js";
-import { watchTruncation } from "../encoders/image.preprocess.js";
+import { decodeImage, type ImageFormat } from "../encoders/image.preprocess.js";
 
 export interface ProbedImage {
   format: string;
@@ -11,33 +11,27 @@ export interface ProbedImage {
   ext: string;
 }
 
-const EXT: Record<string, string> = { png: "png", jpeg: "jpg", webp: "webp", tiff: "tif", gif: "gif" };
+const EXT: Partial<Record<ImageFormat, string>> = { png: "png", jpeg: "jpg", webp: "webp", tiff: "tif" };
+
+/** The image store's file extension for a decoded format; undefined for DICOM (query-only, never stored). */
+export function storedExtension(format: ImageFormat): string | undefined {
+  return EXT[format];
+}
 
 export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<ProbedImage> {
   if (bytes.byteLength === 0) throw new MedcapError("BAD_USER_INPUT", "image is empty (0 bytes)");
-  let meta: Metadata;
+  let decoded: Awaited<ReturnType<typeof decodeImage>>;
   try {
-    meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+    decoded = await decodeImage(bytes, { maxUploadBytes: Number.POSITIVE_INFINITY, maxPixels });
   } catch (err) {
-    throw new MedcapError("UNSUPPORTED_MEDIA", `not a decodable image: ${(err as Error).message}`);
+    // Truncated or corrupt pixel data: name the decoder's own reason ("premature end of data…").
+    if (err instanceof MedcapError && err.code === "BAD_USER_INPUT" && /corrupt or truncated/.test(err.message)) {
+      const reason = err.cause instanceof Error ? err.cause.message.split("\n")[0] : err.message;
+      throw new MedcapError("BAD_USER_INPUT", `image is corrupt or truncated: ${reason}`, err.details, { cause: err });
+    }
+    throw err;
   }
-  const ext = meta.format ? EXT[meta.format] : undefined;
-  if (!ext || !meta.width || !meta.height) {
-    throw new MedcapError("UNSUPPORTED_MEDIA", `unsupported image format ${meta.format ?? "unknown"}`);
-  }
-  if (meta.width * meta.height > maxPixels) {
-    throw new MedcapError("BAD_USER_INPUT", `image is ${meta.width}x${meta.height}, over the ${maxPixels}-pixel limit`);
-  }
-  try {
-    // Full decode: headers of truncated files parse fine, only the pixels reveal the damage.
-    const pipeline = sharp(bytes, { failOn: "truncated", limitInputPixels: maxPixels });
-    const truncation = watchTruncation(pipeline);
-    await pipeline.raw().toBuffer();
-    truncation.throwIfTruncated(meta.format ?? "image");
-  } catch (err) {
-    const reason =
-      err instanceof MedcapError ? String(err.cause instanceof Error ? err.cause.message : err.message) : (err as Error).message;
-    throw new MedcapError("BAD_USER_INPUT", `image is corrupt or truncated: ${reason}`);
-  }
-  return { format: meta.format as string, width: meta.width, height: meta.height, ext };
+  const ext = storedExtension(decoded.format);
+  if (!ext) throw new MedcapError("UNSUPPORTED_MEDIA", `${decoded.format} images can be searched with but not imported`);
+  return { format: decoded.format, width: decoded.image.width, height: decoded.image.height, ext };
 }

@@ -1,10 +1,9 @@
 // Consensus re-ranking for retrieval captioning (Devlin et al., 2015, "Exploring nearest neighbor
 // approaches for image captioning"): among the top candidate captions, prefer the one that agrees
 // most with the others, blended with its similarity to the query image. Measured on MedPix dev with
-// `medcap eval --protocol caption-library`: CIDEr-D 0.055 → 0.080 at 10:0.3 (README "Results").
+// `medcap eval --protocol caption-library`: CIDEr-D 0.055 → 0.080 at 10:0.3 (docs/results.md).
 import { MedcapError } from "../core/errors.js";
 import { ptbTokenize } from "../scoring/ptb.tokenizer.js";
-import { sentenceRougeL } from "../scoring/rouge.metric.js";
 import type { CaptionMatch } from "./match.types.js";
 
 export interface ConsensusSetting {
@@ -26,19 +25,119 @@ export function parseConsensus(value: string): ConsensusSetting | null {
 
 export const formatConsensus = (c: ConsensusSetting | null) => (c ? `${c.candidates}:${c.weight}` : "off");
 
-/** Mean sentence ROUGE-L of one caption against the other candidates. */
-function agreement(tokens: string[][], i: number): number {
-  let sum = 0;
-  for (let j = 0; j < tokens.length; j++) if (j !== i) sum += sentenceRougeL(tokens[i] as string[], [tokens[j] as string[]]);
-  return tokens.length > 1 ? sum / (tokens.length - 1) : 0;
+/** coco-caption's rouge.py weighs recall 1.2 times as much as precision (as scoring/rouge.metric.ts). */
+const BETA2 = 1.2 ** 2;
+
+/**
+ * PTB tokens of caption texts, interned to integers, for consensus re-ranking: the same library
+ * captions come back query after query, and tokenising them (PTB's regex rules) on every call was
+ * most of the re-ranking's cost. The key is the caption text itself, so an edited caption is simply
+ * a new key and no entry can go stale; the oldest entries are evicted past `maxEntries`. One cache
+ * per SearchService, i.e. per served model version.
+ */
+export class ConsensusTokenCache {
+  private readonly entries = new Map<string, Int32Array>();
+  private readonly ids = new Map<string, number>();
+  private hits = 0;
+  private misses = 0;
+
+  constructor(
+    private readonly maxEntries = 20_000,
+    private readonly tokenize: (text: string) => string[] = ptbTokenize,
+  ) {}
+
+  tokensOf(text: string): Int32Array {
+    const cached = this.entries.get(text);
+    if (cached) {
+      this.hits++;
+      // Recently used to the back: eviction takes the least recently used.
+      this.entries.delete(text);
+      this.entries.set(text, cached);
+      return cached;
+    }
+    this.misses++;
+    if (this.entries.size >= this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value as string);
+      // The token table only grows; start both afresh once it is far larger than the entries need.
+      if (this.ids.size > 50 * this.maxEntries) this.clear();
+    }
+    const tokens = Int32Array.from(this.tokenize(text), (t) => {
+      let id = this.ids.get(t);
+      if (id === undefined) {
+        id = this.ids.size;
+        this.ids.set(t, id);
+      }
+      return id;
+    });
+    this.entries.set(text, tokens);
+    return tokens;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.ids.clear();
+  }
+
+  stats(): { hits: number; misses: number; size: number } {
+    return { hits: this.hits, misses: this.misses, size: this.entries.size };
+  }
 }
 
-/** Reorders the candidates; each keeps its own cosine score, so scores stay comparable across queries. */
-export function rerankByConsensus(matches: CaptionMatch[], c: ConsensusSetting): CaptionMatch[] {
+/** Length of the longest common subsequence of two token-id lists. */
+function lcsLength(a: Int32Array, b: Int32Array, row: Int32Array): number {
+  const [long, short] = a.length >= b.length ? [a, b] : [b, a];
+  row.fill(0, 0, short.length + 1);
+  for (let i = 0; i < long.length; i++) {
+    let diagonal = 0; // row[j] of the previous i
+    const x = long[i] as number;
+    for (let j = 1; j <= short.length; j++) {
+      const above = row[j] as number;
+      row[j] = x === short[j - 1] ? diagonal + 1 : Math.max(above, row[j - 1] as number);
+      diagonal = above;
+    }
+  }
+  return row[short.length] as number;
+}
+
+/** Sentence ROUGE-L of a against b and of b against a, from their one LCS (the same values as sentenceRougeL). */
+function pairRougeL(a: Int32Array, b: Int32Array, row: Int32Array): [number, number] {
+  const lcs = lcsLength(a, b, row);
+  if (lcs === 0) return [0, 0];
+  const pa = lcs / Math.max(1, a.length);
+  const pb = lcs / Math.max(1, b.length);
+  // a as candidate: precision pa, recall pb; b as candidate: the other way round.
+  return [((1 + BETA2) * pa * pb) / (pb + BETA2 * pa), ((1 + BETA2) * pb * pa) / (pa + BETA2 * pb)];
+}
+
+/** Mean sentence ROUGE-L of each caption against the other candidates (each pair's LCS computed once). */
+function agreements(tokens: readonly Int32Array[]): number[] {
+  const n = tokens.length;
+  const sums = new Array<number>(n).fill(0);
+  const row = new Int32Array(Math.max(0, ...tokens.map((t) => t.length)) + 1);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const [ij, ji] = pairRougeL(tokens[i] as Int32Array, tokens[j] as Int32Array, row);
+      sums[i] = (sums[i] as number) + ij;
+      sums[j] = (sums[j] as number) + ji;
+    }
+  }
+  return sums.map((s) => (n > 1 ? s / (n - 1) : 0));
+}
+
+/**
+ * Reorders the candidates; each keeps its own cosine score, so scores stay comparable across queries.
+ * `cache` keeps the candidates' tokens between calls (a service passes its own); without one they are
+ * tokenised for this call only.
+ */
+export function rerankByConsensus(
+  matches: CaptionMatch[],
+  c: ConsensusSetting,
+  cache: ConsensusTokenCache = new ConsensusTokenCache(Math.max(1, matches.length)),
+): CaptionMatch[] {
   if (matches.length < 2) return matches;
-  const tokens = matches.map((m) => ptbTokenize(m.text));
+  const agreement = agreements(matches.map((m) => cache.tokensOf(m.text)));
   return matches
-    .map((m, i) => ({ m, s: (1 - c.weight) * m.score + c.weight * agreement(tokens, i) }))
+    .map((m, i) => ({ m, s: (1 - c.weight) * m.score + c.weight * (agreement[i] as number) }))
     .sort((a, b) => b.s - a.s)
     .map(({ m }) => m);
 }

@@ -12,6 +12,7 @@ import {
   restrictionFor,
 } from "../attributes/attribute.prior.js";
 import { MedcapError, notFound } from "../core/errors.js";
+import { addStage, currentStageTimes, timed, timedSync } from "../core/stage.timer.js";
 import { normalizeCaptionText } from "../scoring/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import type { CacheStats } from "../explain/explanation.cache.js";
@@ -27,7 +28,7 @@ import {
   type TextCandidate,
   textShortlist,
 } from "./caption.strategy.js";
-import { type ConsensusSetting, rerankByConsensus } from "./consensus.rerank.js";
+import { type ConsensusSetting, ConsensusTokenCache, rerankByConsensus } from "./consensus.rerank.js";
 import type { EmbeddingRepository } from "./embedding.repository.js";
 import type { IndexService } from "./index.service.js";
 import type { CaptionMatch, ImageClassification, ImageMatch, ImageQuery, ModelRef, RetrievalPort } from "./search.types.js";
@@ -72,6 +73,11 @@ const dot = (a: Float32Array, b: Float32Array) => {
 };
 
 export class SearchService implements RetrievalPort {
+  /** Library captions' tokens for consensus re-ranking, kept across calls (keyed by text: edits cannot go stale). */
+  private readonly consensusTokens = new ConsensusTokenCache();
+  /** Whitespace-normalised caption texts by raw text: every query groups hundreds of the same library rows. */
+  private readonly normalised = new Map<string, string>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly encoder: EncoderService,
@@ -133,8 +139,8 @@ export class SearchService implements RetrievalPort {
       const attributes = wantAttributes ? await this.storedImageAttributes(image.storedPath) : null;
       return { vector: stored, imageId: image.id, caseId: image.caseId, attributes };
     }
-    if (!wantAttributes) return { vector: await this.encoder.encodeImage(query.bytes), attributes: null };
-    const { embedding, attributes } = await this.encoder.encodeImageWithInfo(query.bytes);
+    if (!wantAttributes) return { vector: await this.encoder.encodeImage(query.bytes, query.decoded), attributes: null };
+    const { embedding, attributes } = await this.encoder.encodeImageWithInfo(query.bytes, query.decoded);
     return { vector: embedding, attributes };
   }
 
@@ -191,11 +197,15 @@ export class SearchService implements RetrievalPort {
     const want = Math.max(options.k, consensus?.candidates ?? 0);
     const restriction = this.restriction(options.attributes, this.priors.captioning, options.attributePrior);
     const seen = new Map<string, ImageAttributes>();
-    let shortlist = await this.textShortlist(vector, textShortlist(want), options.filter, seen);
-    if (restriction) {
-      // Candidates that agree with the prediction may sit below the unfiltered shortlist: fetch them too,
-      // so the prior ranks over every caption that could reach the top (the toolkit ranks the whole library).
-      const agreeing = await this.textShortlist(vector, textShortlist(want), this.agreeingFilter(restriction, options.filter), seen);
+    // Candidates that agree with the prediction may sit below the unfiltered shortlist: fetch them too,
+    // so the prior ranks over every caption that could reach the top (the toolkit ranks the whole library).
+    // The two searches and their caption rows are independent: one round trip's wait, not two.
+    const [unfiltered, agreeing] = await Promise.all([
+      this.textShortlist(vector, textShortlist(want), options.filter, seen),
+      restriction ? this.textShortlist(vector, textShortlist(want), this.agreeingFilter(restriction, options.filter), seen) : null,
+    ]);
+    let shortlist = unfiltered;
+    if (agreeing) {
       const known = new Set(shortlist.map((c) => c.text));
       shortlist = [...shortlist, ...agreeing.filter((c) => !known.has(c.text))];
     }
@@ -204,6 +214,7 @@ export class SearchService implements RetrievalPort {
         ? []
         : await this.neighbourImages(vector, settings.neighbours, options.filter, options.queryImageId, seen);
     const extra = settings.strategy === "text" ? new Map() : await this.neighbourCandidates(vector, neighbours, shortlist);
+    const strategyStarted = performance.now();
     const ranked = rankCaptions(settings, shortlist, neighbours, (t) => extra.get(t), options.queryImageId);
     let matches = ranked.map((r): CaptionMatch => {
       // Provenance: the neighbour images that voted for the text first (they are why it was chosen),
@@ -239,7 +250,11 @@ export class SearchService implements RetrievalPort {
     // The same order rankCaptions uses (score, then cosine, then text), after the prior's penalties.
     if (restriction)
       matches.sort((a, b) => b.score - a.score || b.similarity - a.similarity || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
-    if (consensus && matches.length > 1) matches = rerankByConsensus(matches.slice(0, want), consensus);
+    addStage(currentStageTimes(), "captionStrategy", performance.now() - strategyStarted);
+    if (consensus && matches.length > 1) {
+      const top = matches.slice(0, want);
+      matches = timedSync("consensus", () => rerankByConsensus(top, consensus, this.consensusTokens));
+    }
     // Demoted captions rank below every agreeing one, but show their own score, not the stand-in penalty.
     return matches
       .slice(0, options.k)
@@ -259,7 +274,8 @@ export class SearchService implements RetrievalPort {
     for (;;) {
       const hits = await this.store.search(this.model.modelVersionId, vector, { kind: "CAPTION", k: fetch, filter });
       for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
-      const grouped = this.groupByText(hits, await this.captionTexts(hits));
+      const texts = await this.captionTexts(hits);
+      const grouped = timedSync("captionStrategy", () => this.groupByText(hits, texts));
       if (grouped.length >= n || hits.length < fetch) return grouped.slice(0, n);
       fetch *= 4;
     }
@@ -280,10 +296,12 @@ export class SearchService implements RetrievalPort {
       excludeTargetIds: queryImageId ? [queryImageId] : undefined,
     });
     for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
-    const captions = await this.prisma.caption.findMany({
-      where: { imageId: { in: hits.map((h) => h.payload.imageId) }, isCurrent: true },
-      select: { id: true, imageId: true, text: true },
-    });
+    const captions = await timed("captionRows", () =>
+      this.prisma.caption.findMany({
+        where: { imageId: { in: hits.map((h) => h.payload.imageId) }, isCurrent: true },
+        select: { id: true, imageId: true, text: true },
+      }),
+    );
     const byImage = new Map(captions.map((c) => [c.imageId, c]));
     return hits.map((h) => {
       const c = byImage.get(h.payload.imageId);
@@ -291,7 +309,7 @@ export class SearchService implements RetrievalPort {
         imageId: h.payload.imageId,
         caseId: h.payload.caseId,
         similarity: h.score,
-        text: c ? normalizeCaptionText(c.text) : null,
+        text: c ? this.normalisedText(c.text) : null,
         captionId: c?.id ?? null,
       };
     });
@@ -309,7 +327,8 @@ export class SearchService implements RetrievalPort {
       if (n.text === null || n.captionId === null || known.has(n.text)) continue;
       let c = out.get(n.text);
       if (!c) {
-        const t = await this.repo.vectorOf(this.model.modelVersionId, "CAPTION", n.captionId);
+        const captionId = n.captionId;
+        const t = await timed("captionRows", () => this.repo.vectorOf(this.model.modelVersionId, "CAPTION", captionId));
         if (!t) continue; // not indexed under this model yet
         c = { text: n.text, cosine: dot(vector, t), captionIds: [], imageIds: [], caseIds: [] };
         out.set(n.text, c);
@@ -407,11 +426,24 @@ export class SearchService implements RetrievalPort {
   }
 
   private async captionTexts(hits: VectorHit[]): Promise<Map<string, string>> {
-    const rows = await this.prisma.caption.findMany({
-      where: { id: { in: hits.map((h) => h.payload.targetId) } },
-      select: { id: true, text: true },
-    });
+    const rows = await timed("captionRows", () =>
+      this.prisma.caption.findMany({
+        where: { id: { in: hits.map((h) => h.payload.targetId) } },
+        select: { id: true, text: true },
+      }),
+    );
     return new Map(rows.map((r) => [r.id, r.text]));
+  }
+
+  /** normalizeCaptionText, remembered (keyed by the raw text itself, so an edited caption cannot be served stale). */
+  private normalisedText(raw: string): string {
+    let text = this.normalised.get(raw);
+    if (text === undefined) {
+      if (this.normalised.size >= 100_000) this.normalised.clear();
+      text = normalizeCaptionText(raw);
+      this.normalised.set(raw, text);
+    }
+    return text;
   }
 
   private groupByText(hits: VectorHit[], texts: Map<string, string>): TextCandidate[] {
@@ -420,7 +452,7 @@ export class SearchService implements RetrievalPort {
       const raw = texts.get(h.payload.targetId);
       if (raw === undefined) continue; // edited away since it was indexed
       // Distinct texts after whitespace normalisation: MedPix repeats captions with stray spaces.
-      const key = normalizeCaptionText(raw);
+      const key = this.normalisedText(raw);
       let m = byText.get(key);
       if (!m) {
         m = { text: key, cosine: h.score, captionIds: [], imageIds: [], caseIds: [] };

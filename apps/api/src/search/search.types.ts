@@ -1,13 +1,17 @@
 // The retrieval contract shared by the CLI, GraphQL resolvers and evaluation.
 import type { AttributePrior } from "../attributes/attribute.prior.js";
-import type { ImageQuery } from "../core/retrieval.types.js";
+import type { ImageQuery as CoreImageQuery } from "../core/retrieval.types.js";
+import type { DecodedImage } from "../encoders/image.preprocess.js";
 import type { ExplainOptions, ExplainTarget, MatchExplanation } from "../explain/explanation.service.js";
 import type { SearchFilter } from "../vectors/vector.store.js";
 import type { CaptioningOverrides, CaptioningSettings } from "./caption.strategy.js";
 import type { CaptionMatch, ImageClassification, ImageMatch, PriorOption } from "./match.types.js";
 
-export type { ImageQuery, ModelRef } from "../core/retrieval.types.js";
+export type { ModelRef } from "../core/retrieval.types.js";
 export type { CaptionMatch, ImageClassification, ImageMatch, PriorOption } from "./match.types.js";
+
+/** A query image, with its pixels when the intake already decoded them (one decode per request). */
+export type ImageQuery = CoreImageQuery<DecodedImage>;
 
 export interface RetrievalPort {
   captionImage(

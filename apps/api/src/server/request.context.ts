@@ -7,7 +7,7 @@ import { RequestScope, runInRequestScope } from "../core/request.scope.js";
 import type { Logger } from "../core/logger.js";
 import type { Principal } from "../auth/role.policy.js";
 import type { ServerMetrics } from "../telemetry/server.metrics.js";
-import { addStage, newStageTimes, type StageSink, type StageTimes } from "../core/stage.timer.js";
+import { addStage, newStageTimes, RESOLVER_STAGES, type StageSink, type StageTimes } from "../core/stage.timer.js";
 
 export interface RequestLocals {
   requestId: string;
@@ -71,7 +71,7 @@ function finishTimings(timing: NonNullable<RequestLocals["timing"]>, operation: 
   times.totalMs = end - timing.startedAt;
   if (timing.apolloAt !== undefined) addStage(times, "httpAndBodyParse", timing.apolloAt - timing.startedAt - (times.ms.auth ?? 0));
   if (times.executionMs !== undefined) {
-    const inside = (["decodePreprocess", "encode", "vectorSearch", "hydrate"] as const).reduce((a, s) => a + (times.ms[s] ?? 0), 0);
+    const inside = RESOLVER_STAGES.reduce((a, s) => a + (times.ms[s] ?? 0), 0);
     addStage(times, "resolverOther", Math.max(0, times.executionMs - inside));
   }
   if (times.sentAt !== undefined) addStage(times, "serialise", end - times.sentAt);

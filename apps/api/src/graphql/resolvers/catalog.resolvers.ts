@@ -31,7 +31,7 @@ export const catalogResolvers: Resolvers = {
       const { image, ...rest } = input;
       const query = await readImageInput(image, ctx.services.search.limits, false);
       if (!query.bytes) throw new MedcapError("BAD_USER_INPUT", "addImage needs image bytes");
-      return ctx.services.images.add({ ...rest, bytes: query.bytes }, actor(ctx));
+      return ctx.services.images.add({ ...rest, bytes: query.bytes, decoded: query.decoded }, actor(ctx));
     },
     updateCaption: (_, { id, text, comment, expectedRevision }, ctx) =>
       ctx.services.captions.update({ id, text, comment, expectedRevision }, actor(ctx)),
