@@ -76,7 +76,9 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
-start_server() { # <name> <checkout> → prints the GraphQL URL
+# Not in a $(…) subshell: the pid must reach `pids` in this shell, or the EXIT trap stops nothing and
+# both servers (and their embedded PostgreSQL) outlive the script.
+start_server() { # <name> <checkout> → sets server_url
   local name=$1 dir=$2 data="$work/data-$1" port
   rm -rf "$data"
   cp -a "$seed" "$data"
@@ -85,11 +87,13 @@ start_server() { # <name> <checkout> → prints the GraphQL URL
   (cd "$dir" && MEDCAP_DATA_DIR="$data" MEDCAP_RATE_LIMIT_PER_MIN=0 MEDCAP_LOG_LEVEL=warn exec node apps/api/bin/medcap.mjs serve --port "$port" --host 127.0.0.1) \
     >"$work/$name.log" 2>&1 &
   pids+=($!)
-  echo "http://127.0.0.1:$port"
+  server_url="http://127.0.0.1:$port"
 }
 
-base_url=$(start_server baseline "$base")
-head_url=$(start_server head "$root")
+start_server baseline "$base"
+base_url=$server_url
+start_server head "$root"
+head_url=$server_url
 for url in "$base_url" "$head_url"; do
   for _ in $(seq 1 600); do
     if curl -sf "$url/readyz" >/dev/null 2>&1; then break; fi
