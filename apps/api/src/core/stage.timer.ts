@@ -27,19 +27,8 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** Stages measured inside resolvers; `resolverOther` is execution time minus these. */
-export const RESOLVER_STAGES: readonly Stage[] = [
-  "inputRead",
-  "decode",
-  "preprocess",
-  "queueWait",
-  "onnx",
-  "vectorSearch",
-  "captionRows",
-  "captionStrategy",
-  "consensus",
-  "hydrate",
-];
+/** Stages measured inside resolvers (those between `inputRead` and `resolverOther` in STAGES); `resolverOther` is execution time minus these. */
+export const RESOLVER_STAGES: readonly Stage[] = STAGES.slice(STAGES.indexOf("inputRead"), STAGES.indexOf("resolverOther"));
 
 export interface StageTimes {
   operation: string | undefined;

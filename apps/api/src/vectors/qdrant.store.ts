@@ -310,6 +310,18 @@ export class QdrantVectorStore implements VectorStore {
     throw domainError(attempts > 1 ? `${what} (after retries)` : what, last);
   }
 
+  /** A physical collection's name: the prefix, its creation time and a random tag (base 36). */
+  private physicalName(createdAt: number): string {
+    return `${this.prefix}_${createdAt.toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  /** The creation time written into a physical collection's name by physicalName; undefined for other names. */
+  private physicalCreatedAt(name: string): number | undefined {
+    const escaped = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const m = new RegExp(`^${escaped}_([0-9a-z]+)_[0-9a-z]+$`).exec(name);
+    return m ? Number.parseInt(m[1] as string, 36) : undefined;
+  }
+
   private alias(modelVersionId: string) {
     return `${this.prefix}_${modelVersionId}`;
   }
@@ -320,7 +332,7 @@ export class QdrantVectorStore implements VectorStore {
   }
 
   private async createPhysical(dim: number): Promise<string> {
-    const name = `${this.prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    const name = this.physicalName(Date.now());
     await this.call("create collection", (c) =>
       c.createCollection(name, {
         vectors: { size: dim, distance: "Cosine" },
@@ -517,13 +529,10 @@ export class QdrantVectorStore implements VectorStore {
       this.call("list aliases", (c) => c.getAliases()),
     ]);
     const aliased = new Set(aliases.map((a) => a.collection_name));
-    const escaped = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const pattern = new RegExp(`^${escaped}_([0-9a-z]+)_[0-9a-z]+$`);
     const dropped: string[] = [];
     for (const { name } of collections) {
-      const m = pattern.exec(name);
-      if (!m || aliased.has(name)) continue;
-      const created = Number.parseInt(m[1] as string, 36);
+      const created = this.physicalCreatedAt(name);
+      if (created === undefined || aliased.has(name)) continue;
       if (!(now - created > ORPHAN_AGE_MS)) continue;
       await this.call("drop orphan collection", (c) => c.deleteCollection(name));
       dropped.push(name);
