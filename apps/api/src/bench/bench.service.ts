@@ -10,7 +10,7 @@ import type { VectorStore } from "../vectors/vector.store.js";
 import { STAGES, type StageTimes } from "../core/stage.timer.js";
 import { benchExplanations } from "./explain.bench.js";
 import { syntheticPoints } from "./bench.inputs.js";
-import { load, percentile, summarize, time } from "./latency.stats.js";
+import { load, median, percentile, summarize, time } from "./latency.stats.js";
 import { seededRandom } from "../core/seeded.random.js";
 import { cosine } from "../core/cosine.js";
 
@@ -389,17 +389,11 @@ export class BenchService {
       opts.takeStageTimes();
       const r = await load(30, 1, fn);
       const times = opts.takeStageTimes().filter((t) => t.operation?.includes(rootField(name)));
-      const median = (xs: number[]) =>
-        r2(
-          percentile(
-            [...xs].sort((a, b) => a - b),
-            0.5,
-          ),
-        );
+      const medianMs = (xs: number[]) => r2(median(xs));
       const stages: Record<string, number> = {};
-      for (const stage of STAGES) stages[stage] = median(times.map((t) => t.ms[stage] ?? 0));
-      stages.serverTotal = median(times.map((t) => t.totalMs));
-      stages.clientRoundTrip = median(r.latencies);
+      for (const stage of STAGES) stages[stage] = medianMs(times.map((t) => t.ms[stage] ?? 0));
+      stages.serverTotal = medianMs(times.map((t) => t.totalMs));
+      stages.clientRoundTrip = medianMs(r.latencies);
       out[name] ??= {};
       (out[name] as Record<string, unknown>).stagesMedianMs = stages;
     }

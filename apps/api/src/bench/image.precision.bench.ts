@@ -2,7 +2,7 @@
 // side in one run with the service's session settings (one thread unless MEDCAP_ONNX_THREADS says otherwise).
 import type { EncoderService } from "../encoders/encoder.service.js";
 import { cosine } from "../core/cosine.js";
-import { summarize } from "./latency.stats.js";
+import { median, summarize } from "./latency.stats.js";
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -12,12 +12,6 @@ const clock = async (fn: () => Promise<unknown>) => {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
-};
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
 /**

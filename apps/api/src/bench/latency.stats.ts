@@ -16,6 +16,14 @@ export function percentile(sorted: readonly number[], q: number): number {
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
+/** The median of unsorted durations (the mean of the two middle ones for an even count). */
+export function median(xs: readonly number[]): number {
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
 export function summarize(durationsMs: readonly number[]): LatencySummary {
   const s = [...durationsMs].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 100) / 100;
