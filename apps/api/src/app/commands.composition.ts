@@ -17,7 +17,7 @@ import { ImportService } from "../ingest/import.service.js";
 import type { Retrieval } from "../search/retrieval.js";
 import { VerifyService } from "../search/verify.service.js";
 import { QdrantVectorStore } from "../vectors/qdrant.store.js";
-import { openRetrieval } from "./retrieval.composition.js";
+import { openRetrieval, qdrantClusterOptions } from "./retrieval.composition.js";
 
 /**
  * The Qdrant store `medcap bench` measures beside the embedded one (QDRANT_URL set), under a fixed
@@ -25,12 +25,7 @@ import { openRetrieval } from "./retrieval.composition.js";
  */
 export function benchQdrantStore(config: Config): QdrantVectorStore | undefined {
   if (!config.qdrant.url) return undefined;
-  return new QdrantVectorStore(config.qdrant.urls, {
-    apiKey: config.qdrant.apiKey,
-    prefix: "medcap_bench",
-    layout: config.qdrant.layout,
-    readConsistency: config.qdrant.readConsistency,
-  });
+  return new QdrantVectorStore(config.qdrant.urls, { ...qdrantClusterOptions(config.qdrant), prefix: "medcap_bench" });
 }
 
 /** An encoder without a database (medcap bench --image-precision-only). */

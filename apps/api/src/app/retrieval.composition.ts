@@ -1,5 +1,6 @@
 // Builds one model version's retrieval core (search/retrieval.ts) over an open AppContext: the encoder,
 // the vector store, indexing, explanations and search. The only place these are constructed.
+import type { Config } from "../config/config.js";
 import type { AppContext } from "../core/app.context.js";
 import { EncoderService, type EncoderHooks } from "../encoders/encoder.service.js";
 import { ExplanationService } from "../explain/explanation.service.js";
@@ -17,16 +18,20 @@ import type { ModelRef } from "../search/search.types.js";
 
 export type { Retrieval };
 
+/** What every Qdrant store of this deployment shares: the peers' key, the collection layout, consistency and failback. */
+export function qdrantClusterOptions(qdrant: Config["qdrant"]) {
+  return {
+    apiKey: qdrant.apiKey,
+    layout: qdrant.layout,
+    readConsistency: qdrant.readConsistency,
+    failbackMs: qdrant.failbackMs,
+  };
+}
+
 export function createVectorStore(ctx: AppContext): VectorStore {
   const { vectorStore, qdrant } = ctx.config;
   if (vectorStore === "qdrant" && qdrant.urls.length)
-    return new QdrantVectorStore(qdrant.urls, {
-      apiKey: qdrant.apiKey,
-      exactMaxPoints: qdrant.exactMaxPoints,
-      layout: qdrant.layout,
-      readConsistency: qdrant.readConsistency,
-      failbackMs: qdrant.failbackMs,
-    });
+    return new QdrantVectorStore(qdrant.urls, { ...qdrantClusterOptions(qdrant), exactMaxPoints: qdrant.exactMaxPoints });
   return new EmbeddedVectorStore();
 }
 
