@@ -5,8 +5,9 @@
 // (its resize kernels differ and would shift every embedding). Arithmetic mirrors numpy's float32
 // steps with Math.fround; only the resize sums are accumulated in float64 (numpy's sgemm order is not
 // reproducible anyway), which stays within an ulp or two of the toolkit.
-import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
+import sharp, { type Metadata, type OutputInfo } from "sharp";
 import { MedcapError } from "../core/errors.js";
+import { sharpGate } from "../core/sharp.gate.js";
 import { timed, timedSync } from "../core/stage.timer.js";
 import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
 import { prepareDicom } from "./dicom.inflate.js";
@@ -116,21 +117,9 @@ export function corrupt(format: string, err: unknown): MedcapError {
  */
 const TRUNCATION_WARNING = /premature end|truncat|not enough (image )?data|short read/i;
 
-/**
- * Watches a sharp pipeline's warnings; `throwIfTruncated()` after the decode refuses the image when
- * one of them says data was missing. Import (ingest/image.probe) and the API decode both use it.
- */
-export function watchTruncation(pipeline: Sharp): { throwIfTruncated(format: string): void } {
-  let truncated: string | undefined;
-  pipeline.on("warning", (warning: unknown) => {
-    const text = String((warning as { message?: unknown })?.message ?? warning).trim();
-    if (!truncated && TRUNCATION_WARNING.test(text)) truncated = text;
-  });
-  return {
-    throwIfTruncated(format: string) {
-      if (truncated) throw corrupt(format, new Error(truncated));
-    },
-  };
+/** The first warning that says pixel data was missing, if any. */
+function truncationIn(warnings: readonly string[]): string | undefined {
+  return warnings.find((w) => TRUNCATION_WARNING.test(w));
 }
 
 /**
@@ -182,7 +171,7 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
   const options = { limitInputPixels: limits.maxPixels, ignoreIcc: true, failOn: "error" as const };
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
+    meta = await sharpGate.withShared(() => sharp(bytes, { ...options, limitInputPixels: false }).metadata());
   } catch (err) {
     throw corrupt(format, err);
   }
@@ -196,22 +185,42 @@ async function decodeRaster(bytes: Uint8Array, format: Exclude<ImageFormat, "dic
   const gray = channels <= 2;
   const sixteen = meta.depth === "ushort";
   // Only the first page/frame is decoded, like PIL's Image.open.
-  let pipeline = sharp(bytes, { ...options, page: 0, pages: 1 });
-  const truncation = watchTruncation(pipeline);
-  pipeline = pipeline.toColourspace(gray ? (sixteen ? "grey16" : "b-w") : sixteen ? "rgb16" : "srgb");
+  const toRaw = async (failOn: "warning" | "error") => {
+    const warnings: string[] = [];
+    const pipeline = sharp(bytes, { ...options, failOn, page: 0, pages: 1 });
+    pipeline.on("warning", (warning: unknown) => warnings.push(String((warning as { message?: unknown })?.message ?? warning).trim()));
+    const out = await pipeline
+      .toColourspace(gray ? (sixteen ? "grey16" : "b-w") : sixteen ? "rgb16" : "srgb")
+      .raw({ depth: sixteen ? "ushort" : "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    return { ...out, warnings };
+  };
+  const refusal = (err: unknown): MedcapError =>
+    err instanceof Error && /pixel limit/i.test(err.message)
+      ? new MedcapError("BAD_USER_INPUT", `${format} image exceeds the limit of ${limits.maxPixels} pixels`, {
+          maxPixels: limits.maxPixels,
+        })
+      : corrupt(format, err);
   let data: Buffer;
   let info: OutputInfo;
   try {
-    ({ data, info } = await pipeline.raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer({ resolveWithObject: true }));
-  } catch (err) {
-    if (err instanceof Error && /pixel limit/i.test(err.message)) {
-      throw new MedcapError("BAD_USER_INPUT", `${format} image exceeds the limit of ${limits.maxPixels} pixels`, {
-        maxPixels: limits.maxPixels,
-      });
+    // Strict: any decoder warning fails this image's own decode; overlapping decodes are fine.
+    ({ data, info } = await sharpGate.withShared(() => toRaw("warning")));
+  } catch (strictErr) {
+    if (strictErr instanceof Error && /pixel limit/i.test(strictErr.message)) throw refusal(strictErr);
+    // A warning or an error: decode again alone, so the warnings drained are this image's; refuse
+    // truncation ("premature end of data segment": libjpeg pads the missing rows with grey and only
+    // warns), accept harmless warnings (extraneous bytes before a marker, …).
+    let lenient: Awaited<ReturnType<typeof toRaw>>;
+    try {
+      lenient = await sharpGate.withExclusive(() => toRaw("error"));
+    } catch (err) {
+      throw refusal(err);
     }
-    throw corrupt(format, err);
+    const truncated = truncationIn(lenient.warnings);
+    if (truncated) throw corrupt(format, new Error(truncated));
+    ({ data, info } = lenient);
   }
-  truncation.throwIfTruncated(format);
   if (info.width !== width || info.height !== height) {
     throw corrupt(format, new Error(`decoded ${info.width}×${info.height}, header said ${width}×${height}`));
   }

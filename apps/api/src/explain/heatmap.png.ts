@@ -3,6 +3,7 @@
 // cell, and smoothing would suggest a precision the grid does not have. Outside the model's square
 // crop (the part of a non-square image the model never sees) the overlay stays transparent.
 import sharp from "sharp";
+import { sharpGate } from "../core/sharp.gate.js";
 import type { DisplayRect } from "./occlusion.js";
 
 /** The overlay's longer side at most this many pixels (clients stretch it over the displayed image). */
@@ -52,8 +53,11 @@ export async function renderHeatmap(
       }
     }
   }
-  const png = await sharp(rgba, { raw: { width: outW, height: outH, channels: 4 } })
-    .png()
-    .toBuffer();
+  // Shared with the image decode's gate: any sharp call drains libvips' process-wide warning queue.
+  const png = await sharpGate.withShared(() =>
+    sharp(rgba, { raw: { width: outW, height: outH, channels: 4 } })
+      .png()
+      .toBuffer(),
+  );
   return { width: outW, height: outH, png };
 }

@@ -3,6 +3,7 @@
 import { Router } from "express";
 import type { PrismaClient } from "@medcap/db";
 import sharp from "sharp";
+import { sharpGate } from "../core/sharp.gate.js";
 import { requireRole } from "../auth/role.policy.js";
 import { isMedcapError } from "../core/errors.js";
 import type { ImageStore } from "../core/image.store.js";
@@ -46,10 +47,9 @@ export function imageRouter(prisma: PrismaClient, store: ImageStore, maxPixels: 
       res.setHeader("Cache-Control", "private, max-age=3600");
       res.setHeader("ETag", `"${image.sha256}${size ? `-${size}` : ""}"`);
       if (size) {
-        const thumb = await sharp(bytes, { limitInputPixels: maxPixels })
-          .resize(size, size, { fit: "inside", withoutEnlargement: true })
-          .png()
-          .toBuffer();
+        const thumb = await sharpGate.withShared(() =>
+          sharp(bytes, { limitInputPixels: maxPixels }).resize(size, size, { fit: "inside", withoutEnlargement: true }).png().toBuffer(),
+        );
         res.type("image/png").send(thumb);
         return;
       }
