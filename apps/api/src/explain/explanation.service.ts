@@ -4,6 +4,7 @@
 // Every encode goes through the encoders' request batchers under the caller's key, in windows of one
 // batch: an explanation never holds more than a batch of queue places, so it cannot trip the queue's
 // wait bound by itself and other keys keep their round-robin share while it runs.
+import { type LruStats, LruMap } from "../core/lru.map.js";
 import { getMaxListeners, setMaxListeners } from "node:events";
 import type { EmbeddingKind, PrismaClient } from "@medcap/db";
 import { MedcapError, notFound } from "../core/errors.js";
@@ -11,7 +12,7 @@ import { currentRequestScope } from "../core/request.scope.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
 import { sha256Hex } from "../core/image.store.js";
 import type { ImageQuery as CoreImageQuery, ModelRef } from "../core/retrieval.types.js";
-import { type CacheStats, ExplanationCache, explanationKey } from "./explanation.cache.js";
+import { explanationKey } from "./explanation.cache.js";
 import { cosine } from "../core/cosine.js";
 import { renderHeatmap } from "./heatmap.png.js";
 import {
@@ -128,15 +129,15 @@ export interface ExplainOptions {
 type Computed = Omit<MatchExplanation, "cached">;
 
 export class ExplanationService {
-  private readonly cache: ExplanationCache<Computed>;
+  private readonly cache: LruMap<string, Computed>;
   /** Identical explanations asked for at once (a double-clicked toggle) share one computation. */
   private readonly inFlight = new Map<string, Promise<Computed>>();
 
   constructor(private readonly deps: ExplanationDeps) {
-    this.cache = new ExplanationCache(deps.cacheSize);
+    this.cache = new LruMap(deps.cacheSize);
   }
 
-  cacheStats(): CacheStats {
+  cacheStats(): LruStats {
     return this.cache.stats();
   }
 

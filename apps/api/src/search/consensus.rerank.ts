@@ -2,6 +2,7 @@
 // approaches for image captioning"): among the top candidate captions, prefer the one that agrees
 // most with the others, blended with its similarity to the query image. Measured on MedPix dev with
 // `medcap eval --protocol caption-library`: CIDEr-D 0.055 → 0.080 at 10:0.3 (docs/results.md).
+import { LruMap } from "../core/lru.map.js";
 import { MedcapError } from "../core/errors.js";
 import { ptbTokenize } from "../scoring/ptb.tokenizer.js";
 import type { CaptionMatch } from "./match.types.js";
@@ -36,31 +37,21 @@ const BETA2 = 1.2 ** 2;
  * per SearchService, i.e. per served model version.
  */
 export class ConsensusTokenCache {
-  private readonly entries = new Map<string, Int32Array>();
+  private readonly entries: LruMap<string, Int32Array>;
   private readonly ids = new Map<string, number>();
-  private hits = 0;
-  private misses = 0;
 
   constructor(
     private readonly maxEntries = 20_000,
     private readonly tokenize: (text: string) => string[] = ptbTokenize,
-  ) {}
+  ) {
+    this.entries = new LruMap(maxEntries);
+  }
 
   tokensOf(text: string): Int32Array {
     const cached = this.entries.get(text);
-    if (cached) {
-      this.hits++;
-      // Recently used to the back: eviction takes the least recently used.
-      this.entries.delete(text);
-      this.entries.set(text, cached);
-      return cached;
-    }
-    this.misses++;
-    if (this.entries.size >= this.maxEntries) {
-      this.entries.delete(this.entries.keys().next().value as string);
-      // The token table only grows; start both afresh once it is far larger than the entries need.
-      if (this.ids.size > 50 * this.maxEntries) this.clear();
-    }
+    if (cached) return cached;
+    // The token table only grows; start both afresh once it is far larger than the entries need.
+    if (this.ids.size > 50 * this.maxEntries) this.clear();
     const tokens = Int32Array.from(this.tokenize(text), (t) => {
       let id = this.ids.get(t);
       if (id === undefined) {
@@ -79,7 +70,8 @@ export class ConsensusTokenCache {
   }
 
   stats(): { hits: number; misses: number; size: number } {
-    return { hits: this.hits, misses: this.misses, size: this.entries.size };
+    const { hits, misses, size } = this.entries.stats();
+    return { hits, misses, size };
   }
 }
 

@@ -15,7 +15,7 @@ import { MedcapError, notFound } from "../core/errors.js";
 import { addStage, currentStageTimes, timed, timedSync } from "../core/stage.timer.js";
 import { normalizeCaptionText } from "../scoring/retrieval.metric.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
-import type { CacheStats } from "../explain/explanation.cache.js";
+import { LruMap, type LruStats } from "../core/lru.map.js";
 import type { ExplainOptions, ExplainTarget, ExplanationService, MatchExplanation } from "../explain/explanation.service.js";
 import type { SearchFilter, VectorHit, VectorStore } from "../vectors/vector.store.js";
 import {
@@ -76,7 +76,7 @@ export class SearchService implements RetrievalPort {
   /** Library captions' tokens for consensus re-ranking, kept across calls (keyed by text: edits cannot go stale). */
   private readonly consensusTokens = new ConsensusTokenCache();
   /** Whitespace-normalised caption texts by raw text: every query groups hundreds of the same library rows. */
-  private readonly normalised = new Map<string, string>();
+  private readonly normalised = new LruMap<string, string>(100_000);
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -104,7 +104,7 @@ export class SearchService implements RetrievalPort {
   }
 
   /** Hits and misses of the explanation cache (for /metrics); undefined without an explainer. */
-  explainCacheStats(): CacheStats | undefined {
+  explainCacheStats(): LruStats | undefined {
     return this.explainer?.cacheStats();
   }
 
@@ -437,13 +437,7 @@ export class SearchService implements RetrievalPort {
 
   /** normalizeCaptionText, remembered (keyed by the raw text itself, so an edited caption cannot be served stale). */
   private normalisedText(raw: string): string {
-    let text = this.normalised.get(raw);
-    if (text === undefined) {
-      if (this.normalised.size >= 100_000) this.normalised.clear();
-      text = normalizeCaptionText(raw);
-      this.normalised.set(raw, text);
-    }
-    return text;
+    return this.normalised.getOrSet(raw, normalizeCaptionText);
   }
 
   private groupByText(hits: VectorHit[], texts: Map<string, string>): TextCandidate[] {
