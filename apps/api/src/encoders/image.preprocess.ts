@@ -243,28 +243,37 @@ export function rasterLuminance(
   // very same results (the weighted RGB sum keeps its float32 steps).
   const levels = keep16 ? 65536 : 256;
   const readRow =
-    channels <= 2
+    channels === 1 && shift === 0
       ? (() => {
+          // The common case (8- or 16-bit gray, one sample per pixel): a plain table look-up per pixel.
           const gray = levelTable(levels, (v) => f32(v / scale));
           return (y: number, out: Float32Array) => {
-            let p = y * stride;
-            for (let x = 0; x < width; x++, p += channels) out[x] = gray[(samples[p] as number) >>> shift] as number;
+            const p = y * width;
+            for (let x = 0; x < width; x++) out[x] = gray[samples[p + x] as number] as number;
           };
         })()
-      : (() => {
-          const lr = levelTable(levels, (v) => f32(LUMA_R * v));
-          const lg = levelTable(levels, (v) => f32(LUMA_G * v));
-          const lb = levelTable(levels, (v) => f32(LUMA_B * v));
-          return (y: number, out: Float32Array) => {
-            let p = y * stride;
-            for (let x = 0; x < width; x++, p += channels) {
-              const r = lr[(samples[p] as number) >>> shift] as number;
-              const g = lg[(samples[p + 1] as number) >>> shift] as number;
-              const b = lb[(samples[p + 2] as number) >>> shift] as number;
-              out[x] = f32(f32(f32(r + g) + b) / scale);
-            }
-          };
-        })();
+      : channels <= 2
+        ? (() => {
+            const gray = levelTable(levels, (v) => f32(v / scale));
+            return (y: number, out: Float32Array) => {
+              let p = y * stride;
+              for (let x = 0; x < width; x++, p += channels) out[x] = gray[(samples[p] as number) >>> shift] as number;
+            };
+          })()
+        : (() => {
+            const lr = levelTable(levels, (v) => f32(LUMA_R * v));
+            const lg = levelTable(levels, (v) => f32(LUMA_G * v));
+            const lb = levelTable(levels, (v) => f32(LUMA_B * v));
+            return (y: number, out: Float32Array) => {
+              let p = y * stride;
+              for (let x = 0; x < width; x++, p += channels) {
+                const r = lr[(samples[p] as number) >>> shift] as number;
+                const g = lg[(samples[p + 1] as number) >>> shift] as number;
+                const b = lb[(samples[p + 2] as number) >>> shift] as number;
+                out[x] = f32(f32(f32(r + g) + b) / scale);
+              }
+            };
+          })();
   return { width, height, readRow };
 }
 
@@ -355,46 +364,89 @@ export function shorterSideTarget(width: number, height: number, size: number): 
   return { width: Math.max(out.width, 1), height: Math.max(out.height, 1) };
 }
 
-/** Shorter side → size (horizontal pass, then vertical), then the centred size×size crop, row-major. */
-export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array {
-  const { width: outW, height: outH } = shorterSideTarget(image.width, image.height, size);
+/** Everything resizeAndCrop needs that depends only on the image's dimensions and the output size. */
+interface ResizePlan {
+  /** Horizontal taps of the crop's columns: column c reads weights[offset[c]…offset[c+1]) from input column start[c]. */
+  h: FlatTaps;
+  v: FlatTaps;
+  /** The input rows the vertical taps read: [firstRow, lastRow). */
+  firstRow: number;
+  lastRow: number;
+}
+
+interface FlatTaps {
+  weights: Float32Array;
+  offset: Int32Array;
+  start: Int32Array;
+}
+
+/**
+ * Plans by "width×height→size". Uploads come in a handful of sizes (MedPix: mostly 512×512), and
+ * building the triangle weights cost as much as a tenth of the resize itself. Bounded: a plan holds
+ * about 2·(width + height)·max(1, scale) floats, and the map is emptied past PLAN_CACHE_SIZE entries.
+ */
+const plans = new Map<string, ResizePlan>();
+const PLAN_CACHE_SIZE = 64;
+
+function resizePlan(width: number, height: number, size: number): ResizePlan {
+  const key = `${width}x${height}>${size}`;
+  let plan = plans.get(key);
+  if (plan) return plan;
+  const { width: outW, height: outH } = shorterSideTarget(width, height, size);
   const top = Math.floor((outH - size) / 2);
   const left = Math.floor((outW - size) / 2);
-  checkAspectRatio(image.width, image.height);
   // Weights for the crop's columns and rows only (output `left + c` is window index c).
-  const hw = triangleWeights(image.width, outW, left, size);
-  const vw = triangleWeights(image.height, outH, top, size);
+  const hw = triangleWeights(width, outW, left, size);
+  const vw = triangleWeights(height, outH, top, size);
+  const v = flattenTaps(vw);
+  let lastRow = 0;
+  for (let r = 0; r < size; r++)
+    lastRow = Math.max(lastRow, (v.start[r] as number) + (v.offset[r + 1] as number) - (v.offset[r] as number));
+  plan = { h: flattenTaps(hw), v, firstRow: v.start[0] ?? 0, lastRow };
+  if (plans.size >= PLAN_CACHE_SIZE) plans.clear();
+  plans.set(key, plan);
+  return plan;
+}
+
+/** Shorter side → size (horizontal pass, then vertical), then the centred size×size crop, row-major. */
+export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array {
+  checkAspectRatio(image.width, image.height);
+  const { h, v, firstRow, lastRow } = resizePlan(image.width, image.height, size);
 
   // Only the crop's columns of the horizontal pass are ever used, so only those are computed; and only
   // the input rows the crop's vertical taps read (a portrait image's top and bottom never are).
   // Summation order and precision are the toolkit's: float64 sums in tap order, stored as float32.
-  const hTaps = flattenTaps(hw);
-  const firstRow = vw.start[0] ?? 0;
-  const lastRow = Math.max(...Array.from(vw.start, (s, r) => s + (vw.taps[r]?.length ?? 0)));
-  const horizontal = new Float32Array(image.height * size);
+  // (Locals, not property reads, in the loops: this pass is the largest CPU cost of a captionImage.)
+  const hWeights = h.weights;
+  const hOffset = h.offset;
+  const hStart = h.start;
+  const horizontal = new Float32Array((lastRow - firstRow) * size);
   const row = new Float32Array(image.width);
   for (let y = firstRow; y < lastRow; y++) {
     image.readRow(y, row);
-    const base = y * size;
+    const base = (y - firstRow) * size;
+    let from = hOffset[0] as number;
     for (let c = 0; c < size; c++) {
-      const from = hTaps.offset[c] as number;
-      const to = hTaps.offset[c + 1] as number;
-      const s = (hTaps.start[c] as number) - from;
+      const to = hOffset[c + 1] as number;
+      const s = (hStart[c] as number) - from;
       let acc = 0;
-      for (let k = from; k < to; k++) acc += (hTaps.weights[k] as number) * (row[s + k] as number);
+      for (let k = from; k < to; k++) acc += (hWeights[k] as number) * (row[s + k] as number);
       horizontal[base + c] = acc;
+      from = to;
     }
   }
   // Vertical pass row by row: each tap scales one contiguous horizontal row into the sums (the same
   // per-output order of additions as a per-pixel loop, with sequential memory access).
   const out = new Float32Array(size * size);
   const acc = new Float64Array(size);
+  const vWeights = v.weights;
   for (let r = 0; r < size; r++) {
-    const taps = vw.taps[r] as Float32Array;
-    const s = vw.start[r] as number;
+    const from = v.offset[r] as number;
+    const to = v.offset[r + 1] as number;
+    const s = (v.start[r] as number) - firstRow - from;
     acc.fill(0);
-    for (let k = 0; k < taps.length; k++) {
-      const w = taps[k] as number;
+    for (let k = from; k < to; k++) {
+      const w = vWeights[k] as number;
       const base = (s + k) * size;
       for (let c = 0; c < size; c++) acc[c] = (acc[c] as number) + w * (horizontal[base + c] as number);
     }
@@ -404,7 +456,7 @@ export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array
 }
 
 /** The taps of every output in one array: output i reads weights[offset[i]…offset[i+1]) from input start[i]. */
-function flattenTaps(w: ResizeWeights): { weights: Float32Array; offset: Int32Array; start: Int32Array } {
+function flattenTaps(w: ResizeWeights): FlatTaps {
   const offset = new Int32Array(w.taps.length + 1);
   for (let i = 0; i < w.taps.length; i++) offset[i + 1] = (offset[i] as number) + (w.taps[i]?.length ?? 0);
   const weights = new Float32Array(offset[w.taps.length] as number);
