@@ -295,7 +295,7 @@ describe("long thin images (#26 High 2)", () => {
   });
 });
 
-describe("resizeAndCrop's cached plans and gray fast path (issue #29)", () => {
+describe("resizeAndCrop's cached plans and direct gray reads (issue #29)", () => {
   /** The resize read literally: full triangle-weight rows, float64 sums in tap order, float32 storage. */
   function reference(pixels: Float32Array, width: number, height: number, size: number): Float32Array {
     const target = shorterSideTarget(width, height, size);
@@ -358,6 +358,21 @@ describe("resizeAndCrop's cached plans and gray fast path (issue #29)", () => {
         const want = reference(pixels, width, height, 24);
         expect(Array.from(resizeAndCrop(image, 24)), `${width}×${height}, round ${round}`).toEqual(Array.from(want));
         expect(Array.from(resizeAndCrop(floatLuminance(pixels, width, height), 24))).toEqual(Array.from(want));
+        // 16-bit gray takes the same direct path over its own look-up table.
+        const deep = rasterLuminance(
+          Uint16Array.from(samples, (v) => v * 257 + (v & 7)),
+          width,
+          height,
+          1,
+          true,
+          false,
+        );
+        const deepPixels = new Float32Array(width * height);
+        for (let y = 0; y < height; y++) {
+          deep.readRow(y, row);
+          deepPixels.set(row, y * width);
+        }
+        expect(Array.from(resizeAndCrop(deep, 24))).toEqual(Array.from(reference(deepPixels, width, height, 24)));
       }
     }
   });

@@ -33,6 +33,11 @@ export interface LuminanceImage {
   readonly width: number;
   readonly height: number;
   readRow(y: number, out: Float32Array): void;
+  /**
+   * One-channel rasters (8- or 16-bit gray): the samples, row-major, and the value of each sample
+   * level (readRow's look-up), so the resize can read the pixels without a row copy.
+   */
+  readonly gray?: { samples: Uint8Array | Uint16Array; levels: Float32Array };
 }
 
 /**
@@ -242,38 +247,38 @@ export function rasterLuminance(
   // Every sample value maps to one float32, so the per-pixel arithmetic is a table look-up with the
   // very same results (the weighted RGB sum keeps its float32 steps).
   const levels = keep16 ? 65536 : 256;
+  if (channels === 1 && shift === 0) {
+    // The common case (8- or 16-bit gray, one sample per pixel): a plain table look-up per pixel.
+    const gray = levelTable(levels, (v) => f32(v / scale));
+    const readRow = (y: number, out: Float32Array) => {
+      const p = y * width;
+      for (let x = 0; x < width; x++) out[x] = gray[samples[p + x] as number] as number;
+    };
+    return { width, height, readRow, gray: { samples, levels: gray } };
+  }
   const readRow =
-    channels === 1 && shift === 0
+    channels <= 2
       ? (() => {
-          // The common case (8- or 16-bit gray, one sample per pixel): a plain table look-up per pixel.
           const gray = levelTable(levels, (v) => f32(v / scale));
           return (y: number, out: Float32Array) => {
-            const p = y * width;
-            for (let x = 0; x < width; x++) out[x] = gray[samples[p + x] as number] as number;
+            let p = y * stride;
+            for (let x = 0; x < width; x++, p += channels) out[x] = gray[(samples[p] as number) >>> shift] as number;
           };
         })()
-      : channels <= 2
-        ? (() => {
-            const gray = levelTable(levels, (v) => f32(v / scale));
-            return (y: number, out: Float32Array) => {
-              let p = y * stride;
-              for (let x = 0; x < width; x++, p += channels) out[x] = gray[(samples[p] as number) >>> shift] as number;
-            };
-          })()
-        : (() => {
-            const lr = levelTable(levels, (v) => f32(LUMA_R * v));
-            const lg = levelTable(levels, (v) => f32(LUMA_G * v));
-            const lb = levelTable(levels, (v) => f32(LUMA_B * v));
-            return (y: number, out: Float32Array) => {
-              let p = y * stride;
-              for (let x = 0; x < width; x++, p += channels) {
-                const r = lr[(samples[p] as number) >>> shift] as number;
-                const g = lg[(samples[p + 1] as number) >>> shift] as number;
-                const b = lb[(samples[p + 2] as number) >>> shift] as number;
-                out[x] = f32(f32(f32(r + g) + b) / scale);
-              }
-            };
-          })();
+      : (() => {
+          const lr = levelTable(levels, (v) => f32(LUMA_R * v));
+          const lg = levelTable(levels, (v) => f32(LUMA_G * v));
+          const lb = levelTable(levels, (v) => f32(LUMA_B * v));
+          return (y: number, out: Float32Array) => {
+            let p = y * stride;
+            for (let x = 0; x < width; x++, p += channels) {
+              const r = lr[(samples[p] as number) >>> shift] as number;
+              const g = lg[(samples[p + 1] as number) >>> shift] as number;
+              const b = lb[(samples[p + 2] as number) >>> shift] as number;
+              out[x] = f32(f32(f32(r + g) + b) / scale);
+            }
+          };
+        })();
   return { width, height, readRow };
 }
 
@@ -422,9 +427,25 @@ export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array
   const hStart = h.start;
   const horizontal = new Float32Array((lastRow - firstRow) * size);
   const row = new Float32Array(image.width);
+  const gray = image.gray;
   for (let y = firstRow; y < lastRow; y++) {
-    image.readRow(y, row);
     const base = (y - firstRow) * size;
+    if (gray) {
+      // Each tap reads the sample and its level directly: the same values in the same order as below.
+      const { samples, levels } = gray;
+      let from = hOffset[0] as number;
+      const rowStart = y * image.width;
+      for (let c = 0; c < size; c++) {
+        const to = hOffset[c + 1] as number;
+        const s = rowStart + (hStart[c] as number) - from;
+        let acc = 0;
+        for (let k = from; k < to; k++) acc += (hWeights[k] as number) * (levels[samples[s + k] as number] as number);
+        horizontal[base + c] = acc;
+        from = to;
+      }
+      continue;
+    }
+    image.readRow(y, row);
     let from = hOffset[0] as number;
     for (let c = 0; c < size; c++) {
       const to = hOffset[c + 1] as number;
