@@ -386,31 +386,38 @@ interface FlatTaps {
 }
 
 /**
- * Plans by "width×height→size". Uploads come in a handful of sizes (MedPix: mostly 512×512), and
- * building the triangle weights cost as much as a tenth of the resize itself. Bounded: a plan holds
- * about 2·(width + height)·max(1, scale) floats, and the map is emptied past PLAN_CACHE_SIZE entries.
+ * Flattened triangle weights by "inLen>outLen@from+count", most recently used last. Uploads come in a
+ * few hundred sizes (MedPix: 653, half of them 512 wide or high), and building the weights cost a
+ * tenth of the resize; one axis's taps are shared by every image with that side (and the same shorter
+ * side). Bounded: an entry holds count·(2·max(1, inLen/outLen) + 2) floats, at most AXIS_CACHE_SIZE
+ * entries (the least recently used is dropped).
  */
-const plans = new Map<string, ResizePlan>();
-const PLAN_CACHE_SIZE = 64;
+const axisCache = new Map<string, FlatTaps>();
+const AXIS_CACHE_SIZE = 128;
+
+function axisTaps(inLen: number, outLen: number, from: number, count: number): FlatTaps {
+  const key = `${inLen}>${outLen}@${from}+${count}`;
+  let taps = axisCache.get(key);
+  if (taps) {
+    axisCache.delete(key);
+  } else {
+    taps = flattenTaps(triangleWeights(inLen, outLen, from, count));
+    if (axisCache.size >= AXIS_CACHE_SIZE) axisCache.delete(axisCache.keys().next().value as string);
+  }
+  axisCache.set(key, taps);
+  return taps;
+}
 
 function resizePlan(width: number, height: number, size: number): ResizePlan {
-  const key = `${width}x${height}>${size}`;
-  let plan = plans.get(key);
-  if (plan) return plan;
   const { width: outW, height: outH } = shorterSideTarget(width, height, size);
   const top = Math.floor((outH - size) / 2);
   const left = Math.floor((outW - size) / 2);
   // Weights for the crop's columns and rows only (output `left + c` is window index c).
-  const hw = triangleWeights(width, outW, left, size);
-  const vw = triangleWeights(height, outH, top, size);
-  const v = flattenTaps(vw);
+  const v = axisTaps(height, outH, top, size);
   let lastRow = 0;
   for (let r = 0; r < size; r++)
     lastRow = Math.max(lastRow, (v.start[r] as number) + (v.offset[r + 1] as number) - (v.offset[r] as number));
-  plan = { h: flattenTaps(hw), v, firstRow: v.start[0] ?? 0, lastRow };
-  if (plans.size >= PLAN_CACHE_SIZE) plans.clear();
-  plans.set(key, plan);
-  return plan;
+  return { h: axisTaps(width, outW, left, size), v, firstRow: v.start[0] ?? 0, lastRow };
 }
 
 /** Shorter side → size (horizontal pass, then vertical), then the centred size×size crop, row-major. */
