@@ -10,6 +10,7 @@ import {
   floatLuminance,
   ImagePreprocessor,
   MAX_ASPECT_RATIO,
+  rasterLuminance,
   resizeAndCrop,
   roundHalfEven,
   shorterSideTarget,
@@ -291,5 +292,101 @@ describe("long thin images (#26 High 2)", () => {
       expect(window.start[n]).toBe(full.start[50 + n]);
       expect(Array.from(window.taps[n]!)).toEqual(Array.from(full.taps[50 + n]!));
     }
+  });
+});
+
+describe("resizeAndCrop's cached plans and direct gray reads (issue #29)", () => {
+  /** The resize read literally: full triangle-weight rows, float64 sums in tap order, float32 storage. */
+  function reference(pixels: Float32Array, width: number, height: number, size: number): Float32Array {
+    const target = shorterSideTarget(width, height, size);
+    const top = Math.floor((target.height - size) / 2);
+    const left = Math.floor((target.width - size) / 2);
+    const hw = triangleWeights(width, target.width);
+    const vw = triangleWeights(height, target.height);
+    const horizontal = new Float32Array(height * size);
+    for (let y = 0; y < height; y++) {
+      for (let c = 0; c < size; c++) {
+        const taps = hw.taps[left + c]!;
+        let acc = 0;
+        for (let k = 0; k < taps.length; k++) acc += taps[k]! * pixels[y * width + hw.start[left + c]! + k]!;
+        horizontal[y * size + c] = acc;
+      }
+    }
+    const out = new Float32Array(size * size);
+    for (let r = 0; r < size; r++) {
+      const taps = vw.taps[top + r]!;
+      for (let c = 0; c < size; c++) {
+        let acc = 0;
+        for (let k = 0; k < taps.length; k++) acc += taps[k]! * horizontal[(vw.start[top + r]! + k) * size + c]!;
+        out[r * size + c] = acc;
+      }
+    }
+    return out;
+  }
+
+  const noise = (n: number, seed: number) => {
+    let x = seed;
+    return Uint8Array.from({ length: n }, () => {
+      x = (x * 1103515245 + 12345) >>> 0;
+      return x >>> 24;
+    });
+  };
+
+  it("gives the literal resize bit for bit, for several shapes, again from the cache, and interleaved", () => {
+    const shapes = [
+      [512, 512],
+      [300, 200],
+      [200, 300],
+      [37, 700],
+      [224, 224],
+      [100, 60],
+      [1024, 512],
+    ] as const;
+    for (const round of [0, 1]) {
+      for (const [i, [width, height]] of shapes.entries()) {
+        const samples = noise(width * height, i + 1);
+        const image = rasterLuminance(samples, width, height, 1, false, false);
+        const pixels = new Float32Array(width * height);
+        const row = new Float32Array(width);
+        for (let y = 0; y < height; y++) {
+          image.readRow(y, row);
+          pixels.set(row, y * width);
+        }
+        expect(Array.from(pixels.subarray(0, 4)), `gray look-up ${width}×${height}`).toEqual(
+          Array.from(samples.subarray(0, 4), (v) => Math.fround(v / 255)),
+        );
+        const want = reference(pixels, width, height, 24);
+        expect(Array.from(resizeAndCrop(image, 24)), `${width}×${height}, round ${round}`).toEqual(Array.from(want));
+        expect(Array.from(resizeAndCrop(floatLuminance(pixels, width, height), 24))).toEqual(Array.from(want));
+        // 16-bit gray takes the same direct path over its own look-up table.
+        const deep = rasterLuminance(
+          Uint16Array.from(samples, (v) => v * 257 + (v & 7)),
+          width,
+          height,
+          1,
+          true,
+          false,
+        );
+        const deepPixels = new Float32Array(width * height);
+        for (let y = 0; y < height; y++) {
+          deep.readRow(y, row);
+          deepPixels.set(row, y * width);
+        }
+        expect(Array.from(resizeAndCrop(deep, 24))).toEqual(Array.from(reference(deepPixels, width, height, 24)));
+      }
+    }
+  });
+
+  it("reads 16-bit gray and RGB through the general paths, unchanged", () => {
+    const width = 5;
+    const gray16 = Uint16Array.from({ length: width * 2 }, (_, i) => i * 6553);
+    const row = new Float32Array(width);
+    rasterLuminance(gray16, width, 2, 1, true, false).readRow(1, row);
+    expect(Array.from(row)).toEqual(Array.from(gray16.subarray(width), (v) => Math.fround(v / 65535)));
+    const rgb = noise(width * 3, 7);
+    rasterLuminance(rgb, width, 1, 3, false, false).readRow(0, row);
+    const f = Math.fround;
+    const luma = (r: number, g: number, b: number) => f(f(f(f(f(0.299) * r) + f(f(0.587) * g)) + f(f(0.114) * b)) / f(255));
+    expect(Array.from(row)).toEqual(Array.from({ length: width }, (_, x) => luma(rgb[3 * x]!, rgb[3 * x + 1]!, rgb[3 * x + 2]!)));
   });
 });

@@ -34,6 +34,11 @@ export interface LuminanceImage {
   readonly width: number;
   readonly height: number;
   readRow(y: number, out: Float32Array): void;
+  /**
+   * One-channel rasters (8- or 16-bit gray): the samples, row-major, and the value of each sample
+   * level (readRow's look-up), so the resize can read the pixels without a row copy.
+   */
+  readonly gray?: { samples: Uint8Array | Uint16Array; levels: Float32Array };
 }
 
 /**
@@ -251,6 +256,15 @@ export function rasterLuminance(
   // Every sample value maps to one float32, so the per-pixel arithmetic is a table look-up with the
   // very same results (the weighted RGB sum keeps its float32 steps).
   const levels = keep16 ? 65536 : 256;
+  if (channels === 1 && shift === 0) {
+    // The common case (8- or 16-bit gray, one sample per pixel): a plain table look-up per pixel.
+    const gray = levelTable(levels, (v) => f32(v / scale));
+    const readRow = (y: number, out: Float32Array) => {
+      const p = y * width;
+      for (let x = 0; x < width; x++) out[x] = gray[samples[p + x] as number] as number;
+    };
+    return { width, height, readRow, gray: { samples, levels: gray } };
+  }
   const readRow =
     channels <= 2
       ? (() => {
@@ -364,46 +378,112 @@ export function shorterSideTarget(width: number, height: number, size: number): 
   return { width: Math.max(out.width, 1), height: Math.max(out.height, 1) };
 }
 
-/** Shorter side → size (horizontal pass, then vertical), then the centred size×size crop, row-major. */
-export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array {
-  const { width: outW, height: outH } = shorterSideTarget(image.width, image.height, size);
+/** Everything resizeAndCrop needs that depends only on the image's dimensions and the output size. */
+interface ResizePlan {
+  /** Horizontal taps of the crop's columns: column c reads weights[offset[c]…offset[c+1]) from input column start[c]. */
+  h: FlatTaps;
+  v: FlatTaps;
+  /** The input rows the vertical taps read: [firstRow, lastRow). */
+  firstRow: number;
+  lastRow: number;
+}
+
+interface FlatTaps {
+  weights: Float32Array;
+  offset: Int32Array;
+  start: Int32Array;
+}
+
+/**
+ * Flattened triangle weights by "inLen>outLen@from+count", most recently used last. Uploads come in a
+ * few hundred sizes (MedPix: 653, half of them 512 wide or high), and building the weights cost a
+ * tenth of the resize; one axis's taps are shared by every image with that side (and the same shorter
+ * side). Bounded: an entry holds count·(2·max(1, inLen/outLen) + 2) floats, at most AXIS_CACHE_SIZE
+ * entries (the least recently used is dropped).
+ */
+const axisCache = new Map<string, FlatTaps>();
+const AXIS_CACHE_SIZE = 128;
+
+function axisTaps(inLen: number, outLen: number, from: number, count: number): FlatTaps {
+  const key = `${inLen}>${outLen}@${from}+${count}`;
+  let taps = axisCache.get(key);
+  if (taps) {
+    axisCache.delete(key);
+  } else {
+    taps = flattenTaps(triangleWeights(inLen, outLen, from, count));
+    if (axisCache.size >= AXIS_CACHE_SIZE) axisCache.delete(axisCache.keys().next().value as string);
+  }
+  axisCache.set(key, taps);
+  return taps;
+}
+
+function resizePlan(width: number, height: number, size: number): ResizePlan {
+  const { width: outW, height: outH } = shorterSideTarget(width, height, size);
   const top = Math.floor((outH - size) / 2);
   const left = Math.floor((outW - size) / 2);
-  checkAspectRatio(image.width, image.height);
   // Weights for the crop's columns and rows only (output `left + c` is window index c).
-  const hw = triangleWeights(image.width, outW, left, size);
-  const vw = triangleWeights(image.height, outH, top, size);
+  const v = axisTaps(height, outH, top, size);
+  let lastRow = 0;
+  for (let r = 0; r < size; r++)
+    lastRow = Math.max(lastRow, (v.start[r] as number) + (v.offset[r + 1] as number) - (v.offset[r] as number));
+  return { h: axisTaps(width, outW, left, size), v, firstRow: v.start[0] ?? 0, lastRow };
+}
+
+/** Shorter side → size (horizontal pass, then vertical), then the centred size×size crop, row-major. */
+export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array {
+  checkAspectRatio(image.width, image.height);
+  const { h, v, firstRow, lastRow } = resizePlan(image.width, image.height, size);
 
   // Only the crop's columns of the horizontal pass are ever used, so only those are computed; and only
   // the input rows the crop's vertical taps read (a portrait image's top and bottom never are).
   // Summation order and precision are the toolkit's: float64 sums in tap order, stored as float32.
-  const hTaps = flattenTaps(hw);
-  const firstRow = vw.start[0] ?? 0;
-  const lastRow = Math.max(...Array.from(vw.start, (s, r) => s + (vw.taps[r]?.length ?? 0)));
-  const horizontal = new Float32Array(image.height * size);
+  // (Locals, not property reads, in the loops: this pass is the largest CPU cost of a captionImage.)
+  const hWeights = h.weights;
+  const hOffset = h.offset;
+  const hStart = h.start;
+  const horizontal = new Float32Array((lastRow - firstRow) * size);
   const row = new Float32Array(image.width);
+  const gray = image.gray;
   for (let y = firstRow; y < lastRow; y++) {
+    const base = (y - firstRow) * size;
+    if (gray) {
+      // Each tap reads the sample and its level directly: the same values in the same order as below.
+      const { samples, levels } = gray;
+      let from = hOffset[0] as number;
+      const rowStart = y * image.width;
+      for (let c = 0; c < size; c++) {
+        const to = hOffset[c + 1] as number;
+        const s = rowStart + (hStart[c] as number) - from;
+        let acc = 0;
+        for (let k = from; k < to; k++) acc += (hWeights[k] as number) * (levels[samples[s + k] as number] as number);
+        horizontal[base + c] = acc;
+        from = to;
+      }
+      continue;
+    }
     image.readRow(y, row);
-    const base = y * size;
+    let from = hOffset[0] as number;
     for (let c = 0; c < size; c++) {
-      const from = hTaps.offset[c] as number;
-      const to = hTaps.offset[c + 1] as number;
-      const s = (hTaps.start[c] as number) - from;
+      const to = hOffset[c + 1] as number;
+      const s = (hStart[c] as number) - from;
       let acc = 0;
-      for (let k = from; k < to; k++) acc += (hTaps.weights[k] as number) * (row[s + k] as number);
+      for (let k = from; k < to; k++) acc += (hWeights[k] as number) * (row[s + k] as number);
       horizontal[base + c] = acc;
+      from = to;
     }
   }
   // Vertical pass row by row: each tap scales one contiguous horizontal row into the sums (the same
   // per-output order of additions as a per-pixel loop, with sequential memory access).
   const out = new Float32Array(size * size);
   const acc = new Float64Array(size);
+  const vWeights = v.weights;
   for (let r = 0; r < size; r++) {
-    const taps = vw.taps[r] as Float32Array;
-    const s = vw.start[r] as number;
+    const from = v.offset[r] as number;
+    const to = v.offset[r + 1] as number;
+    const s = (v.start[r] as number) - firstRow - from;
     acc.fill(0);
-    for (let k = 0; k < taps.length; k++) {
-      const w = taps[k] as number;
+    for (let k = from; k < to; k++) {
+      const w = vWeights[k] as number;
       const base = (s + k) * size;
       for (let c = 0; c < size; c++) acc[c] = (acc[c] as number) + w * (horizontal[base + c] as number);
     }
@@ -413,7 +493,7 @@ export function resizeAndCrop(image: LuminanceImage, size: number): Float32Array
 }
 
 /** The taps of every output in one array: output i reads weights[offset[i]…offset[i+1]) from input start[i]. */
-function flattenTaps(w: ResizeWeights): { weights: Float32Array; offset: Int32Array; start: Int32Array } {
+function flattenTaps(w: ResizeWeights): FlatTaps {
   const offset = new Int32Array(w.taps.length + 1);
   for (let i = 0; i < w.taps.length; i++) offset[i + 1] = (offset[i] as number) + (w.taps[i]?.length ?? 0);
   const weights = new Float32Array(offset[w.taps.length] as number);

@@ -95,6 +95,34 @@ export class EmbeddingRepository {
     return row ? bytesToVector(row.vector) : undefined;
   }
 
+  /**
+   * The texts of captions by id, current or not (a hit's caption may have been edited since it was
+   * indexed: its text then is whatever the row holds now). One plain SELECT instead of
+   * `caption.findMany`: captioning reads ~300 of these per shortlist, and Prisma 7's row mapping
+   * cost more CPU than the query itself (see docs/speed.md). Ids that do not exist are left out.
+   */
+  captionTexts(ids: string[]): Promise<{ id: string; text: string }[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.prisma.$queryRaw<{ id: string; text: string }[]>`select id, text from "Caption" where id = any(${ids}::text[])`;
+  }
+
+  /**
+   * The current caption of each of these images with its vector under the model version (null where
+   * that caption is not indexed yet): the neighbour images' captions in one round trip, instead of a
+   * caption query and then one embedding lookup per caption.
+   */
+  async currentCaptionsWithVectors(
+    modelVersionId: string,
+    imageIds: string[],
+  ): Promise<{ id: string; imageId: string; text: string; vector: Float32Array | null }[]> {
+    if (!imageIds.length) return [];
+    const rows = await this.prisma.$queryRaw<{ id: string; imageId: string; text: string; vector: Uint8Array | null }[]>`
+      select cap.id, cap."imageId", cap.text, e.vector from "Caption" cap
+      left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'CAPTION' and e."targetId" = cap.id
+      where cap."imageId" = any(${imageIds}::text[]) and cap."isCurrent"`;
+    return rows.map((r) => ({ id: r.id, imageId: r.imageId, text: r.text, vector: r.vector ? bytesToVector(r.vector) : null }));
+  }
+
   /** Images with no vector for this model version, or whose bytes changed since they were encoded. */
   pendingImages(modelVersionId: string, limit: number): Promise<PendingImage[]> {
     return this.prisma.$queryRaw<PendingImage[]>`

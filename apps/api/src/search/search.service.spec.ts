@@ -175,3 +175,79 @@ describe("captioning strategies through the service", () => {
     await expect(r.search.captionImage({ imageId: image.id }, { k: 3, temperature: -1 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
   });
 });
+
+describe("caption rows read by plain SQL (issue #29: no Prisma row mapping on the captioning path)", () => {
+  it("captionTexts gives findMany's rows, a caption that is no longer current included and unknown ids left out", async () => {
+    const image = await ctx.db.prisma.image.findFirstOrThrow({ orderBy: { id: "asc" } });
+    const old = await ctx.db.prisma.caption.create({
+      data: { imageId: image.id, text: "Ältere Fassung — “quoted”, 𝛼 ", source: "GROUND_TRUTH", isCurrent: false },
+    });
+    try {
+      const all = await ctx.db.prisma.caption.findMany({ select: { id: true, text: true }, orderBy: { id: "asc" } });
+      const got = await r.repo.captionTexts([...all.map((c) => c.id), "no-such-caption"]);
+      expect([...got].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(all);
+      expect(got.find((c) => c.id === old.id)?.text).toBe(old.text);
+      expect(await r.repo.captionTexts([])).toEqual([]);
+    } finally {
+      await ctx.db.prisma.caption.delete({ where: { id: old.id } });
+    }
+  });
+
+  it("currentCaptionsWithVectors gives each image's current caption with its stored vector, null where it is not indexed", async () => {
+    const mv = r.model.modelVersionId;
+    const images = await ctx.db.prisma.image.findMany({
+      select: { id: true, captions: { where: { isCurrent: true }, select: { id: true, text: true } } },
+    });
+    const first = images[0]?.captions[0];
+    if (!first) throw new Error("fixture has no caption");
+    const old = await ctx.db.prisma.caption.create({
+      data: { imageId: images[0]!.id, text: "replaced", source: "GROUND_TRUTH", isCurrent: false },
+    });
+    const unindexed = await ctx.db.prisma.embedding.findUniqueOrThrow({
+      where: { modelVersionId_kind_targetId: { modelVersionId: mv, kind: "CAPTION", targetId: first.id } },
+    });
+    await ctx.db.prisma.embedding.delete({ where: { id: unindexed.id } });
+    try {
+      const got = await r.repo.currentCaptionsWithVectors(
+        mv,
+        images.map((i) => i.id),
+      );
+      expect(got).toHaveLength(images.length);
+      for (const image of images) {
+        const c = image.captions[0]!;
+        const row = got.find((g) => g.imageId === image.id);
+        expect(row).toMatchObject({ id: c.id, text: c.text });
+        if (c.id === first.id) expect(row?.vector).toBeNull();
+        else expect(Array.from(row?.vector ?? [])).toEqual(Array.from((await r.repo.vectorOf(mv, "CAPTION", c.id)) as Float32Array));
+      }
+      expect(await r.repo.currentCaptionsWithVectors(mv, [])).toEqual([]);
+    } finally {
+      await ctx.db.prisma.embedding.create({ data: unindexed });
+      await ctx.db.prisma.caption.delete({ where: { id: old.id } });
+    }
+  });
+
+  it("a caption edited in place is served with its new text at once, by every strategy", async () => {
+    const query = await ctx.db.prisma.image.findFirstOrThrow({ where: { case: { split: "DEV" } } });
+    const q = (await r.repo.vectorOf(r.model.modelVersionId, "IMAGE", query.id)) as Float32Array;
+    for (const strategy of ["text", "images"] as const) {
+      const before = await r.search.captionsForVector(q, { k: 5, filter: { splits: ["TRAIN"] }, ...settings(strategy) });
+      const top = before[0]!;
+      const edited = `${top.text} (edited ${strategy})`;
+      await ctx.db.prisma.caption.updateMany({ where: { id: { in: top.captionIds } }, data: { text: edited } });
+      try {
+        const after = await r.search.captionsForVector(q, { k: 5, filter: { splits: ["TRAIN"] }, ...settings(strategy) });
+        const texts = after.map((m) => m.text);
+        expect(texts).toContain(normalizeCaptionText(edited));
+        expect(texts).not.toContain(top.text);
+      } finally {
+        // Each caption id had the same (normalised) text; put the raw texts back as they were.
+        for (const id of top.captionIds) {
+          const rev = await ctx.db.prisma.captionRevision.findFirst({ where: { captionId: id }, orderBy: { revision: "desc" } });
+          const original = rev?.text ?? TEXTS.find((t) => normalizeCaptionText(t) === top.text) ?? top.text;
+          await ctx.db.prisma.caption.update({ where: { id }, data: { text: original } });
+        }
+      }
+    }
+  });
+});

@@ -66,6 +66,9 @@ const imageAttributes = (p: { dataset: string; locationCategory: string | null; 
   modality: p.modality,
 });
 
+/** A neighbour image with its current caption and that caption's vector (null where not indexed yet). */
+type Neighbour = ImageNeighbour & { captionId: string | null; captionVector: Float32Array | null };
+
 const dot = (a: Float32Array, b: Float32Array) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
@@ -200,20 +203,21 @@ export class SearchService implements RetrievalPort {
     // Candidates that agree with the prediction may sit below the unfiltered shortlist: fetch them too,
     // so the prior ranks over every caption that could reach the top (the toolkit ranks the whole library).
     // The two searches and their caption rows are independent: one round trip's wait, not two.
-    const [unfiltered, agreeing] = await Promise.all([
-      this.textShortlist(vector, textShortlist(want), options.filter, seen),
-      restriction ? this.textShortlist(vector, textShortlist(want), this.agreeingFilter(restriction, options.filter), seen) : null,
+    // The two shortlists share one caption-text query (their hits overlap), and the neighbour images
+    // (another search and its own query) are fetched beside them.
+    const filters = restriction ? [options.filter, this.agreeingFilter(restriction, options.filter)] : [options.filter];
+    const [[unfiltered = [], agreeing], neighbours] = await Promise.all([
+      this.textShortlists(vector, textShortlist(want), filters, seen),
+      settings.strategy === "text"
+        ? Promise.resolve([])
+        : this.neighbourImages(vector, settings.neighbours, options.filter, options.queryImageId, seen),
     ]);
     let shortlist = unfiltered;
     if (agreeing) {
       const known = new Set(shortlist.map((c) => c.text));
       shortlist = [...shortlist, ...agreeing.filter((c) => !known.has(c.text))];
     }
-    const neighbours =
-      settings.strategy === "text"
-        ? []
-        : await this.neighbourImages(vector, settings.neighbours, options.filter, options.queryImageId, seen);
-    const extra = settings.strategy === "text" ? new Map() : await this.neighbourCandidates(vector, neighbours, shortlist);
+    const extra = this.neighbourCandidates(vector, neighbours, shortlist);
     const strategyStarted = performance.now();
     const ranked = rankCaptions(settings, shortlist, neighbours, (t) => extra.get(t), options.queryImageId);
     let matches = ranked.map((r): CaptionMatch => {
@@ -263,32 +267,52 @@ export class SearchService implements RetrievalPort {
       );
   }
 
-  /** The top-n distinct caption texts by cosine. Rows repeat texts, so fetch until n distinct are seen. */
-  private async textShortlist(
+  /**
+   * For each filter, the top-n distinct caption texts by cosine. Rows repeat texts, so each search
+   * fetches until n distinct are seen; the searches of one round share one caption-text query.
+   */
+  private async textShortlists(
     vector: Float32Array,
     n: number,
-    filter: SearchFilter | undefined,
+    filters: (SearchFilter | undefined)[],
     seen: Map<string, ImageAttributes>,
-  ): Promise<TextCandidate[]> {
-    let fetch = n * 8 + 32;
-    for (;;) {
-      const hits = await this.store.search(this.model.modelVersionId, vector, { kind: "CAPTION", k: fetch, filter });
-      for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
-      const texts = await this.captionTexts(hits);
-      const grouped = timedSync("captionStrategy", () => this.groupByText(hits, texts));
-      if (grouped.length >= n || hits.length < fetch) return grouped.slice(0, n);
-      fetch *= 4;
+  ): Promise<TextCandidate[][]> {
+    const out: TextCandidate[][] = filters.map(() => []);
+    const texts = new Map<string, string>();
+    let pending = filters.map((filter, i) => ({ i, filter, fetch: n * 8 + 32 }));
+    while (pending.length) {
+      const rounds = await Promise.all(
+        pending.map(async (p) => ({
+          ...p,
+          hits: await this.store.search(this.model.modelVersionId, vector, { kind: "CAPTION", k: p.fetch, filter: p.filter }),
+        })),
+      );
+      const missing = new Set<string>();
+      for (const { hits } of rounds) {
+        for (const h of hits) {
+          seen.set(h.payload.imageId, imageAttributes(h.payload));
+          if (!texts.has(h.payload.targetId)) missing.add(h.payload.targetId);
+        }
+      }
+      for (const [id, text] of await this.captionTexts([...missing])) texts.set(id, text);
+      pending = [];
+      for (const r of rounds) {
+        const grouped = timedSync("captionStrategy", () => this.groupByText(r.hits, texts));
+        if (grouped.length >= n || r.hits.length < r.fetch) out[r.i] = grouped.slice(0, n);
+        else pending.push({ i: r.i, filter: r.filter, fetch: r.fetch * 4 });
+      }
     }
+    return out;
   }
 
-  /** The K nearest library images under the same filter as the captions, with their current caption. */
+  /** The K nearest library images under the same filter as the captions, with their current caption and its vector. */
   private async neighbourImages(
     vector: Float32Array,
     k: number,
     filter: SearchFilter | undefined,
     queryImageId: string | undefined,
     seen: Map<string, ImageAttributes>,
-  ): Promise<(ImageNeighbour & { captionId: string | null })[]> {
+  ): Promise<Neighbour[]> {
     const hits = await this.store.search(this.model.modelVersionId, vector, {
       kind: "IMAGE",
       k,
@@ -297,10 +321,10 @@ export class SearchService implements RetrievalPort {
     });
     for (const h of hits) seen.set(h.payload.imageId, imageAttributes(h.payload));
     const captions = await timed("captionRows", () =>
-      this.prisma.caption.findMany({
-        where: { imageId: { in: hits.map((h) => h.payload.imageId) }, isCurrent: true },
-        select: { id: true, imageId: true, text: true },
-      }),
+      this.repo.currentCaptionsWithVectors(
+        this.model.modelVersionId,
+        hits.map((h) => h.payload.imageId),
+      ),
     );
     const byImage = new Map(captions.map((c) => [c.imageId, c]));
     return hits.map((h) => {
@@ -311,26 +335,21 @@ export class SearchService implements RetrievalPort {
         similarity: h.score,
         text: c ? this.normalisedText(c.text) : null,
         captionId: c?.id ?? null,
+        captionVector: c?.vector ?? null,
       };
     });
   }
 
   /** Neighbour captions outside the text shortlist, with their own cosine cos(q, t_c). */
-  private async neighbourCandidates(
-    vector: Float32Array,
-    neighbours: (ImageNeighbour & { captionId: string | null })[],
-    shortlist: TextCandidate[],
-  ): Promise<Map<string, TextCandidate>> {
+  private neighbourCandidates(vector: Float32Array, neighbours: Neighbour[], shortlist: TextCandidate[]): Map<string, TextCandidate> {
     const known = new Set(shortlist.map((c) => c.text));
     const out = new Map<string, TextCandidate>();
     for (const n of neighbours) {
       if (n.text === null || n.captionId === null || known.has(n.text)) continue;
       let c = out.get(n.text);
       if (!c) {
-        const captionId = n.captionId;
-        const t = await timed("captionRows", () => this.repo.vectorOf(this.model.modelVersionId, "CAPTION", captionId));
-        if (!t) continue; // not indexed under this model yet
-        c = { text: n.text, cosine: dot(vector, t), captionIds: [], imageIds: [], caseIds: [] };
+        if (!n.captionVector) continue; // not indexed under this model yet
+        c = { text: n.text, cosine: dot(vector, n.captionVector), captionIds: [], imageIds: [], caseIds: [] };
         out.set(n.text, c);
       }
       c.captionIds.push(n.captionId);
@@ -425,13 +444,8 @@ export class SearchService implements RetrievalPort {
     };
   }
 
-  private async captionTexts(hits: VectorHit[]): Promise<Map<string, string>> {
-    const rows = await timed("captionRows", () =>
-      this.prisma.caption.findMany({
-        where: { id: { in: hits.map((h) => h.payload.targetId) } },
-        select: { id: true, text: true },
-      }),
-    );
+  private async captionTexts(ids: string[]): Promise<Map<string, string>> {
+    const rows = await timed("captionRows", () => this.repo.captionTexts(ids));
     return new Map(rows.map((r) => [r.id, r.text]));
   }
 
