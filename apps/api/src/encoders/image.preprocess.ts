@@ -7,6 +7,7 @@
 // reproducible anyway), which stays within an ulp or two of the toolkit.
 import sharp, { type Metadata, type OutputInfo } from "sharp";
 import { MedcapError } from "../core/errors.js";
+import { LruMap } from "../core/lru.map.js";
 import { sharpGate } from "../core/sharp.gate.js";
 import { timed, timedSync } from "../core/stage.timer.js";
 import { decodeDicom, type DicomInfo } from "./dicom.decode.js";
@@ -395,26 +396,17 @@ interface FlatTaps {
 }
 
 /**
- * Flattened triangle weights by "inLen>outLen@from+count", most recently used last. Uploads come in a
+ * Flattened triangle weights by "inLen>outLen@from+count" in an LRU (core/lru.map.ts). Uploads come in a
  * few hundred sizes (MedPix: 653, half of them 512 wide or high), and building the weights cost a
  * tenth of the resize; one axis's taps are shared by every image with that side (and the same shorter
  * side). Bounded: an entry holds count·(2·max(1, inLen/outLen) + 2) floats, at most AXIS_CACHE_SIZE
  * entries (the least recently used is dropped).
  */
-const axisCache = new Map<string, FlatTaps>();
 const AXIS_CACHE_SIZE = 128;
+const axisCache = new LruMap<string, FlatTaps>(AXIS_CACHE_SIZE);
 
 function axisTaps(inLen: number, outLen: number, from: number, count: number): FlatTaps {
-  const key = `${inLen}>${outLen}@${from}+${count}`;
-  let taps = axisCache.get(key);
-  if (taps) {
-    axisCache.delete(key);
-  } else {
-    taps = flattenTaps(triangleWeights(inLen, outLen, from, count));
-    if (axisCache.size >= AXIS_CACHE_SIZE) axisCache.delete(axisCache.keys().next().value as string);
-  }
-  axisCache.set(key, taps);
-  return taps;
+  return axisCache.getOrSet(`${inLen}>${outLen}@${from}+${count}`, () => flattenTaps(triangleWeights(inLen, outLen, from, count)));
 }
 
 function resizePlan(width: number, height: number, size: number): ResizePlan {
