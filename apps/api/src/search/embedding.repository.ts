@@ -96,11 +96,15 @@ export class EmbeddingRepository {
   }
 
   /** Images with no vector for this model version, or whose bytes changed since they were encoded. */
-  pendingImages(modelVersionId: string, limit: number): Promise<PendingImage[]> {
+  /**
+   * The first `limit` images, by id, with no up-to-date vector; with `after`, only ids above it (the
+   * indexer walks the pending rows with it while earlier batches are still being encoded and written).
+   */
+  pendingImages(modelVersionId: string, limit: number, after?: string): Promise<PendingImage[]> {
     return this.prisma.$queryRaw<PendingImage[]>`
       select i.id, i.sha256, i."storedPath" from "Image" i
       left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'IMAGE' and e."targetId" = i.id
-      where e.id is null or e."contentSha256" <> i.sha256
+      where (e.id is null or e."contentSha256" <> i.sha256) and (${after ?? null}::text is null or i.id > ${after ?? null}::text)
       order by i.id limit ${limit}`;
   }
 

@@ -2,6 +2,7 @@
 // in Postgres (one transaction per batch, so an interrupted run resumes where it stopped), then
 // upserts them into the vector store.
 import type { EmbeddingKind } from "@medcap/db";
+import { runBatchPipeline } from "../core/batch.pipeline.js";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
@@ -37,6 +38,7 @@ export interface IndexReport {
   /** Vectors copied from Postgres into a store that lacked them (no encoding needed). */
   restored: number;
   seconds: number;
+  /** Images over the image phase's wall time: fetching, reading, decoding, preprocessing, ONNX and the writes, overlapped. */
   imagesPerSecond: number;
 }
 
@@ -131,22 +133,9 @@ export class IndexService {
     const synced = await this.syncStore(model, onProgress);
 
     const imageTotal = await this.repo.countPendingImages(mv);
-    let images = 0;
-    let imageSeconds = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const batch = await this.repo.pendingImages(mv, this.batchSize);
-      if (!batch.length) break;
-      const t0 = performance.now();
-      const bytes = await Promise.all(batch.map((b) => this.images.read(b.storedPath)));
-      const vectors = await this.encoder.encodeImagesBatch(bytes);
-      imageSeconds += (performance.now() - t0) / 1000;
-      const items = batch.map((b, i) => ({ targetId: b.id, contentSha256: b.sha256, vector: vectors[i] as Float32Array }));
-      await this.repo.save(mv, "IMAGE", items);
-      await this.upsert(mv, "IMAGE", items);
-      images += batch.length;
-      onProgress?.({ phase: "images", done: images, total: imageTotal });
-    }
+    const imagesStarted = performance.now();
+    const images = await this.encodePendingImages(mv, imageTotal, onProgress, signal);
+    const imageSeconds = (performance.now() - imagesStarted) / 1000;
 
     const captionTotal = await this.repo.countPendingCaptions(mv);
     let captions = 0;
@@ -194,6 +183,46 @@ export class IndexService {
     const left = await this.pending(model);
     if (left.images === 0 && left.captions === 0) await this.onComplete(model);
     return report;
+  }
+
+  /**
+   * The image phase: pending images in id order, batch by batch through runBatchPipeline, so batch k+1's
+   * rows, files, decode and preprocessing (this thread and libuv's) overlap batch k's ONNX run (the
+   * worker thread) and batch k-1's write. Each batch is still one transaction, written in order, with
+   * its progress report after it. The walk goes by id (`after`) because the batches ahead of the write
+   * are not yet stored; when it reaches the end, a walk from the start picks up images that became
+   * pending meanwhile, until one finds none (what the one-batch-at-a-time loop did on every batch).
+   */
+  private async encodePendingImages(
+    mv: string,
+    total: number,
+    onProgress: ((p: IndexProgress) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    let done = 0;
+    for (;;) {
+      let after: string | undefined;
+      const written = await runBatchPipeline(
+        {
+          next: async () => {
+            const batch = await this.repo.pendingImages(mv, this.batchSize, after);
+            after = batch.at(-1)?.id;
+            return batch.length ? batch : null;
+          },
+          prepare: async (batch) => this.encoder.prepareImagesBatch(await Promise.all(batch.map((b) => this.images.read(b.storedPath)))),
+          encode: (tensors) => this.encoder.encodePreparedImages(tensors),
+          write: async (batch, vectors) => {
+            const items = batch.map((b, i) => ({ targetId: b.id, contentSha256: b.sha256, vector: vectors[i] as Float32Array }));
+            await this.repo.save(mv, "IMAGE", items);
+            await this.upsert(mv, "IMAGE", items);
+            done += batch.length;
+            onProgress?.({ phase: "images", done, total: Math.max(total, done) });
+          },
+        },
+        signal,
+      );
+      if (written === 0) return done;
+    }
   }
 
   /** Encodes and stores one image (after an upload). */
