@@ -115,12 +115,13 @@ export class EmbeddingRepository {
       where e.id is null or e."contentSha256" <> i.sha256`.then((r) => Number(r[0]?.n ?? 0));
   }
 
-  /** Current captions with no vector, or whose text changed since it was encoded. */
-  pendingCaptions(modelVersionId: string, limit: number): Promise<PendingCaption[]> {
+  /** Current captions with no vector, or whose text changed since it was encoded; with `after`, only ids above it. */
+  pendingCaptions(modelVersionId: string, limit: number, after?: string): Promise<PendingCaption[]> {
     return this.prisma.$queryRaw<PendingCaption[]>`
       select cap.id, cap.text from "Caption" cap
       left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'CAPTION' and e."targetId" = cap.id
       where cap."isCurrent" and (e.id is null or e."contentSha256" <> encode(sha256(convert_to(cap.text, 'UTF8')), 'hex'))
+        and (${after ?? null}::text is null or cap.id > ${after ?? null}::text)
       order by cap.id limit ${limit}`;
   }
 

@@ -275,3 +275,39 @@ describe("indexing stopped by a bad image file", () => {
     }
   });
 });
+
+describe("caption phase across neighbouring batches", () => {
+  let ctx: AppContext;
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it("encodes every distinct text once although the next batch is looked up before this one is stored", async () => {
+    // One image per batch, so captions go four per batch: six captions, four distinct texts.
+    ctx = await openTestApp({ MEDCAP_BATCH_MAX: "1" });
+    const texts = [0, 1, 2, 3, 0, 1].map((n) => CAPTIONS[n + 2] as string);
+    const images = await Promise.all(
+      texts.map(async (caption, n) => {
+        const file = `${ctx.config.dataDir}/reuse-src-${n}.png`;
+        await writeFile(file, await syntheticPng(20 + n));
+        return { externalId: `R0_${n}`, file, caption, modality: "CT" as const, plane: "Axial" };
+      }),
+    );
+    await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset({
+      dataset: { name: "fixture", source: "test" },
+      cases: [{ externalId: "R0", split: "TRAIN", title: "Case R0", images }],
+      problems: [],
+    });
+    const r = await openRetrieval(ctx);
+    try {
+      const progress: number[] = [];
+      const report = await r.indexer.indexAll(r.model, (p) => p.phase === "captions" && progress.push(p.done));
+      expect(new Set(texts).size).toBe(4);
+      expect(report).toMatchObject({ images: 6, captions: 6, captionsReused: 2 });
+      expect(progress).toEqual([4, 6]);
+      expect(await r.store.count(r.model.modelVersionId, "CAPTION")).toBe(6);
+    } finally {
+      await r.close();
+    }
+  });
+});

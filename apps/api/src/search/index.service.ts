@@ -138,31 +138,7 @@ export class IndexService {
     const imageSeconds = (performance.now() - imagesStarted) / 1000;
 
     const captionTotal = await this.repo.countPendingCaptions(mv);
-    let captions = 0;
-    let reused = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const batch = await this.repo.pendingCaptions(mv, this.batchSize * 4);
-      if (!batch.length) break;
-      const shas = batch.map((c) => sha256Hex(c.text));
-      const known = await this.repo.vectorsByContent(mv, shas);
-      const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
-      const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
-      const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
-      toEncode.forEach((s, i) => {
-        known.set(s, encoded[i] as Float32Array);
-      });
-      reused += batch.length - toEncode.length;
-      const items = batch.map((c, i) => ({
-        targetId: c.id,
-        contentSha256: shas[i] as string,
-        vector: known.get(shas[i] as string) as Float32Array,
-      }));
-      await this.repo.save(mv, "CAPTION", items);
-      await this.upsert(mv, "CAPTION", items);
-      captions += batch.length;
-      onProgress?.({ phase: "captions", done: captions, total: captionTotal });
-    }
+    const { captions, reused } = await this.encodePendingCaptions(mv, captionTotal, onProgress, signal);
 
     const stale = await this.repo.staleCaptionTargets(mv);
     if (stale.length) {
@@ -222,6 +198,66 @@ export class IndexService {
         signal,
       );
       if (written === 0) return done;
+    }
+  }
+
+  /**
+   * The caption phase, pipelined as the image phase is: batch k+1's rows and its lookup of vectors
+   * already stored for the same text run while batch k is encoded and batch k-1 written. That lookup
+   * can run before batches k-1 and k are stored, so their fresh vectors are kept until then (`recent`):
+   * a text repeated across neighbouring batches is still encoded once, as in the one-batch loop.
+   */
+  private async encodePendingCaptions(
+    mv: string,
+    total: number,
+    onProgress: ((p: IndexProgress) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ captions: number; reused: number }> {
+    let done = 0;
+    let reused = 0;
+    let recent: Map<string, Float32Array>[] = [];
+    for (;;) {
+      let after: string | undefined;
+      const written = await runBatchPipeline(
+        {
+          next: async () => {
+            const batch = await this.repo.pendingCaptions(mv, this.batchSize * 4, after);
+            after = batch.at(-1)?.id;
+            return batch.length ? batch : null;
+          },
+          prepare: async (batch) => {
+            const shas = batch.map((c) => sha256Hex(c.text));
+            return { shas, known: await this.repo.vectorsByContent(mv, shas) };
+          },
+          encode: async ({ shas, known }, batch) => {
+            for (const sha of shas) {
+              const kept = known.has(sha) ? undefined : recent.find((m) => m.has(sha))?.get(sha);
+              if (kept) known.set(sha, kept);
+            }
+            const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
+            const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
+            const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
+            const fresh = new Map(toEncode.map((s, i) => [s, encoded[i] as Float32Array]));
+            for (const [sha, vector] of fresh) known.set(sha, vector);
+            recent = [fresh, ...recent].slice(0, 2);
+            const items = batch.map((c, i) => ({
+              targetId: c.id,
+              contentSha256: shas[i] as string,
+              vector: known.get(shas[i] as string) as Float32Array,
+            }));
+            return { items, reused: batch.length - toEncode.length };
+          },
+          write: async (batch, { items, reused: batchReused }) => {
+            await this.repo.save(mv, "CAPTION", items);
+            await this.upsert(mv, "CAPTION", items);
+            done += batch.length;
+            reused += batchReused;
+            onProgress?.({ phase: "captions", done, total: Math.max(total, done) });
+          },
+        },
+        signal,
+      );
+      if (written === 0) return { captions: done, reused };
     }
   }
 
