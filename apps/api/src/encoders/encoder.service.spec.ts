@@ -114,6 +114,24 @@ describe("EncoderService (tiny fixture model)", () => {
     expect(err).toMatchObject({ code: "BAD_USER_INPUT", details: { index: 1 } });
   });
 
+  it("prepares a bulk batch in order, decoding the next image while resizing this one, and names the first bad image in order", async () => {
+    const names = ["gray8-29x16.png", "rgb-17x21.png"];
+    const good = await Promise.all(names.map((n) => readFile(path.join(tinyDir, "parity", n))));
+    const truncated = (good[0] as Buffer).subarray(0, (good[0] as Buffer).length - 30);
+    // The truncated PNG is decoded before it fails; the empty one after it fails at once: the first in order is named.
+    // Repeated: with two sharp decodes at once, the truncated file's warning could land on the good one.
+    for (let round = 0; round < 8; round++) {
+      const err = await service.prepareImagesBatch([good[0] as Buffer, truncated, new Uint8Array(0)], 16).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "BAD_USER_INPUT", details: { index: 17 } });
+      expect((err as Error).message).toMatch(/^image 17: could not decode the png image/);
+    }
+    // prepare + encode is the one-call bulk path, row for row.
+    const images = [...good, ...good, good[0] as Buffer];
+    const twoStep = await service.encodePreparedImages(await service.prepareImagesBatch(images));
+    const oneCall = await service.encodeImagesBatch(images);
+    expect(twoStep.map((v) => Array.from(v))).toEqual(oneCall.map((v) => Array.from(v)));
+  });
+
   it("answers repeated texts from its embedding cache, keyed by the text the tokenizer sees", async () => {
     const cached = await EncoderService.load(tinyDir, config({ textCacheSize: 16 }), logger);
     try {

@@ -327,18 +327,53 @@ export class EncoderService {
     const out: Float32Array[] = [];
     for (let start = 0; start < images.length; start += this.config.batch.maxSize) {
       const chunk = images.slice(start, start + this.config.batch.maxSize);
-      const tensors: Float32Array[] = [];
-      for (const [i, bytes] of chunk.entries()) {
-        try {
-          tensors.push(await this.preprocessor.preprocess(bytes));
-        } catch (err) {
-          if (err instanceof MedcapError) {
-            throw new MedcapError(err.code, `image ${start + i}: ${err.message}`, { ...err.details, index: start + i }, { cause: err });
-          }
-          throw err;
+      out.push(...(await this.runImages(await this.prepareImagesBatch(chunk, start))));
+    }
+    return out;
+  }
+
+  /**
+   * The bulk path's first half: decode + preprocess, results in the images' order. While this thread
+   * resizes image i, sharp already decodes image i+1 on libuv's pool. Never two sharp decodes at once:
+   * sharp hands libvips warnings to whichever pipeline finishes next, so a truncated image decoded
+   * beside a good one can get the good one refused as truncated (and itself accepted). The first bad
+   * image in order rejects the call, as a one-by-one loop would: its index (plus `indexOffset`) is in
+   * `details.index`.
+   */
+  async prepareImagesBatch(images: readonly Uint8Array[], indexOffset = 0): Promise<Float32Array[]> {
+    this.assertOpen();
+    type Decoded = { ok: true; decoded: DecodedImage } | { ok: false; error: unknown };
+    const decode = (i: number): Promise<Decoded> =>
+      this.preprocessor.decode(images[i] as Uint8Array).then(
+        (decoded) => ({ ok: true as const, decoded }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    const out: Float32Array[] = [];
+    let next: Promise<Decoded> | undefined = images.length ? decode(0) : undefined;
+    for (let i = 0; next; i++) {
+      const result: Decoded = await next;
+      next = result.ok && i + 1 < images.length ? decode(i + 1) : undefined;
+      try {
+        if (!result.ok) throw result.error;
+        out.push(this.preprocessor.preprocessDecoded(result.decoded));
+      } catch (err) {
+        await next; // the decode already started, so nothing outlives the call
+        const index = indexOffset + i;
+        if (err instanceof MedcapError) {
+          throw new MedcapError(err.code, `image ${index}: ${err.message}`, { ...err.details, index }, { cause: err });
         }
+        throw err;
       }
-      out.push(...(await this.runImages(tensors)));
+    }
+    return out;
+  }
+
+  /** The bulk path's second half: ONNX runs of at most maxSize preprocessed tensors, results in their order. */
+  async encodePreparedImages(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
+    this.assertOpen();
+    const out: Float32Array[] = [];
+    for (let start = 0; start < tensors.length; start += this.config.batch.maxSize) {
+      out.push(...(await this.runImages(tensors.slice(start, start + this.config.batch.maxSize))));
     }
     return out;
   }

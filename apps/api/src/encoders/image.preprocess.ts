@@ -530,12 +530,17 @@ export class ImagePreprocessor {
     return (await this.preprocessWithInfo(bytes)).tensor;
   }
 
+  /** Format checks, limits and the decode to luminance (no resizing). */
+  decode(bytes: Uint8Array): Promise<DecodedImage> {
+    return timed("decode", () => decodeImage(bytes, this.limits));
+  }
+
   /** `decoded` is the image as the intake already decoded it; without it the bytes are decoded here. */
   async preprocessWithInfo(
     bytes: Uint8Array,
     decoded?: DecodedImage,
   ): Promise<{ tensor: Float32Array; format: ImageFormat; dicom?: DicomInfo }> {
-    decoded ??= await timed("decode", () => decodeImage(bytes, this.limits));
+    decoded ??= await this.decode(bytes);
     const tensor = this.preprocessDecoded(decoded);
     return decoded.dicom ? { tensor, format: decoded.format, dicom: decoded.dicom } : { tensor, format: decoded.format };
   }

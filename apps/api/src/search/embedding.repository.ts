@@ -124,11 +124,15 @@ export class EmbeddingRepository {
   }
 
   /** Images with no vector for this model version, or whose bytes changed since they were encoded. */
-  pendingImages(modelVersionId: string, limit: number): Promise<PendingImage[]> {
+  /**
+   * The first `limit` images, by id, with no up-to-date vector; with `after`, only ids above it (the
+   * indexer walks the pending rows with it while earlier batches are still being encoded and written).
+   */
+  pendingImages(modelVersionId: string, limit: number, after?: string): Promise<PendingImage[]> {
     return this.prisma.$queryRaw<PendingImage[]>`
       select i.id, i.sha256, i."storedPath" from "Image" i
       left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'IMAGE' and e."targetId" = i.id
-      where e.id is null or e."contentSha256" <> i.sha256
+      where (e.id is null or e."contentSha256" <> i.sha256) and (${after ?? null}::text is null or i.id > ${after ?? null}::text)
       order by i.id limit ${limit}`;
   }
 
@@ -139,12 +143,13 @@ export class EmbeddingRepository {
       where e.id is null or e."contentSha256" <> i.sha256`.then((r) => Number(r[0]?.n ?? 0));
   }
 
-  /** Current captions with no vector, or whose text changed since it was encoded. */
-  pendingCaptions(modelVersionId: string, limit: number): Promise<PendingCaption[]> {
+  /** Current captions with no vector, or whose text changed since it was encoded; with `after`, only ids above it. */
+  pendingCaptions(modelVersionId: string, limit: number, after?: string): Promise<PendingCaption[]> {
     return this.prisma.$queryRaw<PendingCaption[]>`
       select cap.id, cap.text from "Caption" cap
       left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'CAPTION' and e."targetId" = cap.id
       where cap."isCurrent" and (e.id is null or e."contentSha256" <> encode(sha256(convert_to(cap.text, 'UTF8')), 'hex'))
+        and (${after ?? null}::text is null or cap.id > ${after ?? null}::text)
       order by cap.id limit ${limit}`;
   }
 

@@ -1,6 +1,7 @@
 // Medium tests: indexing and search with the committed model, real ONNX sessions and PostgreSQL,
 // once over the embedded store and once over the Qdrant server of the test run (skipped, with the
 // reason in the suite's name, when there is none).
+import { readFile, writeFile } from "node:fs/promises";
 import type { Split } from "@medcap/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestApp, syntheticPng } from "../../test/app.fixture.js";
@@ -218,5 +219,95 @@ describe.each(stores)("index and search services over the $name", ({ env, skip }
       expect((await r.indexer.storeState(r.model)).inSync).toBe(true);
       await r.close();
     });
+  });
+});
+
+describe("indexing stopped by a bad image file", () => {
+  let ctx: AppContext;
+  beforeAll(async () => {
+    ctx = await openTestApp({ MEDCAP_BATCH_MAX: "2" });
+    const images = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map(async (n) => {
+        const file = `${ctx.config.dataDir}/bad-src-${n}.png`;
+        await writeFile(file, await syntheticPng(n));
+        return { externalId: `B0_${n}`, file, caption: CAPTIONS[n] as string, modality: "CT" as const, plane: "Axial" };
+      }),
+    );
+    await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset({
+      dataset: { name: "fixture", source: "test" },
+      cases: [{ externalId: "B0", split: "TRAIN", title: "Case B0", images }],
+      problems: [],
+    });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it("writes the batches before it, throws its typed error, and a rerun after the fix finishes the rest", async () => {
+    // Images are indexed in id order, two per batch: the fourth is the second of batch 2.
+    const ordered = await ctx.db.prisma.image.findMany({ orderBy: { id: "asc" }, select: { id: true, storedPath: true } });
+    const bad = ordered[3] as { storedPath: string };
+    const file = ctx.images.absolute(bad.storedPath);
+    const original = await readFile(file);
+    await writeFile(file, original.subarray(0, original.length - 30));
+
+    const r = await openRetrieval(ctx);
+    try {
+      const progress: number[] = [];
+      const err = await r.indexer.indexAll(r.model, (p) => p.phase === "images" && progress.push(p.done)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "BAD_USER_INPUT", details: { index: 1 } });
+      expect((err as Error).message).toMatch(/^image 1: could not decode the png image \(corrupt or truncated\)/);
+      // Batch 1 was written (and reported); neither batch 2 nor batch 3, which the pipeline may have prepared, was.
+      expect(progress).toEqual([2]);
+      const stored = await ctx.db.prisma.embedding.findMany({
+        where: { modelVersionId: r.model.modelVersionId },
+        select: { targetId: true },
+      });
+      expect(stored.map((e) => e.targetId).sort()).toEqual(ordered.slice(0, 2).map((i) => i.id));
+      expect(await r.store.count(r.model.modelVersionId, "IMAGE")).toBe(2);
+
+      await writeFile(file, original);
+      const report = await r.indexer.indexAll(r.model);
+      expect(report.images).toBe(4);
+      expect(await r.store.count(r.model.modelVersionId, "IMAGE")).toBe(6);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe("caption phase across neighbouring batches", () => {
+  let ctx: AppContext;
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it("encodes every distinct text once although the next batch is looked up before this one is stored", async () => {
+    // One image per batch, so captions go four per batch: six captions, four distinct texts.
+    ctx = await openTestApp({ MEDCAP_BATCH_MAX: "1" });
+    const texts = [0, 1, 2, 3, 0, 1].map((n) => CAPTIONS[n + 2] as string);
+    const images = await Promise.all(
+      texts.map(async (caption, n) => {
+        const file = `${ctx.config.dataDir}/reuse-src-${n}.png`;
+        await writeFile(file, await syntheticPng(20 + n));
+        return { externalId: `R0_${n}`, file, caption, modality: "CT" as const, plane: "Axial" };
+      }),
+    );
+    await new ImportService(ctx.db.prisma, ctx.images, ctx.logger).importDataset({
+      dataset: { name: "fixture", source: "test" },
+      cases: [{ externalId: "R0", split: "TRAIN", title: "Case R0", images }],
+      problems: [],
+    });
+    const r = await openRetrieval(ctx);
+    try {
+      const progress: number[] = [];
+      const report = await r.indexer.indexAll(r.model, (p) => p.phase === "captions" && progress.push(p.done));
+      expect(new Set(texts).size).toBe(4);
+      expect(report).toMatchObject({ images: 6, captions: 6, captionsReused: 2 });
+      expect(progress).toEqual([4, 6]);
+      expect(await r.store.count(r.model.modelVersionId, "CAPTION")).toBe(6);
+    } finally {
+      await r.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 // in Postgres (one transaction per batch, so an interrupted run resumes where it stopped), then
 // upserts them into the vector store.
 import type { EmbeddingKind } from "@medcap/db";
+import { runBatchPipeline } from "../core/batch.pipeline.js";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
@@ -37,6 +38,7 @@ export interface IndexReport {
   /** Vectors copied from Postgres into a store that lacked them (no encoding needed). */
   restored: number;
   seconds: number;
+  /** Images over the image phase's wall time: fetching, reading, decoding, preprocessing, ONNX and the writes, overlapped. */
   imagesPerSecond: number;
 }
 
@@ -131,49 +133,12 @@ export class IndexService {
     const synced = await this.syncStore(model, onProgress);
 
     const imageTotal = await this.repo.countPendingImages(mv);
-    let images = 0;
-    let imageSeconds = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const batch = await this.repo.pendingImages(mv, this.batchSize);
-      if (!batch.length) break;
-      const t0 = performance.now();
-      const bytes = await Promise.all(batch.map((b) => this.images.read(b.storedPath)));
-      const vectors = await this.encoder.encodeImagesBatch(bytes);
-      imageSeconds += (performance.now() - t0) / 1000;
-      const items = batch.map((b, i) => ({ targetId: b.id, contentSha256: b.sha256, vector: vectors[i] as Float32Array }));
-      await this.repo.save(mv, "IMAGE", items);
-      await this.upsert(mv, "IMAGE", items);
-      images += batch.length;
-      onProgress?.({ phase: "images", done: images, total: imageTotal });
-    }
+    const imagesStarted = performance.now();
+    const images = await this.encodePendingImages(mv, imageTotal, onProgress, signal);
+    const imageSeconds = (performance.now() - imagesStarted) / 1000;
 
     const captionTotal = await this.repo.countPendingCaptions(mv);
-    let captions = 0;
-    let reused = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const batch = await this.repo.pendingCaptions(mv, this.batchSize * 4);
-      if (!batch.length) break;
-      const shas = batch.map((c) => sha256Hex(c.text));
-      const known = await this.repo.vectorsByContent(mv, shas);
-      const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
-      const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
-      const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
-      toEncode.forEach((s, i) => {
-        known.set(s, encoded[i] as Float32Array);
-      });
-      reused += batch.length - toEncode.length;
-      const items = batch.map((c, i) => ({
-        targetId: c.id,
-        contentSha256: shas[i] as string,
-        vector: known.get(shas[i] as string) as Float32Array,
-      }));
-      await this.repo.save(mv, "CAPTION", items);
-      await this.upsert(mv, "CAPTION", items);
-      captions += batch.length;
-      onProgress?.({ phase: "captions", done: captions, total: captionTotal });
-    }
+    const { captions, reused } = await this.encodePendingCaptions(mv, captionTotal, onProgress, signal);
 
     const stale = await this.repo.staleCaptionTargets(mv);
     if (stale.length) {
@@ -194,6 +159,106 @@ export class IndexService {
     const left = await this.pending(model);
     if (left.images === 0 && left.captions === 0) await this.onComplete(model);
     return report;
+  }
+
+  /**
+   * The image phase: pending images in id order, batch by batch through runBatchPipeline, so batch k+1's
+   * rows, files, decode and preprocessing (this thread and libuv's) overlap batch k's ONNX run (the
+   * worker thread) and batch k-1's write. Each batch is still one transaction, written in order, with
+   * its progress report after it. The walk goes by id (`after`) because the batches ahead of the write
+   * are not yet stored; when it reaches the end, a walk from the start picks up images that became
+   * pending meanwhile, until one finds none (what the one-batch-at-a-time loop did on every batch).
+   */
+  private async encodePendingImages(
+    mv: string,
+    total: number,
+    onProgress: ((p: IndexProgress) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    let done = 0;
+    for (;;) {
+      let after: string | undefined;
+      const written = await runBatchPipeline(
+        {
+          next: async () => {
+            const batch = await this.repo.pendingImages(mv, this.batchSize, after);
+            after = batch.at(-1)?.id;
+            return batch.length ? batch : null;
+          },
+          prepare: async (batch) => this.encoder.prepareImagesBatch(await Promise.all(batch.map((b) => this.images.read(b.storedPath)))),
+          encode: (tensors) => this.encoder.encodePreparedImages(tensors),
+          write: async (batch, vectors) => {
+            const items = batch.map((b, i) => ({ targetId: b.id, contentSha256: b.sha256, vector: vectors[i] as Float32Array }));
+            await this.repo.save(mv, "IMAGE", items);
+            await this.upsert(mv, "IMAGE", items);
+            done += batch.length;
+            onProgress?.({ phase: "images", done, total: Math.max(total, done) });
+          },
+        },
+        signal,
+      );
+      if (written === 0) return done;
+    }
+  }
+
+  /**
+   * The caption phase, pipelined as the image phase is: batch k+1's rows and its lookup of vectors
+   * already stored for the same text run while batch k is encoded and batch k-1 written. That lookup
+   * can run before batches k-1 and k are stored, so their fresh vectors are kept until then (`recent`):
+   * a text repeated across neighbouring batches is still encoded once, as in the one-batch loop.
+   */
+  private async encodePendingCaptions(
+    mv: string,
+    total: number,
+    onProgress: ((p: IndexProgress) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ captions: number; reused: number }> {
+    let done = 0;
+    let reused = 0;
+    let recent: Map<string, Float32Array>[] = [];
+    for (;;) {
+      let after: string | undefined;
+      const written = await runBatchPipeline(
+        {
+          next: async () => {
+            const batch = await this.repo.pendingCaptions(mv, this.batchSize * 4, after);
+            after = batch.at(-1)?.id;
+            return batch.length ? batch : null;
+          },
+          prepare: async (batch) => {
+            const shas = batch.map((c) => sha256Hex(c.text));
+            return { shas, known: await this.repo.vectorsByContent(mv, shas) };
+          },
+          encode: async ({ shas, known }, batch) => {
+            for (const sha of shas) {
+              const kept = known.has(sha) ? undefined : recent.find((m) => m.has(sha))?.get(sha);
+              if (kept) known.set(sha, kept);
+            }
+            const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
+            const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
+            const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
+            const fresh = new Map(toEncode.map((s, i) => [s, encoded[i] as Float32Array]));
+            for (const [sha, vector] of fresh) known.set(sha, vector);
+            recent = [fresh, ...recent].slice(0, 2);
+            const items = batch.map((c, i) => ({
+              targetId: c.id,
+              contentSha256: shas[i] as string,
+              vector: known.get(shas[i] as string) as Float32Array,
+            }));
+            return { items, reused: batch.length - toEncode.length };
+          },
+          write: async (batch, { items, reused: batchReused }) => {
+            await this.repo.save(mv, "CAPTION", items);
+            await this.upsert(mv, "CAPTION", items);
+            done += batch.length;
+            reused += batchReused;
+            onProgress?.({ phase: "captions", done, total: Math.max(total, done) });
+          },
+        },
+        signal,
+      );
+      if (written === 0) return { captions: done, reused };
+    }
   }
 
   /** Encodes and stores one image (after an upload). */
