@@ -334,9 +334,8 @@ export class EncoderService {
 
   /**
    * The bulk path's first half: decode + preprocess, results in the images' order. While this thread
-   * resizes image i, sharp already decodes image i+1 on libuv's pool. Never two sharp decodes at once:
-   * sharp hands libvips warnings to whichever pipeline finishes next, so a truncated image decoded
-   * beside a good one can get the good one refused as truncated (and itself accepted). The first bad
+   * resizes image i, sharp already decodes image i+1 on libuv's pool (one decode ahead keeps this thread
+   * busy; overlapping decodes are safe, see core/sharp.gate.ts, but gain nothing here). The first bad
    * image in order rejects the call, as a one-by-one loop would: its index (plus `indexOffset`) is in
    * `details.index`.
    */
