@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { isMedcapError } from "../core/errors.js";
 import { CAPTION_METRICS_FIXTURE } from "../eval/fixture.paths.js";
 import { CAPTION_METRIC_NAMES, type CaptionItem } from "../scoring/caption.scorer.js";
@@ -18,6 +18,7 @@ const fixture = JSON.parse(readFileSync(CAPTION_METRICS_FIXTURE, "utf8")) as {
   cases: FixtureCase[];
 };
 const dir = mkdtempSync(join(tmpdir(), "medcap-score-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function writeInput(name: string, data: unknown): string {
   const file = join(dir, name);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -17,10 +17,14 @@ const item = (candidate: string, ...references: string[]) => ({
 // words, so the paraphrase module is the only one that can match them.
 async function tinyTable(vocabulary: Iterable<string>): Promise<ParaphraseTable> {
   const dir = mkdtempSync(join(tmpdir(), "medcap-para-"));
-  const file = join(dir, "paraphrase-en.gz");
-  const lines = ["0.5", "zzq", "yyx", "0.4", "qqa qqb", "rrc", "0.3", "zzq", "unseenword"];
-  writeFileSync(file, gzipSync(`${lines.join("\n")}\n`));
-  return ParaphraseTable.load(file, new Set(vocabulary));
+  try {
+    const file = join(dir, "paraphrase-en.gz");
+    const lines = ["0.5", "zzq", "yyx", "0.4", "qqa qqb", "rrc", "0.3", "zzq", "unseenword"];
+    writeFileSync(file, gzipSync(`${lines.join("\n")}\n`));
+    return await ParaphraseTable.load(file, new Set(vocabulary));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe("corpusMeteor", () => {
