@@ -11,13 +11,10 @@
 // On two cores the sum per request is what sets throughput at concurrency 8; the loader's own CPU is
 // printed apart (it shares the cores).
 import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { drive, medpixPngs, operations, option, percentile } from "./lib/load.requests.mjs";
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(args, name, fallback);
 const url = opt("url");
 const secret = opt("secret");
 const medpix = opt("medpix");
@@ -29,39 +26,7 @@ if (!url || !secret || !medpix || !pid) {
   console.error("usage: speed-cpu.mjs --url URL --secret S --medpix DIR --pid PID [--seconds N] [--concurrency C] [--warmup W]");
   process.exit(2);
 }
-const imagesDir = [path.join(medpix, "MedPix-2-0", "images"), path.join(medpix, "images")].find((d) => {
-  try {
-    return readdirSync(d).length > 0;
-  } catch {
-    return false;
-  }
-});
-if (!imagesDir) throw new Error(`no images/ under ${medpix}`);
-const pngs = readdirSync(imagesDir)
-  .filter((f) => f.endsWith(".png"))
-  .sort()
-  .map((f) => readFileSync(path.join(imagesDir, f)));
-
-const CRC = new Uint32Array(256).map((_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (buf) => {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-/** The PNG with a tEXt chunk before IEND: new bytes, the same pixels. */
-function distinctPng(png, n) {
-  const body = Buffer.concat([Buffer.from("tEXt"), Buffer.from(`medcap-cpu\0${n}`, "latin1")]);
-  const chunk = Buffer.alloc(body.length + 8);
-  chunk.writeUInt32BE(body.length - 4, 0);
-  body.copy(chunk, 4);
-  chunk.writeUInt32BE(crc32(body), body.length + 4);
-  const iend = png.length - 12;
-  return Buffer.concat([png.subarray(0, iend), chunk, png.subarray(iend)]);
-}
+const { captionImage } = operations(medpixPngs(medpix), "medcap-cpu");
 
 const ticks = (stat) => {
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -97,38 +62,9 @@ function snapshot() {
   return out;
 }
 
-let sent = 0;
 async function load(secs) {
-  let ok = 0;
-  let errors = 0;
-  const latencies = [];
-  const end = performance.now() + secs * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const n = sent++;
-        const body = JSON.stringify({
-          query: "query($b: String!) { captionImage(image: { base64: $b }, k: 5) { text score captions { id } } }",
-          variables: { b: distinctPng(pngs[n % pngs.length], n).toString("base64") },
-        });
-        const s = performance.now();
-        try {
-          const res = await fetch(url, {
-            method: "POST",
-            headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", "apollo-require-preflight": "true" },
-            body,
-          });
-          const out = await res.json();
-          if (!res.ok || out.errors?.length) throw new Error(out.errors?.[0]?.message ?? `HTTP ${res.status}`);
-          ok++;
-          latencies.push(performance.now() - s);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return { ok, errors, latencies };
+  const { latencies, errors } = await drive({ url, secret, nextBody: captionImage, concurrency, seconds: secs });
+  return { ok: latencies.length, errors: [...errors.values()].reduce((a, b) => a + b, 0), latencies };
 }
 
 await load(warmup);
@@ -141,7 +77,7 @@ const wall = (performance.now() - t0) / 1000;
 const after = snapshot();
 const self = process.cpuUsage(self0);
 latencies.sort((a, b) => a - b);
-const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]?.toFixed(0);
+const q = (p) => percentile(latencies, p).toFixed(0);
 console.log(`captionImage: ${ok} ok (${(ok / wall).toFixed(1)}/s), ${errors} errors, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`);
 const rows = [];
 for (const [k, v] of after) {

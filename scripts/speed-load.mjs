@@ -10,14 +10,10 @@
 // Inputs are distinct: every captionImage sends a different PNG file (MedPix images, each made unique
 // by a counter in a tEXt chunk, so even a repeated image is new bytes), every searchImages a new text.
 // Prints ok req/s, errors, p50/p99 per target and operation, and each figure's ratio to the first target.
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { drive, medpixPngs, operations as makeOperations, option, percentile as pct } from "./lib/load.requests.mjs";
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(args, name, fallback);
 const secret = opt("secret");
 const medpix = opt("medpix");
 const seconds = Number(opt("seconds", "20"));
@@ -31,105 +27,11 @@ if (!secret || !medpix || targets.length < 1) {
   process.exit(2);
 }
 
-const imagesDir = [path.join(medpix, "MedPix-2-0", "images"), path.join(medpix, "images")].find((d) => {
-  try {
-    return readdirSync(d).length > 0;
-  } catch {
-    return false;
-  }
-});
-if (!imagesDir) throw new Error(`no images/ under ${medpix}`);
-const files = readdirSync(imagesDir)
-  .filter((f) => f.endsWith(".png"))
-  .sort();
-const pngs = files.map((f) => readFileSync(path.join(imagesDir, f)));
-
-const CRC = new Uint32Array(256).map((_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (buf) => {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-/** The PNG with a tEXt chunk "medcap-load <n>" before IEND: new bytes, the same pixels. */
-function distinctPng(png, n) {
-  const body = Buffer.concat([Buffer.from("tEXt"), Buffer.from(`medcap-load\0${n}`, "latin1")]);
-  const chunk = Buffer.alloc(body.length + 8);
-  chunk.writeUInt32BE(body.length - 4, 0);
-  body.copy(chunk, 4);
-  chunk.writeUInt32BE(crc32(body), body.length + 4);
-  const iend = png.length - 12;
-  return Buffer.concat([png.subarray(0, iend), chunk, png.subarray(iend)]);
-}
-
-const phrases = [
-  "axial CT of the liver",
-  "MRI brain with a ring-enhancing lesion",
-  "pulmonary embolism",
-  "fracture of the femur",
-  "sagittal T2 lumbar spine",
-  "coronal CT of the abdomen with contrast",
-  "renal mass on ultrasound",
-  "subdural hematoma",
-];
-
-let sent = 0;
-const operations = {
-  captionImage: () => {
-    const n = sent++;
-    const b64 = distinctPng(pngs[n % pngs.length], n).toString("base64");
-    return JSON.stringify({
-      query: "query($b: String!) { captionImage(image: { base64: $b }, k: 5) { text score captions { id } } }",
-      variables: { b: b64 },
-    });
-  },
-  searchImages: () => {
-    const n = sent++;
-    return JSON.stringify({
-      query: "query($t: String!) { searchImages(text: $t, k: 10) { score image { id } } }",
-      variables: { t: `${phrases[n % phrases.length]} ${n}` },
-    });
-  },
-};
-
-async function one(url, body) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", "apollo-require-preflight": "true" },
-    body,
-  });
-  const out = await res.json();
-  if (!res.ok || out.errors?.length) throw new Error(out.errors?.[0]?.message ?? `HTTP ${res.status}`);
-}
+const operations = makeOperations(medpixPngs(medpix), "medcap-load");
 
 /** `concurrency` loops sending `op` to `url` until `secs` have passed; latencies of the ok requests. */
-async function round(url, op, secs) {
-  const latencies = [];
-  const errors = new Map();
-  const end = performance.now() + secs * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const body = operations[op]();
-        const s = performance.now();
-        try {
-          await one(url, body);
-          latencies.push(performance.now() - s);
-        } catch (err) {
-          const m = String(err.message).slice(0, 120);
-          errors.set(m, (errors.get(m) ?? 0) + 1);
-        }
-      }
-    }),
-  );
-  return { latencies, errors, seconds: (performance.now() - t0) / 1000 };
-}
+const round = (url, op, secs) => drive({ url, secret, nextBody: operations[op], concurrency, seconds: secs });
 
-const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 const totals = {};
 for (const t of targets)
   for (const op of Object.keys(operations)) totals[`${t.name} ${op}`] = { latencies: [], errors: new Map(), seconds: 0 };
