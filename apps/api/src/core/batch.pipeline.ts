@@ -12,6 +12,8 @@
 // - at most three batches are in flight (one being fetched/prepared, one encoding, one writing), and
 //   nothing is left running when `runBatchPipeline` returns or throws.
 
+import { type Settled, settle, unwrap } from "./settled.js";
+
 export interface BatchPipelineStages<B, P, E> {
   /** The next batch, or null when there is none. Called one at a time, in order, never ahead of `prepare`. */
   next(): Promise<B | null>;
@@ -21,21 +23,6 @@ export interface BatchPipelineStages<B, P, E> {
   encode(prepared: P, batch: B): Promise<E>;
   /** Stores one batch's results. Runs one batch at a time, in order. */
   write(batch: B, encoded: E): Promise<void>;
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** A promise that never rejects: a stage started ahead must not become an unhandled rejection while nobody awaits it yet. */
-function settle<T>(work: () => Promise<T>): Promise<Settled<T>> {
-  return work().then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-function unwrap<T>(s: Settled<T>): T {
-  if (!s.ok) throw s.error;
-  return s.value;
 }
 
 /** Runs every batch through prepare → encode → write, overlapping neighbouring batches; returns the number of batches written. */

@@ -8,6 +8,7 @@ import * as ort from "onnxruntime-node";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { currentRequestScope } from "../core/request.scope.js";
+import { type Settled, settle, unwrap } from "../core/settled.js";
 import type { DicomInfo } from "./dicom.decode.js";
 import {
   type DecodedImage,
@@ -341,20 +342,14 @@ export class EncoderService {
    */
   async prepareImagesBatch(images: readonly Uint8Array[], indexOffset = 0): Promise<Float32Array[]> {
     this.assertOpen();
-    type Decoded = { ok: true; decoded: DecodedImage } | { ok: false; error: unknown };
-    const decode = (i: number): Promise<Decoded> =>
-      this.preprocessor.decode(images[i] as Uint8Array).then(
-        (decoded) => ({ ok: true as const, decoded }),
-        (error: unknown) => ({ ok: false as const, error }),
-      );
+    const decode = (i: number) => settle(() => this.preprocessor.decode(images[i] as Uint8Array));
     const out: Float32Array[] = [];
-    let next: Promise<Decoded> | undefined = images.length ? decode(0) : undefined;
+    let next: Promise<Settled<DecodedImage>> | undefined = images.length ? decode(0) : undefined;
     for (let i = 0; next; i++) {
-      const result: Decoded = await next;
+      const result = await next;
       next = result.ok && i + 1 < images.length ? decode(i + 1) : undefined;
       try {
-        if (!result.ok) throw result.error;
-        out.push(this.preprocessor.preprocessDecoded(result.decoded));
+        out.push(this.preprocessor.preprocessDecoded(unwrap(result)));
       } catch (err) {
         await next; // the decode already started, so nothing outlives the call
         const index = indexOffset + i;

@@ -123,16 +123,16 @@ export class EmbeddingRepository {
     return rows.map((r) => ({ id: r.id, imageId: r.imageId, text: r.text, vector: r.vector ? bytesToVector(r.vector) : null }));
   }
 
-  /** Images with no vector for this model version, or whose bytes changed since they were encoded. */
   /**
-   * The first `limit` images, by id, with no up-to-date vector; with `after`, only ids above it (the
-   * indexer walks the pending rows with it while earlier batches are still being encoded and written).
+   * The first `limit` images, by id, with no vector for this model version or whose bytes changed since
+   * they were encoded; with `after`, only ids above it (the indexer walks the pending rows with it while
+   * earlier batches are still being encoded and written).
    */
   pendingImages(modelVersionId: string, limit: number, after?: string): Promise<PendingImage[]> {
     return this.prisma.$queryRaw<PendingImage[]>`
       select i.id, i.sha256, i."storedPath" from "Image" i
       left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'IMAGE' and e."targetId" = i.id
-      where (e.id is null or e."contentSha256" <> i.sha256) and (${after ?? null}::text is null or i.id > ${after ?? null}::text)
+      where (e.id is null or e."contentSha256" <> i.sha256) and i.id > ${after ?? ""}
       order by i.id limit ${limit}`;
   }
 
@@ -149,7 +149,7 @@ export class EmbeddingRepository {
       select cap.id, cap.text from "Caption" cap
       left join "Embedding" e on e."modelVersionId" = ${modelVersionId} and e.kind = 'CAPTION' and e."targetId" = cap.id
       where cap."isCurrent" and (e.id is null or e."contentSha256" <> encode(sha256(convert_to(cap.text, 'UTF8')), 'hex'))
-        and (${after ?? null}::text is null or cap.id > ${after ?? null}::text)
+        and cap.id > ${after ?? ""}
       order by cap.id limit ${limit}`;
   }
 

@@ -2,7 +2,7 @@
 // in Postgres (one transaction per batch, so an interrupted run resumes where it stopped), then
 // upserts them into the vector store.
 import type { EmbeddingKind } from "@medcap/db";
-import { runBatchPipeline } from "../core/batch.pipeline.js";
+import { type BatchPipelineStages, runBatchPipeline } from "../core/batch.pipeline.js";
 import { MedcapError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { EncoderService } from "../encoders/encoder.service.js";
@@ -164,10 +164,8 @@ export class IndexService {
   /**
    * The image phase: pending images in id order, batch by batch through runBatchPipeline, so batch k+1's
    * rows, files, decode and preprocessing (this thread and libuv's) overlap batch k's ONNX run (the
-   * worker thread) and batch k-1's write. Each batch is still one transaction, written in order, with
-   * its progress report after it. The walk goes by id (`after`) because the batches ahead of the write
-   * are not yet stored; when it reaches the end, a walk from the start picks up images that became
-   * pending meanwhile, until one finds none (what the one-batch-at-a-time loop did on every batch).
+   * worker thread) and batch k-1's write (walkPending). Each batch is still one transaction, written in
+   * order, with its progress report after it.
    */
   private async encodePendingImages(
     mv: string,
@@ -176,29 +174,22 @@ export class IndexService {
     signal: AbortSignal | undefined,
   ): Promise<number> {
     let done = 0;
-    for (;;) {
-      let after: string | undefined;
-      const written = await runBatchPipeline(
-        {
-          next: async () => {
-            const batch = await this.repo.pendingImages(mv, this.batchSize, after);
-            after = batch.at(-1)?.id;
-            return batch.length ? batch : null;
-          },
-          prepare: async (batch) => this.encoder.prepareImagesBatch(await Promise.all(batch.map((b) => this.images.read(b.storedPath)))),
-          encode: (tensors) => this.encoder.encodePreparedImages(tensors),
-          write: async (batch, vectors) => {
-            const items = batch.map((b, i) => ({ targetId: b.id, contentSha256: b.sha256, vector: vectors[i] as Float32Array }));
-            await this.repo.save(mv, "IMAGE", items);
-            await this.upsert(mv, "IMAGE", items);
-            done += batch.length;
-            onProgress?.({ phase: "images", done, total: Math.max(total, done) });
-          },
+    await this.walkPending(
+      (after) => this.repo.pendingImages(mv, this.batchSize, after),
+      {
+        prepare: async (batch) => this.encoder.prepareImagesBatch(await Promise.all(batch.map((b) => this.images.read(b.storedPath)))),
+        encode: (tensors) => this.encoder.encodePreparedImages(tensors),
+        write: async (batch, vectors) => {
+          const items = batch.map((b, i) => ({ targetId: b.id, contentSha256: b.sha256, vector: vectors[i] as Float32Array }));
+          await this.repo.save(mv, "IMAGE", items);
+          await this.upsert(mv, "IMAGE", items);
+          done += batch.length;
+          onProgress?.({ phase: "images", done, total: Math.max(total, done) });
         },
-        signal,
-      );
-      if (written === 0) return done;
-    }
+      },
+      signal,
+    );
+    return done;
   }
 
   /**
@@ -216,48 +207,63 @@ export class IndexService {
     let done = 0;
     let reused = 0;
     let recent: Map<string, Float32Array>[] = [];
+    await this.walkPending(
+      (after) => this.repo.pendingCaptions(mv, this.batchSize * 4, after),
+      {
+        prepare: async (batch) => {
+          const shas = batch.map((c) => sha256Hex(c.text));
+          return { shas, known: await this.repo.vectorsByContent(mv, shas) };
+        },
+        encode: async ({ shas, known }, batch) => {
+          for (const sha of shas) {
+            const kept = known.has(sha) ? undefined : recent.find((m) => m.has(sha))?.get(sha);
+            if (kept) known.set(sha, kept);
+          }
+          const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
+          const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
+          const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
+          const fresh = new Map(toEncode.map((s, i) => [s, encoded[i] as Float32Array]));
+          for (const [sha, vector] of fresh) known.set(sha, vector);
+          recent = [fresh, ...recent].slice(0, 2);
+          const items = batch.map((c, i) => ({
+            targetId: c.id,
+            contentSha256: shas[i] as string,
+            vector: known.get(shas[i] as string) as Float32Array,
+          }));
+          return { items, reused: batch.length - toEncode.length };
+        },
+        write: async (batch, { items, reused: batchReused }) => {
+          await this.repo.save(mv, "CAPTION", items);
+          await this.upsert(mv, "CAPTION", items);
+          done += batch.length;
+          reused += batchReused;
+          onProgress?.({ phase: "captions", done, total: Math.max(total, done) });
+        },
+      },
+      signal,
+    );
+    return { captions: done, reused };
+  }
+
+  /**
+   * Pending rows in id order, batch by batch through runBatchPipeline. The walk goes by id (`after`)
+   * because the batches ahead of the write are not stored yet; when it reaches the end, a walk from the
+   * start picks up rows that became pending meanwhile, until one finds none (what the one-batch-at-a-time
+   * loop did on every batch).
+   */
+  private async walkPending<R extends { id: string }, P, E>(
+    pending: (after: string | undefined) => Promise<R[]>,
+    stages: Omit<BatchPipelineStages<R[], P, E>, "next">,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     for (;;) {
       let after: string | undefined;
-      const written = await runBatchPipeline(
-        {
-          next: async () => {
-            const batch = await this.repo.pendingCaptions(mv, this.batchSize * 4, after);
-            after = batch.at(-1)?.id;
-            return batch.length ? batch : null;
-          },
-          prepare: async (batch) => {
-            const shas = batch.map((c) => sha256Hex(c.text));
-            return { shas, known: await this.repo.vectorsByContent(mv, shas) };
-          },
-          encode: async ({ shas, known }, batch) => {
-            for (const sha of shas) {
-              const kept = known.has(sha) ? undefined : recent.find((m) => m.has(sha))?.get(sha);
-              if (kept) known.set(sha, kept);
-            }
-            const toEncode = [...new Set(shas.filter((s) => !known.has(s)))];
-            const textBySha = new Map(batch.map((c, i) => [shas[i] as string, c.text]));
-            const encoded = await this.encoder.encodeTextsBatch(toEncode.map((s) => textBySha.get(s) as string));
-            const fresh = new Map(toEncode.map((s, i) => [s, encoded[i] as Float32Array]));
-            for (const [sha, vector] of fresh) known.set(sha, vector);
-            recent = [fresh, ...recent].slice(0, 2);
-            const items = batch.map((c, i) => ({
-              targetId: c.id,
-              contentSha256: shas[i] as string,
-              vector: known.get(shas[i] as string) as Float32Array,
-            }));
-            return { items, reused: batch.length - toEncode.length };
-          },
-          write: async (batch, { items, reused: batchReused }) => {
-            await this.repo.save(mv, "CAPTION", items);
-            await this.upsert(mv, "CAPTION", items);
-            done += batch.length;
-            reused += batchReused;
-            onProgress?.({ phase: "captions", done, total: Math.max(total, done) });
-          },
-        },
-        signal,
-      );
-      if (written === 0) return { captions: done, reused };
+      const next = async () => {
+        const batch = await pending(after);
+        after = batch.at(-1)?.id;
+        return batch.length ? batch : null;
+      };
+      if ((await runBatchPipeline({ ...stages, next }, signal)) === 0) return;
     }
   }
 

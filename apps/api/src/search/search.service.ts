@@ -202,9 +202,8 @@ export class SearchService implements RetrievalPort {
     const seen = new Map<string, ImageAttributes>();
     // Candidates that agree with the prediction may sit below the unfiltered shortlist: fetch them too,
     // so the prior ranks over every caption that could reach the top (the toolkit ranks the whole library).
-    // The two searches and their caption rows are independent: one round trip's wait, not two.
     // The two shortlists share one caption-text query (their hits overlap), and the neighbour images
-    // (another search and its own query) are fetched beside them.
+    // (another search and its own query) are fetched beside them, not after them.
     const filters = restriction ? [options.filter, this.agreeingFilter(restriction, options.filter)] : [options.filter];
     const [[unfiltered = [], agreeing], neighbours] = await Promise.all([
       this.textShortlists(vector, textShortlist(want), filters, seen),
