@@ -32,7 +32,7 @@ from medcap_toolkit import attributes as A  # noqa: E402
 from medcap_toolkit import captioning, cv, data, preprocess  # noqa: E402
 from medcap_toolkit.cv_attributes import V2_EPOCH, V2_SETTING, Fold, agreement, ms, retrieval_200  # noqa: E402
 from medcap_toolkit.train import embed_all, train_cached  # noqa: E402
-from medcap_toolkit.quantize.image import pooled_tensor  # noqa: E402
+from medcap_toolkit.quantize.image import cpu_session, row_cosine, with_pooled_output  # noqa: E402
 
 MODEL = Path(__file__).resolve().parents[2] / "medcap-base-v3"
 
@@ -41,13 +41,9 @@ def graph_features(path: Path, squares: torch.Tensor, image: dict, batch: int = 
     """(pooled [N,1280], embeddings [N,256]) of `path` on the cached service squares; `noise` > 0 adds seeded
     Gaussian noise of that many grey levels (of 255) to the squares first (a float32 control)."""
     import onnx
-    import onnxruntime as ort
 
-    m = onnx.load(str(path))
-    m.graph.output.append(onnx.helper.make_tensor_value_info(pooled_tensor(m), onnx.TensorProto.FLOAT, None))
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = torch.get_num_threads()
-    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    m = with_pooled_output(onnx.load(str(path)))
+    sess = cpu_session(m.SerializeToString(), threads=torch.get_num_threads())
     pooled, emb = [], []
     rng = np.random.default_rng(0)
     for k in range(0, squares.shape[0], batch):
@@ -93,7 +89,7 @@ def main() -> None:
         graphs.append((f"float32 + noise {args.noise_control:g}", MODEL / image.get("reference", image)["file"], args.noise_control))
     for name, path, noise in graphs:
         feats[name], emb = graph_features(path, squares, image, noise=noise)
-        c = (emb * ref_emb).sum(1) / np.linalg.norm(emb, axis=1) / np.linalg.norm(ref_emb, axis=1)
+        c = row_cosine(emb, ref_emb)
         dev = np.array([r.split == "dev" for r in records])
         cosine[name] = {"all": {"min": float(c.min()), "mean": float(c.mean())},
                         "dev": {"min": float(c[dev].min()), "mean": float(c[dev].mean())}}

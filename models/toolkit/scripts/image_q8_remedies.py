@@ -71,7 +71,6 @@ def equalize(fp32: Path, out: Path, calib: np.ndarray, where: str) -> Path:
     import collections
 
     import onnx
-    import onnxruntime as ort
     from onnx import numpy_helper as nh
 
     folded = out.with_suffix(".folded.onnx")
@@ -92,9 +91,7 @@ def equalize(fp32: Path, out: Path, calib: np.ndarray, where: str) -> Path:
     probe = onnx.load(str(folded))
     for c in clips:
         probe.graph.output.append(onnx.helper.make_tensor_value_info(c.output[0], onnx.TensorProto.FLOAT, None))
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    sess = ort.InferenceSession(probe.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    sess = Q.cpu_session(probe.SerializeToString(), threads=0)
     names = [c.output[0] for c in clips]
     peak: dict[str, np.ndarray] = {}
     for k in range(0, len(calib), 16):
@@ -130,15 +127,6 @@ def equalize(fp32: Path, out: Path, calib: np.ndarray, where: str) -> Path:
     return out
 
 
-def session(path):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-
-
 def latency_ratio(ref, got, x: np.ndarray, batch: int, rounds: int = 5, runs: int = 6) -> float:
     def med(s):
         ts = []
@@ -162,9 +150,9 @@ def main() -> None:
     image = json.loads((MODEL / "manifest.json").read_text())["image"]
     fp32 = MODEL / image.get("reference", image)["file"]
     dev = Q.service_inputs(data.load_split("dev"), image)
-    ref = session(fp32)
+    ref = Q.cpu_session(fp32)
     e32 = ref.run([image["output"]], {image["input"]: dev})[0]
-    cos = lambda a, b: (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)  # noqa: E731
+    cos = Q.row_cosine
     # rows of variants not run this time are kept from an earlier run written to the same file
     rows = json.loads(Path(args.out).read_text())["rows"] if Path(args.out).exists() else {}
 
@@ -189,18 +177,18 @@ def main() -> None:
             t0 = time.time()
             source, extra = fp32, {}
             if v.get("weights_only"):
-                got = session(weights_only(fp32, Path(tmp) / "weights-only.onnx"))
+                got = Q.cpu_session(weights_only(fp32, Path(tmp) / "weights-only.onnx"))
                 c = cos(e32, got.run([image["output"]], {image["input"]: dev})[0])
                 rows[name] = {"cosineMin": float(c.min()), "cosineMean": float(c.mean()), "below": int((c < 0.995).sum())}
                 print(name, json.dumps(rows[name]), flush=True)
                 continue
             if "equalize" in v:
                 source = equalize(fp32, Path(tmp) / "equalized.onnx", calib[n], v["equalize"])
-                f = cos(e32, session(source).run([image["output"]], {image["input"]: dev})[0])
+                f = cos(e32, Q.cpu_session(source).run([image["output"]], {image["input"]: dev})[0])
                 extra = {"float32CosineMin": float(f.min())}  # the equalised float32 graph against the original
             info = Q.quantize_graph(source, out, calib[n], tuple(v.get("float_blocks", ())),
                                     cache if n == 256 and "equalize" not in v else None)
-            got = session(out)
+            got = Q.cpu_session(out)
             c = cos(e32, got.run([image["output"]], {image["input"]: dev})[0])
             rows[name] = {**extra, "cosineMin": float(c.min()), "cosineMean": float(c.mean()), "below": int((c < 0.995).sum()),
                           "batch1Ratio": latency_ratio(ref, got, dev, 1), "batch8Ratio": latency_ratio(ref, got, dev, 8),

@@ -43,26 +43,13 @@ DITHER_GREY_LEVELS = 2.0
 JPEG_QUALITIES = (95, 85)
 
 
-def with_pooled_output(graph: Path, out: Path) -> Path:
-    """A copy of `graph` that also outputs the pooled trunk feature (the projection's input)."""
+def runner(graph: Path, embedding_name: str):
+    """(pooled feature, embedding) of `graph` for a batch of service inputs, 32 at a time, one thread."""
     import onnx
 
-    m = onnx.load(str(graph))
-    pooled = Q.pooled_tensor(m)
-    m.graph.output.append(onnx.helper.make_tensor_value_info(pooled, onnx.TensorProto.FLOAT, None))
-    onnx.save(m, str(out))
-    return out
-
-
-def runner(path: Path, embedding_name: str):
-    import onnx
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.log_severity_level = 3
-    s = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    pooled = onnx.load(str(path)).graph.output[-1].name
+    model = Q.with_pooled_output(onnx.load(str(graph)))
+    s = Q.cpu_session(model.SerializeToString())
+    pooled = model.graph.output[-1].name
     input_name = s.get_inputs()[0].name
 
     def run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,8 +63,7 @@ def runner(path: Path, embedding_name: str):
     return run
 
 
-def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+cosine = Q.row_cosine
 
 
 def relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -100,8 +86,8 @@ def main() -> None:
     train = Q.service_inputs(data.load_split("train")[::TRAIN_STRIDE], image)
     out: dict = {"about": __doc__.split("\n\n")[0], "devImages": len(dev), "trainImages": len(train)}
     with tempfile.TemporaryDirectory() as tmp:
-        f32 = runner(with_pooled_output(fp32, Path(tmp) / "f32.onnx"), image["output"])
-        q8 = runner(with_pooled_output(Path(args.graph), Path(tmp) / "q8.onnx"), image["output"])
+        f32 = runner(fp32, image["output"])
+        q8 = runner(Path(args.graph), image["output"])
         (ff, ef), (fq, eq) = f32(dev), q8(dev)
         rel = relative(ff, fq)
         out["int8VsFloat32"] = {

@@ -52,6 +52,30 @@ def pooled_tensor(model) -> str:
     raise ValueError("no Gemm after the trunk: not a medcap image graph")
 
 
+def with_pooled_output(model):
+    """`model` (an ONNX ModelProto, changed in place and returned) with the pooled trunk feature as a last output."""
+    import onnx
+
+    model.graph.output.append(onnx.helper.make_tensor_value_info(pooled_tensor(model), onnx.TensorProto.FLOAT, None))
+    return model
+
+
+def cpu_session(graph, threads: int = 1):
+    """A quiet onnxruntime CPU session of `graph` (a path, or serialised bytes): one intra-op thread by
+    default, as the service runs the image graph; 0 is onnxruntime's own default."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.log_severity_level = 3
+    return ort.InferenceSession(graph if isinstance(graph, bytes) else str(graph), so, providers=["CPUExecutionProvider"])
+
+
+def row_cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine of each row of `a` with the same row of `b`."""
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
 def float_tail_nodes(model) -> list[str]:
     """Nodes downstream of the pooled feature (projection, normalisation, heads)."""
     live, out = {pooled_tensor(model)}, []
@@ -143,19 +167,15 @@ def check_dev(model_dir: Path, graph: Path, medpix_dir=None, threshold: float = 
     """Cosine of `graph`'s embeddings to the float32 graph's on every dev image, and attribute agreement."""
     import json
 
-    import onnxruntime as ort
-
     from .. import data
 
     image = json.loads((model_dir / "manifest.json").read_text())["image"]
     fp32 = model_dir / image.get("reference", image)["file"]
     x = service_inputs(data.load_split("dev", medpix_dir), image)
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
     outs = [image["output"]] + ([image["attributes"]["output"]] if "attributes" in image else [])
-    ref = ort.InferenceSession(str(fp32), so, providers=["CPUExecutionProvider"]).run(outs, {image["input"]: x})
-    got = ort.InferenceSession(str(graph), so, providers=["CPUExecutionProvider"]).run(outs, {image["input"]: x})
-    cos = (ref[0] * got[0]).sum(1) / np.linalg.norm(ref[0], axis=1) / np.linalg.norm(got[0], axis=1)
+    ref = cpu_session(fp32).run(outs, {image["input"]: x})
+    got = cpu_session(graph).run(outs, {image["input"]: x})
+    cos = row_cosine(ref[0], got[0])
     out = {"images": int(len(cos)), "cosineMin": float(cos.min()), "cosineMean": float(cos.mean()),
            "belowThreshold": int((cos < threshold).sum()), "threshold": threshold, "accepted": bool(cos.min() >= threshold)}
     if len(outs) > 1:
