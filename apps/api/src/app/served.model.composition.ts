@@ -38,6 +38,7 @@ import type { BootstrapState } from "../server/bootstrap.state.js";
 import type { ReadinessCheck } from "../server/health.routes.js";
 import type { ServerMetrics } from "../telemetry/server.metrics.js";
 import { openRetrieval } from "./retrieval.composition.js";
+import type { LruStats } from "../core/lru.map.js";
 
 /** The retrieval core as the server runs it: the port, its shutdown, and what /readyz should check. */
 export interface ServedRetrieval extends RetrievalPort {
@@ -229,30 +230,29 @@ export const openServedRetrieval: ServedRetrievalFactory = async (ctx, { metrics
       this.set({ encoder: "text" }, d.text);
     },
   });
-  new Counter({
-    name: "medcap_text_embedding_cache_requests_total",
-    help: "Request text encodes answered from the embedding cache (hit) or by the model (miss)",
-    labelNames: ["result"],
-    registers: [metrics.registry],
-    collect() {
-      const s = served.current.encoder.textCacheStats();
-      this.reset();
-      this.inc({ result: "hit" }, s.hits);
-      this.inc({ result: "miss" }, s.misses);
-    },
-  });
-  new Counter({
-    name: "medcap_explanation_cache_requests_total",
-    help: "explainMatch results answered from the explanation cache (hit) or computed (miss)",
-    labelNames: ["result"],
-    registers: [metrics.registry],
-    collect() {
-      const s = served.current.search.explainCacheStats();
-      this.reset();
-      this.inc({ result: "hit" }, s?.hits ?? 0);
-      this.inc({ result: "miss" }, s?.misses ?? 0);
-    },
-  });
+  const cacheCounter = (name: string, help: string, stats: () => LruStats | undefined) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ["result"],
+      registers: [metrics.registry],
+      collect() {
+        const s = stats();
+        this.reset();
+        this.inc({ result: "hit" }, s?.hits ?? 0);
+        this.inc({ result: "miss" }, s?.misses ?? 0);
+      },
+    });
+  cacheCounter(
+    "medcap_text_embedding_cache_requests_total",
+    "Request text encodes answered from the embedding cache (hit) or by the model (miss)",
+    () => served.current.encoder.textCacheStats(),
+  );
+  cacheCounter(
+    "medcap_explanation_cache_requests_total",
+    "explainMatch results answered from the explanation cache (hit) or computed (miss)",
+    () => served.current.search.explainCacheStats(),
+  );
   // Jobs name their version (the active one when enqueued); one the server does not serve runs on a temporary copy.
   const versionOf = (params: unknown) => (params as { modelVersionId?: string } | null)?.modelVersionId;
   registerJobHandler("REINDEX", async (job, progress, signal) =>
